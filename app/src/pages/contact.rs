@@ -1,0 +1,296 @@
+//! The record (fiche): the contact, situation and relations parts, one-tap call / e-mail /
+//! route, and the stage change with its reason.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+use shared::record::Contact;
+use shared::stage::{Stage, StageChange, StageTransition, TransitionKind};
+use shared::values::{Euros, Phone};
+
+use crate::api::{self, Method};
+use crate::components::layout::Page;
+use crate::components::{SegmentBadge, StageBadge};
+
+fn euros(cents: Option<i64>) -> String {
+    cents
+        .and_then(|c| Euros::from_cents(c).ok())
+        .map(|e| e.to_string())
+        .unwrap_or_else(|| "—".into())
+}
+
+fn date(d: Option<chrono::NaiveDate>) -> String {
+    d.map(|d| d.format("%d/%m/%Y").to_string())
+        .unwrap_or_else(|| "—".into())
+}
+
+fn shown_phone(p: &str) -> String {
+    Phone::parse(p).map(|p| p.to_string()).unwrap_or_else(|_| p.to_string())
+}
+
+/// A maps link: coordinates when known, the postal address otherwise.
+pub fn maps_link(c: &Contact) -> String {
+    match (c.lat, c.lon) {
+        (Some(lat), Some(lon)) => format!("https://www.google.com/maps/dir/?api=1&destination={lat:.6},{lon:.6}"),
+        _ => format!(
+            "https://www.google.com/maps/dir/?api=1&destination={}",
+            api::encode(&format!("{} {} {}", c.address_line, c.postcode, c.city))
+        ),
+    }
+}
+
+/// A definition row that hides itself when empty.
+fn row(label: &'static str, value: String) -> impl IntoView {
+    (!value.trim().is_empty() && value != "—")
+        .then(|| view! { <div class="row"><dt>{label}</dt><dd>{value}</dd></div> })
+}
+
+/// The changes a record at `stage` can take, as (value, label).
+fn stage_options(stage: Stage) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = Stage::ALL
+        .iter()
+        .filter(|to| {
+            shared::stage::apply(
+                stage,
+                &StageChange::Move {
+                    to: **to,
+                    reason: Some("x".into()),
+                },
+            )
+            .is_ok()
+        })
+        .map(|to| (format!("move:{}", to.as_str()), format!("→ {}", to.label())))
+        .collect();
+    if matches!(stage, Stage::Contacted | Stage::Engaged) {
+        v.push(("lost".into(), "Perdu : a signé chez un concurrent".into()));
+    }
+    if stage == Stage::Client {
+        v.push(("left".into(), "Client parti".into()));
+    }
+    v
+}
+
+#[component]
+pub fn ContactPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let (version, set_version) = signal(0u32);
+    let contact = LocalResource::new(move || {
+        version.track();
+        let id = id();
+        async move { api::get::<Contact>(&format!("/contacts/{id}")).await }
+    });
+    let history = LocalResource::new(move || {
+        version.track();
+        let id = id();
+        async move { api::get::<Vec<StageTransition>>(&format!("/contacts/{id}/stages")).await }
+    });
+    let title = Signal::derive(move || {
+        contact
+            .get()
+            .and_then(|r| r.ok())
+            .map(|c| c.display_name)
+            .unwrap_or_else(|| "Fiche".into())
+    });
+
+    view! {
+        <Page title=title>
+            <Suspense fallback=|| view! { <p class="muted">"Chargement…"</p> }>
+                {move || Suspend::new(async move {
+                    match contact.await {
+                        Ok(c) => view! { <Record c=c on_changed=move || set_version.update(|v| *v += 1)/> }.into_any(),
+                        Err(f) if f.status == 404 => view! { <p class="error">"Ce dossier n'existe pas ou ne vous est pas accessible."</p> }.into_any(),
+                        Err(f) => view! { <p class="error">{f.message()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <h2>"Historique des étapes"</h2>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    history.await.ok().map(|list| view! {
+                        <ol class="timeline">
+                            {list.into_iter().map(|t| {
+                                let what = match t.kind {
+                                    TransitionKind::Created => format!("Créé au stade {}", t.to_stage.label()),
+                                    TransitionKind::Lost => format!("Perdu ({}) → {}", t.competitor.clone().unwrap_or_default(), t.to_stage.label()),
+                                    TransitionKind::Left => "Client parti".to_string(),
+                                    _ => format!("{} → {}", t.from_stage.map(|s| s.label()).unwrap_or("—"), t.to_stage.label()),
+                                };
+                                view! {
+                                    <li>
+                                        <span class="muted small">{t.at.with_timezone(&chrono::Local).format("%d/%m/%Y").to_string()}" · "{t.author_name.clone().unwrap_or_default()}</span>
+                                        <span>{what}</span>
+                                        {t.reason.clone().map(|r| view! { <span class="muted small">"Raison : "{r}</span> })}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ol>
+                    })
+                })}
+            </Suspense>
+        </Page>
+    }
+}
+
+#[component]
+fn Record(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let phone = if c.phone_mobile.is_empty() {
+        c.phone_landline.clone()
+    } else {
+        c.phone_mobile.clone()
+    };
+    let maps = maps_link(&c);
+    let has_address = !c.address_line.is_empty() || c.lat.is_some();
+    let s = c.situation.clone();
+    let is_client = matches!(c.stage, Stage::Client | Stage::FormerClient);
+    view! {
+        <section class="record-head">
+            <div class="badges">
+                <StageBadge stage=c.stage/>
+                {is_client.then(|| view! { <SegmentBadge segment=c.segment/> })}
+                <span class="badge">{format!("Potentiel {}", c.size_class.label().to_lowercase())}</span>
+            </div>
+            {(!c.company_name.is_empty() && c.kind == shared::record::ContactKind::Company).then(|| view! {
+                <p class="muted">{format!("{} {} {}", c.contact_role, c.first_name, c.last_name)}</p>
+            })}
+            <p class="muted">{[c.address_line.clone(), format!("{} {}", c.postcode, c.city).trim().to_string()].into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" · ")}</p>
+        </section>
+        <div class="actions">
+            {(!phone.is_empty()).then(|| view! { <a class="action" href=format!("tel:{phone}")>"Appeler"</a> })}
+            {(!c.email.is_empty()).then(|| view! { <a class="action" href=format!("mailto:{}", c.email)>"E-mail"</a> })}
+            {has_address.then(|| view! { <a class="action" href=maps target="_blank" rel="noopener">"Itinéraire"</a> })}
+            <a class="action" href=format!("/contacts/{}/edit", c.id)>"Modifier"</a>
+        </div>
+        <StageChanger c=c.clone() on_changed=on_changed/>
+        <details class="part" open>
+            <summary>"Contact"</summary>
+            <dl>
+                {row("Mobile", shown_phone(&c.phone_mobile))}
+                {row("Fixe", shown_phone(&c.phone_landline))}
+                {row("E-mail", c.email.clone())}
+                {row("Préférences d'appel", c.call_preferences.clone())}
+                {row("Lieu de RDV préféré", c.preferred_place.map(|p| p.label().to_string()).unwrap_or_default())}
+                {row("Secteur", c.sector.clone())}
+                {row("Conjoint", c.spouse_name.clone())}
+                {row("Foyer", c.household_size.map(|n| format!("{n} personne(s)")).unwrap_or_default())}
+                {row("Effectif", c.company_size.map(|n| format!("{n} salarié(s)")).unwrap_or_default())}
+                {row("Site web", c.website.clone())}
+            </dl>
+        </details>
+        <details class="part">
+            <summary>"Situation"</summary>
+            <dl>
+                {row("Profession", s.profession.clone())}
+                {row("Famille", s.family.clone())}
+                {row("Régime matrimonial", s.marital_regime.clone())}
+                {row("Qui gère / qui décide", format!("{} {}", s.manager, s.decider))}
+                {row("Profil investisseur", s.risk_appetite.map(|r| r.label().to_string()).unwrap_or_default())}
+                {row("Revenus annuels", euros(s.income_cents))}
+                {row("Patrimoine financier", euros(s.financial_assets_cents))}
+                {row("Immobilier", euros(s.real_estate_cents))}
+                {row("Passif", euros(s.liabilities_cents))}
+                {row("Projets", s.projects.clone())}
+                {row("Concurrents en place", s.competitors.clone())}
+                {row("Points sensibles", s.sensitive_points.clone())}
+                {row("Potentiel accessible", euros(Some(c.accessible_potential_cents)))}
+            </dl>
+        </details>
+        <details class="part" open>
+            <summary>"Relation"</summary>
+            <dl>
+                {row("Conseiller", c.owner_name.clone())}
+                {row("Encours confié", euros(Some(c.assets_entrusted_cents)))}
+                {row("Score", format!("{} / 100", c.score))}
+                {row("Dernier RDV", date(c.last_meeting_on))}
+                {row("Dernier appel", date(c.last_call_on))}
+                {row("Prochain contact prévu", date(c.next_contact_on))}
+                {row("Prochain RDV dû", date(c.next_meeting_due))}
+                {row("Prochain appel dû", date(c.next_call_due))}
+                {row("Perdu au profit de", c.lost_to.clone().unwrap_or_default())}
+                {row("Filières", c.networks.join(", "))}
+                {row("Notes", c.notes.clone())}
+            </dl>
+        </details>
+    }
+}
+
+#[component]
+fn StageChanger(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let options = stage_options(c.stage);
+    let id = c.id;
+    let (open, set_open) = signal(false);
+    let choice = RwSignal::new(options.first().map(|o| o.0.clone()).unwrap_or_default());
+    let reason = RwSignal::new(String::new());
+    let competitor = RwSignal::new(String::new());
+    let (error, set_error) = signal(None::<String>);
+    let (busy, set_busy) = signal(false);
+    let current = c.stage;
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let reason_text = reason.get_untracked();
+        let opt_reason = (!reason_text.trim().is_empty()).then_some(reason_text.clone());
+        let change = match choice.get_untracked().as_str() {
+            "lost" => StageChange::LostToCompetitor {
+                competitor: competitor.get_untracked(),
+                reason: opt_reason,
+            },
+            "left" => StageChange::ClientLeft {
+                reason: reason_text,
+                competitor: Some(competitor.get_untracked()).filter(|c| !c.trim().is_empty()),
+            },
+            other => match other.strip_prefix("move:").and_then(Stage::parse) {
+                Some(to) => StageChange::Move { to, reason: opt_reason },
+                None => return,
+            },
+        };
+        // Same rules as the server, checked here first for an immediate message.
+        if let Err(e) = shared::stage::apply(current, &change) {
+            set_error.set(Some(e.to_string()));
+            return;
+        }
+        set_busy.set(true);
+        spawn_local(async move {
+            match api::json::<Contact>(Method::Post, &format!("/contacts/{id}/stage"), Some(&change)).await {
+                Ok(_) => {
+                    set_open.set(false);
+                    on_changed();
+                }
+                Err(f) => set_error.set(Some(f.message())),
+            }
+            set_busy.set(false);
+        });
+    };
+    let needs_competitor = move || matches!(choice.get().as_str(), "lost" | "left");
+    view! {
+        <div class="stage-change">
+            <button class="secondary wide" on:click=move |_| set_open.update(|o| *o = !*o) aria-expanded=move || open.get().to_string()>
+                "Changer d'étape"
+            </button>
+            <Show when=move || open.get()>
+                <form class="card" on:submit=submit>
+                    <div class="field">
+                        <label for="stage-choice">"Nouvelle étape"</label>
+                        <select id="stage-choice" on:change=move |ev| { choice.set(event_target_value(&ev)); set_error.set(None); }>
+                            {options.clone().into_iter().map(|(v, l)| {
+                                let v2 = v.clone();
+                                view! { <option value=v selected=move || choice.get() == v2>{l}</option> }
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    <Show when=needs_competitor>
+                        <div class="field">
+                            <label for="stage-competitor">"Concurrent"</label>
+                            <input id="stage-competitor" type="text" bind:value=competitor/>
+                        </div>
+                    </Show>
+                    <div class="field">
+                        <label for="stage-reason">"Raison (obligatoire pour sauter une étape)"</label>
+                        <input id="stage-reason" type="text" bind:value=reason/>
+                    </div>
+                    {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+                    <button type="submit" class="primary" disabled=move || busy.get()>"Valider l'étape"</button>
+                </form>
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,189 @@
+//! The contact list: search as you type, filter by stage, segment, size class and due.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use shared::api::ContactPage;
+use shared::scoring::{Segment, SizeClass};
+use shared::stage::Stage;
+
+use crate::api::{self, encode};
+use crate::components::layout::Page;
+use crate::components::{SegmentBadge, StageBadge};
+use crate::storage;
+
+const FILTERS_KEY: &str = "tournee.contacts.filters";
+const PAGE: u32 = 50;
+
+/// The list's search and filters, remembered across visits.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Filters {
+    q: String,
+    stage: String,
+    segment: String,
+    size_class: String,
+    due: String,
+}
+
+impl Filters {
+    fn query(&self, limit: u32) -> String {
+        let mut parts = vec![format!("limit={limit}")];
+        for (k, v) in [
+            ("q", &self.q),
+            ("stage", &self.stage),
+            ("segment", &self.segment),
+            ("size_class", &self.size_class),
+            ("due", &self.due),
+        ] {
+            if !v.trim().is_empty() {
+                parts.push(format!("{k}={}", encode(v.trim())));
+            }
+        }
+        format!("/contacts?{}", parts.join("&"))
+    }
+}
+
+fn due_label(c: &shared::api::ContactSummary) -> Option<String> {
+    let today = chrono::Local::now().date_naive();
+    match (c.next_meeting_due, c.next_call_due) {
+        (Some(m), _) if m <= today => Some(format!("RDV en retard de {} j", (today - m).num_days())),
+        (_, Some(k)) if k <= today => Some(format!("Appel en retard de {} j", (today - k).num_days())),
+        _ => None,
+    }
+}
+
+#[component]
+pub fn ContactsPage() -> impl IntoView {
+    let filters = RwSignal::new(Filters::default());
+    let limit = RwSignal::new(PAGE);
+    // Restore the filters once in the browser (not during server rendering, to hydrate cleanly).
+    Effect::new(move |first: Option<()>| {
+        if first.is_none() {
+            if let Some(saved) = storage::load::<Filters>(FILTERS_KEY) {
+                filters.set(saved);
+            }
+        }
+    });
+    Effect::new(move |_| storage::save(FILTERS_KEY, &filters.get()));
+    let results = LocalResource::new(move || {
+        let path = filters.with(|f| f.query(limit.get()));
+        async move { api::get::<ContactPage>(&path).await }
+    });
+    let select = move |get: fn(&Filters) -> String,
+                       set: fn(&mut Filters, String),
+                       label: &'static str,
+                       options: Vec<(String, String)>| {
+        view! {
+            <label class="filter">
+                <span class="sr-only">{label}</span>
+                <select on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    filters.update(|f| set(f, v));
+                    limit.set(PAGE);
+                }>
+                    {options
+                        .into_iter()
+                        .map(|(value, text)| {
+                            let v2 = value.clone();
+                            view! { <option value=value selected=move || filters.with(get) == v2>{text}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+        }
+    };
+    let stage_opts = std::iter::once((String::new(), "Toutes étapes".to_string()))
+        .chain(
+            Stage::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), s.label().to_string())),
+        )
+        .collect();
+    let segment_opts = std::iter::once((String::new(), "Tous segments".to_string()))
+        .chain(
+            Segment::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), s.label().to_string())),
+        )
+        .collect();
+    let size_opts = std::iter::once((String::new(), "Toutes tailles".to_string()))
+        .chain(
+            SizeClass::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), format!("{} potentiel", s.label()))),
+        )
+        .collect();
+    let due_opts = vec![
+        (String::new(), "Échéance : toutes".to_string()),
+        ("any".to_string(), "À voir ou appeler".to_string()),
+        ("meeting".to_string(), "RDV dû".to_string()),
+        ("call".to_string(), "Appel dû".to_string()),
+    ];
+    view! {
+        <Page title="Contacts">
+            <div class="search">
+                <label for="search" class="sr-only">"Rechercher"</label>
+                <input
+                    id="search"
+                    type="search"
+                    placeholder="Nom, société, ville, code postal…"
+                    autocomplete="off"
+                    prop:value=move || filters.with(|f| f.q.clone())
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        filters.update(|f| f.q = v);
+                        limit.set(PAGE);
+                    }
+                />
+            </div>
+            <div class="filters">
+                {select(|f| f.stage.clone(), |f, v| f.stage = v, "Étape", stage_opts)}
+                {select(|f| f.segment.clone(), |f, v| f.segment = v, "Segment", segment_opts)}
+                {select(|f| f.size_class.clone(), |f, v| f.size_class = v, "Taille", size_opts)}
+                {select(|f| f.due.clone(), |f, v| f.due = v, "Échéance", due_opts)}
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Chargement…"</p> }>
+                {move || Suspend::new(async move {
+                    match results.await {
+                        Ok(page) if page.items.is_empty() => {
+                            view! { <p class="muted empty">"Aucun contact ne correspond."</p> }.into_any()
+                        }
+                        Ok(page) => {
+                            let more = page.has_more;
+                            view! {
+                                <ul class="list" aria-label="Résultats">
+                                    {page
+                                        .items
+                                        .into_iter()
+                                        .map(|c| {
+                                            let due = due_label(&c);
+                                            let is_client = c.stage == Stage::Client;
+                                            view! {
+                                                <li>
+                                                    <a class="card contact-row" href=format!("/contacts/{}", c.id)>
+                                                        <span class="name">{c.display_name.clone()}</span>
+                                                        <span class="muted small">{format!("{} {}", c.postcode, c.city)}</span>
+                                                        <span class="badges">
+                                                            <StageBadge stage=c.stage/>
+                                                            {is_client.then(|| view! { <SegmentBadge segment=c.segment/> })}
+                                                            {due.map(|d| view! { <span class="badge late">{d}</span> })}
+                                                        </span>
+                                                    </a>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                                {more.then(|| view! {
+                                    <button class="secondary wide" on:click=move |_| limit.update(|l| *l += PAGE)>"Afficher plus"</button>
+                                })}
+                            }
+                                .into_any()
+                        }
+                        Err(f) => view! { <p class="error">{f.message()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <a class="fab" href="/contacts/new" aria-label="Nouveau contact">"+"</a>
+        </Page>
+    }
+}

@@ -1,0 +1,61 @@
+//! Sign in.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::api::{LoginRequest, Me};
+
+use crate::api::{self, Method};
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let (error, set_error) = signal(None::<String>);
+    let (busy, set_busy) = signal(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        set_busy.set(true);
+        set_error.set(None);
+        let req = LoginRequest {
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+        };
+        spawn_local(async move {
+            match api::json::<Me>(Method::Post, "/auth/login", Some(&req)).await {
+                Ok(_) =>
+                {
+                    #[cfg(feature = "hydrate")]
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().set_href("/");
+                    }
+                }
+                Err(f) if f.status == 401 => set_error.set(Some("E-mail ou mot de passe incorrect.".into())),
+                Err(f) => set_error.set(Some(f.message())),
+            }
+            set_busy.set(false);
+        });
+    };
+    view! {
+        <main class="login">
+            <h1 class="brand-big">"Tournée"</h1>
+            <p class="tagline">"Vos clients, votre tournée, même sans réseau."</p>
+            <form on:submit=submit class="card">
+                <div class="field">
+                    <label for="login-email">"E-mail"</label>
+                    <input id="login-email" name="email" type="email" autocomplete="username" inputmode="email" required bind:value=email/>
+                </div>
+                <div class="field">
+                    <label for="login-password">"Mot de passe"</label>
+                    <input id="login-password" name="password" type="password" autocomplete="current-password" required bind:value=password/>
+                </div>
+                {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+                <button type="submit" class="primary" disabled=move || busy.get()>
+                    {move || if busy.get() { "Connexion…" } else { "Se connecter" }}
+                </button>
+            </form>
+        </main>
+    }
+}

@@ -1,0 +1,41 @@
+//! Drafts in the browser's local storage, so that nothing typed is lost when the phone locks,
+//! the page reloads or the network drops in the middle of a save.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+#[cfg(feature = "hydrate")]
+fn local() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+pub fn save<T: Serialize>(key: &str, value: &T) {
+    #[cfg(feature = "hydrate")]
+    if let (Some(s), Ok(json)) = (local(), serde_json::to_string(value)) {
+        let _ = s.set_item(key, &json);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (key, value);
+}
+
+pub fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
+    #[cfg(feature = "hydrate")]
+    {
+        let json = local()?.get_item(key).ok()??;
+        serde_json::from_str(&json).ok()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+pub fn remove(key: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(s) = local() {
+        let _ = s.remove_item(key);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = key;
+}

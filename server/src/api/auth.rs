@@ -1,0 +1,168 @@
+//! Login, logout, "who am I" and "my sessions".
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{AppendHeaders, IntoResponse};
+use axum::Json;
+use chrono::Duration;
+use shared::api::{LoginRequest, Me, SessionInfo};
+use std::net::SocketAddr;
+use std::time::Instant;
+use uuid::Uuid;
+
+use crate::auth::session::{clear_cookie, hash_token, new_token, session_cookie};
+use crate::auth::CurrentUser;
+use crate::db::NewSession;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
+use crate::state::AppState;
+
+/// The peer address, when the server was started with connection info.
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_else(|| "unknown".into()),
+        ))
+    }
+}
+
+fn me_of(current: &CurrentUser) -> Me {
+    Me {
+        user_id: current.user.id,
+        agency_id: current.user.agency_id,
+        agency_name: current.agency_name.clone(),
+        email: current.user.email.clone(),
+        display_name: current.user.display_name.clone(),
+        role: current.user.role,
+    }
+}
+
+/// Signs in and sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = Me), (status = 401, body = shared::api::ErrorBody), (status = 429, body = shared::api::ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let email = req.email.trim().to_lowercase();
+    if email.is_empty() || req.password.is_empty() || req.password.len() > 1024 || email.len() > 254 {
+        return Err(ApiError::Unauthorized);
+    }
+    let keys = [format!("acct:{email}"), format!("ip:{ip}")];
+    if let Err(wait) = state.limiter.check(&keys, Instant::now()) {
+        tracing::warn!(%email, %ip, "login rate limited");
+        return Err(ApiError::RateLimited { retry_after_secs: wait });
+    }
+    let user = state.store.user_by_email(&email).await?.filter(|u| !u.disabled);
+    let ok = state
+        .passwords
+        .verify(req.password, user.as_ref().map(|u| u.password_hash.clone()))
+        .await?;
+    let Some(user) = user.filter(|_| ok) else {
+        state.limiter.record_failure(&keys, Instant::now());
+        tracing::info!(%email, %ip, "login failed");
+        return Err(ApiError::Unauthorized);
+    };
+    state.limiter.record_success(&keys[0]);
+    let token = new_token();
+    let now = crate::db::now();
+    let days = state.config.session_days.clamp(1, 365);
+    let session_id = shared::new_id();
+    let user_agent: String = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(300)
+        .collect();
+    state
+        .store
+        .create_session(NewSession {
+            id: session_id,
+            token_hash: hash_token(&token),
+            user_id: user.id,
+            agency_id: user.agency_id,
+            created_at: now,
+            expires_at: now + Duration::days(days),
+            user_agent,
+            ip,
+        })
+        .await?;
+    let agency = state
+        .store
+        .agency(user.agency_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    let current = CurrentUser {
+        user,
+        session_id,
+        agency_name: agency.name,
+    };
+    let cookie = session_cookie(&token, days * 86_400, state.config.secure_cookies);
+    Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Json(me_of(&current))))
+}
+
+/// Ends this session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+pub async fn logout(State(state): State<AppState>, current: CurrentUser) -> ApiResult<impl IntoResponse> {
+    state
+        .store
+        .revoke_session(current.user.id, current.session_id, crate::db::now())
+        .await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        AppendHeaders([(header::SET_COOKIE, clear_cookie(state.config.secure_cookies))]),
+    ))
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = Me), (status = 401, body = shared::api::ErrorBody)))]
+pub async fn me(current: CurrentUser) -> Json<Me> {
+    Json(me_of(&current))
+}
+
+/// The user's open sessions ("my sessions"), to spot and revoke a lost phone.
+#[utoipa::path(get, path = "/api/v1/auth/sessions", tag = "auth", responses((status = 200, body = [SessionInfo])))]
+pub async fn sessions(State(state): State<AppState>, current: CurrentUser) -> ApiResult<Json<Vec<SessionInfo>>> {
+    let list = state.store.user_sessions(current.user.id, crate::db::now()).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|s| SessionInfo {
+                current: s.id == current.session_id,
+                id: s.id,
+                created_at: s.created_at,
+                last_seen_at: s.last_seen_at,
+                expires_at: s.expires_at,
+                user_agent: s.user_agent,
+                ip: s.ip,
+            })
+            .collect(),
+    ))
+}
+
+/// Revokes one of the user's sessions.
+#[utoipa::path(delete, path = "/api/v1/auth/sessions/{id}", tag = "auth", params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = shared::api::ErrorBody)))]
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    if state
+        .store
+        .revoke_session(current.user.id, id, crate::db::now())
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}

@@ -1,0 +1,36 @@
+//! The JSON API under `/api/v1`.
+
+pub mod agency;
+pub mod auth;
+pub mod contacts;
+pub mod openapi;
+
+use axum::routing::{delete, get, post};
+use axum::Router;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/auth/sessions", get(auth::sessions))
+        .route("/auth/sessions/{id}", delete(auth::revoke_session))
+        .route("/contacts", get(contacts::search).post(contacts::create))
+        .route("/contacts/due", get(contacts::due))
+        .route(
+            "/contacts/{id}",
+            get(contacts::read).put(contacts::update).delete(contacts::remove),
+        )
+        .route("/contacts/{id}/stage", post(contacts::change_stage))
+        .route("/contacts/{id}/stages", get(contacts::stage_history))
+        .route("/contacts/{id}/shares", get(contacts::shares).post(contacts::share))
+        .route("/contacts/{id}/shares/{user_id}", delete(contacts::unshare))
+        .route("/agency/settings", get(agency::settings).put(agency::update_settings))
+        .route("/agency/users", get(agency::users))
+        .route("/openapi.json", get(openapi::document))
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::bad_request("méthode non prise en charge sur cette route") })
+}

@@ -1,0 +1,155 @@
+//! The `tournee` command line: serve, and manage agencies and users.
+
+use clap::{Parser, Subcommand};
+use shared::api::Role;
+use std::path::PathBuf;
+
+use crate::auth::password::MIN_PASSWORD_LEN;
+use crate::config::{redact_url, Config};
+use crate::db::{self, NewUser};
+use crate::state::AppState;
+
+#[derive(Parser)]
+#[command(name = "tournee", version, about = "Tournée — field CRM for advisors on the road")]
+pub struct Cli {
+    /// Configuration file (default: ./tournee.toml when present).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the app and the API.
+    Serve {
+        /// Load the demo agency when the database is new (demo logins, known password).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage agencies.
+    Agency {
+        #[command(subcommand)]
+        command: AgencyCommand,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AgencyCommand {
+    /// Create an agency.
+    Add { name: String },
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password comes from TOURNEE_PASSWORD or a prompt.
+    Add {
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["advisor", "manager"])]
+        role: String,
+        /// Name shown in the app (default: the part of the e-mail before @).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+/// What the CLI tells its user on the terminal (not logs: this is the command's output).
+#[allow(clippy::print_stdout)]
+fn say(line: &str) {
+    println!("{line}");
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve { demo } => serve(config, demo).await,
+        Command::Agency {
+            command: AgencyCommand::Add { name },
+        } => {
+            let name = name.trim();
+            if name.is_empty() || name.len() > 120 {
+                anyhow::bail!("the agency name must have 1 to 120 characters");
+            }
+            let store = db::connect(&config.database_url).await?;
+            let agency = store.create_agency(name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            say(&format!("agency created: {} ({})", agency.name, agency.id));
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    agency,
+                    email,
+                    role,
+                    name,
+                },
+        } => {
+            let store = db::connect(&config.database_url).await?;
+            let agency = store
+                .agency_by_name(&agency)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no agency named {agency:?}"))?;
+            let email = shared::values::Email::parse(&email).map_err(|e| anyhow::anyhow!("{email:?}: {e}"))?;
+            let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("role must be advisor or manager"))?;
+            let password = match std::env::var("TOURNEE_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => rpassword::prompt_password("Password: ")?,
+            };
+            if password.chars().count() < MIN_PASSWORD_LEN {
+                anyhow::bail!("the password must have at least {MIN_PASSWORD_LEN} characters");
+            }
+            let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash_blocking(&password)).await??;
+            let display_name = name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("").to_string());
+            let user = store
+                .create_user(NewUser {
+                    agency_id: agency.id,
+                    email: email.to_string(),
+                    display_name,
+                    role,
+                    password_hash: hash,
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            say(&format!(
+                "user created: {} ({}, {})",
+                user.email,
+                role.as_str(),
+                user.id
+            ));
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    tracing::info!(database = %redact_url(&config.database_url), "opening the database");
+    let store = db::connect(&config.database_url).await?;
+    if demo {
+        let today = chrono::Local::now().date_naive();
+        if crate::demo::load_if_empty(&store, today).await? {
+            tracing::info!("demo data loaded");
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    say(&format!(
+        "Tournée is running on http://{addr}  ({} storage)",
+        store.engine()
+    ));
+    if demo {
+        say(&format!("Demo logins (password \"{}\"):", crate::demo::PASSWORD));
+        for (email, name, role) in crate::demo::LOGINS {
+            say(&format!("  {email:<34} {name} ({})", role.as_str()));
+        }
+    }
+    let state = AppState::new(store, config)?;
+    crate::web::serve(listener, state).await
+}

@@ -1,0 +1,141 @@
+//! Configuration: defaults in code → optional `tournee.toml` → `TOURNEE_*` environment variables.
+
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://data/tournee.db` (default) or `postgres://user:pass@host/db`.
+    pub database_url: String,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Where the built client bundle and CSS are served from (`pkg/` below it).
+    pub site_root: PathBuf,
+    /// Mark the session cookie `Secure` (on when served over https).
+    pub secure_cookies: bool,
+    /// Session lifetime in days.
+    pub session_days: i64,
+    /// Failed logins allowed per minute, per account and per IP address.
+    pub login_failures_per_minute: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://data/tournee.db".into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            site_root: PathBuf::from("target/site"),
+            secure_cookies: false,
+            session_days: 30,
+            login_failures_per_minute: 10,
+        }
+    }
+}
+
+/// The database URL can carry a password: keep it out of logs.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("listen", &self.listen)
+            .field("site_root", &self.site_root)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("session_days", &self.session_days)
+            .field("login_failures_per_minute", &self.login_failures_per_minute)
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***@{}", &url[..s], &url[at + 1..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Config {
+    /// Loads `path` (or `tournee.toml` when it exists), then applies the environment.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Config> {
+        let mut config = match path {
+            Some(p) => Self::from_file(p)?,
+            None if Path::new("tournee.toml").exists() => Self::from_file(Path::new("tournee.toml"))?,
+            None => Config::default(),
+        };
+        config.apply_env(|k| std::env::var(k).ok())?;
+        Ok(config)
+    }
+
+    fn from_file(p: &Path) -> anyhow::Result<Config> {
+        let text = std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+    }
+
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        if let Some(v) = get("TOURNEE_DATABASE_URL") {
+            self.database_url = v;
+        }
+        if let Some(v) = get("TOURNEE_LISTEN") {
+            self.listen = v.parse().map_err(|e| anyhow::anyhow!("TOURNEE_LISTEN={v:?}: {e}"))?;
+        }
+        if let Some(v) = get("TOURNEE_SITE_ROOT") {
+            self.site_root = v.into();
+        }
+        if let Some(v) = get("TOURNEE_SECURE_COOKIES") {
+            self.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = get("TOURNEE_SESSION_DAYS") {
+            self.session_days = v
+                .parse()
+                .map_err(|e| anyhow::anyhow!("TOURNEE_SESSION_DAYS={v:?}: {e}"))?;
+        }
+        if let Some(v) = get("TOURNEE_LOGIN_FAILURES_PER_MINUTE") {
+            self.login_failures_per_minute = v
+                .parse()
+                .map_err(|e| anyhow::anyhow!("TOURNEE_LOGIN_FAILURES_PER_MINUTE={v:?}: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_file_values() {
+        let mut c: Config = toml::from_str("listen = \"0.0.0.0:8080\"\nsession_days = 7").unwrap();
+        assert_eq!(c.session_days, 7);
+        c.apply_env(|k| (k == "TOURNEE_LISTEN").then(|| "127.0.0.1:9000".to_string()))
+            .unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.database_url, "sqlite://data/tournee.db");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        assert!(toml::from_str::<Config>("lisen = \"x\"").is_err());
+        let mut c = Config::default();
+        assert!(c.apply_env(|_| Some("nope".into())).is_err());
+    }
+
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        let c = Config {
+            database_url: "postgres://tournee:s3cret@db/tournee".into(),
+            ..Config::default()
+        };
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("tournee:***@db"));
+    }
+}

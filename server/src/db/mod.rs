@@ -1,0 +1,234 @@
+//! Storage: one [`Store`] trait, one implementation per engine.
+//!
+//! SQLite is the embedded default, PostgreSQL the engine for agencies that outgrow one
+//! machine. Both run the same SQL (sqlx binds `$1`-style parameters on both engines and maps
+//! ids, timestamps and dates to each engine's native types), so the implementations are
+//! generated from one body by [`sql::impl_store!`]; what differs — connecting, pragmas,
+//! migrations — lives in [`sqlite`] and [`postgres`].
+//!
+//! Every method takes the [`Actor`] or the agency id: there is no query without the agency,
+//! so a forgotten check yields "not found", never another agency's data.
+
+pub mod postgres;
+mod rows;
+mod sql;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use shared::api::{AgencyUser, ContactQuery, DuplicateMatch, Role};
+use shared::record::Contact;
+use shared::settings::AgencySettings;
+use shared::stage::{StageChange, StageError, StageTransition};
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub use rows::ContactFields;
+
+/// Who is asking: every contact query is scoped by this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Uuid,
+    pub agency_id: Uuid,
+    pub role: Role,
+}
+
+impl Actor {
+    /// Managers see the whole agency; advisors their portfolio and what is shared with them.
+    pub fn sees_whole_agency(&self) -> bool {
+        self.role == Role::Manager
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agency {
+    pub id: Uuid,
+    pub name: String,
+    pub settings: AgencySettings,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: Uuid,
+    pub agency_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+impl User {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.id,
+            agency_id: self.agency_id,
+            role: self.role,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub agency_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id: Uuid,
+    pub token_hash: String,
+    pub user_id: Uuid,
+    pub agency_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub user_agent: String,
+    pub ip: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub user_agent: String,
+    pub ip: String,
+    pub revoked: bool,
+}
+
+/// A session found by its token, with its user and agency.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub session: Session,
+    pub user: User,
+    pub agency_name: String,
+}
+
+/// Keys a new record is compared on to find likely duplicates.
+#[derive(Debug, Clone, Default)]
+pub struct DuplicateKeys {
+    pub email_key: Option<String>,
+    pub phones: Vec<String>,
+    pub name_key: Option<String>,
+    /// The record being edited, not a duplicate of itself.
+    pub exclude: Option<Uuid>,
+}
+
+/// Why a storage call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A value that passed validation but does not fit the stored data (unknown referrer…).
+    #[error("invalid {field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error(transparent)]
+    Stage(#[from] StageError),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn engine(&self) -> &'static str;
+
+    // Agencies and accounts.
+    async fn create_agency(&self, name: &str) -> StoreResult<Agency>;
+    async fn agency(&self, id: Uuid) -> StoreResult<Option<Agency>>;
+    async fn agency_by_name(&self, name: &str) -> StoreResult<Option<Agency>>;
+    /// Saves the settings and recomputes every record's class, segment and due dates.
+    async fn set_agency_settings(&self, actor: &Actor, settings: &AgencySettings, today: NaiveDate)
+        -> StoreResult<u64>;
+    async fn create_user(&self, user: NewUser) -> StoreResult<User>;
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    async fn agency_users(&self, agency_id: Uuid) -> StoreResult<Vec<AgencyUser>>;
+    async fn set_password(&self, user_id: Uuid, password_hash: &str) -> StoreResult<()>;
+
+    // Sessions.
+    async fn create_session(&self, session: NewSession) -> StoreResult<()>;
+    async fn session_by_token(&self, token_hash: &str) -> StoreResult<Option<SessionUser>>;
+    async fn touch_session(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn user_sessions(&self, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<Vec<Session>>;
+    /// Revokes one of the user's sessions; false when it is not theirs or already gone.
+    async fn revoke_session(&self, user_id: Uuid, session_id: Uuid, at: DateTime<Utc>) -> StoreResult<bool>;
+
+    // Contacts.
+    async fn insert_contact(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        fields: &ContactFields,
+        stage_reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Contact>;
+    async fn contact(&self, actor: &Actor, id: Uuid) -> StoreResult<Option<Contact>>;
+    async fn update_contact(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        fields: &ContactFields,
+        expected_seq: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Contact>;
+    async fn delete_contact(&self, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Contacts matching the query, and whether more follow.
+    async fn search_contacts(
+        &self,
+        actor: &Actor,
+        query: &ContactQuery,
+        today: NaiveDate,
+    ) -> StoreResult<(Vec<Contact>, bool)>;
+    async fn find_duplicates(&self, actor: &Actor, keys: &DuplicateKeys) -> StoreResult<Vec<DuplicateMatch>>;
+    async fn change_stage(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        change: &StageChange,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Contact>;
+    async fn stage_history(&self, actor: &Actor, id: Uuid) -> StoreResult<Vec<StageTransition>>;
+    async fn share_contact(&self, actor: &Actor, id: Uuid, with: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn unshare_contact(&self, actor: &Actor, id: Uuid, with: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn contact_shares(&self, actor: &Actor, id: Uuid) -> StoreResult<Vec<AgencyUser>>;
+    /// Every record of the agency changed after `after` (tombstones included), in sequence
+    /// order: the pull side of sync.
+    async fn changes_after(&self, agency_id: Uuid, after: i64, limit: u32) -> StoreResult<Vec<Contact>>;
+    /// Number of live contacts in the agency.
+    async fn count_contacts(&self, agency_id: Uuid) -> StoreResult<i64>;
+}
+
+pub type DynStore = Arc<dyn Store>;
+
+/// Opens the store named by a database URL (`sqlite://…` or `postgres://…`) and migrates it.
+pub async fn connect(url: &str) -> anyhow::Result<DynStore> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(postgres::PgStore::connect(url).await?))
+    } else {
+        anyhow::bail!("unsupported database URL (use sqlite://FILE or postgres://…)")
+    }
+}
+
+/// Microsecond precision: what PostgreSQL keeps, so both engines return what was written.
+pub fn now() -> DateTime<Utc> {
+    let t = Utc::now();
+    DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+}

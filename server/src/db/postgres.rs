@@ -1,0 +1,22 @@
+//! PostgreSQL, for agencies that outgrow one machine.
+
+use sqlx::postgres::PgPoolOptions;
+use std::time::Duration;
+
+pub struct PgStore {
+    pool: sqlx::PgPool,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(PgStore { pool })
+    }
+}
+
+super::sql::impl_store!(PgStore, sqlx::Postgres, "postgres");

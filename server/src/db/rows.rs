@@ -1,0 +1,443 @@
+//! What is written to and read from the `contacts` table, and the values derived on write.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use shared::cadence::due_dates;
+use shared::record::{display_name, Contact, ContactKind, MeetingPlace, Situation, ValidContact};
+use shared::scoring::{client_score, ScoreInputs, Segment, SizeClass};
+use shared::settings::AgencySettings;
+use shared::stage::{Stage, StageTransition, TransitionKind};
+use shared::text::fold;
+use shared::values::Euros;
+use uuid::Uuid;
+
+use super::{StoreError, StoreResult};
+
+/// The columns a create or an update writes, from a validated input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactFields {
+    pub owner_id: Uuid,
+    pub kind: ContactKind,
+    pub first_name: String,
+    pub last_name: String,
+    pub spouse_name: String,
+    pub company_name: String,
+    pub contact_role: String,
+    pub household_size: Option<i64>,
+    pub company_size: Option<i64>,
+    pub preferred_place: Option<String>,
+    pub address_line: String,
+    pub postcode: String,
+    pub city: String,
+    pub sector: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub phone_mobile: String,
+    pub phone_landline: String,
+    pub call_preferences: String,
+    pub email: String,
+    pub website: String,
+    pub situation: Situation,
+    pub accessible_potential_cents: i64,
+    pub assets_entrusted_cents: i64,
+    pub relationship_quality: Option<i64>,
+    pub referrals_made: i64,
+    pub networks: Vec<String>,
+    pub notes: String,
+    pub last_meeting_on: Option<NaiveDate>,
+    pub last_call_on: Option<NaiveDate>,
+    pub next_contact_on: Option<NaiveDate>,
+    pub referred_by: Option<Uuid>,
+    /// Stage at creation; ignored by updates.
+    pub stage: Stage,
+    pub search_text: String,
+    pub sort_key: String,
+    pub email_key: Option<String>,
+    pub name_key: Option<String>,
+}
+
+impl ContactFields {
+    pub fn from_valid(v: &ValidContact, owner_id: Uuid) -> Self {
+        let i = &v.input;
+        ContactFields {
+            owner_id,
+            kind: i.kind,
+            first_name: i.first_name.clone(),
+            last_name: i.last_name.clone(),
+            spouse_name: i.spouse_name.clone(),
+            company_name: i.company_name.clone(),
+            contact_role: i.contact_role.clone(),
+            household_size: i.household_size.map(i64::from),
+            company_size: i.company_size.map(i64::from),
+            preferred_place: i.preferred_place.map(|p| enum_str(&p)),
+            address_line: i.address_line.clone(),
+            postcode: v.postcode.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+            city: i.city.clone(),
+            sector: i.sector.clone(),
+            lat: i.lat,
+            lon: i.lon,
+            phone_mobile: v
+                .phone_mobile
+                .as_ref()
+                .map(|p| p.e164().to_string())
+                .unwrap_or_default(),
+            phone_landline: v
+                .phone_landline
+                .as_ref()
+                .map(|p| p.e164().to_string())
+                .unwrap_or_default(),
+            call_preferences: i.call_preferences.clone(),
+            email: v.email.as_ref().map(|e| e.to_string()).unwrap_or_default(),
+            website: i.website.clone(),
+            situation: i.situation.clone(),
+            accessible_potential_cents: v.accessible_potential.cents(),
+            assets_entrusted_cents: v.assets_entrusted.cents(),
+            relationship_quality: i.relationship_quality.map(i64::from),
+            referrals_made: i.referrals_made.unwrap_or(0) as i64,
+            networks: i.networks.clone(),
+            notes: i.notes.clone(),
+            last_meeting_on: i.last_meeting_on,
+            last_call_on: i.last_call_on,
+            next_contact_on: i.next_contact_on,
+            referred_by: i.referred_by,
+            stage: i.stage.unwrap_or(Stage::Identified),
+            search_text: v.search_text(),
+            sort_key: fold(&v.display_name()),
+            email_key: v.email.as_ref().map(|e| e.as_str().to_lowercase()),
+            name_key: v.name_key(),
+        }
+    }
+
+    pub fn situation_json(&self) -> String {
+        serde_json::to_string(&self.situation).unwrap_or_else(|_| "{}".into())
+    }
+
+    pub fn networks_json(&self) -> String {
+        serde_json::to_string(&self.networks).unwrap_or_else(|_| "[]".into())
+    }
+}
+
+/// Values computed from a record and its agency's settings on every write.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Derived {
+    pub score: i64,
+    pub segment: Segment,
+    pub size_class: SizeClass,
+    pub next_meeting_due: Option<NaiveDate>,
+    pub next_call_due: Option<NaiveDate>,
+}
+
+/// The inputs of the derivation, whether from a new write or a stored row.
+pub struct DeriveInputs {
+    pub accessible_potential_cents: i64,
+    pub assets_entrusted_cents: i64,
+    pub relationship_quality: Option<i64>,
+    pub referrals_made: i64,
+    pub last_meeting_on: Option<NaiveDate>,
+    pub last_call_on: Option<NaiveDate>,
+    pub stage: Stage,
+    /// When the current stage began: the start of the relationship for a client never met.
+    pub stage_since: DateTime<Utc>,
+}
+
+impl Derived {
+    pub fn compute(d: &DeriveInputs, settings: &AgencySettings) -> Self {
+        let euros = |c: i64| Euros::from_cents(c.max(0)).unwrap_or(Euros::ZERO);
+        let inputs = ScoreInputs {
+            assets_entrusted: euros(d.assets_entrusted_cents),
+            accessible_potential: euros(d.accessible_potential_cents),
+            relationship_quality: d.relationship_quality.map(|q| q.clamp(1, 5) as u8),
+            referrals_made: d.referrals_made.clamp(0, u32::MAX as i64) as u32,
+        };
+        let score = client_score(&inputs, &settings.segment_weights);
+        let segment = settings.segment_bands.segment(score);
+        let size_class = settings.size_thresholds.classify(inputs.accessible_potential);
+        // Cadence applies to clients; a prospect's next step is its next-contact date.
+        let (next_meeting_due, next_call_due) = if d.stage == Stage::Client {
+            let due = due_dates(
+                &settings.cadence.for_segment(segment),
+                d.last_meeting_on,
+                d.last_call_on,
+                d.stage_since.date_naive(),
+            );
+            (Some(due.meeting), Some(due.call))
+        } else {
+            (None, None)
+        };
+        Derived {
+            score: score as i64,
+            segment,
+            size_class,
+            next_meeting_due,
+            next_call_due,
+        }
+    }
+}
+
+impl ContactFields {
+    pub fn derive_inputs(&self, stage: Stage, stage_since: DateTime<Utc>) -> DeriveInputs {
+        DeriveInputs {
+            accessible_potential_cents: self.accessible_potential_cents,
+            assets_entrusted_cents: self.assets_entrusted_cents,
+            relationship_quality: self.relationship_quality,
+            referrals_made: self.referrals_made,
+            last_meeting_on: self.last_meeting_on,
+            last_call_on: self.last_call_on,
+            stage,
+            stage_since,
+        }
+    }
+}
+
+/// Serialises a unit enum to its serde name (`"snake_case"`).
+pub fn enum_str<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|j| j.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn parse_enum<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> StoreResult<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|_| StoreError::Corrupt(format!("{what} {s:?}")))
+}
+
+/// A `contacts` row joined with its owner's name.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ContactRow {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub owner_name: String,
+    pub kind: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub spouse_name: String,
+    pub company_name: String,
+    pub contact_role: String,
+    pub household_size: Option<i64>,
+    pub company_size: Option<i64>,
+    pub preferred_place: Option<String>,
+    pub address_line: String,
+    pub postcode: String,
+    pub city: String,
+    pub sector: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub phone_mobile: String,
+    pub phone_landline: String,
+    pub call_preferences: String,
+    pub email: String,
+    pub website: String,
+    pub situation: String,
+    pub accessible_potential_cents: i64,
+    pub assets_entrusted_cents: i64,
+    pub relationship_quality: Option<i64>,
+    pub referrals_made: i64,
+    pub networks: String,
+    pub notes: String,
+    pub stage: String,
+    pub stage_changed_at: DateTime<Utc>,
+    pub lost_to: Option<String>,
+    pub referred_by: Option<Uuid>,
+    pub score: i64,
+    pub segment: String,
+    pub size_class: String,
+    pub last_meeting_on: Option<NaiveDate>,
+    pub last_call_on: Option<NaiveDate>,
+    pub next_contact_on: Option<NaiveDate>,
+    pub next_meeting_due: Option<NaiveDate>,
+    pub next_call_due: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: Uuid,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: Uuid,
+    pub seq: i64,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl ContactRow {
+    pub fn stage(&self) -> StoreResult<Stage> {
+        Stage::parse(&self.stage).ok_or_else(|| StoreError::Corrupt(format!("stage {:?}", self.stage)))
+    }
+
+    pub fn derive_inputs(&self) -> StoreResult<DeriveInputs> {
+        Ok(DeriveInputs {
+            accessible_potential_cents: self.accessible_potential_cents,
+            assets_entrusted_cents: self.assets_entrusted_cents,
+            relationship_quality: self.relationship_quality,
+            referrals_made: self.referrals_made,
+            last_meeting_on: self.last_meeting_on,
+            last_call_on: self.last_call_on,
+            stage: self.stage()?,
+            stage_since: self.stage_changed_at,
+        })
+    }
+
+    pub fn into_contact(self) -> StoreResult<Contact> {
+        let kind =
+            ContactKind::parse(&self.kind).ok_or_else(|| StoreError::Corrupt(format!("kind {:?}", self.kind)))?;
+        let stage = self.stage()?;
+        let preferred_place: Option<MeetingPlace> = match &self.preferred_place {
+            Some(p) => Some(parse_enum(p, "preferred_place")?),
+            None => None,
+        };
+        Ok(Contact {
+            id: self.id,
+            owner_id: self.owner_id,
+            owner_name: self.owner_name,
+            kind,
+            display_name: display_name(kind, &self.first_name, &self.last_name, &self.company_name),
+            first_name: self.first_name,
+            last_name: self.last_name,
+            spouse_name: self.spouse_name,
+            company_name: self.company_name,
+            contact_role: self.contact_role,
+            household_size: self.household_size.and_then(|v| u16::try_from(v).ok()),
+            company_size: self.company_size.and_then(|v| u32::try_from(v).ok()),
+            preferred_place,
+            address_line: self.address_line,
+            postcode: self.postcode,
+            city: self.city,
+            sector: self.sector,
+            lat: self.lat,
+            lon: self.lon,
+            phone_mobile: self.phone_mobile,
+            phone_landline: self.phone_landline,
+            call_preferences: self.call_preferences,
+            email: self.email,
+            website: self.website,
+            situation: serde_json::from_str(&self.situation)
+                .map_err(|e| StoreError::Corrupt(format!("situation: {e}")))?,
+            accessible_potential_cents: self.accessible_potential_cents,
+            assets_entrusted_cents: self.assets_entrusted_cents,
+            relationship_quality: self.relationship_quality.and_then(|v| u8::try_from(v).ok()),
+            referrals_made: u32::try_from(self.referrals_made).unwrap_or(0),
+            networks: serde_json::from_str(&self.networks)
+                .map_err(|e| StoreError::Corrupt(format!("networks: {e}")))?,
+            notes: self.notes,
+            stage,
+            stage_changed_at: self.stage_changed_at,
+            lost_to: self.lost_to,
+            referred_by: self.referred_by,
+            score: u8::try_from(self.score).unwrap_or(0),
+            segment: parse_enum(&self.segment, "segment")?,
+            size_class: parse_enum(&self.size_class, "size_class")?,
+            last_meeting_on: self.last_meeting_on,
+            last_call_on: self.last_call_on,
+            next_contact_on: self.next_contact_on,
+            next_meeting_due: self.next_meeting_due,
+            next_call_due: self.next_call_due,
+            created_at: self.created_at,
+            created_by: self.created_by,
+            updated_at: self.updated_at,
+            updated_by: self.updated_by,
+            seq: self.seq,
+            deleted: self.deleted_at.is_some(),
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct TransitionRow {
+    pub id: Uuid,
+    pub contact_id: Uuid,
+    pub from_stage: Option<String>,
+    pub to_stage: String,
+    pub kind: String,
+    pub reason: Option<String>,
+    pub competitor: Option<String>,
+    pub at: DateTime<Utc>,
+    pub author_id: Uuid,
+    pub author_name: Option<String>,
+}
+
+impl TransitionRow {
+    pub fn into_transition(self) -> StoreResult<StageTransition> {
+        let stage = |s: &str| Stage::parse(s).ok_or_else(|| StoreError::Corrupt(format!("stage {s:?}")));
+        Ok(StageTransition {
+            id: self.id,
+            contact_id: self.contact_id,
+            from_stage: self.from_stage.as_deref().map(stage).transpose()?,
+            to_stage: stage(&self.to_stage)?,
+            kind: TransitionKind::parse(&self.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("kind {:?}", self.kind)))?,
+            reason: self.reason,
+            competitor: self.competitor,
+            at: self.at,
+            author_id: self.author_id,
+            author_name: self.author_name,
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub agency_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+impl UserRow {
+    pub fn into_user(self) -> StoreResult<super::User> {
+        Ok(super::User {
+            role: shared::api::Role::parse(&self.role)
+                .ok_or_else(|| StoreError::Corrupt(format!("role {:?}", self.role)))?,
+            id: self.id,
+            agency_id: self.agency_id,
+            email: self.email,
+            display_name: self.display_name,
+            password_hash: self.password_hash,
+            disabled: self.disabled_at.is_some(),
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct AgencyRow {
+    pub id: Uuid,
+    pub name: String,
+    pub settings: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl AgencyRow {
+    pub fn into_agency(self) -> StoreResult<super::Agency> {
+        Ok(super::Agency {
+            settings: serde_json::from_str(&self.settings)
+                .map_err(|e| StoreError::Corrupt(format!("settings: {e}")))?,
+            id: self.id,
+            name: self.name,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub user_agent: String,
+    pub ip: String,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl SessionRow {
+    pub fn into_session(self) -> super::Session {
+        super::Session {
+            id: self.id,
+            user_id: self.user_id,
+            created_at: self.created_at,
+            last_seen_at: self.last_seen_at,
+            expires_at: self.expires_at,
+            user_agent: self.user_agent,
+            ip: self.ip,
+            revoked: self.revoked_at.is_some(),
+        }
+    }
+}

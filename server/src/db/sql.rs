@@ -1,0 +1,799 @@
+//! The SQL both engines share, as one macro that implements [`Store`](super::Store) for a
+//! store type over a given sqlx database.
+//!
+//! Writes follow one rule: the first statement of every writing transaction bumps the
+//! agency's change counter (`next_seq`). On PostgreSQL that row lock serialises the agency's
+//! writers until commit, so sequence order is commit order and a reader pulling "changes
+//! after N" can never miss a change that commits later with a smaller number; on SQLite
+//! there is one writer at a time anyway. Checks that depend on the current state (expected
+//! version, stage rules) run after the bump, under that lock.
+
+/// `LIKE` pattern matching `word` anywhere, with the wildcard characters escaped.
+pub fn like_pattern(word: &str) -> String {
+    let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+pub const CONTACT_SELECT: &str =
+    "SELECT c.*, u.display_name AS owner_name FROM contacts c JOIN users u ON u.id = c.owner_id";
+
+macro_rules! impl_store {
+    ($store:ident, $db:ty, $engine:literal) => {
+        use $crate::db::rows::{AgencyRow, ContactRow, Derived, SessionRow, TransitionRow, UserRow, enum_str};
+        use $crate::db::sql::{like_pattern, CONTACT_SELECT};
+        use $crate::db::{Actor, Agency, ContactFields, DuplicateKeys, NewSession, NewUser, Session, SessionUser, Store, StoreError, StoreResult, User};
+        use chrono::{DateTime, NaiveDate, Utc};
+        use shared::api::{AgencyUser, ContactQuery, DueKind, DuplicateMatch, Role};
+        use shared::record::{display_name, Contact, ContactKind};
+        use shared::settings::AgencySettings;
+        use shared::stage::{StageChange, StageTransition, TransitionKind};
+        use sqlx::QueryBuilder;
+        use uuid::Uuid;
+
+        type Tx<'a> = sqlx::Transaction<'a, $db>;
+
+        fn map_unique(e: sqlx::Error, what: &str) -> StoreError {
+            match &e {
+                sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what.to_string()),
+                _ => StoreError::Db(e),
+            }
+        }
+
+        impl $store {
+            async fn next_seq(tx: &mut Tx<'_>, agency_id: Uuid, count: i64) -> StoreResult<i64> {
+                let (seq,): (i64,) = sqlx::query_as("UPDATE agencies SET change_seq = change_seq + $2 WHERE id = $1 RETURNING change_seq")
+                    .bind(agency_id)
+                    .bind(count)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                Ok(seq)
+            }
+
+            async fn settings_tx(tx: &mut Tx<'_>, agency_id: Uuid) -> StoreResult<AgencySettings> {
+                let (json,): (String,) = sqlx::query_as("SELECT settings FROM agencies WHERE id = $1")
+                    .bind(agency_id)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("settings: {e}")))
+            }
+
+            /// The row if the actor may see it (live records only).
+            async fn visible_row(tx: &mut Tx<'_>, actor: &Actor, id: Uuid) -> StoreResult<ContactRow> {
+                let sql = format!(
+                    "{CONTACT_SELECT} WHERE c.id = $1 AND c.agency_id = $2 AND c.deleted_at IS NULL \
+                     AND ($3 OR c.owner_id = $4 OR EXISTS (SELECT 1 FROM contact_shares s WHERE s.contact_id = c.id AND s.user_id = $4))"
+                );
+                sqlx::query_as::<_, ContactRow>(&sql)
+                    .bind(id)
+                    .bind(actor.agency_id)
+                    .bind(actor.sees_whole_agency())
+                    .bind(actor.user_id)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)
+            }
+
+            async fn check_owner(tx: &mut Tx<'_>, agency_id: Uuid, owner_id: Uuid) -> StoreResult<()> {
+                let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1 AND agency_id = $2 AND disabled_at IS NULL")
+                    .bind(owner_id)
+                    .bind(agency_id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                found.map(|_| ()).ok_or(StoreError::Invalid { field: "owner_id", message: "conseiller inconnu dans l'agence".into() })
+            }
+
+            async fn check_referrer(tx: &mut Tx<'_>, agency_id: Uuid, referrer: Option<Uuid>, this: Uuid) -> StoreResult<()> {
+                let Some(r) = referrer else { return Ok(()) };
+                if r == this {
+                    return Err(StoreError::Invalid { field: "referred_by", message: "un dossier ne peut pas se recommander lui-même".into() });
+                }
+                let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM contacts WHERE id = $1 AND agency_id = $2 AND deleted_at IS NULL")
+                    .bind(r)
+                    .bind(agency_id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                found.map(|_| ()).ok_or(StoreError::Invalid { field: "referred_by", message: "prescripteur introuvable".into() })
+            }
+
+            async fn fetch_contact(&self, actor: &Actor, id: Uuid) -> StoreResult<Contact> {
+                let mut tx = self.pool.begin().await?;
+                let row = Self::visible_row(&mut tx, actor, id).await?;
+                tx.commit().await?;
+                row.into_contact()
+            }
+
+            fn may_manage(actor: &Actor, row: &ContactRow) -> bool {
+                actor.sees_whole_agency() || row.owner_id == actor.user_id
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl Store for $store {
+            fn engine(&self) -> &'static str {
+                $engine
+            }
+
+            async fn create_agency(&self, name: &str) -> StoreResult<Agency> {
+                let id = shared::new_id();
+                let now = $crate::db::now();
+                let settings = serde_json::to_string(&AgencySettings::default()).unwrap_or_else(|_| "{}".into());
+                sqlx::query("INSERT INTO agencies (id, name, change_seq, settings, created_at) VALUES ($1, $2, 0, $3, $4)")
+                    .bind(id)
+                    .bind(name)
+                    .bind(&settings)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| map_unique(e, "une agence porte déjà ce nom"))?;
+                Ok(Agency { id, name: name.to_string(), settings: AgencySettings::default(), created_at: now })
+            }
+
+            async fn agency(&self, id: Uuid) -> StoreResult<Option<Agency>> {
+                let row: Option<AgencyRow> = sqlx::query_as("SELECT id, name, settings, created_at FROM agencies WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+                row.map(AgencyRow::into_agency).transpose()
+            }
+
+            async fn agency_by_name(&self, name: &str) -> StoreResult<Option<Agency>> {
+                let row: Option<AgencyRow> = sqlx::query_as("SELECT id, name, settings, created_at FROM agencies WHERE name = $1").bind(name).fetch_optional(&self.pool).await?;
+                row.map(AgencyRow::into_agency).transpose()
+            }
+
+            async fn set_agency_settings(&self, actor: &Actor, settings: &AgencySettings, _today: NaiveDate) -> StoreResult<u64> {
+                if actor.role != Role::Manager {
+                    return Err(StoreError::Forbidden("réservé au chef d'agence"));
+                }
+                let mut tx = self.pool.begin().await?;
+                // Lock the agency first, like every write.
+                Self::next_seq(&mut tx, actor.agency_id, 0).await?;
+                let json = serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                sqlx::query("UPDATE agencies SET settings = $2 WHERE id = $1").bind(actor.agency_id).bind(&json).execute(&mut *tx).await?;
+                let sql = format!("{CONTACT_SELECT} WHERE c.agency_id = $1 AND c.deleted_at IS NULL");
+                let rows: Vec<ContactRow> = sqlx::query_as(&sql).bind(actor.agency_id).fetch_all(&mut *tx).await?;
+                let mut changed = Vec::new();
+                for row in &rows {
+                    let d = Derived::compute(&row.derive_inputs()?, settings);
+                    if d.score != row.score
+                        || enum_str(&d.segment) != row.segment
+                        || enum_str(&d.size_class) != row.size_class
+                        || d.next_meeting_due != row.next_meeting_due
+                        || d.next_call_due != row.next_call_due
+                    {
+                        changed.push((row.id, d));
+                    }
+                }
+                if !changed.is_empty() {
+                    let last = Self::next_seq(&mut tx, actor.agency_id, changed.len() as i64).await?;
+                    let first = last - changed.len() as i64 + 1;
+                    let now = $crate::db::now();
+                    for (i, (id, d)) in changed.iter().enumerate() {
+                        sqlx::query(
+                            "UPDATE contacts SET score = $3, segment = $4, size_class = $5, next_meeting_due = $6, next_call_due = $7, \
+                             seq = $8, updated_at = $9 WHERE id = $1 AND agency_id = $2",
+                        )
+                        .bind(id)
+                        .bind(actor.agency_id)
+                        .bind(d.score)
+                        .bind(enum_str(&d.segment))
+                        .bind(enum_str(&d.size_class))
+                        .bind(d.next_meeting_due)
+                        .bind(d.next_call_due)
+                        .bind(first + i as i64)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(changed.len() as u64)
+            }
+
+            async fn create_user(&self, user: NewUser) -> StoreResult<User> {
+                let id = shared::new_id();
+                let email = user.email.trim().to_lowercase();
+                sqlx::query(
+                    "INSERT INTO users (id, agency_id, email, display_name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(id)
+                .bind(user.agency_id)
+                .bind(&email)
+                .bind(&user.display_name)
+                .bind(user.role.as_str())
+                .bind(&user.password_hash)
+                .bind($crate::db::now())
+                .execute(&self.pool)
+                .await
+                .map_err(|e| map_unique(e, "un compte existe déjà avec cet e-mail"))?;
+                Ok(User {
+                    id,
+                    agency_id: user.agency_id,
+                    email,
+                    display_name: user.display_name,
+                    role: user.role,
+                    password_hash: user.password_hash,
+                    disabled: false,
+                })
+            }
+
+            async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+                let row: Option<UserRow> = sqlx::query_as(
+                    "SELECT id, agency_id, email, display_name, role, password_hash, disabled_at FROM users WHERE email = $1",
+                )
+                .bind(email.trim().to_lowercase())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(UserRow::into_user).transpose()
+            }
+
+            async fn agency_users(&self, agency_id: Uuid) -> StoreResult<Vec<AgencyUser>> {
+                let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
+                    "SELECT id, display_name, role FROM users WHERE agency_id = $1 AND disabled_at IS NULL ORDER BY display_name",
+                )
+                .bind(agency_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(id, display_name, role)| {
+                        let role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?;
+                        Ok(AgencyUser { id, display_name, role })
+                    })
+                    .collect()
+            }
+
+            async fn set_password(&self, user_id: Uuid, password_hash: &str) -> StoreResult<()> {
+                let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(user_id).bind(password_hash).execute(&self.pool).await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn create_session(&self, s: NewSession) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO sessions (id, token_hash, user_id, agency_id, created_at, last_seen_at, expires_at, user_agent, ip) \
+                     VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)",
+                )
+                .bind(s.id)
+                .bind(&s.token_hash)
+                .bind(s.user_id)
+                .bind(s.agency_id)
+                .bind(s.created_at)
+                .bind(s.expires_at)
+                .bind(&s.user_agent)
+                .bind(&s.ip)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn session_by_token(&self, token_hash: &str) -> StoreResult<Option<SessionUser>> {
+                let row: Option<SessionRow> = sqlx::query_as(
+                    "SELECT id, user_id, created_at, last_seen_at, expires_at, user_agent, ip, revoked_at FROM sessions WHERE token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let user: Option<UserRow> = sqlx::query_as(
+                    "SELECT id, agency_id, email, display_name, role, password_hash, disabled_at FROM users WHERE id = $1",
+                )
+                .bind(row.user_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(user) = user else { return Ok(None) };
+                let user = user.into_user()?;
+                let (agency_name,): (String,) =
+                    sqlx::query_as("SELECT name FROM agencies WHERE id = $1").bind(user.agency_id).fetch_one(&self.pool).await?;
+                Ok(Some(SessionUser { session: row.into_session(), user, agency_name }))
+            }
+
+            async fn touch_session(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<()> {
+                sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1").bind(id).bind(at).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn user_sessions(&self, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<Vec<Session>> {
+                let rows: Vec<SessionRow> = sqlx::query_as(
+                    "SELECT id, user_id, created_at, last_seen_at, expires_at, user_agent, ip, revoked_at FROM sessions \
+                     WHERE user_id = $1 AND revoked_at IS NULL ORDER BY last_seen_at DESC",
+                )
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(SessionRow::into_session).filter(|s| s.expires_at > now).collect())
+            }
+
+            async fn revoke_session(&self, user_id: Uuid, session_id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
+                let done = sqlx::query("UPDATE sessions SET revoked_at = $3 WHERE id = $2 AND user_id = $1 AND revoked_at IS NULL")
+                    .bind(user_id)
+                    .bind(session_id)
+                    .bind(at)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn insert_contact(&self, actor: &Actor, id: Uuid, f: &ContactFields, stage_reason: Option<&str>, now: DateTime<Utc>) -> StoreResult<Contact> {
+                let mut tx = self.pool.begin().await?;
+                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                if f.owner_id != actor.user_id && !actor.sees_whole_agency() {
+                    return Err(StoreError::Forbidden("un conseiller crée des dossiers pour lui-même"));
+                }
+                Self::check_owner(&mut tx, actor.agency_id, f.owner_id).await?;
+                Self::check_referrer(&mut tx, actor.agency_id, f.referred_by, id).await?;
+                let settings = Self::settings_tx(&mut tx, actor.agency_id).await?;
+                let d = Derived::compute(&f.derive_inputs(f.stage, now), &settings);
+                sqlx::query(
+                    "INSERT INTO contacts (id, agency_id, owner_id, kind, first_name, last_name, spouse_name, company_name, contact_role, \
+                     household_size, company_size, preferred_place, address_line, postcode, city, sector, lat, lon, phone_mobile, phone_landline, \
+                     call_preferences, email, website, situation, accessible_potential_cents, assets_entrusted_cents, relationship_quality, \
+                     referrals_made, networks, notes, stage, stage_changed_at, lost_to, referred_by, score, segment, size_class, last_meeting_on, \
+                     last_call_on, next_contact_on, next_meeting_due, next_call_due, search_text, sort_key, email_key, name_key, created_at, \
+                     created_by, updated_at, updated_by, seq, deleted_at) VALUES \
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
+                     $27, $28, $29, $30, $31, $32, NULL, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $46, $47, $48, NULL)",
+                )
+                .bind(id)
+                .bind(actor.agency_id)
+                .bind(f.owner_id)
+                .bind(f.kind.as_str())
+                .bind(&f.first_name)
+                .bind(&f.last_name)
+                .bind(&f.spouse_name)
+                .bind(&f.company_name)
+                .bind(&f.contact_role)
+                .bind(f.household_size)
+                .bind(f.company_size)
+                .bind(&f.preferred_place)
+                .bind(&f.address_line)
+                .bind(&f.postcode)
+                .bind(&f.city)
+                .bind(&f.sector)
+                .bind(f.lat)
+                .bind(f.lon)
+                .bind(&f.phone_mobile)
+                .bind(&f.phone_landline)
+                .bind(&f.call_preferences)
+                .bind(&f.email)
+                .bind(&f.website)
+                .bind(f.situation_json())
+                .bind(f.accessible_potential_cents)
+                .bind(f.assets_entrusted_cents)
+                .bind(f.relationship_quality)
+                .bind(f.referrals_made)
+                .bind(f.networks_json())
+                .bind(&f.notes)
+                .bind(f.stage.as_str())
+                .bind(now)
+                .bind(f.referred_by)
+                .bind(d.score)
+                .bind(enum_str(&d.segment))
+                .bind(enum_str(&d.size_class))
+                .bind(f.last_meeting_on)
+                .bind(f.last_call_on)
+                .bind(f.next_contact_on)
+                .bind(d.next_meeting_due)
+                .bind(d.next_call_due)
+                .bind(&f.search_text)
+                .bind(&f.sort_key)
+                .bind(&f.email_key)
+                .bind(&f.name_key)
+                .bind(now)
+                .bind(actor.user_id)
+                .bind(seq)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| map_unique(e, "un dossier existe déjà avec cet identifiant"))?;
+                sqlx::query(
+                    "INSERT INTO stage_transitions (id, agency_id, contact_id, from_stage, to_stage, kind, reason, competitor, at, author_id, seq) \
+                     VALUES ($1, $2, $3, NULL, $4, $5, $6, NULL, $7, $8, $9)",
+                )
+                .bind(shared::new_id())
+                .bind(actor.agency_id)
+                .bind(id)
+                .bind(f.stage.as_str())
+                .bind(TransitionKind::Created.as_str())
+                .bind(stage_reason)
+                .bind(now)
+                .bind(actor.user_id)
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?;
+                let row = Self::visible_row(&mut tx, &Actor { role: Role::Manager, ..*actor }, id).await?;
+                tx.commit().await?;
+                row.into_contact()
+            }
+
+            async fn contact(&self, actor: &Actor, id: Uuid) -> StoreResult<Option<Contact>> {
+                match self.fetch_contact(actor, id).await {
+                    Ok(c) => Ok(Some(c)),
+                    Err(StoreError::NotFound) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
+
+            async fn update_contact(&self, actor: &Actor, id: Uuid, f: &ContactFields, expected_seq: Option<i64>, now: DateTime<Utc>) -> StoreResult<Contact> {
+                let mut tx = self.pool.begin().await?;
+                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let row = Self::visible_row(&mut tx, actor, id).await?;
+                if let Some(expected) = expected_seq {
+                    if expected != row.seq {
+                        return Err(StoreError::Conflict(format!(
+                            "le dossier a été modifié entre-temps par {} : rechargez-le avant d'enregistrer",
+                            row.owner_name
+                        )));
+                    }
+                }
+                if f.owner_id != row.owner_id {
+                    if !actor.sees_whole_agency() {
+                        return Err(StoreError::Forbidden("seul le chef d'agence réattribue un dossier"));
+                    }
+                    Self::check_owner(&mut tx, actor.agency_id, f.owner_id).await?;
+                }
+                Self::check_referrer(&mut tx, actor.agency_id, f.referred_by, id).await?;
+                let settings = Self::settings_tx(&mut tx, actor.agency_id).await?;
+                let d = Derived::compute(&f.derive_inputs(row.stage()?, row.stage_changed_at), &settings);
+                sqlx::query(
+                    "UPDATE contacts SET owner_id = $3, kind = $4, first_name = $5, last_name = $6, spouse_name = $7, company_name = $8, \
+                     contact_role = $9, household_size = $10, company_size = $11, preferred_place = $12, address_line = $13, postcode = $14, \
+                     city = $15, sector = $16, lat = $17, lon = $18, phone_mobile = $19, phone_landline = $20, call_preferences = $21, \
+                     email = $22, website = $23, situation = $24, accessible_potential_cents = $25, assets_entrusted_cents = $26, \
+                     relationship_quality = $27, referrals_made = $28, networks = $29, notes = $30, referred_by = $31, score = $32, \
+                     segment = $33, size_class = $34, last_meeting_on = $35, last_call_on = $36, next_contact_on = $37, \
+                     next_meeting_due = $38, next_call_due = $39, search_text = $40, sort_key = $41, email_key = $42, name_key = $43, \
+                     updated_at = $44, updated_by = $45, seq = $46 WHERE id = $1 AND agency_id = $2",
+                )
+                .bind(id)
+                .bind(actor.agency_id)
+                .bind(f.owner_id)
+                .bind(f.kind.as_str())
+                .bind(&f.first_name)
+                .bind(&f.last_name)
+                .bind(&f.spouse_name)
+                .bind(&f.company_name)
+                .bind(&f.contact_role)
+                .bind(f.household_size)
+                .bind(f.company_size)
+                .bind(&f.preferred_place)
+                .bind(&f.address_line)
+                .bind(&f.postcode)
+                .bind(&f.city)
+                .bind(&f.sector)
+                .bind(f.lat)
+                .bind(f.lon)
+                .bind(&f.phone_mobile)
+                .bind(&f.phone_landline)
+                .bind(&f.call_preferences)
+                .bind(&f.email)
+                .bind(&f.website)
+                .bind(f.situation_json())
+                .bind(f.accessible_potential_cents)
+                .bind(f.assets_entrusted_cents)
+                .bind(f.relationship_quality)
+                .bind(f.referrals_made)
+                .bind(f.networks_json())
+                .bind(&f.notes)
+                .bind(f.referred_by)
+                .bind(d.score)
+                .bind(enum_str(&d.segment))
+                .bind(enum_str(&d.size_class))
+                .bind(f.last_meeting_on)
+                .bind(f.last_call_on)
+                .bind(f.next_contact_on)
+                .bind(d.next_meeting_due)
+                .bind(d.next_call_due)
+                .bind(&f.search_text)
+                .bind(&f.sort_key)
+                .bind(&f.email_key)
+                .bind(&f.name_key)
+                .bind(now)
+                .bind(actor.user_id)
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?;
+                let row = Self::visible_row(&mut tx, &Actor { role: Role::Manager, ..*actor }, id).await?;
+                tx.commit().await?;
+                row.into_contact()
+            }
+
+            async fn delete_contact(&self, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let row = Self::visible_row(&mut tx, actor, id).await?;
+                if !Self::may_manage(actor, &row) {
+                    return Err(StoreError::Forbidden("seul le conseiller en charge ou le chef d'agence supprime un dossier"));
+                }
+                sqlx::query("UPDATE contacts SET deleted_at = $3, updated_at = $3, updated_by = $4, seq = $5 WHERE id = $1 AND agency_id = $2")
+                    .bind(id)
+                    .bind(actor.agency_id)
+                    .bind(now)
+                    .bind(actor.user_id)
+                    .bind(seq)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn search_contacts(&self, actor: &Actor, q: &ContactQuery, today: NaiveDate) -> StoreResult<(Vec<Contact>, bool)> {
+                let limit = q.limit.unwrap_or(50).clamp(1, 200);
+                let offset = q.offset.unwrap_or(0);
+                let mut qb = QueryBuilder::<$db>::new(CONTACT_SELECT);
+                qb.push(" WHERE c.deleted_at IS NULL AND c.agency_id = ").push_bind(actor.agency_id);
+                if !actor.sees_whole_agency() {
+                    qb.push(" AND (c.owner_id = ")
+                        .push_bind(actor.user_id)
+                        .push(" OR EXISTS (SELECT 1 FROM contact_shares s WHERE s.contact_id = c.id AND s.user_id = ")
+                        .push_bind(actor.user_id)
+                        .push("))");
+                }
+                if let Some(text) = &q.q {
+                    for word in shared::text::fold(text).split(' ').filter(|w| !w.is_empty()).take(8) {
+                        qb.push(" AND c.search_text LIKE ").push_bind(like_pattern(word)).push(" ESCAPE '\\'");
+                    }
+                }
+                if let Some(stage) = q.stage {
+                    qb.push(" AND c.stage = ").push_bind(stage.as_str());
+                }
+                if let Some(segment) = q.segment {
+                    qb.push(" AND c.segment = ").push_bind(segment.as_str());
+                }
+                if let Some(size) = q.size_class {
+                    qb.push(" AND c.size_class = ").push_bind(size.as_str());
+                }
+                if let Some(kind) = q.kind {
+                    qb.push(" AND c.kind = ").push_bind(kind.as_str());
+                }
+                if let Some(sector) = q.sector.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                    qb.push(" AND lower(c.sector) = lower(").push_bind(sector.to_string()).push(")");
+                }
+                if let Some(owner) = q.owner {
+                    qb.push(" AND c.owner_id = ").push_bind(owner);
+                }
+                let on = q.on.unwrap_or(today);
+                match q.due {
+                    Some(DueKind::Meeting) => {
+                        qb.push(" AND c.next_meeting_due <= ").push_bind(on);
+                        qb.push(" ORDER BY c.next_meeting_due, c.sort_key, c.id");
+                    }
+                    Some(DueKind::Call) => {
+                        qb.push(" AND c.next_call_due <= ").push_bind(on);
+                        qb.push(" ORDER BY c.next_call_due, c.sort_key, c.id");
+                    }
+                    Some(DueKind::Any) => {
+                        qb.push(" AND (c.next_meeting_due <= ").push_bind(on).push(" OR c.next_call_due <= ").push_bind(on).push(")");
+                        qb.push(" ORDER BY c.next_meeting_due, c.sort_key, c.id");
+                    }
+                    None => {
+                        qb.push(" ORDER BY c.sort_key, c.id");
+                    }
+                }
+                qb.push(" LIMIT ").push_bind(limit as i64 + 1).push(" OFFSET ").push_bind(offset as i64);
+                let rows: Vec<ContactRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                let has_more = rows.len() > limit as usize;
+                let contacts = rows.into_iter().take(limit as usize).map(ContactRow::into_contact).collect::<StoreResult<Vec<_>>>()?;
+                Ok((contacts, has_more))
+            }
+
+            async fn find_duplicates(&self, actor: &Actor, keys: &DuplicateKeys) -> StoreResult<Vec<DuplicateMatch>> {
+                let phones: Vec<&String> = keys.phones.iter().filter(|p| !p.is_empty()).collect();
+                if keys.email_key.is_none() && phones.is_empty() && keys.name_key.is_none() {
+                    return Ok(Vec::new());
+                }
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT c.id, c.kind, c.first_name, c.last_name, c.company_name, c.owner_id, u.display_name AS owner_name, \
+                     c.email_key, c.phone_mobile, c.phone_landline, c.name_key, \
+                     EXISTS (SELECT 1 FROM contact_shares s WHERE s.contact_id = c.id AND s.user_id = ",
+                );
+                qb.push_bind(actor.user_id);
+                qb.push(") AS shared FROM contacts c JOIN users u ON u.id = c.owner_id WHERE c.deleted_at IS NULL AND c.agency_id = ");
+                qb.push_bind(actor.agency_id);
+                if let Some(id) = keys.exclude {
+                    qb.push(" AND c.id <> ").push_bind(id);
+                }
+                qb.push(" AND (1 = 0");
+                if let Some(e) = &keys.email_key {
+                    qb.push(" OR c.email_key = ").push_bind(e.clone());
+                }
+                for p in &phones {
+                    qb.push(" OR c.phone_mobile = ").push_bind((*p).clone());
+                    qb.push(" OR c.phone_landline = ").push_bind((*p).clone());
+                }
+                if let Some(n) = &keys.name_key {
+                    qb.push(" OR c.name_key = ").push_bind(n.clone());
+                }
+                qb.push(") ORDER BY c.sort_key LIMIT 10");
+                #[derive(sqlx::FromRow)]
+                struct Dup {
+                    id: Uuid,
+                    kind: String,
+                    first_name: String,
+                    last_name: String,
+                    company_name: String,
+                    owner_id: Uuid,
+                    owner_name: String,
+                    email_key: Option<String>,
+                    phone_mobile: String,
+                    phone_landline: String,
+                    name_key: Option<String>,
+                    shared: bool,
+                }
+                let rows: Vec<Dup> = qb.build_query_as().fetch_all(&self.pool).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| {
+                        let matched_on = if keys.email_key.is_some() && r.email_key == keys.email_key {
+                            "email"
+                        } else if phones.iter().any(|p| **p == r.phone_mobile || **p == r.phone_landline) {
+                            "phone"
+                        } else if keys.name_key.is_some() && r.name_key == keys.name_key {
+                            "name_postcode"
+                        } else {
+                            "other"
+                        };
+                        let kind = ContactKind::parse(&r.kind).unwrap_or_default();
+                        DuplicateMatch {
+                            id: r.id,
+                            display_name: display_name(kind, &r.first_name, &r.last_name, &r.company_name),
+                            owner_name: r.owner_name,
+                            matched_on: matched_on.to_string(),
+                            visible: actor.sees_whole_agency() || r.owner_id == actor.user_id || r.shared,
+                        }
+                    })
+                    .collect())
+            }
+
+            async fn change_stage(&self, actor: &Actor, id: Uuid, change: &StageChange, now: DateTime<Utc>) -> StoreResult<Contact> {
+                let mut tx = self.pool.begin().await?;
+                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let row = Self::visible_row(&mut tx, actor, id).await?;
+                let from = row.stage()?;
+                let outcome = shared::stage::apply(from, change)?;
+                let settings = Self::settings_tx(&mut tx, actor.agency_id).await?;
+                let mut inputs = row.derive_inputs()?;
+                inputs.stage = outcome.to;
+                inputs.stage_since = now;
+                let d = Derived::compute(&inputs, &settings);
+                sqlx::query(
+                    "UPDATE contacts SET stage = $3, stage_changed_at = $4, lost_to = COALESCE($5, lost_to), score = $6, segment = $7, \
+                     size_class = $8, next_meeting_due = $9, next_call_due = $10, updated_at = $4, updated_by = $11, seq = $12 \
+                     WHERE id = $1 AND agency_id = $2",
+                )
+                .bind(id)
+                .bind(actor.agency_id)
+                .bind(outcome.to.as_str())
+                .bind(now)
+                .bind(&outcome.competitor)
+                .bind(d.score)
+                .bind(enum_str(&d.segment))
+                .bind(enum_str(&d.size_class))
+                .bind(d.next_meeting_due)
+                .bind(d.next_call_due)
+                .bind(actor.user_id)
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO stage_transitions (id, agency_id, contact_id, from_stage, to_stage, kind, reason, competitor, at, author_id, seq) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(shared::new_id())
+                .bind(actor.agency_id)
+                .bind(id)
+                .bind(from.as_str())
+                .bind(outcome.to.as_str())
+                .bind(outcome.kind.as_str())
+                .bind(&outcome.reason)
+                .bind(&outcome.competitor)
+                .bind(now)
+                .bind(actor.user_id)
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?;
+                let row = Self::visible_row(&mut tx, actor, id).await?;
+                tx.commit().await?;
+                row.into_contact()
+            }
+
+            async fn stage_history(&self, actor: &Actor, id: Uuid) -> StoreResult<Vec<StageTransition>> {
+                self.fetch_contact(actor, id).await?;
+                let rows: Vec<TransitionRow> = sqlx::query_as(
+                    "SELECT t.id, t.contact_id, t.from_stage, t.to_stage, t.kind, t.reason, t.competitor, t.at, t.author_id, \
+                     u.display_name AS author_name FROM stage_transitions t LEFT JOIN users u ON u.id = t.author_id \
+                     WHERE t.contact_id = $1 AND t.agency_id = $2 ORDER BY t.seq DESC",
+                )
+                .bind(id)
+                .bind(actor.agency_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(TransitionRow::into_transition).collect()
+            }
+
+            async fn share_contact(&self, actor: &Actor, id: Uuid, with: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let row = Self::visible_row(&mut tx, actor, id).await?;
+                if !Self::may_manage(actor, &row) {
+                    return Err(StoreError::Forbidden("seul le conseiller en charge ou le chef d'agence partage un dossier"));
+                }
+                Self::check_owner(&mut tx, actor.agency_id, with).await.map_err(|_| StoreError::Invalid {
+                    field: "user_id",
+                    message: "conseiller inconnu dans l'agence".into(),
+                })?;
+                sqlx::query(
+                    "INSERT INTO contact_shares (contact_id, user_id, agency_id, created_at, created_by) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (contact_id, user_id) DO NOTHING",
+                )
+                .bind(id)
+                .bind(with)
+                .bind(actor.agency_id)
+                .bind(now)
+                .bind(actor.user_id)
+                .execute(&mut *tx)
+                .await?;
+                // The record is new to the person it is shared with: give it a new sequence
+                // number so their next pull brings it.
+                sqlx::query("UPDATE contacts SET seq = $3 WHERE id = $1 AND agency_id = $2").bind(id).bind(actor.agency_id).bind(seq).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn unshare_contact(&self, actor: &Actor, id: Uuid, with: Uuid, _now: DateTime<Utc>) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let row = Self::visible_row(&mut tx, actor, id).await?;
+                if !Self::may_manage(actor, &row) {
+                    return Err(StoreError::Forbidden("seul le conseiller en charge ou le chef d'agence retire un partage"));
+                }
+                let done = sqlx::query("DELETE FROM contact_shares WHERE contact_id = $1 AND user_id = $2 AND agency_id = $3")
+                    .bind(id)
+                    .bind(with)
+                    .bind(actor.agency_id)
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query("UPDATE contacts SET seq = $3 WHERE id = $1 AND agency_id = $2").bind(id).bind(actor.agency_id).bind(seq).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn contact_shares(&self, actor: &Actor, id: Uuid) -> StoreResult<Vec<AgencyUser>> {
+                self.fetch_contact(actor, id).await?;
+                let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
+                    "SELECT u.id, u.display_name, u.role FROM contact_shares s JOIN users u ON u.id = s.user_id \
+                     WHERE s.contact_id = $1 AND s.agency_id = $2 ORDER BY u.display_name",
+                )
+                .bind(id)
+                .bind(actor.agency_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(id, display_name, role)| {
+                        let role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?;
+                        Ok(AgencyUser { id, display_name, role })
+                    })
+                    .collect()
+            }
+
+            async fn changes_after(&self, agency_id: Uuid, after: i64, limit: u32) -> StoreResult<Vec<Contact>> {
+                let sql = format!("{CONTACT_SELECT} WHERE c.agency_id = $1 AND c.seq > $2 ORDER BY c.seq LIMIT $3");
+                let rows: Vec<ContactRow> =
+                    sqlx::query_as(&sql).bind(agency_id).bind(after).bind(limit.clamp(1, 10_000) as i64).fetch_all(&self.pool).await?;
+                rows.into_iter().map(ContactRow::into_contact).collect()
+            }
+
+            async fn count_contacts(&self, agency_id: Uuid) -> StoreResult<i64> {
+                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM contacts WHERE agency_id = $1 AND deleted_at IS NULL")
+                    .bind(agency_id)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(n)
+            }
+        }
+    };
+}
+
+pub(crate) use impl_store;

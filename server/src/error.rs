@@ -1,0 +1,166 @@
+//! The one API error type, mapped to HTTP once.
+//!
+//! Client mistakes carry a code and a French message; internal errors are logged with their
+//! context and answered with a generic 500 that echoes nothing.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use shared::api::{DuplicateMatch, ErrorBody};
+use shared::record::FieldErrors;
+
+use crate::db::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("likely duplicate")]
+    Duplicate(Vec<DuplicateMatch>),
+    #[error("validation failed")]
+    Validation(FieldErrors),
+    /// A request that is well-formed but breaks a business rule (a stage change…).
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("too many attempts")]
+    RateLimited { retry_after_secs: u64 },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        ApiError::BadRequest(detail.into())
+    }
+
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let mut f = FieldErrors::new();
+        f.insert(field.to_string(), message.into());
+        ApiError::Validation(f)
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, String) {
+        match self {
+            ApiError::BadRequest(d) => (StatusCode::BAD_REQUEST, "bad_request", d.clone()),
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "connectez-vous pour continuer".into(),
+            ),
+            ApiError::Forbidden(d) => (StatusCode::FORBIDDEN, "forbidden", d.clone()),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", "introuvable".into()),
+            ApiError::Conflict(d) => (StatusCode::CONFLICT, "conflict", d.clone()),
+            ApiError::Duplicate(_) => (
+                StatusCode::CONFLICT,
+                "duplicate",
+                "un dossier semblable existe déjà : ouvrez-le, ou confirmez la création".into(),
+            ),
+            ApiError::Validation(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "certains champs sont invalides".into(),
+            ),
+            ApiError::Unprocessable(d) => (StatusCode::UNPROCESSABLE_ENTITY, "rule", d.clone()),
+            ApiError::RateLimited { retry_after_secs } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("trop de tentatives : réessayez dans {retry_after_secs} s"),
+            ),
+            ApiError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "erreur interne, l'incident est journalisé".into(),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(e) = &self {
+            tracing::error!(error = ?e, "internal error");
+        }
+        let (status, code, detail) = self.parts();
+        let body = ErrorBody {
+            error: code.to_string(),
+            detail,
+            fields: match &self {
+                ApiError::Validation(f) => f.clone(),
+                _ => FieldErrors::new(),
+            },
+            duplicates: match self {
+                ApiError::Duplicate(ref d) => d.clone(),
+                _ => Vec::new(),
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::RateLimited { retry_after_secs } = self {
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::Forbidden(m) => ApiError::Forbidden(m.to_string()),
+            StoreError::Conflict(m) => ApiError::Conflict(m),
+            StoreError::Invalid { field, message } => ApiError::field(field, message),
+            StoreError::Stage(s) => ApiError::Unprocessable(s.to_string()),
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        match r {
+            JsonRejection::MissingJsonContentType(_) => {
+                ApiError::bad_request("le corps doit être du JSON (Content-Type: application/json)")
+            }
+            other => ApiError::bad_request(format!("JSON invalide : {}", other.body_text())),
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        ApiError::bad_request(format!("chemin invalide : {}", r.body_text()))
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        ApiError::bad_request(format!("paramètres invalides : {}", r.body_text()))
+    }
+}
+
+/// `Json` whose rejections are [`ApiError`]s.
+#[derive(Debug, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// `Path` whose rejections are [`ApiError`]s.
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+/// `Query` whose rejections are [`ApiError`]s.
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);

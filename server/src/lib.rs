@@ -1,0 +1,11 @@
+//! Tournée's server: the pages (Leptos SSR), the JSON API, auth, and storage.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod state;
+pub mod web;

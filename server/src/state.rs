@@ -1,0 +1,37 @@
+//! What every handler can reach.
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+use crate::auth::password::Passwords;
+use crate::auth::ratelimit::LoginLimiter;
+use crate::config::Config;
+use crate::db::DynStore;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub store: DynStore,
+    pub config: Arc<Config>,
+    pub passwords: Arc<Passwords>,
+    pub limiter: Arc<LoginLimiter>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl AppState {
+    pub fn new(store: DynStore, config: Config) -> anyhow::Result<Self> {
+        let leptos_options = LeptosOptions::builder()
+            .output_name("tournee")
+            .site_root(config.site_root.to_string_lossy().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(config.listen)
+            .build();
+        Ok(AppState {
+            store,
+            limiter: Arc::new(LoginLimiter::new(config.login_failures_per_minute)),
+            passwords: Arc::new(Passwords::new()?),
+            config: Arc::new(config),
+            leptos_options,
+        })
+    }
+}

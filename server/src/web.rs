@@ -1,0 +1,52 @@
+//! The HTTP application: API, pages, static bundle, and the layers in front of them.
+
+use axum::http::{header, HeaderValue};
+use axum::{middleware, Router};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::csrf::reject_cross_site;
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let pkg_dir = state.config.site_root.join("pkg");
+    let options = state.leptos_options.clone();
+    Router::new()
+        .nest("/api/v1", crate::api::router())
+        .nest_service("/pkg", ServeDir::new(pkg_dir).precompressed_gzip())
+        .leptos_routes(&state, routes, move || app::shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(middleware::from_fn(reject_cross_site))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until the process is stopped; `listener` may be bound to port 0 (tests).
+pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
+    let app = router(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}

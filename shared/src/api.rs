@@ -1,0 +1,200 @@
+//! Types of the JSON API under `/api/v1`, shared by the server and the UI.
+
+use crate::record::FieldErrors;
+use crate::scoring::{Segment, SizeClass};
+use crate::stage::Stage;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Every API error: a stable code, a French message, and per-field messages for forms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// Stable machine code: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
+    /// `conflict`, `duplicate`, `validation`, `rate_limited`, `internal`…
+    pub error: String,
+    /// Human-readable explanation, in French.
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "FieldErrors::is_empty")]
+    pub fields: FieldErrors,
+    /// For `duplicate`: the records that look like the one being created.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duplicates: Vec<DuplicateMatch>,
+}
+
+/// A record that looks like one being created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DuplicateMatch {
+    pub id: Uuid,
+    pub display_name: String,
+    pub owner_name: String,
+    /// Which key matched: `email`, `phone` or `name_postcode`.
+    pub matched_on: String,
+    /// Whether the caller may open that record.
+    pub visible: bool,
+}
+
+/// Account roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// *conseiller* — sees their own portfolio and what is shared with them.
+    Advisor,
+    /// *chef d'agence* — sees the whole agency.
+    Manager,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Advisor => "advisor",
+            Role::Manager => "manager",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "advisor" => Some(Role::Advisor),
+            "manager" => Some(Role::Manager),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// The signed-in user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Me {
+    pub user_id: Uuid,
+    pub agency_id: Uuid,
+    pub agency_name: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// A member of the agency, for pickers (share with, assign to).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgencyUser {
+    pub id: Uuid,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// One open session of the signed-in user ("my sessions").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionInfo {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub user_agent: String,
+    pub ip: String,
+    /// The session making this request.
+    pub current: bool,
+}
+
+/// A line of the contact list: enough to recognise and reach someone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContactSummary {
+    pub id: Uuid,
+    pub display_name: String,
+    pub company_name: String,
+    pub city: String,
+    pub postcode: String,
+    pub sector: String,
+    pub phone: String,
+    pub stage: Stage,
+    pub segment: Segment,
+    pub size_class: SizeClass,
+    pub owner_name: String,
+    pub next_meeting_due: Option<NaiveDate>,
+    pub next_call_due: Option<NaiveDate>,
+}
+
+/// Which cadence a due filter looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DueKind {
+    Meeting,
+    Call,
+    Any,
+}
+
+/// Search and filter parameters of the contact list.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(default)]
+pub struct ContactQuery {
+    /// Words searched in names, company, city, postcode, sector, e-mail (accents and case ignored).
+    pub q: Option<String>,
+    pub stage: Option<Stage>,
+    pub segment: Option<Segment>,
+    pub size_class: Option<SizeClass>,
+    pub sector: Option<String>,
+    pub kind: Option<crate::record::ContactKind>,
+    /// Only records due (meeting, call or either) on `on` (default today).
+    pub due: Option<DueKind>,
+    pub on: Option<NaiveDate>,
+    /// Only this advisor's portfolio (managers).
+    pub owner: Option<Uuid>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u32>,
+    /// Offset of the page.
+    pub offset: Option<u32>,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContactPage {
+    pub items: Vec<ContactSummary>,
+    pub offset: u32,
+    pub limit: u32,
+    /// There are more results after this page.
+    pub has_more: bool,
+}
+
+/// A line of the due list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DueItem {
+    pub contact: ContactSummary,
+    pub kind: DueKind,
+    pub due_on: NaiveDate,
+    pub days_late: i64,
+}
+
+/// Parameters of the due list.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(default)]
+pub struct DueQuery {
+    /// The day to look at (default today).
+    pub on: Option<NaiveDate>,
+    pub sector: Option<String>,
+    /// Only this advisor's portfolio (managers).
+    pub owner: Option<Uuid>,
+    /// At most this many lines, 1–500 (default 100).
+    pub limit: Option<u32>,
+}
+
+/// Share a record with another advisor of the agency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShareRequest {
+    pub user_id: Uuid,
+}

@@ -1,0 +1,44 @@
+//! Agency settings: the numbers the domain names as defaults, which each agency may change.
+
+use crate::cadence::CadenceTable;
+use crate::scoring::{SegmentBands, SegmentWeights, SizeThresholds};
+use serde::{Deserialize, Serialize};
+
+/// Everything an agency can tune. Stored as one JSON document per agency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct AgencySettings {
+    /// Prospect size class thresholds on accessible potential.
+    pub size_thresholds: SizeThresholds,
+    /// Weights of the four criteria of the client score.
+    pub segment_weights: SegmentWeights,
+    /// Score bands of the VIP / Gold / Silver segments (Bronze below).
+    pub segment_bands: SegmentBands,
+    /// Follow-up cadence per segment.
+    pub cadence: CadenceTable,
+}
+
+impl AgencySettings {
+    /// Checks the settings hang together; returns the field and a message otherwise.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        self.size_thresholds.validate().map_err(|m| ("size_thresholds", m))?;
+        self.segment_weights.validate().map_err(|m| ("segment_weights", m))?;
+        self.segment_bands.validate().map_err(|m| ("segment_bands", m))?;
+        self.cadence.validate().map_err(|m| ("cadence", m))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_partial_json_fills_from_defaults() {
+        assert!(AgencySettings::default().validate().is_ok());
+        let s: AgencySettings = serde_json::from_str(r#"{"segment_bands":{"vip":80,"gold":55,"silver":30}}"#).unwrap();
+        assert_eq!(s.segment_bands.vip, 80);
+        assert_eq!(s.cadence, CadenceTable::default());
+    }
+}

@@ -1,0 +1,34 @@
+//! Values that can be wrong, as newtypes with a fallible `parse`.
+//!
+//! Each type only exists in a valid, normalised form: the UI parses as the user types, the
+//! server parses again before anything is stored. Errors carry a French message fit to show
+//! next to the input.
+
+mod email;
+mod money;
+mod percent;
+mod phone;
+mod postcode;
+
+pub use email::Email;
+pub use money::Euros;
+pub use percent::Percent;
+pub use phone::Phone;
+pub use postcode::Postcode;
+
+/// Why a value was refused. `Display` gives the message shown to the advisor.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidValue {
+    #[error("adresse e-mail invalide")]
+    Email,
+    #[error("numéro de téléphone invalide (ex. 06 12 34 56 78 ou +44 20 7946 0958)")]
+    Phone,
+    #[error("code postal invalide (5 chiffres, ex. 69003)")]
+    Postcode,
+    #[error("montant invalide (ex. 250 000 ou 1 234,56 €)")]
+    Amount,
+    #[error("montant négatif refusé")]
+    NegativeAmount,
+    #[error("pourcentage invalide (0 à 100)")]
+    Percent,
+}

@@ -1,0 +1,68 @@
+// Shared pieces of the browser tests: start a real `tournee` server on a fresh database,
+// launch Debian's Chromium through playwright-core, and shoot screenshots under target/.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const shots = join(root, 'target', 'e2e');
+mkdirSync(shots, { recursive: true });
+
+/** Starts `tournee serve --demo` on a free port and a new database; resolves with its URL. */
+export async function startServer() {
+  const bin = process.env.TOURNEE_BIN || join(root, 'target', 'debug', 'tournee');
+  const dir = mkdtempSync(join(tmpdir(), 'tournee-e2e-'));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const env = {
+    ...process.env,
+    TOURNEE_DATABASE_URL: process.env.TOURNEE_E2E_DATABASE_URL || `sqlite://${join(dir, 'e2e.db')}`,
+    TOURNEE_LISTEN: `127.0.0.1:${port}`,
+    TOURNEE_SITE_ROOT: join(root, 'target', 'site'),
+  };
+  const child = spawn(bin, ['serve', '--demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited: ${output}`);
+    try {
+      const r = await fetch(`${url}/api/v1/openapi.json`);
+      if (r.ok) return { url, stop: () => child.kill('SIGINT'), output: () => output };
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error(`server did not start: ${output}`);
+}
+
+/** A phone-sized page in headless Chromium. */
+export async function phone() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR', hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  // JS errors and panics count; expected HTTP answers (a 401 before login) are checked by the
+  // tests themselves, but any 5xx is an error.
+  page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
+  page.on('response', (r) => { if (r.status() >= 500) errors.push(`${r.status()} ${r.url()}`); });
+  return { browser, context, page, errors };
+}
+
+/** Polls `check` until it returns true (5 s by default). */
+export async function eventually(check, what, ms = 5000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
