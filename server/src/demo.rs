@@ -459,7 +459,11 @@ fn random_contact(
         .to_string(),
         email: format!(
             "{mail_name}{}@{domain}",
-            if i.is_multiple_of(3) { String::new() } else { i.to_string() }
+            if i.is_multiple_of(3) {
+                String::new()
+            } else {
+                i.to_string()
+            }
         ),
         situation,
         accessible_potential_cents: Some(potential * 100),

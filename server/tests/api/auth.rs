@@ -1,0 +1,207 @@
+use crate::support::*;
+use reqwest::StatusCode;
+use serde_json::json;
+use shared::api::Role;
+
+#[tokio::test]
+async fn login_sets_an_http_only_lax_cookie_and_me_answers() {
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    let hash = tournee_server::auth::password::hash_blocking(PASSWORD).unwrap();
+    app.store
+        .create_user(tournee_server::db::NewUser {
+            agency_id: agency,
+            email: "a@x.fr".into(),
+            display_name: "A".into(),
+            role: Role::Advisor,
+            password_hash: hash,
+        })
+        .await
+        .unwrap();
+    let anon = anonymous(&app);
+    let r = anon
+        .post("/auth/login", &json!({"email": " A@X.fr ", "password": PASSWORD}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(cookie.starts_with("tournee_session="));
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && !cookie.contains("Secure"));
+    let (status, me) = body(anon.get("/auth/me").await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["email"], "a@x.fr");
+    assert_eq!(me["role"], "advisor");
+    assert_eq!(me["agency_name"], "Agence");
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_configured_for_https() {
+    let app = spawn_app_with(|c| c.secure_cookies = true).await;
+    let agency = app.agency("Agence").await;
+    let hash = tournee_server::auth::password::hash_blocking(PASSWORD).unwrap();
+    app.store
+        .create_user(tournee_server::db::NewUser {
+            agency_id: agency,
+            email: "a@x.fr".into(),
+            display_name: "A".into(),
+            role: Role::Advisor,
+            password_hash: hash,
+        })
+        .await
+        .unwrap();
+    let r = anonymous(&app)
+        .post("/auth/login", &json!({"email": "a@x.fr", "password": PASSWORD}))
+        .await;
+    assert!(r
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("; Secure"));
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_account_get_the_same_401() {
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    app.user(agency, "known@x.fr", Role::Advisor).await;
+    let anon = anonymous(&app);
+    let (s1, b1) = body(
+        anon.post("/auth/login", &json!({"email": "known@x.fr", "password": "nope"}))
+            .await,
+    )
+    .await;
+    let (s2, b2) = body(
+        anon.post("/auth/login", &json!({"email": "ghost@x.fr", "password": "nope"}))
+            .await,
+    )
+    .await;
+    assert_eq!((s1, s2), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED));
+    assert_eq!(b1, b2, "the answer does not tell whether the account exists");
+    assert_eq!(b1["error"], "unauthorized");
+}
+
+#[tokio::test]
+async fn the_eleventh_failed_login_in_a_minute_is_refused_with_retry_after() {
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    app.user(agency, "victim@x.fr", Role::Advisor).await;
+    let anon = anonymous(&app);
+    for _ in 0..10 {
+        let r = anon
+            .post("/auth/login", &json!({"email": "victim@x.fr", "password": "guess"}))
+            .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = anon
+        .post("/auth/login", &json!({"email": "victim@x.fr", "password": PASSWORD}))
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    let retry: u64 = r
+        .headers()
+        .get("retry-after")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry));
+    let (_, b) = body(r).await;
+    assert_eq!(b["error"], "rate_limited");
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    let u = app.user(agency, "a@x.fr", Role::Advisor).await;
+    assert_eq!(
+        u.post("/auth/logout", &json!({})).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(u.get("/auth/me").await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn revoking_a_lost_phone_session_cuts_it_off_at_once() {
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    let laptop = app.user(agency, "a@x.fr", Role::Advisor).await;
+    let phone = User {
+        client: new_client(),
+        ..laptop.clone()
+    };
+    assert_eq!(
+        phone
+            .post("/auth/login", &json!({"email": "a@x.fr", "password": PASSWORD}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let (_, sessions) = body(laptop.get("/auth/sessions").await).await;
+    let sessions = sessions.as_array().unwrap().clone();
+    assert_eq!(sessions.len(), 2);
+    let other = sessions.iter().find(|s| s["current"] == false).unwrap();
+    let id = other["id"].as_str().unwrap();
+    assert_eq!(
+        laptop.delete(&format!("/auth/sessions/{id}")).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(phone.get("/auth/me").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(laptop.get("/auth/me").await.status(), StatusCode::OK);
+    // Someone else's session id is not found, not revoked.
+    let stranger = app.user(agency, "b@x.fr", Role::Advisor).await;
+    let (_, mine) = body(laptop.get("/auth/sessions").await).await;
+    let mine = mine[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        stranger.delete(&format!("/auth/sessions/{mine}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(laptop.get("/auth/me").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_forged_cookie_is_unauthorized() {
+    let app = spawn_app().await;
+    let r = reqwest::Client::new()
+        .get(format!("{}/api/v1/auth/me", app.url))
+        .header("cookie", "tournee_session=forged-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn cross_site_writes_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    let u = app.user(agency, "a@x.fr", Role::Advisor).await;
+    let r = u
+        .client
+        .post(format!("{}/api/v1/contacts", app.url))
+        .header("origin", "https://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .json(&contact("csrf"))
+        .send()
+        .await
+        .unwrap();
+    let (status, b) = body(r).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(b["error"], "forbidden");
+    assert_eq!(app.store.count_contacts(agency).await.unwrap(), 0);
+    // The same request from the app's own origin goes through.
+    let r = u
+        .client
+        .post(format!("{}/api/v1/contacts", app.url))
+        .header("sec-fetch-site", "same-origin")
+        .json(&contact("csrf"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+}

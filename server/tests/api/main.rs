@@ -1,0 +1,10 @@
+//! API integration tests: the real server over HTTP, a fresh database per test. The same
+//! suite runs on SQLite (default) and on PostgreSQL (`TOURNEE_TEST_POSTGRES_URL`).
+
+mod support;
+
+mod auth;
+mod authz;
+mod contacts;
+mod robustness;
+mod sequence;

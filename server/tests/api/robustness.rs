@@ -1,0 +1,165 @@
+//! Malformed or hostile input: a clear 4xx with a JSON body, never a 500, never a change.
+
+use crate::support::*;
+use reqwest::Method;
+use shared::api::Role;
+
+#[tokio::test]
+async fn malformed_requests_get_json_errors_and_change_nothing() {
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    let u = app.user(agency, "a@x.fr", Role::Advisor).await;
+    let c = u.create_contact(contact("robust")).await;
+    let id = c["id"].as_str().unwrap();
+    let cases: Vec<(Method, String, &str, String)> = vec![
+        (Method::POST, "/contacts".into(), "application/json", "{not json".into()),
+        (Method::POST, "/contacts".into(), "text/plain", "{}".into()),
+        (
+            Method::POST,
+            "/contacts".into(),
+            "application/json",
+            r#"{"last_name": 42}"#.into(),
+        ),
+        (
+            Method::POST,
+            "/contacts".into(),
+            "application/json",
+            r#"{"kind": "alien", "last_name": "x"}"#.into(),
+        ),
+        (
+            Method::POST,
+            "/contacts".into(),
+            "application/json",
+            r#"{"id": "not-a-uuid", "last_name": "x"}"#.into(),
+        ),
+        (
+            Method::POST,
+            "/contacts".into(),
+            "application/json",
+            format!(r#"{{"last_name": "{}", "email": "a@b.fr"}}"#, "x".repeat(100_000)),
+        ),
+        (
+            Method::POST,
+            "/contacts".into(),
+            "application/json",
+            r#"{"last_name": "x\u0000y", "email": "a@b.fr"}"#.into(),
+        ),
+        (
+            Method::POST,
+            "/contacts".into(),
+            "application/json",
+            r#"{"last_name": "x", "email": "a@b.fr", "household_size": -1}"#.into(),
+        ),
+        (
+            Method::POST,
+            "/contacts".into(),
+            "application/json",
+            r#"{"last_name": "x", "email": "a@b.fr", "lat": 1000, "lon": 0}"#.into(),
+        ),
+        (
+            Method::POST,
+            "/contacts".into(),
+            "application/json",
+            r#"{"last_name": "x", "email": "a@b.fr", "id": "01234567-89ab-4def-8123-456789abcdef"}"#.into(),
+        ),
+        (Method::PUT, format!("/contacts/{id}"), "application/json", "[]".into()),
+        (
+            Method::PUT,
+            format!("/contacts/{id}"),
+            "application/json",
+            r#"{"last_name": ""}"#.into(),
+        ),
+        (
+            Method::PUT,
+            "/contacts/not-a-uuid".into(),
+            "application/json",
+            "{}".into(),
+        ),
+        (Method::GET, "/contacts/123".into(), "application/json", "".into()),
+        (Method::GET, "/contacts?limit=abc".into(), "application/json", "".into()),
+        (
+            Method::GET,
+            "/contacts?stage=nowhere".into(),
+            "application/json",
+            "".into(),
+        ),
+        (
+            Method::GET,
+            format!("/contacts?q={}", "a".repeat(500)),
+            "application/json",
+            "".into(),
+        ),
+        (
+            Method::GET,
+            "/contacts/due?on=yesterday".into(),
+            "application/json",
+            "".into(),
+        ),
+        (
+            Method::POST,
+            format!("/contacts/{id}/stage"),
+            "application/json",
+            r#"{"kind": "teleport", "to": "client"}"#.into(),
+        ),
+        (
+            Method::POST,
+            format!("/contacts/{id}/stage"),
+            "application/json",
+            r#"{"kind": "move", "to": "identified"}"#.into(),
+        ),
+        (
+            Method::POST,
+            format!("/contacts/{id}/stage"),
+            "application/json",
+            r#"{"kind": "client_left", "reason": "x"}"#.into(),
+        ),
+        (
+            Method::POST,
+            format!("/contacts/{id}/shares"),
+            "application/json",
+            r#"{"user_id": "00000000-0000-0000-0000-000000000000"}"#.into(),
+        ),
+        (
+            Method::PATCH,
+            format!("/contacts/{id}"),
+            "application/json",
+            "{}".into(),
+        ),
+        (Method::GET, "/nowhere".into(), "application/json", "".into()),
+        (
+            Method::POST,
+            "/auth/login".into(),
+            "application/json",
+            r#"{"email": ["x"]}"#.into(),
+        ),
+        (
+            Method::PUT,
+            "/agency/settings".into(),
+            "application/json",
+            r#"{"cadence": 3}"#.into(),
+        ),
+    ];
+    for (method, path, ct, payload) in cases {
+        let r = u.raw(method.clone(), &path, ct, &payload).await;
+        let status = r.status();
+        let ct_back = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let (_, b) = body(r).await;
+        assert!(
+            status.is_client_error(),
+            "{method} {path} {} → {status}",
+            &payload[..payload.len().min(60)]
+        );
+        assert!(ct_back.starts_with("application/json"), "{method} {path}: {ct_back}");
+        assert!(
+            b["error"].is_string() && b["detail"].is_string(),
+            "{method} {path}: {b}"
+        );
+    }
+    let (_, after) = body(u.get(&format!("/contacts/{id}")).await).await;
+    assert_eq!(after, c, "nothing saved was changed");
+    assert_eq!(app.store.count_contacts(agency).await.unwrap(), 1);
+}
