@@ -5,6 +5,7 @@
 //! - search at the storage layer (what the handler spends in the database and mapping),
 //! - search and create through the real HTTP server on loopback (client-side wall time, an
 //!   upper bound of the server-side time).
+//!
 //! Prints p50 / p95 / p99 per case. `BENCH_CONTACTS=N` changes the size.
 
 use serde_json::json;
@@ -17,7 +18,13 @@ use tournee_server::state::AppState;
 fn percentiles(mut samples: Vec<Duration>) -> String {
     samples.sort();
     let p = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
-    format!("p50 {:7.2} ms   p95 {:7.2} ms   p99 {:7.2} ms   (n={})", p(0.50), p(0.95), p(0.99), samples.len())
+    format!(
+        "p50 {:7.2} ms   p95 {:7.2} ms   p99 {:7.2} ms   (n={})",
+        p(0.50),
+        p(0.95),
+        p(0.99),
+        samples.len()
+    )
 }
 
 #[allow(clippy::print_stdout)]
@@ -27,7 +34,10 @@ fn report(name: &str, samples: Vec<Duration>) {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let count: usize = std::env::var("BENCH_CONTACTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let count: usize = std::env::var("BENCH_CONTACTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
     std::fs::create_dir_all(&dir)?;
     let path = dir.join(format!("contacts-{}k.db", count / 1000));
@@ -40,25 +50,65 @@ async fn main() -> anyhow::Result<()> {
             let t = Instant::now();
             tournee_server::demo::load(&store, today, count).await?;
             report_seed(count, t.elapsed());
-            store.agency_by_name(tournee_server::demo::AGENCY).await?.ok_or_else(|| anyhow::anyhow!("seed failed"))?
+            store
+                .agency_by_name(tournee_server::demo::AGENCY)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("seed failed"))?
         }
     };
-    let manager = store.user_by_email(tournee_server::demo::LOGINS[0].0).await?.ok_or_else(|| anyhow::anyhow!("no manager"))?;
-    let advisor = store.user_by_email(tournee_server::demo::LOGINS[1].0).await?.ok_or_else(|| anyhow::anyhow!("no advisor"))?;
-    anyhow::ensure!(store.count_contacts(agency.id).await? as usize >= count, "seed incomplete");
+    let manager = store
+        .user_by_email(tournee_server::demo::LOGINS[0].0)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no manager"))?;
+    let advisor = store
+        .user_by_email(tournee_server::demo::LOGINS[1].0)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no advisor"))?;
+    anyhow::ensure!(
+        store.count_contacts(agency.id).await? as usize >= count,
+        "seed incomplete"
+    );
 
     let queries: Vec<ContactQuery> = vec![
-        ContactQuery { q: Some("martin".into()), ..Default::default() },
-        ContactQuery { q: Some("ecuyer".into()), ..Default::default() },
-        ContactQuery { q: Some("villeurbanne".into()), ..Default::default() },
-        ContactQuery { q: Some("69003".into()), ..Default::default() },
-        ContactQuery { q: Some("helene dup".into()), ..Default::default() },
-        ContactQuery { q: Some("zzzz".into()), ..Default::default() },
-        ContactQuery { stage: Some(shared::stage::Stage::Client), ..Default::default() },
-        ContactQuery { due: Some(DueKind::Any), on: Some(today), ..Default::default() },
+        ContactQuery {
+            q: Some("martin".into()),
+            ..Default::default()
+        },
+        ContactQuery {
+            q: Some("ecuyer".into()),
+            ..Default::default()
+        },
+        ContactQuery {
+            q: Some("villeurbanne".into()),
+            ..Default::default()
+        },
+        ContactQuery {
+            q: Some("69003".into()),
+            ..Default::default()
+        },
+        ContactQuery {
+            q: Some("helene dup".into()),
+            ..Default::default()
+        },
+        ContactQuery {
+            q: Some("zzzz".into()),
+            ..Default::default()
+        },
+        ContactQuery {
+            stage: Some(shared::stage::Stage::Client),
+            ..Default::default()
+        },
+        ContactQuery {
+            due: Some(DueKind::Any),
+            on: Some(today),
+            ..Default::default()
+        },
         ContactQuery::default(),
     ];
-    for (who, actor) in [("manager, whole agency", manager.actor()), ("advisor, own portfolio", advisor.actor())] {
+    for (who, actor) in [
+        ("manager, whole agency", manager.actor()),
+        ("advisor, own portfolio", advisor.actor()),
+    ] {
         let mut samples = Vec::new();
         for _ in 0..30 {
             for q in &queries {
@@ -72,17 +122,38 @@ async fn main() -> anyhow::Result<()> {
     per_query(&store, &manager.actor(), &queries, today).await?;
 
     // Through HTTP: the whole stack, login once, then the same queries and creates.
-    let config = Config { database_url: url, ..Config::default() };
+    let config = Config {
+        database_url: url,
+        ..Config::default()
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let state = AppState::new(store.clone(), config)?;
     tokio::spawn(async move {
-        let _ = axum::serve(listener, tournee_server::web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
+        let _ = axum::serve(
+            listener,
+            tournee_server::web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await;
     });
     let client = reqwest::Client::builder().cookie_store(true).build()?;
-    let r = client.post(format!("{base}/api/v1/auth/login")).json(&json!({"email": tournee_server::demo::LOGINS[0].0, "password": tournee_server::demo::PASSWORD})).send().await?;
+    let r = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": tournee_server::demo::LOGINS[0].0, "password": tournee_server::demo::PASSWORD}))
+        .send()
+        .await?;
     anyhow::ensure!(r.status().is_success(), "login failed: {}", r.status());
-    let paths = ["q=martin", "q=ecuyer", "q=villeurbanne", "q=69003", "q=helene%20dup", "q=zzzz", "stage=client", "due=any", ""];
+    let paths = [
+        "q=martin",
+        "q=ecuyer",
+        "q=villeurbanne",
+        "q=69003",
+        "q=helene%20dup",
+        "q=zzzz",
+        "stage=client",
+        "due=any",
+        "",
+    ];
     let mut samples = Vec::new();
     for _ in 0..30 {
         for p in paths {
@@ -99,7 +170,11 @@ async fn main() -> anyhow::Result<()> {
     for i in 0..200 {
         let body = json!({"first_name": "Bench", "last_name": format!("Create {run} {i}"), "email": format!("bench{run}.{i}@x.fr"), "postcode": "69003", "city": "Lyon"});
         let t = Instant::now();
-        let r = client.post(format!("{base}/api/v1/contacts")).json(&body).send().await?;
+        let r = client
+            .post(format!("{base}/api/v1/contacts"))
+            .json(&body)
+            .send()
+            .await?;
         anyhow::ensure!(r.status().as_u16() == 201, "create: {}", r.status());
         let _ = r.bytes().await?;
         samples.push(t.elapsed());
@@ -108,7 +183,12 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn per_query(store: &db::DynStore, actor: &Actor, queries: &[ContactQuery], today: chrono::NaiveDate) -> anyhow::Result<()> {
+async fn per_query(
+    store: &db::DynStore,
+    actor: &Actor,
+    queries: &[ContactQuery],
+    today: chrono::NaiveDate,
+) -> anyhow::Result<()> {
     for q in queries {
         let mut samples = Vec::new();
         for _ in 0..20 {
@@ -116,7 +196,12 @@ async fn per_query(store: &db::DynStore, actor: &Actor, queries: &[ContactQuery]
             let _ = store.search_contacts(actor, q, today).await?;
             samples.push(t.elapsed());
         }
-        let label = format!("  {:?} {:?} {:?}", q.q.as_deref().unwrap_or(""), q.stage.map(|s| s.as_str()).unwrap_or(""), q.due.map(|_| "due").unwrap_or(""));
+        let label = format!(
+            "  {:?} {:?} {:?}",
+            q.q.as_deref().unwrap_or(""),
+            q.stage.map(|s| s.as_str()).unwrap_or(""),
+            q.due.map(|_| "due").unwrap_or("")
+        );
         report(&label, samples);
     }
     Ok(())
@@ -126,4 +211,3 @@ async fn per_query(store: &db::DynStore, actor: &Actor, queries: &[ContactQuery]
 fn report_seed(count: usize, took: Duration) {
     println!("seeded {count} contacts in {:.1} s", took.as_secs_f64());
 }
-

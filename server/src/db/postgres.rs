@@ -15,7 +15,12 @@ impl PgStore {
             .connect(url)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PgStore { pool })
+        let store = PgStore { pool };
+        let indexed = store.backfill_terms().await?;
+        if indexed > 0 {
+            tracing::info!(indexed, "search index backfilled");
+        }
+        Ok(store)
     }
 }
 

@@ -188,6 +188,30 @@ impl ContactFields {
     }
 }
 
+/// The distinct words of a record's folded search text, as indexed in `contact_terms`.
+pub fn search_terms(search_text: &str) -> Vec<String> {
+    let mut terms: Vec<String> = search_text
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.chars().take(40).collect())
+        .collect();
+    terms.sort();
+    terms.dedup();
+    terms
+}
+
+/// The exclusive upper bound of the words starting with `prefix` (`"dup"` → `"duq"`).
+pub fn prefix_end(prefix: &str) -> String {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        if let Some(next) = char::from_u32(last as u32 + 1) {
+            chars.push(next);
+            return chars.into_iter().collect();
+        }
+    }
+    String::from(char::MAX)
+}
+
 /// Serialises a unit enum to its serde name (`"snake_case"`).
 pub fn enum_str<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_value(v)
@@ -246,6 +270,7 @@ pub struct ContactRow {
     pub next_contact_on: Option<NaiveDate>,
     pub next_meeting_due: Option<NaiveDate>,
     pub next_call_due: Option<NaiveDate>,
+    pub search_text: String,
     pub created_at: DateTime<Utc>,
     pub created_by: Uuid,
     pub updated_at: DateTime<Utc>,
@@ -438,6 +463,28 @@ impl SessionRow {
             user_agent: self.user_agent,
             ip: self.ip,
             revoked: self.revoked_at.is_some(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_are_distinct_words_and_prefix_ranges_cover_exactly_the_prefix() {
+        assert_eq!(
+            search_terms("martin jean  lyon martin 69003"),
+            ["69003", "jean", "lyon", "martin"]
+        );
+        assert_eq!(prefix_end("dup"), "duq");
+        assert_eq!(prefix_end("az"), "a{");
+        let end = prefix_end("dup");
+        for w in ["dup", "dupre", "dupont"] {
+            assert!(w >= "dup" && w < end.as_str());
+        }
+        for w in ["duo", "duq", "dv"] {
+            assert!(!(w >= "dup" && w < end.as_str()));
         }
     }
 }

@@ -8,19 +8,13 @@
 //! there is one writer at a time anyway. Checks that depend on the current state (expected
 //! version, stage rules) run after the bump, under that lock.
 
-/// `LIKE` pattern matching `word` anywhere, with the wildcard characters escaped.
-pub fn like_pattern(word: &str) -> String {
-    let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 pub const CONTACT_SELECT: &str =
     "SELECT c.*, u.display_name AS owner_name FROM contacts c JOIN users u ON u.id = c.owner_id";
 
 macro_rules! impl_store {
     ($store:ident, $db:ty, $engine:literal) => {
-        use $crate::db::rows::{AgencyRow, ContactRow, Derived, SessionRow, TransitionRow, UserRow, enum_str};
-        use $crate::db::sql::{like_pattern, CONTACT_SELECT};
+        use $crate::db::rows::{enum_str, prefix_end, search_terms, AgencyRow, ContactRow, Derived, SessionRow, TransitionRow, UserRow};
+        use $crate::db::sql::CONTACT_SELECT;
         use $crate::db::{Actor, Agency, ContactFields, DuplicateKeys, NewSession, NewUser, Session, SessionUser, Store, StoreError, StoreResult, User};
         use chrono::{DateTime, NaiveDate, Utc};
         use shared::api::{AgencyUser, ContactQuery, DueKind, DuplicateMatch, Role};
@@ -102,6 +96,39 @@ macro_rules! impl_store {
                 let row = Self::visible_row(&mut tx, actor, id).await?;
                 tx.commit().await?;
                 row.into_contact()
+            }
+
+            /// Replaces the record's words in the search index.
+            async fn write_terms(tx: &mut Tx<'_>, agency_id: Uuid, id: Uuid, search_text: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM contact_terms WHERE contact_id = $1").bind(id).execute(&mut **tx).await?;
+                let terms = search_terms(search_text);
+                if terms.is_empty() {
+                    return Ok(());
+                }
+                let mut qb = QueryBuilder::<$db>::new("INSERT INTO contact_terms (agency_id, term, contact_id) ");
+                qb.push_values(terms, |mut b, term| {
+                    b.push_bind(agency_id).push_bind(term).push_bind(id);
+                });
+                qb.build().execute(&mut **tx).await?;
+                Ok(())
+            }
+
+            /// Indexes the records written before the word index existed (run at start).
+            pub async fn backfill_terms(&self) -> StoreResult<u64> {
+                let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
+                    "SELECT c.id, c.agency_id, c.search_text FROM contacts c \
+                     WHERE c.search_text <> '' AND NOT EXISTS (SELECT 1 FROM contact_terms t WHERE t.contact_id = c.id)",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                for chunk in rows.chunks(1000) {
+                    let mut tx = self.pool.begin().await?;
+                    for (id, agency_id, text) in chunk {
+                        Self::write_terms(&mut tx, *agency_id, *id, text).await?;
+                    }
+                    tx.commit().await?;
+                }
+                Ok(rows.len() as u64)
             }
 
             fn may_manage(actor: &Actor, row: &ContactRow) -> bool {
@@ -385,6 +412,7 @@ macro_rules! impl_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| map_unique(e, "un dossier existe déjà avec cet identifiant"))?;
+                Self::write_terms(&mut tx, actor.agency_id, id, &f.search_text).await?;
                 sqlx::query(
                     "INSERT INTO stage_transitions (id, agency_id, contact_id, from_stage, to_stage, kind, reason, competitor, at, author_id, seq) \
                      VALUES ($1, $2, $3, NULL, $4, $5, $6, NULL, $7, $8, $9)",
@@ -492,6 +520,9 @@ macro_rules! impl_store {
                 .bind(seq)
                 .execute(&mut *tx)
                 .await?;
+                if f.search_text != row.search_text {
+                    Self::write_terms(&mut tx, actor.agency_id, id, &f.search_text).await?;
+                }
                 let row = Self::visible_row(&mut tx, &Actor { role: Role::Manager, ..*actor }, id).await?;
                 tx.commit().await?;
                 row.into_contact()
@@ -512,6 +543,7 @@ macro_rules! impl_store {
                     .bind(seq)
                     .execute(&mut *tx)
                     .await?;
+                sqlx::query("DELETE FROM contact_terms WHERE contact_id = $1").bind(id).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -519,57 +551,94 @@ macro_rules! impl_store {
             async fn search_contacts(&self, actor: &Actor, q: &ContactQuery, today: NaiveDate) -> StoreResult<(Vec<Contact>, bool)> {
                 let limit = q.limit.unwrap_or(50).clamp(1, 200);
                 let offset = q.offset.unwrap_or(0);
-                let mut qb = QueryBuilder::<$db>::new(CONTACT_SELECT);
-                qb.push(" WHERE c.deleted_at IS NULL AND c.agency_id = ").push_bind(actor.agency_id);
+                let mut words: Vec<String> = q
+                    .q
+                    .as_deref()
+                    .map(shared::text::fold)
+                    .unwrap_or_default()
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .take(8)
+                    .map(|w| w.chars().take(40).collect())
+                    .collect();
+                // The longest word is likely the most selective: the search starts from it.
+                words.sort_by_key(|w: &String| std::cmp::Reverse(w.chars().count()));
+                let on = q.on.unwrap_or(today);
+                let order = match q.due {
+                    Some(DueKind::Meeting) => "next_meeting_due, {t}.sort_key, {t}.id",
+                    Some(DueKind::Call) => "next_call_due, {t}.sort_key, {t}.id",
+                    Some(DueKind::Any) => "next_meeting_due, {t}.sort_key, {t}.id",
+                    None => "sort_key, {t}.id",
+                };
+                let order_by = |t: &str| format!(" ORDER BY {t}.{}", order.replace("{t}", t));
+
+                let mut qb = QueryBuilder::<$db>::new("");
+                if let Some(driver) = words.first() {
+                    // Words typed: take the page of ids starting from the word index, then load
+                    // just those rows. Walking the agency in name order and probing each record
+                    // is a table scan on a large agency. (CROSS JOIN keeps SQLite on this order.)
+                    qb.push("SELECT c.*, u.display_name AS owner_name FROM (SELECT p.id FROM (SELECT DISTINCT t.contact_id FROM contact_terms t WHERE t.agency_id = ")
+                        .push_bind(actor.agency_id)
+                        .push(" AND t.term >= ")
+                        .push_bind(driver.clone())
+                        .push(" AND t.term < ")
+                        .push_bind(prefix_end(driver))
+                        .push(") m CROSS JOIN contacts p WHERE p.id = m.contact_id");
+                } else {
+                    qb.push("SELECT c.*, u.display_name AS owner_name FROM (SELECT p.id FROM contacts p WHERE 1 = 1");
+                }
+                qb.push(" AND p.deleted_at IS NULL AND p.agency_id = ").push_bind(actor.agency_id);
                 if !actor.sees_whole_agency() {
-                    qb.push(" AND (c.owner_id = ")
+                    qb.push(" AND (p.owner_id = ")
                         .push_bind(actor.user_id)
-                        .push(" OR EXISTS (SELECT 1 FROM contact_shares s WHERE s.contact_id = c.id AND s.user_id = ")
+                        .push(" OR EXISTS (SELECT 1 FROM contact_shares s WHERE s.contact_id = p.id AND s.user_id = ")
                         .push_bind(actor.user_id)
                         .push("))");
                 }
-                if let Some(text) = &q.q {
-                    for word in shared::text::fold(text).split(' ').filter(|w| !w.is_empty()).take(8) {
-                        qb.push(" AND c.search_text LIKE ").push_bind(like_pattern(word)).push(" ESCAPE '\\'");
-                    }
+                // Every other word typed must also start a word of the record.
+                for word in words.iter().skip(1) {
+                    qb.push(" AND p.id IN (SELECT t.contact_id FROM contact_terms t WHERE t.agency_id = ")
+                        .push_bind(actor.agency_id)
+                        .push(" AND t.term >= ")
+                        .push_bind(word.clone())
+                        .push(" AND t.term < ")
+                        .push_bind(prefix_end(word))
+                        .push(")");
                 }
                 if let Some(stage) = q.stage {
-                    qb.push(" AND c.stage = ").push_bind(stage.as_str());
+                    qb.push(" AND p.stage = ").push_bind(stage.as_str());
                 }
                 if let Some(segment) = q.segment {
-                    qb.push(" AND c.segment = ").push_bind(segment.as_str());
+                    qb.push(" AND p.segment = ").push_bind(segment.as_str());
                 }
                 if let Some(size) = q.size_class {
-                    qb.push(" AND c.size_class = ").push_bind(size.as_str());
+                    qb.push(" AND p.size_class = ").push_bind(size.as_str());
                 }
                 if let Some(kind) = q.kind {
-                    qb.push(" AND c.kind = ").push_bind(kind.as_str());
+                    qb.push(" AND p.kind = ").push_bind(kind.as_str());
                 }
                 if let Some(sector) = q.sector.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                    qb.push(" AND lower(c.sector) = lower(").push_bind(sector.to_string()).push(")");
+                    qb.push(" AND lower(p.sector) = lower(").push_bind(sector.to_string()).push(")");
                 }
                 if let Some(owner) = q.owner {
-                    qb.push(" AND c.owner_id = ").push_bind(owner);
+                    qb.push(" AND p.owner_id = ").push_bind(owner);
                 }
-                let on = q.on.unwrap_or(today);
                 match q.due {
                     Some(DueKind::Meeting) => {
-                        qb.push(" AND c.next_meeting_due <= ").push_bind(on);
-                        qb.push(" ORDER BY c.next_meeting_due, c.sort_key, c.id");
+                        qb.push(" AND p.next_meeting_due <= ").push_bind(on);
                     }
                     Some(DueKind::Call) => {
-                        qb.push(" AND c.next_call_due <= ").push_bind(on);
-                        qb.push(" ORDER BY c.next_call_due, c.sort_key, c.id");
+                        qb.push(" AND p.next_call_due <= ").push_bind(on);
                     }
                     Some(DueKind::Any) => {
-                        qb.push(" AND (c.next_meeting_due <= ").push_bind(on).push(" OR c.next_call_due <= ").push_bind(on).push(")");
-                        qb.push(" ORDER BY c.next_meeting_due, c.sort_key, c.id");
+                        qb.push(" AND (p.next_meeting_due <= ").push_bind(on).push(" OR p.next_call_due <= ").push_bind(on).push(")");
                     }
-                    None => {
-                        qb.push(" ORDER BY c.sort_key, c.id");
-                    }
+                    None => {}
                 }
+                qb.push(order_by("p"));
                 qb.push(" LIMIT ").push_bind(limit as i64 + 1).push(" OFFSET ").push_bind(offset as i64);
+                qb.push(") page CROSS JOIN contacts c JOIN users u ON u.id = c.owner_id WHERE c.id = page.id");
+                qb.push(order_by("c"));
                 let rows: Vec<ContactRow> = qb.build_query_as().fetch_all(&self.pool).await?;
                 let has_more = rows.len() > limit as usize;
                 let contacts = rows.into_iter().take(limit as usize).map(ContactRow::into_contact).collect::<StoreResult<Vec<_>>>()?;
@@ -581,29 +650,36 @@ macro_rules! impl_store {
                 if keys.email_key.is_none() && phones.is_empty() && keys.name_key.is_none() {
                     return Ok(Vec::new());
                 }
-                let mut qb = QueryBuilder::<$db>::new(
-                    "SELECT c.id, c.kind, c.first_name, c.last_name, c.company_name, c.owner_id, u.display_name AS owner_name, \
-                     c.email_key, c.phone_mobile, c.phone_landline, c.name_key, \
-                     EXISTS (SELECT 1 FROM contact_shares s WHERE s.contact_id = c.id AND s.user_id = ",
-                );
+                // One indexed lookup per key, joined by UNION, and the records loaded from
+                // those ids (CROSS JOIN keeps SQLite in that order): an OR over several
+                // columns, or a walk of the agency probing the keys, is a scan on every create.
+                let mut qb = QueryBuilder::<$db>::new("SELECT c.id, c.kind, c.first_name, c.last_name, c.company_name, c.owner_id, \
+                     u.display_name AS owner_name, c.email_key, c.phone_mobile, c.phone_landline, c.name_key, \
+                     EXISTS (SELECT 1 FROM contact_shares s WHERE s.contact_id = c.id AND s.user_id = ");
                 qb.push_bind(actor.user_id);
-                qb.push(") AS shared FROM contacts c JOIN users u ON u.id = c.owner_id WHERE c.deleted_at IS NULL AND c.agency_id = ");
+                qb.push(") AS shared FROM (SELECT NULL AS id");
+                let key = |qb: &mut QueryBuilder<'_, $db>, column: &str, value: String| {
+                    qb.push(" UNION SELECT k.id FROM contacts k WHERE k.agency_id = ")
+                        .push_bind(actor.agency_id)
+                        .push(format!(" AND k.{column} = "))
+                        .push_bind(value);
+                };
+                if let Some(e) = &keys.email_key {
+                    key(&mut qb, "email_key", e.clone());
+                }
+                for p in &phones {
+                    key(&mut qb, "phone_mobile", (*p).clone());
+                    key(&mut qb, "phone_landline", (*p).clone());
+                }
+                if let Some(n) = &keys.name_key {
+                    key(&mut qb, "name_key", n.clone());
+                }
+                qb.push(") m CROSS JOIN contacts c JOIN users u ON u.id = c.owner_id WHERE c.id = m.id AND c.deleted_at IS NULL AND c.agency_id = ");
                 qb.push_bind(actor.agency_id);
                 if let Some(id) = keys.exclude {
                     qb.push(" AND c.id <> ").push_bind(id);
                 }
-                qb.push(" AND (1 = 0");
-                if let Some(e) = &keys.email_key {
-                    qb.push(" OR c.email_key = ").push_bind(e.clone());
-                }
-                for p in &phones {
-                    qb.push(" OR c.phone_mobile = ").push_bind((*p).clone());
-                    qb.push(" OR c.phone_landline = ").push_bind((*p).clone());
-                }
-                if let Some(n) = &keys.name_key {
-                    qb.push(" OR c.name_key = ").push_bind(n.clone());
-                }
-                qb.push(") ORDER BY c.sort_key LIMIT 10");
+                qb.push(" ORDER BY c.sort_key LIMIT 10");
                 #[derive(sqlx::FromRow)]
                 struct Dup {
                     id: Uuid,

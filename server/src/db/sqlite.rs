@@ -31,7 +31,12 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool })
+        let store = SqliteStore { pool };
+        let indexed = store.backfill_terms().await?;
+        if indexed > 0 {
+            tracing::info!(indexed, "search index backfilled");
+        }
+        Ok(store)
     }
 }
 

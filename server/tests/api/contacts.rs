@@ -209,8 +209,16 @@ async fn search_ignores_accents_and_case_filters_and_pages() {
     assert_eq!(names(&r).len(), 1);
     let (_, r) = body(u.get("/contacts?kind=company").await).await;
     assert_eq!(names(&r), ["Boulangerie Dupré"]);
+    let (_, r) = body(u.get("/contacts?q=hel%20ECU").await).await;
+    assert_eq!(
+        names(&r),
+        ["ÉCUYER Hélène"],
+        "each word typed may be the start of a word"
+    );
+    let (_, r) = body(u.get("/contacts?q=cuyer").await).await;
+    assert!(names(&r).is_empty(), "words match from their start");
     let (_, r) = body(u.get("/contacts?q=100%25_").await).await;
-    assert!(names(&r).is_empty(), "wildcards are literal");
+    assert!(names(&r).is_empty(), "wildcards are not wildcards");
     let (_, p1) = body(u.get("/contacts?limit=4").await).await;
     let (_, p2) = body(u.get("/contacts?limit=4&offset=4").await).await;
     assert_eq!(p1["has_more"], true);
