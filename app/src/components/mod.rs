@@ -7,6 +7,12 @@ use leptos::prelude::*;
 use shared::scoring::Segment;
 use shared::stage::Stage;
 
+/// A date the French way (`23/11/2026`), without pulling chrono's strftime into the bundle.
+pub fn date_fr(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{:02}/{:02}/{}", d.day(), d.month(), d.year())
+}
+
 /// The stage as a coloured label.
 #[component]
 pub fn StageBadge(stage: Stage) -> impl IntoView {

@@ -20,8 +20,7 @@ fn euros(cents: Option<i64>) -> String {
 }
 
 fn date(d: Option<chrono::NaiveDate>) -> String {
-    d.map(|d| d.format("%d/%m/%Y").to_string())
-        .unwrap_or_else(|| "—".into())
+    d.map(crate::components::date_fr).unwrap_or_else(|| "—".into())
 }
 
 fn shown_phone(p: &str) -> String {
@@ -118,7 +117,7 @@ pub fn ContactPage() -> impl IntoView {
                                 };
                                 view! {
                                     <li>
-                                        <span class="muted small">{t.at.with_timezone(&chrono::Local).format("%d/%m/%Y").to_string()}" · "{t.author_name.clone().unwrap_or_default()}</span>
+                                        <span class="muted small">{crate::components::date_fr(t.at.with_timezone(&chrono::Local).date_naive())}" · "{t.author_name.clone().unwrap_or_default()}</span>
                                         <span>{what}</span>
                                         {t.reason.clone().map(|r| view! { <span class="muted small">"Raison : "{r}</span> })}
                                     </li>

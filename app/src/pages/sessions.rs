@@ -8,7 +8,14 @@ use crate::api::{self, Method};
 use crate::components::layout::Page;
 
 fn when(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&chrono::Local).format("%d/%m/%Y %H:%M").to_string()
+    use chrono::Timelike;
+    let local = t.with_timezone(&chrono::Local);
+    format!(
+        "{} {:02}:{:02}",
+        crate::components::date_fr(local.date_naive()),
+        local.hour(),
+        local.minute()
+    )
 }
 
 #[component]
