@@ -140,6 +140,14 @@ pub struct DeriveInputs {
 }
 
 impl Derived {
+    /// The earlier of the two due dates: the record is due for something from that day.
+    pub fn next_due(&self) -> Option<NaiveDate> {
+        match (self.next_meeting_due, self.next_call_due) {
+            (Some(m), Some(c)) => Some(m.min(c)),
+            (m, c) => m.or(c),
+        }
+    }
+
     pub fn compute(d: &DeriveInputs, settings: &AgencySettings) -> Self {
         let euros = |c: i64| Euros::from_cents(c.max(0)).unwrap_or(Euros::ZERO);
         let inputs = ScoreInputs {

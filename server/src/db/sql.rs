@@ -197,7 +197,7 @@ macro_rules! impl_store {
                     for (i, (id, d)) in changed.iter().enumerate() {
                         sqlx::query(
                             "UPDATE contacts SET score = $3, segment = $4, size_class = $5, next_meeting_due = $6, next_call_due = $7, \
-                             seq = $8, updated_at = $9 WHERE id = $1 AND agency_id = $2",
+                             seq = $8, updated_at = $9, next_due = $10 WHERE id = $1 AND agency_id = $2",
                         )
                         .bind(id)
                         .bind(actor.agency_id)
@@ -208,6 +208,7 @@ macro_rules! impl_store {
                         .bind(d.next_call_due)
                         .bind(first + i as i64)
                         .bind(now)
+                        .bind(d.next_due())
                         .execute(&mut *tx)
                         .await?;
                     }
@@ -357,9 +358,9 @@ macro_rules! impl_store {
                      call_preferences, email, website, situation, accessible_potential_cents, assets_entrusted_cents, relationship_quality, \
                      referrals_made, networks, notes, stage, stage_changed_at, lost_to, referred_by, score, segment, size_class, last_meeting_on, \
                      last_call_on, next_contact_on, next_meeting_due, next_call_due, search_text, sort_key, email_key, name_key, created_at, \
-                     created_by, updated_at, updated_by, seq, deleted_at) VALUES \
+                     created_by, updated_at, updated_by, seq, deleted_at, next_due) VALUES \
                      ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
-                     $27, $28, $29, $30, $31, $32, NULL, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $46, $47, $48, NULL)",
+                     $27, $28, $29, $30, $31, $32, NULL, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $46, $47, $48, NULL, $49)",
                 )
                 .bind(id)
                 .bind(actor.agency_id)
@@ -409,6 +410,7 @@ macro_rules! impl_store {
                 .bind(now)
                 .bind(actor.user_id)
                 .bind(seq)
+                .bind(d.next_due())
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| map_unique(e, "un dossier existe déjà avec cet identifiant"))?;
@@ -470,7 +472,7 @@ macro_rules! impl_store {
                      relationship_quality = $27, referrals_made = $28, networks = $29, notes = $30, referred_by = $31, score = $32, \
                      segment = $33, size_class = $34, last_meeting_on = $35, last_call_on = $36, next_contact_on = $37, \
                      next_meeting_due = $38, next_call_due = $39, search_text = $40, sort_key = $41, email_key = $42, name_key = $43, \
-                     updated_at = $44, updated_by = $45, seq = $46 WHERE id = $1 AND agency_id = $2",
+                     updated_at = $44, updated_by = $45, seq = $46, next_due = $47 WHERE id = $1 AND agency_id = $2",
                 )
                 .bind(id)
                 .bind(actor.agency_id)
@@ -518,6 +520,7 @@ macro_rules! impl_store {
                 .bind(now)
                 .bind(actor.user_id)
                 .bind(seq)
+                .bind(d.next_due())
                 .execute(&mut *tx)
                 .await?;
                 if f.search_text != row.search_text {
@@ -567,7 +570,7 @@ macro_rules! impl_store {
                 let order = match q.due {
                     Some(DueKind::Meeting) => "next_meeting_due, {t}.sort_key, {t}.id",
                     Some(DueKind::Call) => "next_call_due, {t}.sort_key, {t}.id",
-                    Some(DueKind::Any) => "next_meeting_due, {t}.sort_key, {t}.id",
+                    Some(DueKind::Any) => "next_due, {t}.sort_key, {t}.id",
                     None => "sort_key, {t}.id",
                 };
                 let order_by = |t: &str| format!(" ORDER BY {t}.{}", order.replace("{t}", t));
@@ -631,7 +634,7 @@ macro_rules! impl_store {
                         qb.push(" AND p.next_call_due <= ").push_bind(on);
                     }
                     Some(DueKind::Any) => {
-                        qb.push(" AND (p.next_meeting_due <= ").push_bind(on).push(" OR p.next_call_due <= ").push_bind(on).push(")");
+                        qb.push(" AND p.next_due <= ").push_bind(on);
                     }
                     None => {}
                 }
@@ -733,8 +736,8 @@ macro_rules! impl_store {
                 let d = Derived::compute(&inputs, &settings);
                 sqlx::query(
                     "UPDATE contacts SET stage = $3, stage_changed_at = $4, lost_to = COALESCE($5, lost_to), score = $6, segment = $7, \
-                     size_class = $8, next_meeting_due = $9, next_call_due = $10, updated_at = $4, updated_by = $11, seq = $12 \
-                     WHERE id = $1 AND agency_id = $2",
+                     size_class = $8, next_meeting_due = $9, next_call_due = $10, updated_at = $4, updated_by = $11, seq = $12, \
+                     next_due = $13 WHERE id = $1 AND agency_id = $2",
                 )
                 .bind(id)
                 .bind(actor.agency_id)
@@ -748,6 +751,7 @@ macro_rules! impl_store {
                 .bind(d.next_call_due)
                 .bind(actor.user_id)
                 .bind(seq)
+                .bind(d.next_due())
                 .execute(&mut *tx)
                 .await?;
                 sqlx::query(
