@@ -17,7 +17,7 @@ after(async () => {
   server?.stop();
 });
 
-test('advisor logs in, creates a contact, moves its stage and finds it by search', async () => {
+test('advisor logs in, creates a contact, edits it, moves its stage and finds it by search', async () => {
   const { page, errors } = b;
   await page.goto(`${server.url}/`);
   // Not signed in: the app sends us to the login page.
@@ -43,6 +43,16 @@ test('advisor logs in, creates a contact, moves its stage and finds it by search
   assert.ok(await page.getByText('Recensé').first().isVisible());
   const call = page.getByRole('link', { name: /Appeler/ });
   assert.equal(await call.getAttribute('href'), 'tel:+33698765432');
+
+  // Edit: what is typed survives a reload (draft), then saves.
+  await page.getByRole('link', { name: 'Modifier' }).click();
+  await page.getByLabel('E-mail').fill('helene.ecuyer@exemple.fr');
+  await page.reload();
+  await page.getByText('Brouillon restauré').waitFor();
+  assert.equal(await page.getByLabel('E-mail').inputValue(), 'helene.ecuyer@exemple.fr');
+  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await page.waitForURL(/\/contacts\/[0-9a-f-]{36}$/);
+  await page.getByText('helene.ecuyer@exemple.fr').waitFor();
 
   // Change stage: recensé → qualifié is one step.
   await page.getByRole('button', { name: "Changer d'étape" }).click();
