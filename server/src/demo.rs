@@ -291,14 +291,9 @@ pub async fn load(store: &DynStore, today: NaiveDate, count: usize) -> anyhow::R
         let owner = advisors[i % 2];
         let mut fields = ContactFields::from_valid(&valid, owner);
         fields.stage = stage;
-        // A referred prospect points at an earlier record of the same advisor.
-        if stage == Stage::Referred && ids.len() > 2 {
-            fields.referred_by = ids
-                .iter()
-                .rev()
-                .step_by(2)
-                .nth(rng.gen_range(0..ids.len() / 2))
-                .copied();
+        // A referred prospect points at an earlier record (its referrer).
+        if stage == Stage::Referred && !ids.is_empty() {
+            fields.referred_by = Some(ids[rng.gen_range(0..ids.len())]);
         }
         let id = shared::new_id();
         let reason = (!stage.is_entry()).then_some("reprise de l'historique (démo)");

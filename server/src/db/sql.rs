@@ -26,6 +26,17 @@ macro_rules! impl_store {
 
         type Tx<'a> = sqlx::Transaction<'a, $db>;
 
+        /// ` t.contact_id FROM contact_terms t WHERE …`: the records with a word starting with
+        /// `word`, as one range of the word index.
+        fn push_word_range(qb: &mut QueryBuilder<'_, $db>, agency_id: Uuid, word: &str) {
+            qb.push(" t.contact_id FROM contact_terms t WHERE t.agency_id = ")
+                .push_bind(agency_id)
+                .push(" AND t.term >= ")
+                .push_bind(word.to_string())
+                .push(" AND t.term < ")
+                .push_bind(prefix_end(word));
+        }
+
         fn map_unique(e: sqlx::Error, what: &str) -> StoreError {
             match &e {
                 sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what.to_string()),
@@ -580,13 +591,9 @@ macro_rules! impl_store {
                     // Words typed: take the page of ids starting from the word index, then load
                     // just those rows. Walking the agency in name order and probing each record
                     // is a table scan on a large agency. (CROSS JOIN keeps SQLite on this order.)
-                    qb.push("SELECT c.*, u.display_name AS owner_name FROM (SELECT p.id FROM (SELECT DISTINCT t.contact_id FROM contact_terms t WHERE t.agency_id = ")
-                        .push_bind(actor.agency_id)
-                        .push(" AND t.term >= ")
-                        .push_bind(driver.clone())
-                        .push(" AND t.term < ")
-                        .push_bind(prefix_end(driver))
-                        .push(") m CROSS JOIN contacts p WHERE p.id = m.contact_id");
+                    qb.push("SELECT c.*, u.display_name AS owner_name FROM (SELECT p.id FROM (SELECT DISTINCT");
+                    push_word_range(&mut qb, actor.agency_id, driver);
+                    qb.push(") m CROSS JOIN contacts p WHERE p.id = m.contact_id");
                 } else {
                     qb.push("SELECT c.*, u.display_name AS owner_name FROM (SELECT p.id FROM contacts p WHERE 1 = 1");
                 }
@@ -600,13 +607,9 @@ macro_rules! impl_store {
                 }
                 // Every other word typed must also start a word of the record.
                 for word in words.iter().skip(1) {
-                    qb.push(" AND p.id IN (SELECT t.contact_id FROM contact_terms t WHERE t.agency_id = ")
-                        .push_bind(actor.agency_id)
-                        .push(" AND t.term >= ")
-                        .push_bind(word.clone())
-                        .push(" AND t.term < ")
-                        .push_bind(prefix_end(word))
-                        .push(")");
+                    qb.push(" AND p.id IN (SELECT");
+                    push_word_range(&mut qb, actor.agency_id, word);
+                    qb.push(")");
                 }
                 if let Some(stage) = q.stage {
                     qb.push(" AND p.stage = ").push_bind(stage.as_str());

@@ -7,17 +7,7 @@ use shared::api::Role;
 async fn login_sets_an_http_only_lax_cookie_and_me_answers() {
     let app = spawn_app().await;
     let agency = app.agency("Agence").await;
-    let hash = tournee_server::auth::password::hash_blocking(PASSWORD).unwrap();
-    app.store
-        .create_user(tournee_server::db::NewUser {
-            agency_id: agency,
-            email: "a@x.fr".into(),
-            display_name: "A".into(),
-            role: Role::Advisor,
-            password_hash: hash,
-        })
-        .await
-        .unwrap();
+    app.account(agency, "a@x.fr", Role::Advisor).await;
     let anon = anonymous(&app);
     let r = anon
         .post("/auth/login", &json!({"email": " A@X.fr ", "password": PASSWORD}))
@@ -37,17 +27,7 @@ async fn login_sets_an_http_only_lax_cookie_and_me_answers() {
 async fn cookies_are_secure_when_configured_for_https() {
     let app = spawn_app_with(|c| c.secure_cookies = true).await;
     let agency = app.agency("Agence").await;
-    let hash = tournee_server::auth::password::hash_blocking(PASSWORD).unwrap();
-    app.store
-        .create_user(tournee_server::db::NewUser {
-            agency_id: agency,
-            email: "a@x.fr".into(),
-            display_name: "A".into(),
-            role: Role::Advisor,
-            password_hash: hash,
-        })
-        .await
-        .unwrap();
+    app.account(agency, "a@x.fr", Role::Advisor).await;
     let r = anonymous(&app)
         .post("/auth/login", &json!({"email": "a@x.fr", "password": PASSWORD}))
         .await;

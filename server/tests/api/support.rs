@@ -117,20 +117,25 @@ impl TestApp {
         self.store.create_agency(name).await.unwrap().id
     }
 
-    /// Creates an account and signs it in.
-    pub async fn user(&self, agency_id: Uuid, email: &str, role: Role) -> User {
+    /// Creates an account with [`PASSWORD`], without signing it in.
+    pub async fn account(&self, agency_id: Uuid, email: &str, role: Role) -> tournee_server::db::User {
         let hash = tournee_server::auth::password::hash_blocking(PASSWORD).unwrap();
-        let u = self
-            .store
+        let display_name = email.split('@').next().unwrap().into();
+        self.store
             .create_user(NewUser {
                 agency_id,
                 email: email.into(),
-                display_name: email.split('@').next().unwrap().into(),
+                display_name,
                 role,
                 password_hash: hash,
             })
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Creates an account and signs it in.
+    pub async fn user(&self, agency_id: Uuid, email: &str, role: Role) -> User {
+        let u = self.account(agency_id, email, role).await;
         let user = User {
             id: u.id,
             agency_id,
