@@ -289,7 +289,8 @@ pub async fn load(store: &DynStore, today: NaiveDate, count: usize) -> anyhow::R
             Err(e) => anyhow::bail!("demo record {i} invalid: {e:?}"),
         };
         let owner = advisors[i % 2];
-        let mut fields = ContactFields::from_valid(&valid, owner);
+        let mut fields = ContactFields::from_valid(&valid);
+        fields.owner_id = Some(owner);
         fields.stage = stage;
         // A referred prospect points at an earlier record (its referrer).
         if stage == Stage::Referred && !ids.is_empty() {

@@ -34,11 +34,7 @@ pub async fn update_settings(
     settings
         .validate()
         .map_err(|(field, message)| ApiError::field(field, message))?;
-    let today = chrono::Local::now().date_naive();
-    let changed = state
-        .store
-        .set_agency_settings(&current.actor(), &settings, today)
-        .await?;
+    let changed = state.store.set_agency_settings(&current.actor(), &settings).await?;
     tracing::info!(agency = %current.user.agency_id, changed, "agency settings updated");
     Ok(Json(settings))
 }

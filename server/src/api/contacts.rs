@@ -93,8 +93,7 @@ pub async fn create(
         }
     }
     let id = valid.input.id.unwrap_or_else(shared::new_id);
-    let owner = valid.input.owner_id.unwrap_or(actor.user_id);
-    let fields = ContactFields::from_valid(&valid, owner);
+    let fields = ContactFields::from_valid(&valid);
     let contact = state
         .store
         .insert_contact(
@@ -144,9 +143,7 @@ pub async fn update(
     }
     let expected_seq = input.expected_seq;
     let valid = input.validate().map_err(ApiError::Validation)?;
-    let current_row = state.store.contact(&actor, id).await?.ok_or(ApiError::NotFound)?;
-    let owner = valid.input.owner_id.unwrap_or(current_row.owner_id);
-    let fields = ContactFields::from_valid(&valid, owner);
+    let fields = ContactFields::from_valid(&valid);
     let contact = state
         .store
         .update_contact(&actor, id, &fields, expected_seq, crate::db::now())

@@ -154,8 +154,7 @@ pub trait Store: Send + Sync + 'static {
     async fn agency(&self, id: Uuid) -> StoreResult<Option<Agency>>;
     async fn agency_by_name(&self, name: &str) -> StoreResult<Option<Agency>>;
     /// Saves the settings and recomputes every record's class, segment and due dates.
-    async fn set_agency_settings(&self, actor: &Actor, settings: &AgencySettings, today: NaiveDate)
-        -> StoreResult<u64>;
+    async fn set_agency_settings(&self, actor: &Actor, settings: &AgencySettings) -> StoreResult<u64>;
     async fn create_user(&self, user: NewUser) -> StoreResult<User>;
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
     async fn agency_users(&self, agency_id: Uuid) -> StoreResult<Vec<AgencyUser>>;

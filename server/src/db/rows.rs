@@ -15,7 +15,9 @@ use super::{StoreError, StoreResult};
 /// The columns a create or an update writes, from a validated input.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContactFields {
-    pub owner_id: Uuid,
+    /// The advisor in charge; `None` keeps the current one on update and is the creator on
+    /// create.
+    pub owner_id: Option<Uuid>,
     pub kind: ContactKind,
     pub first_name: String,
     pub last_name: String,
@@ -56,10 +58,10 @@ pub struct ContactFields {
 }
 
 impl ContactFields {
-    pub fn from_valid(v: &ValidContact, owner_id: Uuid) -> Self {
+    pub fn from_valid(v: &ValidContact) -> Self {
         let i = &v.input;
         ContactFields {
-            owner_id,
+            owner_id: i.owner_id,
             kind: i.kind,
             first_name: i.first_name.clone(),
             last_name: i.last_name.clone(),

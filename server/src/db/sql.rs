@@ -178,7 +178,7 @@ macro_rules! impl_store {
                 row.map(AgencyRow::into_agency).transpose()
             }
 
-            async fn set_agency_settings(&self, actor: &Actor, settings: &AgencySettings, _today: NaiveDate) -> StoreResult<u64> {
+            async fn set_agency_settings(&self, actor: &Actor, settings: &AgencySettings) -> StoreResult<u64> {
                 if actor.role != Role::Manager {
                     return Err(StoreError::Forbidden("réservé au chef d'agence"));
                 }
@@ -356,10 +356,11 @@ macro_rules! impl_store {
             async fn insert_contact(&self, actor: &Actor, id: Uuid, f: &ContactFields, stage_reason: Option<&str>, now: DateTime<Utc>) -> StoreResult<Contact> {
                 let mut tx = self.pool.begin().await?;
                 let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
-                if f.owner_id != actor.user_id && !actor.sees_whole_agency() {
+                let owner_id = f.owner_id.unwrap_or(actor.user_id);
+                if owner_id != actor.user_id && !actor.sees_whole_agency() {
                     return Err(StoreError::Forbidden("un conseiller crée des dossiers pour lui-même"));
                 }
-                Self::check_owner(&mut tx, actor.agency_id, f.owner_id).await?;
+                Self::check_owner(&mut tx, actor.agency_id, owner_id).await?;
                 Self::check_referrer(&mut tx, actor.agency_id, f.referred_by, id).await?;
                 let settings = Self::settings_tx(&mut tx, actor.agency_id).await?;
                 let d = Derived::compute(&f.derive_inputs(f.stage, now), &settings);
@@ -375,7 +376,7 @@ macro_rules! impl_store {
                 )
                 .bind(id)
                 .bind(actor.agency_id)
-                .bind(f.owner_id)
+                .bind(owner_id)
                 .bind(f.kind.as_str())
                 .bind(&f.first_name)
                 .bind(&f.last_name)
@@ -466,11 +467,12 @@ macro_rules! impl_store {
                         )));
                     }
                 }
-                if f.owner_id != row.owner_id {
+                let owner_id = f.owner_id.unwrap_or(row.owner_id);
+                if owner_id != row.owner_id {
                     if !actor.sees_whole_agency() {
                         return Err(StoreError::Forbidden("seul le chef d'agence réattribue un dossier"));
                     }
-                    Self::check_owner(&mut tx, actor.agency_id, f.owner_id).await?;
+                    Self::check_owner(&mut tx, actor.agency_id, owner_id).await?;
                 }
                 Self::check_referrer(&mut tx, actor.agency_id, f.referred_by, id).await?;
                 let settings = Self::settings_tx(&mut tx, actor.agency_id).await?;
@@ -487,7 +489,7 @@ macro_rules! impl_store {
                 )
                 .bind(id)
                 .bind(actor.agency_id)
-                .bind(f.owner_id)
+                .bind(owner_id)
                 .bind(f.kind.as_str())
                 .bind(&f.first_name)
                 .bind(&f.last_name)

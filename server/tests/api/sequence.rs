@@ -68,7 +68,7 @@ async fn a_reader_pulling_changes_after_n_never_misses_a_concurrent_commit() {
                 }
                 .validate()
                 .unwrap();
-                let fields = ContactFields::from_valid(&valid, actor.user_id);
+                let fields = ContactFields::from_valid(&valid);
                 let id = Uuid::now_v7();
                 store
                     .insert_contact(&actor, id, &fields, None, tournee_server::db::now())
