@@ -20,6 +20,8 @@ pub struct Config {
     pub session_days: i64,
     /// Failed logins allowed per minute, per account and per IP address.
     pub login_failures_per_minute: u32,
+    /// The agencies' time zone (IANA name): meeting times are typed and shown on its clock.
+    pub time_zone: String,
 }
 
 impl Default for Config {
@@ -31,6 +33,7 @@ impl Default for Config {
             secure_cookies: false,
             session_days: 30,
             login_failures_per_minute: 10,
+            time_zone: "Europe/Paris".into(),
         }
     }
 }
@@ -45,6 +48,7 @@ impl fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("session_days", &self.session_days)
             .field("login_failures_per_minute", &self.login_failures_per_minute)
+            .field("time_zone", &self.time_zone)
             .finish()
     }
 }
@@ -103,6 +107,10 @@ impl Config {
                 .parse()
                 .map_err(|e| anyhow::anyhow!("TOURNEE_LOGIN_FAILURES_PER_MINUTE={v:?}: {e}"))?;
         }
+        if let Some(v) = get("TOURNEE_TIME_ZONE") {
+            self.time_zone = v;
+        }
+        crate::time::AgencyTime::parse(&self.time_zone)?;
         Ok(())
     }
 }

@@ -120,7 +120,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::Forbidden(m) => ApiError::Forbidden(m.to_string()),
             StoreError::Conflict(m) => ApiError::Conflict(m),
-            StoreError::Invalid { field, message } => ApiError::field(field, message),
+            StoreError::Invalid { field, message } => ApiError::field(&field, message),
             StoreError::Stage(s) => ApiError::Unprocessable(s.to_string()),
             other => ApiError::Internal(other.into()),
         }

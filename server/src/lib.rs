@@ -8,4 +8,5 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod state;
+pub mod time;
 pub mod web;

@@ -8,6 +8,7 @@ use crate::auth::password::Passwords;
 use crate::auth::ratelimit::LoginLimiter;
 use crate::config::Config;
 use crate::db::DynStore;
+use crate::time::AgencyTime;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -16,6 +17,8 @@ pub struct AppState {
     pub passwords: Arc<Passwords>,
     pub limiter: Arc<LoginLimiter>,
     pub leptos_options: LeptosOptions,
+    /// The agencies' wall clock.
+    pub time: AgencyTime,
 }
 
 impl AppState {
@@ -26,7 +29,9 @@ impl AppState {
             .site_pkg_dir("pkg")
             .site_addr(config.listen)
             .build();
+        let time = AgencyTime::parse(&config.time_zone)?;
         Ok(AppState {
+            time,
             store,
             limiter: Arc::new(LoginLimiter::new(config.login_failures_per_minute)),
             passwords: Arc::new(Passwords::new()?),

@@ -18,6 +18,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .nest("/api/v1", crate::api::router())
+        .route("/ical/{file}", axum::routing::get(crate::api::calendar::feed))
         .nest_service("/pkg", ServeDir::new(pkg_dir).precompressed_gzip())
         .leptos_routes(&state, routes, move || app::shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
@@ -40,11 +41,34 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until the process is stopped; `listener` may be bound to port 0 (tests).
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
+    tokio::spawn(cadence_tasks(state.clone()));
     let app = router(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// Opens the follow-up tasks of clients who fall due by their segment's cadence: at start,
+/// then every hour (idempotent: one open cadence task per record).
+async fn cadence_tasks(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let today = state.time.today();
+        match state.store.agency_ids().await {
+            Ok(ids) => {
+                for id in ids {
+                    match state.store.generate_cadence_tasks(id, today).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(agency = %id, created = n, "cadence tasks opened"),
+                        Err(e) => tracing::warn!(agency = %id, error = %e, "cadence tasks failed"),
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cadence tasks: cannot list agencies"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

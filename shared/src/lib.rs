@@ -13,5 +13,6 @@ pub mod settings;
 pub mod stage;
 pub mod text;
 pub mod values;
+pub mod visit;
 
 pub use ids::new_id;

@@ -484,6 +484,8 @@ pub struct Contact {
     pub size_class: SizeClass,
     pub last_meeting_on: Option<NaiveDate>,
     pub last_call_on: Option<NaiveDate>,
+    /// Last contact of any kind (meeting held, call, e-mail, letter, SMS), kept by the server.
+    pub last_contact_on: Option<NaiveDate>,
     pub next_contact_on: Option<NaiveDate>,
     /// Next meeting due by the segment's cadence (clients only).
     pub next_meeting_due: Option<NaiveDate>,
@@ -540,11 +542,6 @@ impl Contact {
             allow_duplicate: false,
             expected_seq: Some(self.seq),
         }
-    }
-
-    /// The last contact of any kind.
-    pub fn last_contact_on(&self) -> Option<NaiveDate> {
-        self.last_meeting_on.max(self.last_call_on)
     }
 }
 

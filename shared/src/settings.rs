@@ -2,10 +2,11 @@
 
 use crate::cadence::CadenceTable;
 use crate::scoring::{SegmentBands, SegmentWeights, SizeThresholds};
+use crate::visit::ObjectionType;
 use serde::{Deserialize, Serialize};
 
 /// Everything an agency can tune. Stored as one JSON document per agency.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct AgencySettings {
@@ -17,6 +18,21 @@ pub struct AgencySettings {
     pub segment_bands: SegmentBands,
     /// Follow-up cadence per segment.
     pub cadence: CadenceTable,
+    /// The standard objection list (*objections types*), editable by the manager.
+    #[serde(default = "crate::visit::default_objections")]
+    pub objections: Vec<ObjectionType>,
+}
+
+impl Default for AgencySettings {
+    fn default() -> Self {
+        AgencySettings {
+            size_thresholds: SizeThresholds::default(),
+            segment_weights: SegmentWeights::default(),
+            segment_bands: SegmentBands::default(),
+            cadence: CadenceTable::default(),
+            objections: crate::visit::default_objections(),
+        }
+    }
 }
 
 impl AgencySettings {
@@ -26,6 +42,7 @@ impl AgencySettings {
         self.segment_weights.validate().map_err(|m| ("segment_weights", m))?;
         self.segment_bands.validate().map_err(|m| ("segment_bands", m))?;
         self.cadence.validate().map_err(|m| ("cadence", m))?;
+        crate::visit::validate_objections(&self.objections).map_err(|m| ("objections", m))?;
         Ok(())
     }
 }
@@ -40,5 +57,6 @@ mod tests {
         let s: AgencySettings = serde_json::from_str(r#"{"segment_bands":{"vip":80,"gold":55,"silver":30}}"#).unwrap();
         assert_eq!(s.segment_bands.vip, 80);
         assert_eq!(s.cadence, CadenceTable::default());
+        assert_eq!(s.objections, crate::visit::default_objections());
     }
 }

@@ -3,7 +3,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::NaiveDate;
 use shared::api::{AgencyUser, ContactPage, ContactQuery, ContactSummary, DueItem, DueKind, DueQuery, ShareRequest};
 use shared::cadence::days_late;
 use shared::record::{Contact, ContactInput};
@@ -14,11 +13,6 @@ use crate::auth::CurrentUser;
 use crate::db::{ContactFields, DuplicateKeys};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
-
-/// The agency's "today": advisors work in local time.
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
 
 pub fn summary(c: &Contact) -> ContactSummary {
     ContactSummary {
@@ -53,7 +47,10 @@ pub async fn search(
     if q.q.as_ref().is_some_and(|t| t.len() > 200) {
         return Err(ApiError::bad_request("recherche trop longue (200 caractères au plus)"));
     }
-    let (items, has_more) = state.store.search_contacts(&current.actor(), &q, today()).await?;
+    let (items, has_more) = state
+        .store
+        .search_contacts(&current.actor(), &q, state.time.today())
+        .await?;
     Ok(Json(ContactPage {
         items: items.iter().map(summary).collect(),
         offset: q.offset.unwrap_or(0),
@@ -202,7 +199,12 @@ pub async fn due(
     current: CurrentUser,
     ApiQuery(q): ApiQuery<DueQuery>,
 ) -> ApiResult<Json<Vec<DueItem>>> {
-    let on = q.on.unwrap_or_else(today);
+    Ok(Json(due_items(&state, &current.actor(), q).await?))
+}
+
+/// The due list, ranked: most days late first, then the higher segment.
+pub async fn due_items(state: &AppState, actor: &crate::db::Actor, q: DueQuery) -> ApiResult<Vec<DueItem>> {
+    let on = q.on.unwrap_or_else(|| state.time.today());
     let limit = q.limit.unwrap_or(100).clamp(1, 500) as usize;
     let mut query = ContactQuery {
         due: Some(DueKind::Any),
@@ -216,7 +218,7 @@ pub async fn due(
     // Gather every due record (bounded), then rank: the database orders by one date only.
     for page in 0..10u32 {
         query.offset = Some(page * 200);
-        let (contacts, has_more) = state.store.search_contacts(&current.actor(), &query, on).await?;
+        let (contacts, has_more) = state.store.search_contacts(actor, &query, on).await?;
         for c in &contacts {
             let meeting_late = c.next_meeting_due.filter(|d| *d <= on).map(|d| (DueKind::Meeting, d));
             let call_late = c.next_call_due.filter(|d| *d <= on).map(|d| (DueKind::Call, d));
@@ -240,7 +242,7 @@ pub async fn due(
             .then(a.contact.display_name.cmp(&b.contact.display_name))
     });
     items.truncate(limit);
-    Ok(Json(items))
+    Ok(items)
 }
 
 /// Who the record is shared with.

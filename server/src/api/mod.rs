@@ -2,8 +2,12 @@
 
 pub mod agency;
 pub mod auth;
+pub mod calendar;
 pub mod contacts;
 pub mod openapi;
+pub mod stats;
+pub mod tasks;
+pub mod visits;
 
 use axum::routing::{delete, get, post};
 use axum::Router;
@@ -28,6 +32,29 @@ pub fn router() -> Router<AppState> {
         .route("/contacts/{id}/stages", get(contacts::stage_history))
         .route("/contacts/{id}/shares", get(contacts::shares).post(contacts::share))
         .route("/contacts/{id}/shares/{user_id}", delete(contacts::unshare))
+        .route("/contacts/{id}/interactions", post(visits::log_interaction))
+        .route("/contacts/{id}/timeline", get(visits::timeline))
+        .route("/contacts/{id}/referrals", get(visits::referrals))
+        .route("/meetings", get(visits::agenda).post(visits::create_meeting))
+        .route("/meetings.ics", get(calendar::export))
+        .route("/meetings/{id}", get(visits::read_meeting).put(visits::update_meeting))
+        .route("/meetings/{id}/status", post(visits::set_status))
+        .route(
+            "/meetings/{id}/report",
+            get(visits::read_report).post(visits::save_report),
+        )
+        .route("/today", get(visits::today))
+        .route("/tasks", get(tasks::list).post(tasks::create))
+        .route("/tasks/{id}", get(tasks::read).put(tasks::update).delete(tasks::remove))
+        .route("/tasks/{id}/done", post(tasks::set_done))
+        .route("/reports/objections", get(stats::objections))
+        .route("/reports/referrals", get(stats::referrals))
+        .route(
+            "/calendar/feed",
+            get(calendar::feed_status)
+                .post(calendar::create_feed)
+                .delete(calendar::revoke_feed),
+        )
         .route("/agency/settings", get(agency::settings).put(agency::update_settings))
         .route("/agency/users", get(agency::users))
         .route("/openapi.json", get(openapi::document))

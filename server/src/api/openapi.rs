@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{agency, auth, contacts};
+use super::{agency, auth, calendar, contacts, stats, tasks, visits};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,8 +13,13 @@ use super::{agency, auth, contacts};
         contacts::search, contacts::create, contacts::read, contacts::update, contacts::remove,
         contacts::change_stage, contacts::stage_history, contacts::due, contacts::shares, contacts::share, contacts::unshare,
         agency::settings, agency::update_settings, agency::users,
+        visits::agenda, visits::create_meeting, visits::read_meeting, visits::update_meeting, visits::set_status,
+        visits::read_report, visits::save_report, visits::log_interaction, visits::timeline, visits::referrals, visits::today,
+        calendar::export, calendar::feed_status, calendar::create_feed, calendar::revoke_feed,
+        tasks::list, tasks::create, tasks::read, tasks::update, tasks::set_done, tasks::remove,
+        stats::objections, stats::referrals,
     ),
-    tags((name = "auth"), (name = "contacts"), (name = "agency"))
+    tags((name = "auth"), (name = "contacts"), (name = "agency"), (name = "meetings"), (name = "tasks"), (name = "reports"))
 )]
 pub struct ApiDoc;
 

@@ -13,6 +13,7 @@ pub mod postgres;
 mod rows;
 mod sql;
 pub mod sqlite;
+pub mod visits;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -131,7 +132,10 @@ pub enum StoreError {
     Conflict(String),
     /// A value that passed validation but does not fit the stored data (unknown referrer…).
     #[error("invalid {field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: std::borrow::Cow<'static, str>,
+        message: String,
+    },
     #[error(transparent)]
     Stage(#[from] StageError),
     #[error("database: {0}")]
@@ -145,7 +149,7 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: visits::VisitStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn engine(&self) -> &'static str;
 
@@ -228,6 +232,11 @@ pub async fn connect(url: &str) -> anyhow::Result<DynStore> {
 
 /// Microsecond precision: what PostgreSQL keeps, so both engines return what was written.
 pub fn now() -> DateTime<Utc> {
-    let t = Utc::now();
+    micros(Utc::now())
+}
+
+/// An instant cut to microseconds, the precision both engines keep (a timeline cursor must
+/// compare equal to what was stored).
+pub fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
 }

@@ -25,3 +25,4 @@ impl PgStore {
 }
 
 super::sql::impl_store!(PgStore, sqlx::Postgres, "postgres");
+super::visits::impl_visit_store!(PgStore, sqlx::Postgres);

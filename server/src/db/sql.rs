@@ -21,6 +21,7 @@ macro_rules! impl_store {
         use shared::record::{display_name, Contact, ContactKind};
         use shared::settings::AgencySettings;
         use shared::stage::{StageChange, StageTransition, TransitionKind};
+        use shared::visit::EventKind;
         use sqlx::QueryBuilder;
         use uuid::Uuid;
 
@@ -86,20 +87,20 @@ macro_rules! impl_store {
                     .bind(agency_id)
                     .fetch_optional(&mut **tx)
                     .await?;
-                found.map(|_| ()).ok_or(StoreError::Invalid { field: "owner_id", message: "conseiller inconnu dans l'agence".into() })
+                found.map(|_| ()).ok_or(StoreError::Invalid { field: "owner_id".into(), message: "conseiller inconnu dans l'agence".into() })
             }
 
             async fn check_referrer(tx: &mut Tx<'_>, agency_id: Uuid, referrer: Option<Uuid>, this: Uuid) -> StoreResult<()> {
                 let Some(r) = referrer else { return Ok(()) };
                 if r == this {
-                    return Err(StoreError::Invalid { field: "referred_by", message: "un dossier ne peut pas se recommander lui-même".into() });
+                    return Err(StoreError::Invalid { field: "referred_by".into(), message: "un dossier ne peut pas se recommander lui-même".into() });
                 }
                 let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM contacts WHERE id = $1 AND agency_id = $2 AND deleted_at IS NULL")
                     .bind(r)
                     .bind(agency_id)
                     .fetch_optional(&mut **tx)
                     .await?;
-                found.map(|_| ()).ok_or(StoreError::Invalid { field: "referred_by", message: "prescripteur introuvable".into() })
+                found.map(|_| ()).ok_or(StoreError::Invalid { field: "referred_by".into(), message: "prescripteur introuvable".into() })
             }
 
             async fn fetch_contact(&self, actor: &Actor, id: Uuid) -> StoreResult<Contact> {
@@ -140,6 +141,154 @@ macro_rules! impl_store {
                     tx.commit().await?;
                 }
                 Ok(rows.len() as u64)
+            }
+
+            /// Inserts a record, its first stage line and its timeline line, in the caller's
+            /// transaction (a visit report creates referred prospects in its own).
+            async fn insert_contact_tx(tx: &mut Tx<'_>, actor: &Actor, id: Uuid, f: &ContactFields, stage_reason: Option<&str>, now: DateTime<Utc>) -> StoreResult<()> {
+                let seq = Self::next_seq(tx, actor.agency_id, 1).await?;
+                let owner_id = f.owner_id.unwrap_or(actor.user_id);
+                if owner_id != actor.user_id && !actor.sees_whole_agency() {
+                    return Err(StoreError::Forbidden("un conseiller crée des dossiers pour lui-même"));
+                }
+                Self::check_owner(tx, actor.agency_id, owner_id).await?;
+                Self::check_referrer(tx, actor.agency_id, f.referred_by, id).await?;
+                let settings = Self::settings_tx(tx, actor.agency_id).await?;
+                let d = Derived::compute(&f.derive_inputs(f.stage, now), &settings);
+                sqlx::query(
+                    "INSERT INTO contacts (id, agency_id, owner_id, kind, first_name, last_name, spouse_name, company_name, contact_role, \
+                     household_size, company_size, preferred_place, address_line, postcode, city, sector, lat, lon, phone_mobile, phone_landline, \
+                     call_preferences, email, website, situation, accessible_potential_cents, assets_entrusted_cents, relationship_quality, \
+                     referrals_made, networks, notes, stage, stage_changed_at, lost_to, referred_by, score, segment, size_class, last_meeting_on, \
+                     last_call_on, next_contact_on, next_meeting_due, next_call_due, search_text, sort_key, email_key, name_key, created_at, \
+                     created_by, updated_at, updated_by, seq, deleted_at, next_due) VALUES \
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
+                     $27, $28, $29, $30, $31, $32, NULL, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $46, $47, $48, NULL, $49)",
+                )
+                .bind(id)
+                .bind(actor.agency_id)
+                .bind(owner_id)
+                .bind(f.kind.as_str())
+                .bind(&f.first_name)
+                .bind(&f.last_name)
+                .bind(&f.spouse_name)
+                .bind(&f.company_name)
+                .bind(&f.contact_role)
+                .bind(f.household_size)
+                .bind(f.company_size)
+                .bind(&f.preferred_place)
+                .bind(&f.address_line)
+                .bind(&f.postcode)
+                .bind(&f.city)
+                .bind(&f.sector)
+                .bind(f.lat)
+                .bind(f.lon)
+                .bind(&f.phone_mobile)
+                .bind(&f.phone_landline)
+                .bind(&f.call_preferences)
+                .bind(&f.email)
+                .bind(&f.website)
+                .bind(f.situation_json())
+                .bind(f.accessible_potential_cents)
+                .bind(f.assets_entrusted_cents)
+                .bind(f.relationship_quality)
+                .bind(f.referrals_made)
+                .bind(f.networks_json())
+                .bind(&f.notes)
+                .bind(f.stage.as_str())
+                .bind(now)
+                .bind(f.referred_by)
+                .bind(d.score)
+                .bind(enum_str(&d.segment))
+                .bind(enum_str(&d.size_class))
+                .bind(f.last_meeting_on)
+                .bind(f.last_call_on)
+                .bind(f.next_contact_on)
+                .bind(d.next_meeting_due)
+                .bind(d.next_call_due)
+                .bind(&f.search_text)
+                .bind(&f.sort_key)
+                .bind(&f.email_key)
+                .bind(&f.name_key)
+                .bind(now)
+                .bind(actor.user_id)
+                .bind(seq)
+                .bind(d.next_due())
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| map_unique(e, "un dossier existe déjà avec cet identifiant"))?;
+                Self::write_terms(tx, actor.agency_id, id, &f.search_text).await?;
+                sqlx::query(
+                    "INSERT INTO stage_transitions (id, agency_id, contact_id, from_stage, to_stage, kind, reason, competitor, at, author_id, seq) \
+                     VALUES ($1, $2, $3, NULL, $4, $5, $6, NULL, $7, $8, $9)",
+                )
+                .bind(shared::new_id())
+                .bind(actor.agency_id)
+                .bind(id)
+                .bind(f.stage.as_str())
+                .bind(TransitionKind::Created.as_str())
+                .bind(stage_reason)
+                .bind(now)
+                .bind(actor.user_id)
+                .bind(seq)
+                .execute(&mut **tx)
+                .await?;
+                Self::insert_event(tx, actor.agency_id, id, now, EventKind::Stage, &format!("Dossier créé : {}", f.stage.label().to_lowercase()), stage_reason.unwrap_or(""), Some(actor.user_id), Some(id)).await?;
+                Ok(())
+            }
+
+            /// Applies a stage change in the caller's transaction: the record, its stage line,
+            /// its timeline line, and what follows (telling a referrer what came of a referral).
+            async fn change_stage_tx(tx: &mut Tx<'_>, actor: &Actor, id: Uuid, change: &StageChange, now: DateTime<Utc>) -> StoreResult<()> {
+                let seq = Self::next_seq(tx, actor.agency_id, 1).await?;
+                let row = Self::visible_row(tx, actor, id).await?;
+                let from = row.stage()?;
+                let outcome = shared::stage::apply(from, change)?;
+                let settings = Self::settings_tx(tx, actor.agency_id).await?;
+                let mut inputs = row.derive_inputs()?;
+                inputs.stage = outcome.to;
+                inputs.stage_since = now;
+                let d = Derived::compute(&inputs, &settings);
+                sqlx::query(
+                    "UPDATE contacts SET stage = $3, stage_changed_at = $4, lost_to = COALESCE($5, lost_to), score = $6, segment = $7, \
+                     size_class = $8, next_meeting_due = $9, next_call_due = $10, updated_at = $4, updated_by = $11, seq = $12, \
+                     next_due = $13 WHERE id = $1 AND agency_id = $2",
+                )
+                .bind(id)
+                .bind(actor.agency_id)
+                .bind(outcome.to.as_str())
+                .bind(now)
+                .bind(&outcome.competitor)
+                .bind(d.score)
+                .bind(enum_str(&d.segment))
+                .bind(enum_str(&d.size_class))
+                .bind(d.next_meeting_due)
+                .bind(d.next_call_due)
+                .bind(actor.user_id)
+                .bind(seq)
+                .bind(d.next_due())
+                .execute(&mut **tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO stage_transitions (id, agency_id, contact_id, from_stage, to_stage, kind, reason, competitor, at, author_id, seq) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(shared::new_id())
+                .bind(actor.agency_id)
+                .bind(id)
+                .bind(from.as_str())
+                .bind(outcome.to.as_str())
+                .bind(outcome.kind.as_str())
+                .bind(&outcome.reason)
+                .bind(&outcome.competitor)
+                .bind(now)
+                .bind(actor.user_id)
+                .bind(seq)
+                .execute(&mut **tx)
+                .await?;
+                Self::stage_event(tx, actor, id, &outcome, now).await?;
+                Self::after_stage_change(tx, actor, &row, &outcome, now).await?;
+                Ok(())
             }
 
             fn may_manage(actor: &Actor, row: &ContactRow) -> bool {
@@ -355,93 +504,7 @@ macro_rules! impl_store {
 
             async fn insert_contact(&self, actor: &Actor, id: Uuid, f: &ContactFields, stage_reason: Option<&str>, now: DateTime<Utc>) -> StoreResult<Contact> {
                 let mut tx = self.pool.begin().await?;
-                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
-                let owner_id = f.owner_id.unwrap_or(actor.user_id);
-                if owner_id != actor.user_id && !actor.sees_whole_agency() {
-                    return Err(StoreError::Forbidden("un conseiller crée des dossiers pour lui-même"));
-                }
-                Self::check_owner(&mut tx, actor.agency_id, owner_id).await?;
-                Self::check_referrer(&mut tx, actor.agency_id, f.referred_by, id).await?;
-                let settings = Self::settings_tx(&mut tx, actor.agency_id).await?;
-                let d = Derived::compute(&f.derive_inputs(f.stage, now), &settings);
-                sqlx::query(
-                    "INSERT INTO contacts (id, agency_id, owner_id, kind, first_name, last_name, spouse_name, company_name, contact_role, \
-                     household_size, company_size, preferred_place, address_line, postcode, city, sector, lat, lon, phone_mobile, phone_landline, \
-                     call_preferences, email, website, situation, accessible_potential_cents, assets_entrusted_cents, relationship_quality, \
-                     referrals_made, networks, notes, stage, stage_changed_at, lost_to, referred_by, score, segment, size_class, last_meeting_on, \
-                     last_call_on, next_contact_on, next_meeting_due, next_call_due, search_text, sort_key, email_key, name_key, created_at, \
-                     created_by, updated_at, updated_by, seq, deleted_at, next_due) VALUES \
-                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
-                     $27, $28, $29, $30, $31, $32, NULL, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $46, $47, $48, NULL, $49)",
-                )
-                .bind(id)
-                .bind(actor.agency_id)
-                .bind(owner_id)
-                .bind(f.kind.as_str())
-                .bind(&f.first_name)
-                .bind(&f.last_name)
-                .bind(&f.spouse_name)
-                .bind(&f.company_name)
-                .bind(&f.contact_role)
-                .bind(f.household_size)
-                .bind(f.company_size)
-                .bind(&f.preferred_place)
-                .bind(&f.address_line)
-                .bind(&f.postcode)
-                .bind(&f.city)
-                .bind(&f.sector)
-                .bind(f.lat)
-                .bind(f.lon)
-                .bind(&f.phone_mobile)
-                .bind(&f.phone_landline)
-                .bind(&f.call_preferences)
-                .bind(&f.email)
-                .bind(&f.website)
-                .bind(f.situation_json())
-                .bind(f.accessible_potential_cents)
-                .bind(f.assets_entrusted_cents)
-                .bind(f.relationship_quality)
-                .bind(f.referrals_made)
-                .bind(f.networks_json())
-                .bind(&f.notes)
-                .bind(f.stage.as_str())
-                .bind(now)
-                .bind(f.referred_by)
-                .bind(d.score)
-                .bind(enum_str(&d.segment))
-                .bind(enum_str(&d.size_class))
-                .bind(f.last_meeting_on)
-                .bind(f.last_call_on)
-                .bind(f.next_contact_on)
-                .bind(d.next_meeting_due)
-                .bind(d.next_call_due)
-                .bind(&f.search_text)
-                .bind(&f.sort_key)
-                .bind(&f.email_key)
-                .bind(&f.name_key)
-                .bind(now)
-                .bind(actor.user_id)
-                .bind(seq)
-                .bind(d.next_due())
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| map_unique(e, "un dossier existe déjà avec cet identifiant"))?;
-                Self::write_terms(&mut tx, actor.agency_id, id, &f.search_text).await?;
-                sqlx::query(
-                    "INSERT INTO stage_transitions (id, agency_id, contact_id, from_stage, to_stage, kind, reason, competitor, at, author_id, seq) \
-                     VALUES ($1, $2, $3, NULL, $4, $5, $6, NULL, $7, $8, $9)",
-                )
-                .bind(shared::new_id())
-                .bind(actor.agency_id)
-                .bind(id)
-                .bind(f.stage.as_str())
-                .bind(TransitionKind::Created.as_str())
-                .bind(stage_reason)
-                .bind(now)
-                .bind(actor.user_id)
-                .bind(seq)
-                .execute(&mut *tx)
-                .await?;
+                Self::insert_contact_tx(&mut tx, actor, id, f, stage_reason, now).await?;
                 let row = Self::visible_row(&mut tx, &Actor { role: Role::Manager, ..*actor }, id).await?;
                 tx.commit().await?;
                 row.into_contact()
@@ -730,52 +793,7 @@ macro_rules! impl_store {
 
             async fn change_stage(&self, actor: &Actor, id: Uuid, change: &StageChange, now: DateTime<Utc>) -> StoreResult<Contact> {
                 let mut tx = self.pool.begin().await?;
-                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
-                let row = Self::visible_row(&mut tx, actor, id).await?;
-                let from = row.stage()?;
-                let outcome = shared::stage::apply(from, change)?;
-                let settings = Self::settings_tx(&mut tx, actor.agency_id).await?;
-                let mut inputs = row.derive_inputs()?;
-                inputs.stage = outcome.to;
-                inputs.stage_since = now;
-                let d = Derived::compute(&inputs, &settings);
-                sqlx::query(
-                    "UPDATE contacts SET stage = $3, stage_changed_at = $4, lost_to = COALESCE($5, lost_to), score = $6, segment = $7, \
-                     size_class = $8, next_meeting_due = $9, next_call_due = $10, updated_at = $4, updated_by = $11, seq = $12, \
-                     next_due = $13 WHERE id = $1 AND agency_id = $2",
-                )
-                .bind(id)
-                .bind(actor.agency_id)
-                .bind(outcome.to.as_str())
-                .bind(now)
-                .bind(&outcome.competitor)
-                .bind(d.score)
-                .bind(enum_str(&d.segment))
-                .bind(enum_str(&d.size_class))
-                .bind(d.next_meeting_due)
-                .bind(d.next_call_due)
-                .bind(actor.user_id)
-                .bind(seq)
-                .bind(d.next_due())
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO stage_transitions (id, agency_id, contact_id, from_stage, to_stage, kind, reason, competitor, at, author_id, seq) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                )
-                .bind(shared::new_id())
-                .bind(actor.agency_id)
-                .bind(id)
-                .bind(from.as_str())
-                .bind(outcome.to.as_str())
-                .bind(outcome.kind.as_str())
-                .bind(&outcome.reason)
-                .bind(&outcome.competitor)
-                .bind(now)
-                .bind(actor.user_id)
-                .bind(seq)
-                .execute(&mut *tx)
-                .await?;
+                Self::change_stage_tx(&mut tx, actor, id, change, now).await?;
                 let row = Self::visible_row(&mut tx, actor, id).await?;
                 tx.commit().await?;
                 row.into_contact()
@@ -803,7 +821,7 @@ macro_rules! impl_store {
                     return Err(StoreError::Forbidden("seul le conseiller en charge ou le chef d'agence partage un dossier"));
                 }
                 Self::check_owner(&mut tx, actor.agency_id, with).await.map_err(|_| StoreError::Invalid {
-                    field: "user_id",
+                    field: "user_id".into(),
                     message: "conseiller inconnu dans l'agence".into(),
                 })?;
                 sqlx::query(

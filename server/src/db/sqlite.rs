@@ -41,3 +41,4 @@ impl SqliteStore {
 }
 
 super::sql::impl_store!(SqliteStore, sqlx::Sqlite, "sqlite");
+super::visits::impl_visit_store!(SqliteStore, sqlx::Sqlite);

@@ -8,3 +8,4 @@ mod authz;
 mod contacts;
 mod robustness;
 mod sequence;
+mod visits;

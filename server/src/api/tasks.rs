@@ -1,0 +1,103 @@
+//! Tasks (échéancier): due today and late, open, done; created by hand or by the store.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use shared::visit::{Task, TaskDone, TaskInput, TaskQuery};
+use uuid::Uuid;
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::state::AppState;
+
+/// The caller's tasks (`scope`: due — today and late, the default —, overdue, open, done),
+/// or a record's tasks with `contact_id`. Sorted by due date then priority.
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(TaskQuery), responses((status = 200, body = [Task])))]
+pub async fn list(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiQuery(q): ApiQuery<TaskQuery>,
+) -> ApiResult<Json<Vec<Task>>> {
+    Ok(Json(state.store.tasks(&current.actor(), &q, state.time.today()).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/tasks", tag = "tasks", request_body = TaskInput,
+    responses((status = 201, body = Task), (status = 422, body = shared::api::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(input): ApiJson<TaskInput>,
+) -> ApiResult<(StatusCode, Json<Task>)> {
+    let input = input.validate().map_err(ApiError::Validation)?;
+    let id = input.id.unwrap_or_else(shared::new_id);
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .store
+                .create_task(&current.actor(), id, &input, crate::db::now())
+                .await?,
+        ),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "tasks", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Task), (status = 404, body = shared::api::ErrorBody)))]
+pub async fn read(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<Task>> {
+    Ok(Json(state.store.task(&current.actor(), id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/tasks/{id}", tag = "tasks", params(("id" = Uuid, Path)), request_body = TaskInput,
+    responses((status = 200, body = Task), (status = 404, body = shared::api::ErrorBody), (status = 422, body = shared::api::ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<TaskInput>,
+) -> ApiResult<Json<Task>> {
+    if input.id.is_some_and(|b| b != id) {
+        return Err(ApiError::field(
+            "id",
+            "l'identifiant du corps ne correspond pas à l'URL",
+        ));
+    }
+    let input = input.validate().map_err(ApiError::Validation)?;
+    Ok(Json(
+        state
+            .store
+            .update_task(&current.actor(), id, &input, crate::db::now())
+            .await?,
+    ))
+}
+
+/// Done or not done.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/done", tag = "tasks", params(("id" = Uuid, Path)), request_body = TaskDone,
+    responses((status = 200, body = Task), (status = 404, body = shared::api::ErrorBody)))]
+pub async fn set_done(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<TaskDone>,
+) -> ApiResult<Json<Task>> {
+    Ok(Json(
+        state
+            .store
+            .set_task_done(&current.actor(), id, body.done, crate::db::now())
+            .await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/tasks/{id}", tag = "tasks", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = shared::api::ErrorBody)))]
+pub async fn remove(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    state.store.delete_task(&current.actor(), id, crate::db::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
