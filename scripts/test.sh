@@ -34,11 +34,11 @@ TOURNEE_TEST_POSTGRES_URL="$pgurl" cargo test -p tournee-server --test api
 say "browser test (headless Chromium, real server, SQLite)"
 scripts/build-client.sh
 cargo build -p tournee-server
-(cd tests/e2e && node --test)
+(cd tests/e2e && node --test --test-concurrency=1)
 
 say "browser test on PostgreSQL"
 e2edb="tournee_e2e_$$"
 psql "$pgurl" -qc "CREATE DATABASE $e2edb" >/dev/null
-(cd tests/e2e && TOURNEE_E2E_DATABASE_URL="${pgurl%/*}/$e2edb" node --test)
+(cd tests/e2e && TOURNEE_E2E_DATABASE_URL="${pgurl%/*}/$e2edb" node --test --test-concurrency=1)
 
 say "all tests passed"

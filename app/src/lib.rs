@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod components;
+pub mod geo;
 pub mod pages;
 pub mod storage;
 
@@ -11,11 +12,17 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use pages::agenda::AgendaPage;
 use pages::contact::ContactPage;
 use pages::contact_form::{EditContactPage, NewContactPage};
 use pages::contacts::ContactsPage;
 use pages::login::LoginPage;
+use pages::meeting::MeetingPage;
+use pages::report::ReportPage;
 use pages::sessions::SessionsPage;
+use pages::stats::StatsPage;
+use pages::tasks::TasksPage;
+use pages::today::TodayPage;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -44,8 +51,14 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="tournee" href="/pkg/tournee.css"/>
         <Title text="Tournée"/>
         <Router>
-            <Routes fallback=|| view! { <main class="content"><p>"Page introuvable. "<a href="/">"Retour aux contacts"</a></p></main> }>
-                <Route path=path!("/") view=ContactsPage/>
+            <Routes fallback=|| view! { <main class="content"><p>"Page introuvable. "<a href="/">"Retour à l'accueil"</a></p></main> }>
+                <Route path=path!("/") view=TodayPage/>
+                <Route path=path!("/contacts") view=ContactsPage/>
+                <Route path=path!("/agenda") view=AgendaPage/>
+                <Route path=path!("/tasks") view=TasksPage/>
+                <Route path=path!("/reports") view=StatsPage/>
+                <Route path=path!("/meetings/:id") view=MeetingPage/>
+                <Route path=path!("/meetings/:id/report") view=ReportPage/>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/contacts/new") view=NewContactPage/>
                 <Route path=path!("/contacts/:id") view=ContactPage/>

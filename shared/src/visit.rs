@@ -1030,21 +1030,41 @@ pub struct CalendarFeed {
 }
 
 /// Wall-clock times as a phone's `datetime-local` input gives them: `YYYY-MM-DDTHH:MM`, seconds
-/// optional.
+/// optional. Parsed and printed by hand: chrono's strftime machinery would add kilobytes to
+/// the browser bundle for one fixed format.
 pub mod wall_clock {
-    use chrono::NaiveDateTime;
+    use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn parse(s: &str) -> Option<NaiveDateTime> {
         let s = s.trim();
-        NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
-            .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
-            .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M"))
-            .ok()
+        let (date, time) = s.split_once(['T', ' '])?;
+        let mut d = date.splitn(3, '-').map(|p| p.parse::<u32>().ok());
+        let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+        if date.len() != 10 {
+            return None;
+        }
+        let mut t = time.splitn(3, ':');
+        let (h, min) = (t.next()?, t.next()?);
+        if h.len() != 2 || min.len() != 2 {
+            return None;
+        }
+        let sec = match t.next() {
+            Some(sec) if sec.len() == 2 => sec.parse().ok()?,
+            Some(_) => return None,
+            None => 0,
+        };
+        let date = NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, day)?;
+        Some(date.and_time(NaiveTime::from_hms_opt(h.parse().ok()?, min.parse().ok()?, sec)?))
+    }
+
+    /// `YYYY-MM-DDTHH:MM`, what a `datetime-local` input shows.
+    pub fn to_minutes(t: &NaiveDateTime) -> String {
+        format!("{}T{:02}:{:02}", t.date(), t.hour(), t.minute())
     }
 
     pub fn serialize<S: Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&t.format("%Y-%m-%dT%H:%M:%S").to_string())
+        s.serialize_str(&format!("{}:{:02}", to_minutes(t), t.second()))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDateTime, D::Error> {
@@ -1261,7 +1281,12 @@ mod tests {
     fn wall_clock_takes_minutes_or_seconds() {
         let a = wall_clock::parse("2026-11-24T14:30").unwrap();
         assert_eq!(wall_clock::parse("2026-11-24T14:30:00"), Some(a));
+        assert_eq!(wall_clock::parse("2026-11-24 14:30"), Some(a));
         assert_eq!(wall_clock::parse("24/11/2026 14h30"), None);
+        assert_eq!(wall_clock::parse("2026-02-30T10:00"), None);
+        assert_eq!(wall_clock::parse("2026-11-24T25:00"), None);
+        assert_eq!(wall_clock::parse("2026-11-24T14:3"), None);
+        assert_eq!(wall_clock::to_minutes(&a), "2026-11-24T14:30");
         let json = r#"{"contact_id":"0190c0de-0000-7000-8000-000000000000","starts_at":"2026-11-24T14:30","duration_min":30,"place":"town"}"#;
         let m: MeetingInput = serde_json::from_str(json).unwrap();
         assert_eq!(m.starts_at, a);

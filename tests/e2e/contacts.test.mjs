@@ -26,11 +26,13 @@ test('advisor logs in, creates a contact, edits it, moves its stage and finds it
   await page.getByLabel('Mot de passe').fill('tournee-demo');
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await page.waitForURL(`${server.url}/`);
+  await page.getByRole('heading', { name: "Aujourd'hui" }).waitFor();
+  await page.getByRole('link', { name: 'Contacts', exact: true }).click();
   await page.getByRole('list', { name: 'Résultats' }).waitFor();
   await page.screenshot({ path: join(shots, '01-contacts.png') });
 
   // Create: a name and a phone number are enough.
-  await page.getByRole('link', { name: '+ Nouveau' }).click();
+  await page.getByRole('link', { name: 'Nouveau contact' }).click();
   await page.getByLabel('Prénom').fill('Hélène');
   await page.getByLabel('Nom', { exact: true }).fill('Écuyer-Testard');
   await page.getByLabel('Mobile').fill('06 98 76 54 32');
@@ -59,7 +61,7 @@ test('advisor logs in, creates a contact, edits it, moves its stage and finds it
   await page.getByLabel('Nouvelle étape').selectOption({ label: '→ Qualifié' });
   await page.getByRole('button', { name: "Valider l'étape" }).click();
   await page.locator('.record-head .badge', { hasText: 'Qualifié' }).waitFor();
-  await page.getByText('Recensé → Qualifié').waitFor();
+  await page.getByRole('list', { name: 'Historique' }).getByText('Étape : qualifié').waitFor();
 
   // A skip without a reason is refused with a readable message, nothing changes.
   await page.getByRole('button', { name: "Changer d'étape" }).click();
@@ -69,7 +71,7 @@ test('advisor logs in, creates a contact, edits it, moves its stage and finds it
   await page.screenshot({ path: join(shots, '03-record.png') });
 
   // Search, accents and case ignored.
-  await page.getByRole('link', { name: 'Contacts' }).click();
+  await page.getByRole('link', { name: 'Contacts', exact: true }).click();
   await page.getByPlaceholder('Nom, société, ville, code postal…').fill('ecuyer');
   const results = page.getByRole('list', { name: 'Résultats' });
   await eventually(async () => (await results.locator('li').count()) === 1, 'one search result');

@@ -12,8 +12,10 @@ pub fn Page(#[prop(into)] title: Signal<String>, children: Children) -> impl Int
         </header>
         <main class="content">{children()}</main>
         <nav class="bottombar" aria-label="Navigation principale">
-            <A href="/" exact=true>"Contacts"</A>
-            <A href="/contacts/new">"+ Nouveau"</A>
+            <A href="/" exact=true>"Aujourd'hui"</A>
+            <A href="/contacts">"Contacts"</A>
+            <A href="/agenda">"Agenda"</A>
+            <A href="/tasks">"Tâches"</A>
             <A href="/sessions">"Compte"</A>
         </nav>
     }

@@ -13,6 +13,29 @@ pub fn date_fr(d: chrono::NaiveDate) -> String {
     format!("{:02}/{:02}/{}", d.day(), d.month(), d.year())
 }
 
+/// A wall-clock time the French way (`14h30`).
+pub fn time_fr(t: chrono::NaiveDateTime) -> String {
+    use chrono::Timelike;
+    format!("{:02}h{:02}", t.hour(), t.minute())
+}
+
+/// A day with its weekday (`lun. 23/11`).
+pub fn day_fr(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    const DAYS: [&str; 7] = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."];
+    format!(
+        "{} {:02}/{:02}",
+        DAYS[d.weekday().num_days_from_monday() as usize],
+        d.day(),
+        d.month()
+    )
+}
+
+/// The browser's today (the phone's clock is the advisor's clock).
+pub fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
 /// The stage as a coloured label.
 #[component]
 pub fn StageBadge(stage: Stage) -> impl IntoView {

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use shared::record::Contact;
-use shared::stage::{Stage, StageChange, StageTransition, TransitionKind};
+use shared::stage::{Stage, StageChange};
 use shared::values::{Euros, Phone};
 
 use crate::api::{self, Method};
@@ -79,11 +79,6 @@ pub fn ContactPage() -> impl IntoView {
         let id = id();
         async move { api::get::<Contact>(&format!("/contacts/{id}")).await }
     });
-    let history = LocalResource::new(move || {
-        version.track();
-        let id = id();
-        async move { api::get::<Vec<StageTransition>>(&format!("/contacts/{id}/stages")).await }
-    });
     let title = Signal::derive(move || {
         contact
             .get()
@@ -97,34 +92,13 @@ pub fn ContactPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Chargement…"</p> }>
                 {move || Suspend::new(async move {
                     match contact.await {
-                        Ok(c) => view! { <Record c=c on_changed=move || set_version.update(|v| *v += 1)/> }.into_any(),
+                        Ok(c) => {
+                            let changed = move || set_version.update(|v| *v += 1);
+                            view! { <Record c=c.clone() on_changed=changed/><crate::pages::activity::Activity c=c on_changed=changed/> }.into_any()
+                        }
                         Err(f) if f.status == 404 => view! { <p class="error">"Ce dossier n'existe pas ou ne vous est pas accessible."</p> }.into_any(),
                         Err(f) => view! { <p class="error">{f.message()}</p> }.into_any(),
                     }
-                })}
-            </Suspense>
-            <h2>"Historique des étapes"</h2>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    history.await.ok().map(|list| view! {
-                        <ol class="timeline">
-                            {list.into_iter().map(|t| {
-                                let what = match t.kind {
-                                    TransitionKind::Created => format!("Créé au stade {}", t.to_stage.label()),
-                                    TransitionKind::Lost => format!("Perdu ({}) → {}", t.competitor.clone().unwrap_or_default(), t.to_stage.label()),
-                                    TransitionKind::Left => "Client parti".to_string(),
-                                    _ => format!("{} → {}", t.from_stage.map(|s| s.label()).unwrap_or("—"), t.to_stage.label()),
-                                };
-                                view! {
-                                    <li>
-                                        <span class="muted small">{crate::components::date_fr(t.at.with_timezone(&chrono::Local).date_naive())}" · "{t.author_name.clone().unwrap_or_default()}</span>
-                                        <span>{what}</span>
-                                        {t.reason.clone().map(|r| view! { <span class="muted small">"Raison : "{r}</span> })}
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ol>
-                    })
                 })}
             </Suspense>
         </Page>
@@ -202,6 +176,7 @@ fn Record(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> i
                 {row("Score", format!("{} / 100", c.score))}
                 {row("Dernier RDV", date(c.last_meeting_on))}
                 {row("Dernier appel", date(c.last_call_on))}
+                {row("Dernier contact", date(c.last_contact_on))}
                 {row("Prochain contact prévu", date(c.next_contact_on))}
                 {row("Prochain RDV dû", date(c.next_meeting_due))}
                 {row("Prochain appel dû", date(c.next_call_due))}

@@ -1,7 +1,14 @@
 //! One module per screen.
 
+pub mod activity;
+pub mod agenda;
 pub mod contact;
 pub mod contact_form;
 pub mod contacts;
 pub mod login;
+pub mod meeting;
+pub mod report;
 pub mod sessions;
+pub mod stats;
+pub mod tasks;
+pub mod today;

@@ -61,6 +61,8 @@ pub fn SessionsPage() -> impl IntoView {
                         })
                 })}
             </Suspense>
+            <p><a href="/reports">"Activité : objections et recommandations"</a></p>
+            <CalendarFeedBlock/>
             <button class="danger wide" on:click=logout>"Se déconnecter"</button>
             <h2>"Appareils connectés"</h2>
             {move || error.get().map(|m| view! { <p class="error">{m}</p> })}
@@ -96,4 +98,64 @@ pub fn SessionsPage() -> impl IntoView {
             </Suspense>
         </Page>
     }
+}
+
+/// The calendar subscription: a secret URL for the phone's calendar, shown once, revocable.
+#[component]
+fn CalendarFeedBlock() -> impl IntoView {
+    let (version, set_version) = signal(0u32);
+    let status = LocalResource::new(move || {
+        version.track();
+        api::get::<shared::visit::CalendarFeed>("/calendar/feed")
+    });
+    let (url, set_url) = signal(None::<String>);
+    let (error, set_error) = signal(None::<String>);
+    let create = move |_| {
+        spawn_local(async move {
+            match api::json::<shared::visit::CalendarFeed>(Method::Post, "/calendar/feed", None::<&()>).await {
+                Ok(f) => {
+                    let origin = origin();
+                    set_url.set(f.url.map(|u| format!("{origin}{u}")));
+                    set_version.update(|v| *v += 1);
+                }
+                Err(f) => set_error.set(Some(f.message())),
+            }
+        });
+    };
+    let revoke = move |_| {
+        spawn_local(async move {
+            match api::empty(Method::Delete, "/calendar/feed", None::<&()>).await {
+                Ok(()) => {
+                    set_url.set(None);
+                    set_version.update(|v| *v += 1);
+                }
+                Err(f) => set_error.set(Some(f.message())),
+            }
+        });
+    };
+    view! {
+        <h2>"Agenda du téléphone"</h2>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let active = status.await.map(|s| s.active).unwrap_or(false);
+                view! {
+                    <p class="muted small">{if active { "Un lien d'abonnement est actif." } else { "Abonnez l'agenda de votre téléphone à vos rendez-vous." }}</p>
+                    <button class="secondary wide" on:click=create>{if active { "Créer un nouveau lien (l'ancien cesse de marcher)" } else { "Créer le lien d'abonnement" }}</button>
+                    {active.then(|| view! { <button class="secondary wide" on:click=revoke>"Révoquer le lien"</button> })}
+                }
+            })}
+        </Suspense>
+        {move || url.get().map(|u| view! {
+            <p class="notice">"Copiez ce lien dans votre agenda (il ne sera plus affiché) : "<code class="wrap">{u}</code></p>
+        })}
+        {move || error.get().map(|m| view! { <p class="error">{m}</p> })}
+    }
+}
+
+fn origin() -> String {
+    #[cfg(feature = "hydrate")]
+    if let Some(o) = web_sys::window().and_then(|w| w.location().origin().ok()) {
+        return o;
+    }
+    String::new()
 }

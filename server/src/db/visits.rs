@@ -622,7 +622,7 @@ macro_rules! impl_visit_store {
 
             /// Marks a planned meeting held and moves the record's last-meeting date.
             async fn hold_meeting(tx: &mut Tx<'_>, actor: &Actor, m: &MeetingRow, time: &AgencyTime, now: DateTime<Utc>) -> StoreResult<()> {
-                if m.starts_at > now + chrono::Duration::hours(12) {
+                if time.day_of(m.starts_at) > time.day_of(now) {
                     return Err(StoreError::Conflict("ce rendez-vous n'a pas encore eu lieu".into()));
                 }
                 let seq = Self::next_seq(tx, actor.agency_id, 1).await?;

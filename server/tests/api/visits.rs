@@ -888,3 +888,41 @@ async fn meeting_and_visit_routes_follow_the_record_and_the_agency() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_demo_has_todays_meetings_past_reports_and_tasks() {
+    let app = spawn_app().await;
+    let today = AgencyTime::default().today();
+    tournee_server::demo::load(&app.store, today, 80).await.unwrap();
+    let julien = User {
+        id: uuid::Uuid::nil(),
+        agency_id: uuid::Uuid::nil(),
+        email: "julien.bernard@demo.tournee.fr".into(),
+        client: new_client(),
+        base: app.url.clone(),
+    };
+    let r = julien
+        .post(
+            "/auth/login",
+            &json!({"email": julien.email, "password": tournee_server::demo::PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, t) = body(julien.get("/today").await).await;
+    assert_eq!(t["meetings"].as_array().unwrap().len(), 4, "{t}");
+    assert!(!t["tasks"].as_array().unwrap().is_empty());
+    let (_, rep) = body(
+        julien
+            .get(&format!("/reports/objections?from={}", today - Duration::days(60)))
+            .await,
+    )
+    .await;
+    assert!(!rep["overall"].as_array().unwrap().is_empty(), "{rep}");
+    let (_, refs) = body(
+        julien
+            .get(&format!("/reports/referrals?from={}", today - Duration::days(60)))
+            .await,
+    )
+    .await;
+    assert!(refs["advisors"][0]["reports"].as_i64().unwrap() > 3, "{refs}");
+}
