@@ -27,6 +27,12 @@ pub fn StatsPage() -> impl IntoView {
             from.set((today() - Duration::days(90)).to_string());
         }
     });
+    let manager = LocalResource::new(|| async {
+        api::get::<shared::api::Me>("/auth/me")
+            .await
+            .map(|m| m.role == shared::api::Role::Manager)
+            .unwrap_or(false)
+    });
     let data = LocalResource::new(move || {
         let q = format!("from={}&to={}", api::encode(&from.get()), api::encode(&to.get()));
         async move {
@@ -77,6 +83,122 @@ pub fn StatsPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move { manager.await.then(|| view! { <ObjectionListEditor/> }) })}
+            </Suspense>
         </Page>
+    }
+}
+
+/// A code for a new objection from its label: folded, lowercase ASCII and `_`.
+fn code_for(label: &str, taken: &[String]) -> String {
+    let folded = shared::text::fold(label);
+    let mut code: String = folded
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect::<String>()
+        .split('_')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("_");
+    code.truncate(30);
+    if code.is_empty() {
+        code = "objection".into();
+    }
+    let base = code.clone();
+    let mut n = 2;
+    while taken.contains(&code) {
+        code = format!("{base}_{n}");
+        n += 1;
+    }
+    code
+}
+
+/// The agency's standard objection list, edited by the manager.
+#[component]
+pub fn ObjectionListEditor() -> impl IntoView {
+    let settings = RwSignal::new(None::<shared::settings::AgencySettings>);
+    let (message, set_message) = signal(None::<String>);
+    let new_label = RwSignal::new(String::new());
+    leptos::task::spawn_local(async move {
+        match api::get::<shared::settings::AgencySettings>("/agency/settings").await {
+            Ok(s) => settings.set(Some(s)),
+            Err(f) => set_message.set(Some(f.message())),
+        }
+    });
+    let save = move |_| {
+        let Some(s) = settings.get_untracked() else { return };
+        if let Err((_, m)) = s.validate() {
+            set_message.set(Some(m));
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match api::json::<shared::settings::AgencySettings>(api::Method::Put, "/agency/settings", Some(&s)).await {
+                Ok(saved) => {
+                    settings.set(Some(saved));
+                    set_message.set(Some("Liste enregistrée.".into()));
+                }
+                Err(f) => set_message.set(Some(
+                    f.body.fields.values().next().cloned().unwrap_or_else(|| f.message()),
+                )),
+            }
+        });
+    };
+    let add = move |_| {
+        let label = new_label.get_untracked().trim().to_string();
+        if label.is_empty() {
+            return;
+        }
+        settings.update(|s| {
+            if let Some(s) = s {
+                let taken: Vec<String> = s.objections.iter().map(|o| o.code.clone()).collect();
+                s.objections.push(shared::visit::ObjectionType {
+                    code: code_for(&label, &taken),
+                    label,
+                });
+            }
+        });
+        new_label.set(String::new());
+    };
+    view! {
+        <h2>"Liste des objections de l'agence"</h2>
+        <ul class="list" aria-label="Liste des objections">
+            {move || settings.with(|s| s.as_ref().map(|s| s.objections.clone()).unwrap_or_default()).into_iter().enumerate().map(|(i, o)| view! {
+                <li class="inline-add">
+                    <input type="text" aria-label=format!("Libellé {}", i + 1) prop:value=o.label.clone()
+                        on:change=move |ev| settings.update(|s| if let Some(x) = s.as_mut().and_then(|s| s.objections.get_mut(i)) { x.label = event_target_value(&ev) })/>
+                    <button type="button" class="secondary" aria-label=format!("Retirer {}", o.label)
+                        on:click=move |_| settings.update(|s| if let Some(s) = s { if i < s.objections.len() { s.objections.remove(i); } })>"Retirer"</button>
+                </li>
+            }).collect_view()}
+        </ul>
+        <div class="inline-add">
+            <input type="text" aria-label="Nouvelle objection" placeholder="Nouvelle objection…" bind:value=new_label/>
+            <button type="button" class="secondary" on:click=add>"Ajouter"</button>
+        </div>
+        <button type="button" class="primary wide" on:click=save>"Enregistrer la liste"</button>
+        {move || message.get().map(|m| view! { <p class="muted" role="status">{m}</p> })}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_objection_codes_are_simple_and_unique() {
+        assert_eq!(code_for("Délai trop long !", &[]), "delai_trop_long");
+        assert_eq!(code_for("Prix", &["prix".into()]), "prix_2");
+        assert!(shared::visit::validate_objections(&[shared::visit::ObjectionType {
+            code: code_for("Éé", &[]),
+            label: "x".into()
+        }])
+        .is_ok());
     }
 }
