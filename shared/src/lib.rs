@@ -7,6 +7,7 @@
 pub mod api;
 pub mod cadence;
 pub mod ids;
+pub mod plan;
 pub mod record;
 pub mod scoring;
 pub mod settings;
