@@ -37,6 +37,17 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Solve a benchmark instance with the tour planner; prints one JSON line.
+    Plan {
+        #[arg(long, value_enum)]
+        format: crate::plan::Format,
+        file: PathBuf,
+        /// Search time in milliseconds.
+        #[arg(long, default_value_t = 1000)]
+        time_limit_ms: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -68,9 +79,22 @@ fn say(line: &str) {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = Config::load(cli.config.as_deref())?;
+    let config_path = cli.config;
+    let load = || Config::load(config_path.as_deref());
     match cli.command {
-        Command::Serve { demo } => serve(config, demo).await,
+        // Needs no configuration: a pure computation on a file.
+        Command::Plan {
+            format,
+            file,
+            time_limit_ms,
+            seed,
+        } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let outcome = crate::plan::solve(format, &text, time_limit_ms, seed)?;
+            say(&serde_json::to_string(&outcome)?);
+            Ok(())
+        }
+        Command::Serve { demo } => serve(load()?, demo).await,
         Command::Agency {
             command: AgencyCommand::Add { name },
         } => {
@@ -78,7 +102,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if name.is_empty() || name.len() > 120 {
                 anyhow::bail!("the agency name must have 1 to 120 characters");
             }
-            let store = db::connect(&config.database_url).await?;
+            let store = db::connect(&load()?.database_url).await?;
             let agency = store.create_agency(name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             say(&format!("agency created: {} ({})", agency.name, agency.id));
             Ok(())
@@ -92,7 +116,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     name,
                 },
         } => {
-            let store = db::connect(&config.database_url).await?;
+            let store = db::connect(&load()?.database_url).await?;
             let agency = store
                 .agency_by_name(&agency)
                 .await?
