@@ -319,6 +319,14 @@ pub async fn load(store: &DynStore, today: NaiveDate, count: usize) -> anyhow::R
             store.share_contact(&manager, *id, other, crate::db::now()).await?;
         }
     }
+    // Tours start from the agency, place Bellecour.
+    let mut settings = agency.settings.clone();
+    settings.base = Some(shared::settings::BasePlace {
+        label: "Agence, place Bellecour".into(),
+        lat: 45.7578,
+        lon: 4.8320,
+    });
+    store.set_agency_settings(&manager, &settings).await?;
     let actors = [users[1].actor(), users[2].actor()];
     meetings(store, &mut rng, &actors, &portfolio, today).await?;
     store.generate_cadence_tasks(agency.id, today).await?;

@@ -99,10 +99,17 @@ mod tests {
     fn tsplib_and_solomon_files_give_one_checked_outcome() {
         let tsp = "NAME : square\nTYPE : TSP\nDIMENSION : 4\nEDGE_WEIGHT_TYPE : EUC_2D\nNODE_COORD_SECTION\n1 0 0\n2 10 0\n3 10 10\n4 0 10\nEOF\n";
         let o = solve(Format::Tsplib, tsp, 10, 1).unwrap();
-        assert_eq!((o.instance.as_str(), o.cost, o.vehicles, o.unassigned), ("square", 40.0, 1, 0));
+        assert_eq!(
+            (o.instance.as_str(), o.cost, o.vehicles, o.unassigned),
+            ("square", 40.0, 1, 0)
+        );
         let vrp = "T1\n\nVEHICLE\nNUMBER     CAPACITY\n  2         10\n\nCUSTOMER\nCUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE   TIME\n\n    0      0         0          0          0       1000          0\n    1      3         4          6          0       1000         10\n    2      -3        -4         6          0       1000         10\n";
         let o = solve(Format::Solomon, vrp, 10, 1).unwrap();
-        assert_eq!((o.cost, o.vehicles, o.unassigned), (20.0, 2, 0), "capacity forces two vehicles");
+        assert_eq!(
+            (o.cost, o.vehicles, o.unassigned),
+            (20.0, 2, 0),
+            "capacity forces two vehicles"
+        );
         assert!(solve(Format::Tsplib, "garbage", 10, 1).is_err());
         let json = serde_json::to_value(&o).unwrap();
         for key in ["instance", "cost", "vehicles", "unassigned", "ms"] {

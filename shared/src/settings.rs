@@ -21,6 +21,17 @@ pub struct AgencySettings {
     /// The standard objection list (*objections types*), editable by the manager.
     #[serde(default = "crate::visit::default_objections")]
     pub objections: Vec<ObjectionType>,
+    /// Where advisors' days start and end (the agency), for planning tours.
+    pub base: Option<BasePlace>,
+}
+
+/// A named point: the agency's address for tours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BasePlace {
+    pub label: String,
+    pub lat: f64,
+    pub lon: f64,
 }
 
 impl Default for AgencySettings {
@@ -31,6 +42,7 @@ impl Default for AgencySettings {
             segment_bands: SegmentBands::default(),
             cadence: CadenceTable::default(),
             objections: crate::visit::default_objections(),
+            base: None,
         }
     }
 }
@@ -43,6 +55,11 @@ impl AgencySettings {
         self.segment_bands.validate().map_err(|m| ("segment_bands", m))?;
         self.cadence.validate().map_err(|m| ("cadence", m))?;
         crate::visit::validate_objections(&self.objections).map_err(|m| ("objections", m))?;
+        if let Some(b) = &self.base {
+            if !(-90.0..=90.0).contains(&b.lat) || !(-180.0..=180.0).contains(&b.lon) {
+                return Err(("base", "coordonnées invalides".into()));
+            }
+        }
         Ok(())
     }
 }

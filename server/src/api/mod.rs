@@ -5,6 +5,7 @@ pub mod auth;
 pub mod calendar;
 pub mod contacts;
 pub mod openapi;
+pub mod plan;
 pub mod stats;
 pub mod tasks;
 pub mod visits;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
             get(visits::read_report).post(visits::save_report),
         )
         .route("/today", get(visits::today))
+        .route("/plan/day", get(plan::day))
         .route("/tasks", get(tasks::list).post(tasks::create))
         .route("/tasks/{id}", get(tasks::read).put(tasks::update).delete(tasks::remove))
         .route("/tasks/{id}/done", post(tasks::set_done))

@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{agency, auth, calendar, contacts, stats, tasks, visits};
+use super::{agency, auth, calendar, contacts, plan, stats, tasks, visits};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,8 +18,9 @@ use super::{agency, auth, calendar, contacts, stats, tasks, visits};
         calendar::export, calendar::feed_status, calendar::create_feed, calendar::revoke_feed,
         tasks::list, tasks::create, tasks::read, tasks::update, tasks::set_done, tasks::remove,
         stats::objections, stats::referrals,
+        plan::day,
     ),
-    tags((name = "auth"), (name = "contacts"), (name = "agency"), (name = "meetings"), (name = "tasks"), (name = "reports"))
+    tags((name = "auth"), (name = "contacts"), (name = "agency"), (name = "meetings"), (name = "tasks"), (name = "reports"), (name = "plan"))
 )]
 pub struct ApiDoc;
 

@@ -11,6 +11,7 @@
 
 pub mod day;
 pub mod formats;
+pub mod itinerary;
 pub mod tsp;
 pub mod vrptw;
 
