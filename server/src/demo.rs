@@ -286,7 +286,7 @@ pub async fn load(store: &DynStore, today: NaiveDate, count: usize) -> anyhow::R
     let mut rng = StdRng::seed_from_u64(20_261_123);
     let places = communes();
     let mut ids = Vec::new();
-    let mut portfolio: Vec<(uuid::Uuid, usize, Stage)> = Vec::new();
+    let mut portfolio: Vec<(uuid::Uuid, usize, Stage, f64)> = Vec::new();
     for i in 0..count {
         let (input, stage, created) = random_contact(&mut rng, &places, today, i);
         let valid = match input.validate() {
@@ -305,7 +305,12 @@ pub async fn load(store: &DynStore, today: NaiveDate, count: usize) -> anyhow::R
         let reason = (!stage.is_entry()).then_some("reprise de l'historique (démo)");
         store.insert_contact(&manager, id, &fields, reason, created).await?;
         ids.push(id);
-        portfolio.push((id, i % 2, stage));
+        // Distance to the agency (place Bellecour), so that the coming days are drivable.
+        let km = shared::plan::haversine_m(
+            (45.7578, 4.8320),
+            (fields.lat.unwrap_or(45.7578), fields.lon.unwrap_or(4.8320)),
+        ) / 1000.0;
+        portfolio.push((id, i % 2, stage, km));
     }
     // Some records are followed by both advisors.
     for id in ids.iter().step_by(25) {
@@ -340,7 +345,7 @@ async fn meetings(
     store: &DynStore,
     rng: &mut StdRng,
     actors: &[Actor; 2],
-    portfolio: &[(uuid::Uuid, usize, Stage)],
+    portfolio: &[(uuid::Uuid, usize, Stage, f64)],
     today: NaiveDate,
 ) -> anyhow::Result<()> {
     let time = AgencyTime::default();
@@ -359,15 +364,24 @@ async fn meetings(
     ];
     for (a, actor) in actors.iter().enumerate() {
         // Prospects worth meeting and clients, in a shuffled order.
-        let mut mine: Vec<(uuid::Uuid, Stage)> = portfolio
+        // The coming days visit clients within reach of the agency, as a real agenda would.
+        let mut mine: Vec<(uuid::Uuid, Stage, f64)> = portfolio
             .iter()
-            .filter(|(_, owner, stage)| *owner == a && *stage != Stage::FormerClient)
-            .map(|(id, _, stage)| (*id, *stage))
+            .filter(|(_, owner, stage, _)| *owner == a && *stage != Stage::FormerClient)
+            .map(|(id, _, stage, km)| (*id, *stage, *km))
             .collect();
-        mine.shuffle(rng);
-        let mut next = mine.iter().cycle();
+        mine.sort_by(|x, y| x.2.total_cmp(&y.2));
+        let near = mine.len().min(30);
+        mine[..near].shuffle(rng);
+        mine[near..].shuffle(rng);
+        let mut next = mine
+            .iter()
+            .map(|(id, stage, _)| (*id, *stage))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .cycle();
         let mut plan = |day: NaiveDate, hour: u32, minute: u32| {
-            let (contact_id, _) = *next.next().unwrap_or(&(uuid::Uuid::nil(), Stage::Client));
+            let (contact_id, _) = next.next().unwrap_or((uuid::Uuid::nil(), Stage::Client));
             (
                 contact_id,
                 MeetingInput {

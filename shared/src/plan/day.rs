@@ -256,6 +256,27 @@ pub fn plan(input: &DayInput, m: &Matrix) -> DayPlan {
         .iter()
         .enumerate()
         .all(|(k, s)| !s.fixed || chosen.contains(&k));
+    if !result.feasible {
+        // Fixed meetings are appointments: never leave one out of the day. Keep them all in
+        // time order, late where they must be, and say the day does not hold.
+        let mut fixed: Vec<usize> = (0..n).filter(|&k| input.stops[k].fixed).collect();
+        fixed.sort_by_key(|&k| input.stops[k].open);
+        let mut relaxed = input.clone();
+        relaxed.lunch = None;
+        relaxed.day_end = i64::MAX / 4;
+        for s in relaxed.stops.iter_mut().filter(|s| s.fixed) {
+            s.close = i64::MAX / 4;
+        }
+        if let Some(mut late) = walk(&relaxed, m, &fixed, None) {
+            late.feasible = false;
+            late.exact = false;
+            late.dropped = (0..n)
+                .filter(|k| !input.stops[*k].fixed)
+                .map(|k| (k, DropReason::NoTime))
+                .collect();
+            return late;
+        }
+    }
     result
 }
 
@@ -624,6 +645,19 @@ mod tests {
     }
 
     #[test]
+    fn fixed_meetings_that_cannot_all_be_kept_stay_in_the_day_late() {
+        let (mut input, m) = random_day(9, 5, false, 3);
+        // The second meeting starts when the first ends: no time to drive between them.
+        input.stops[1].open = input.stops[0].open + input.stops[0].duration;
+        input.stops[1].close = input.stops[1].open;
+        let p = plan(&input, &m);
+        assert!(!p.feasible);
+        let kept: Vec<usize> = p.visits.iter().map(|v| v.stop).collect();
+        assert_eq!(kept, vec![0, 1, 2], "every fixed meeting, in time order");
+        assert!(p.visits[1].start > input.stops[1].open, "late, and shown as such");
+    }
+
+    #[test]
     fn a_closed_window_is_reported() {
         let (mut input, m) = random_day(5, 4, false, 0);
         input.stops[0].open = 20 * H;
@@ -645,9 +679,14 @@ mod tests {
             let mut at = 0;
             for v in &p.visits {
                 let s = &input.stops[v.stop];
-                prop_assert!(v.start >= s.open && v.start <= s.close, "inside its window");
-                if s.fixed {
-                    prop_assert_eq!(v.start, s.open, "a fixed meeting keeps its time");
+                if p.feasible {
+                    prop_assert!(v.start >= s.open && v.start <= s.close, "inside its window");
+                    if s.fixed {
+                        prop_assert_eq!(v.start, s.open, "a fixed meeting keeps its time");
+                    }
+                } else {
+                    // A day that cannot hold its fixed meetings keeps them all, late.
+                    prop_assert!(s.fixed && v.start >= s.open);
                 }
                 prop_assert_eq!(v.travel, m.get(at, v.stop + 2));
                 prop_assert!(v.arrival >= t + v.travel, "times consistent");
@@ -655,7 +694,11 @@ mod tests {
                 t = v.departure;
                 at = v.stop + 2;
             }
-            prop_assert!(p.end <= input.day_end);
+            if p.feasible {
+                prop_assert!(p.end <= input.day_end);
+            } else {
+                prop_assert_eq!(p.visits.len(), (0..n).filter(|&k| input.stops[k].fixed).count());
+            }
             // Never worse than the input order, when that order is a valid day.
             let given: Vec<usize> = (0..n).collect();
             if let Some(q) = simulate(&input, &m, &given) {

@@ -1,0 +1,266 @@
+//! "Ma journée": the day's tour planned in the browser around the fixed meetings, with the
+//! overdue clients nearby proposed to fill the gaps. Drawn as a map of its own (SVG, no tile
+//! server) and as a list with times; moving a stop replays the day at once; works offline
+//! from the last day the server sent.
+
+use leptos::prelude::*;
+use shared::plan::day::{DayPlan, DropReason};
+use shared::plan::itinerary::{hhmm, DayContext, PlanPlace};
+use shared::plan::RoadEstimate;
+use uuid::Uuid;
+
+use crate::api;
+use crate::components::layout::Page;
+use crate::components::{date_fr, today};
+use crate::storage;
+
+const CACHE_KEY: &str = "tournee.plan.day";
+
+fn now_ms() -> f64 {
+    #[cfg(feature = "hydrate")]
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        return p.now();
+    }
+    0.0
+}
+
+/// The result shown: the places, the plan, and how long the browser took.
+#[derive(Clone, PartialEq)]
+struct Shown {
+    places: Vec<PlanPlace>,
+    plan: DayPlan,
+    manual: bool,
+    ms: f64,
+}
+
+fn compute(ctx: &DayContext, chosen: &[Uuid], order: Option<&[usize]>) -> Result<Shown, String> {
+    let started = now_ms();
+    let road = RoadEstimate::default();
+    let places = ctx.places(chosen);
+    let (plan, manual) = match order {
+        Some(o) => (ctx.replay(&places, o, road).ok_or("Cet ordre ne tient pas : un rendez-vous fixe, une fenêtre ou la fin de journée ne serait pas respecté.")?, true),
+        None => (ctx.plan(chosen, road).1, false),
+    };
+    let ms = now_ms() - started;
+    Ok(Shown {
+        places: places.into_iter().cloned().collect(),
+        plan,
+        manual,
+        ms,
+    })
+}
+
+#[component]
+pub fn PlanPage() -> impl IntoView {
+    let ctx = RwSignal::new(None::<DayContext>);
+    let (offline, set_offline) = signal(false);
+    let (error, set_error) = signal(None::<String>);
+    let chosen = RwSignal::new(Vec::<Uuid>::new());
+    let order = RwSignal::new(None::<Vec<usize>>);
+    let (order_error, set_order_error) = signal(None::<String>);
+    // Load once in the browser; keep the last day for offline use.
+    Effect::new(move |first: Option<()>| {
+        if first.is_some() {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match api::get::<DayContext>("/plan/day").await {
+                Ok(c) => {
+                    storage::save(CACHE_KEY, &c);
+                    chosen.set(c.candidates.iter().map(|p| p.id).collect());
+                    ctx.set(Some(c));
+                }
+                Err(f) => match storage::load::<DayContext>(CACHE_KEY).filter(|c| c.date == today()) {
+                    Some(c) if f.status == 0 => {
+                        set_offline.set(true);
+                        chosen.set(c.candidates.iter().map(|p| p.id).collect());
+                        ctx.set(Some(c));
+                    }
+                    _ => set_error.set(Some(f.message())),
+                },
+            }
+        });
+    });
+    let shown = Memo::new(move |_| {
+        ctx.with(|c| {
+            c.as_ref()
+                .map(|c| chosen.with(|ch| order.with(|o| compute(c, ch, o.as_deref()))))
+        })
+    });
+    // A manual order that does not hold is refused and the last good one kept.
+    Effect::new(move |_| {
+        if let Some(Err(m)) = shown.get() {
+            set_order_error.set(Some(m));
+            order.set(None);
+        }
+    });
+    let move_stop = move |from: usize, to: usize| {
+        let Some(Ok(s)) = shown.get_untracked() else { return };
+        let mut o: Vec<usize> = s.plan.visits.iter().map(|v| v.stop).collect();
+        if to >= o.len() {
+            return;
+        }
+        o.swap(from, to);
+        set_order_error.set(None);
+        order.set(Some(o));
+    };
+    let toggle = move |id: Uuid| {
+        order.set(None);
+        chosen.update(|c| {
+            if let Some(i) = c.iter().position(|x| *x == id) {
+                c.remove(i);
+            } else {
+                c.push(id);
+            }
+        });
+    };
+    view! {
+        <Page title="Ma journée">
+            {move || offline.get().then(|| view! { <p class="notice" role="status">"Hors ligne : journée calculée sur le téléphone à partir des dernières données."</p> })}
+            {move || error.get().map(|m| view! { <p class="error">{m}</p> })}
+            {move || ctx.get().is_none().then(|| view! { <p class="muted">"Chargement…"</p> })}
+            {move || shown.get().and_then(|r| r.ok()).map(|s| {
+                let c = ctx.get_untracked();
+                let (start_label, date) = c.as_ref().map(|c| (c.start_label.clone(), c.date)).unwrap_or_default();
+                view! {
+                    <p class="muted small">{format!("{} · départ et retour : {start_label}", date_fr(date))}</p>
+                    <p class="plan-summary">
+                        <strong>{format!("{} arrêts", s.plan.visits.len())}</strong>
+                        {format!(" · {} de route · retour {}", hhmm(s.plan.total_travel), hhmm(s.plan.end))}
+                        {s.plan.lunch_at.map(|l| format!(" · déjeuner {}", hhmm(l)))}
+                    </p>
+                    <p class="muted small" data-testid="plan-ms">{format!("Calculé sur le téléphone en {:.1} ms{}", s.ms, if s.manual { " (ordre manuel)" } else if s.plan.exact { " (optimum)" } else { "" })}</p>
+                    {(!s.plan.feasible).then(|| view! { <p class="error">"Les rendez-vous fixes ne tiennent pas tous : les retards prévus sont indiqués, aucune visite n'est ajoutée."</p> })}
+                    <DayMap ctx=c.clone() shown=s.clone()/>
+                }
+            })}
+            {move || order_error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            {move || order.with(|o| o.is_some()).then(|| view! {
+                <button class="secondary wide" on:click=move |_| { order.set(None); set_order_error.set(None); }>"Réoptimiser"</button>
+            })}
+            <ol class="list itinerary" aria-label="Itinéraire">
+                {move || shown.get().and_then(|r| r.ok()).map(|s| {
+                    let count = s.plan.visits.len();
+                    s.plan.visits.iter().enumerate().map(|(i, v)| {
+                        let p = s.places[v.stop].clone();
+                        view! {
+                            {v.lunch_before.then(|| view! { <li class="lunch muted small">"Déjeuner"</li> })}
+                            <li class=if p.fixed { "card stop fixed" } else { "card stop" }>
+                                <div class="row-between">
+                                    <span class="time">{format!("{} {}", i + 1, hhmm(v.start))}</span>
+                                    <span class="muted small">{format!("{} de route{}", hhmm(v.travel), if v.wait > 0 { format!(" · attente {}", hhmm(v.wait)) } else { String::new() })}</span>
+                                </div>
+                                <span class="name">{p.label.clone()}{p.fixed.then_some(" · RDV fixe")}</span>
+                                {(p.fixed && v.start > p.open).then(|| view! { <span class="badge late">{format!("Retard prévu : {}", hhmm(v.start - p.open))}</span> })}
+                                <span class="muted small">{p.note.clone()}{p.approximate.then_some(" · position approximative")}</span>
+                                <div class="row-between">
+                                    <NavLinks place=p.clone()/>
+                                    <span class="reorder">
+                                        <button class="secondary" aria-label=format!("Monter {}", p.label) disabled=i == 0 on:click=move |_| move_stop(i, i - 1)>"↑"</button>
+                                        <button class="secondary" aria-label=format!("Descendre {}", p.label) disabled=i + 1 == count on:click=move |_| move_stop(i, i + 1)>"↓"</button>
+                                    </span>
+                                </div>
+                            </li>
+                        }
+                    }).collect_view()
+                })}
+            </ol>
+            {move || shown.get().and_then(|r| r.ok()).map(|s| {
+                let dropped: Vec<(PlanPlace, DropReason)> = s.plan.dropped.iter().map(|(k, r)| (s.places[*k].clone(), *r)).collect();
+                (!dropped.is_empty()).then(|| view! {
+                    <h2>"Pas de place aujourd'hui"</h2>
+                    <ul class="list" aria-label="Non planifiés">
+                        {dropped.into_iter().map(|(p, r)| view! {
+                            <li class="card"><span class="name">{p.label}</span>
+                                <span class="muted small">{match r { DropReason::WindowClosed => "horaires de visite hors de la journée", DropReason::NoTime => "pas le temps avec les rendez-vous fixes" }}</span></li>
+                        }).collect_view()}
+                    </ul>
+                })
+            })}
+            <h2>"Remplir ma journée"</h2>
+            <p class="muted small">"Clients en retard près de vos rendez-vous : cochez ceux à voir."</p>
+            <ul class="list" aria-label="Propositions">
+                {move || ctx.get().map(|c| c.candidates.into_iter().map(|p| {
+                    let id = p.id;
+                    view! {
+                        <li class="card">
+                            <label class="toggle">
+                                <input type="checkbox" prop:checked=move || chosen.with(|c| c.contains(&id)) on:change=move |_| toggle(id)/>
+                                {format!(" {}", p.label)}
+                            </label>
+                            <span class="muted small">{p.note.clone()}</span>
+                        </li>
+                    }
+                }).collect_view())}
+            </ul>
+            {move || ctx.get().map(|c| view! {
+                <a class="secondary wide button" href=format!("/api/v1/meetings.ics?from={}", c.date) download="tournee.ics">"Exporter les rendez-vous du jour (.ics)"</a>
+            })}
+        </Page>
+    }
+}
+
+/// Links that open the stop in the phone's navigation app.
+#[component]
+fn NavLinks(place: PlanPlace) -> impl IntoView {
+    let (lat, lon) = (place.lat, place.lon);
+    view! {
+        <span class="navlinks">
+            <a href=format!("https://www.google.com/maps/dir/?api=1&destination={lat:.6},{lon:.6}") target="_blank" rel="noopener">"Maps"</a>
+            <a href=format!("https://waze.com/ul?ll={lat:.6},{lon:.6}&navigate=yes") target="_blank" rel="noopener">"Waze"</a>
+            <a href=format!("https://maps.apple.com/?daddr={lat:.6},{lon:.6}") target="_blank" rel="noopener">"Plans"</a>
+            <a href=format!("geo:{lat:.6},{lon:.6}")>"GPS"</a>
+        </span>
+    }
+}
+
+/// The day drawn to scale: start, stops in order, the road between them (straight lines).
+#[component]
+fn DayMap(ctx: Option<DayContext>, shown: Shown) -> impl IntoView {
+    let Some(ctx) = ctx else { return ().into_any() };
+    let start = (ctx.start_lat, ctx.start_lon);
+    let stops: Vec<(f64, f64, bool)> = shown
+        .plan
+        .visits
+        .iter()
+        .map(|v| {
+            let p = &shown.places[v.stop];
+            (p.lat, p.lon, p.fixed)
+        })
+        .collect();
+    let all: Vec<(f64, f64)> = std::iter::once(start).chain(stops.iter().map(|s| (s.0, s.1))).collect();
+    let (w, h, pad) = (340.0, 220.0, 18.0);
+    let min_lat = all.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let max_lat = all.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
+    let min_lon = all.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let max_lon = all.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    let k = ((min_lat + max_lat) / 2.0).to_radians().cos();
+    let span_x = ((max_lon - min_lon) * k).max(1e-6);
+    let span_y = (max_lat - min_lat).max(1e-6);
+    let scale = ((w - 2.0 * pad) / span_x).min((h - 2.0 * pad) / span_y);
+    let xy = move |p: (f64, f64)| (pad + (p.1 - min_lon) * k * scale, pad + (max_lat - p.0) * scale);
+    let mut path: Vec<(f64, f64)> = all.iter().map(|p| xy(*p)).collect();
+    path.push(xy(start));
+    let points = path
+        .iter()
+        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (sx, sy) = xy(start);
+    view! {
+        <svg class="daymap" viewBox=format!("0 0 {w} {h}") role="img" aria-label="Carte de la journée">
+            <polyline points=points class="route"/>
+            <rect x=sx - 7.0 y=sy - 7.0 width="14" height="14" class="base"><title>{ctx.start_label.clone()}</title></rect>
+            {stops.iter().enumerate().map(|(i, s)| {
+                let (x, y) = xy((s.0, s.1));
+                view! {
+                    <g class=if s.2 { "pin fixed" } else { "pin" }>
+                        <circle cx=x cy=y r="10"/>
+                        <text x=x y=y + 4.0 text-anchor="middle">{(i + 1).to_string()}</text>
+                    </g>
+                }
+            }).collect_view()}
+        </svg>
+    }
+    .into_any()
+}

@@ -1,0 +1,91 @@
+// "Plan my day" in the browser: the demo advisor's four meetings keep their times, overdue
+// clients nearby fill the gaps, a stop moved by hand replays at once, and the day is planned
+// again on the phone when the API cannot be reached.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, phone, shots } from './helpers.mjs';
+
+let server;
+let b;
+
+before(async () => {
+  server = await startServer();
+  b = await phone();
+});
+
+after(async () => {
+  await b?.browser.close();
+  server?.stop();
+});
+
+const planMs = async (page) => {
+  const text = await page.getByTestId('plan-ms').innerText();
+  const m = text.match(/en ([0-9.]+) ms/);
+  assert.ok(m, text);
+  return Number(m[1]);
+};
+
+test('advisor plans the day around fixed meetings, reorders it, and plans it offline', async () => {
+  const { page, errors } = b;
+  await page.goto(`${server.url}/login`);
+  await page.getByLabel('E-mail').fill('julien.bernard@demo.tournee.fr');
+  await page.getByLabel('Mot de passe').fill('tournee-demo');
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(`${server.url}/`);
+  await page.getByRole('link', { name: 'Planifier ma journée' }).click();
+  await page.waitForURL('**/plan');
+  const itinerary = page.getByRole('list', { name: 'Itinéraire' });
+  await itinerary.locator('li.stop').first().waitFor();
+  await page.getByRole('img', { name: 'Carte de la journée' }).waitFor();
+
+  // The four fixed meetings, at their times, in order.
+  const fixed = itinerary.locator('li.stop.fixed .time');
+  assert.equal(await fixed.count(), 4);
+  const times = (await fixed.allInnerTexts()).map((t) => t.split(' ')[1]);
+  assert.deepEqual(times, ['09h00', '11h30', '14h30', '17h00']);
+  const stops = await itinerary.locator('li.stop').count();
+  assert.ok(stops > 4, `overdue clients fill the day (${stops} stops)`);
+  const firstMs = await planMs(page);
+  await page.screenshot({ path: join(shots, '20-plan.png'), fullPage: true });
+
+  // Navigation links for each stop.
+  const nav = itinerary.locator('li.stop').first().getByRole('link', { name: 'Waze' });
+  assert.match(await nav.getAttribute('href'), /^https:\/\/waze\.com\/ul\?ll=/);
+
+  // Move the first proposed visit down: the day is replayed at once or the move is refused.
+  const firstCandidate = itinerary.locator('li.stop:not(.fixed)').first();
+  const name = (await firstCandidate.locator('.name').innerText()).trim();
+  await firstCandidate.getByRole('button', { name: /^Descendre/ }).click();
+  const replayed = page.getByTestId('plan-ms').filter({ hasText: 'ordre manuel' });
+  const refused = page.getByRole('alert').filter({ hasText: 'ne tient pas' });
+  await replayed.or(refused).first().waitFor();
+  const reorderMs = (await replayed.count()) ? await planMs(page) : null;
+  await page.screenshot({ path: join(shots, '21-plan-reordered.png'), fullPage: true });
+  if (await page.getByRole('button', { name: 'Réoptimiser' }).count()) {
+    await page.getByRole('button', { name: 'Réoptimiser' }).click();
+  }
+
+  // Untick a proposal: one stop fewer.
+  const proposals = page.getByRole('list', { name: 'Propositions' });
+  await proposals.getByRole('checkbox').first().uncheck();
+  const after = await itinerary.locator('li.stop').count();
+  assert.ok(after <= stops, `${after} ≤ ${stops}`);
+
+  // The API cut: the day is planned again on the phone from the last data.
+  await page.route('**/api/v1/plan/day*', (route) => route.abort());
+  await page.reload();
+  await page.getByText('Hors ligne : journée calculée sur le téléphone').waitFor();
+  await itinerary.locator('li.stop.fixed').first().waitFor();
+  assert.equal(await itinerary.locator('li.stop.fixed').count(), 4);
+  const offlineMs = await planMs(page);
+  await page.screenshot({ path: join(shots, '22-plan-offline.png'), fullPage: true });
+  await page.unroute('**/api/v1/plan/day*');
+
+  writeFileSync(join(shots, 'plan-metrics.json'), JSON.stringify({ stops, firstMs, reorderMs, offlineMs, moved: name }) + '\n');
+  console.log(`day plan in the browser: ${stops} stops, ${firstMs} ms (first), ${offlineMs} ms (offline)`);
+  assert.ok(firstMs <= 20 && offlineMs <= 20, `planned in ${firstMs} / ${offlineMs} ms in the browser (target ≤ 20 ms)`);
+  const real = errors.filter((e) => !e.includes('net::ERR_FAILED'));
+  assert.deepEqual(real, [], 'no error in the browser console');
+});
