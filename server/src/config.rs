@@ -22,6 +22,13 @@ pub struct Config {
     pub login_failures_per_minute: u32,
     /// The agencies' time zone (IANA name): meeting times are typed and shown on its clock.
     pub time_zone: String,
+    /// Base URL of an `api-adresse` (BAN) geocoder, e.g. `https://api-adresse.data.gouv.fr`;
+    /// street precision. Empty: not used.
+    pub geocoder_ban_url: String,
+    /// Base URL of a Nominatim server; street precision, one request per second. Empty: not used.
+    pub geocoder_nominatim_url: String,
+    /// The User-Agent sent to geocoders (Nominatim requires a real one).
+    pub geocoder_user_agent: String,
 }
 
 impl Default for Config {
@@ -34,6 +41,9 @@ impl Default for Config {
             session_days: 30,
             login_failures_per_minute: 10,
             time_zone: "Europe/Paris".into(),
+            geocoder_ban_url: String::new(),
+            geocoder_nominatim_url: String::new(),
+            geocoder_user_agent: "Tournee/0.1 (field CRM, self-hosted)".into(),
         }
     }
 }
@@ -49,6 +59,8 @@ impl fmt::Debug for Config {
             .field("session_days", &self.session_days)
             .field("login_failures_per_minute", &self.login_failures_per_minute)
             .field("time_zone", &self.time_zone)
+            .field("geocoder_ban_url", &self.geocoder_ban_url)
+            .field("geocoder_nominatim_url", &self.geocoder_nominatim_url)
             .finish()
     }
 }
@@ -68,6 +80,28 @@ pub fn redact_url(url: &str) -> String {
 }
 
 impl Config {
+    /// The geocoder chain: the configured street-level providers, then the embedded communes.
+    pub fn geocoders(&self) -> Vec<Box<dyn crate::geo::Provider>> {
+        let timeout = std::time::Duration::from_secs(5);
+        let mut chain: Vec<Box<dyn crate::geo::Provider>> = Vec::new();
+        if !self.geocoder_ban_url.trim().is_empty() {
+            chain.push(Box::new(crate::geo::http::Ban::new(
+                &self.geocoder_ban_url,
+                &self.geocoder_user_agent,
+                timeout,
+            )));
+        }
+        if !self.geocoder_nominatim_url.trim().is_empty() {
+            chain.push(Box::new(crate::geo::http::Nominatim::new(
+                &self.geocoder_nominatim_url,
+                &self.geocoder_user_agent,
+                timeout,
+            )));
+        }
+        chain.push(Box::new(crate::geo::Offline));
+        chain
+    }
+
     /// Loads `path` (or `tournee.toml` when it exists), then applies the environment.
     pub fn load(path: Option<&Path>) -> anyhow::Result<Config> {
         let mut config = match path {
@@ -109,6 +143,15 @@ impl Config {
         }
         if let Some(v) = get("TOURNEE_TIME_ZONE") {
             self.time_zone = v;
+        }
+        if let Some(v) = get("TOURNEE_GEOCODER_BAN_URL") {
+            self.geocoder_ban_url = v;
+        }
+        if let Some(v) = get("TOURNEE_GEOCODER_NOMINATIM_URL") {
+            self.geocoder_nominatim_url = v;
+        }
+        if let Some(v) = get("TOURNEE_GEOCODER_USER_AGENT") {
+            self.geocoder_user_agent = v;
         }
         crate::time::AgencyTime::parse(&self.time_zone)?;
         Ok(())

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod geo;
 pub mod plan;
 pub mod state;
 pub mod time;

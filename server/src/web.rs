@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
 /// Serves until the process is stopped; `listener` may be bound to port 0 (tests).
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     tokio::spawn(cadence_tasks(state.clone()));
+    tokio::spawn(crate::geo::worker::run(state.store.clone(), state.config.geocoders()));
     let app = router(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())

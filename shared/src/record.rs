@@ -462,6 +462,14 @@ pub struct Contact {
     pub sector: String,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    /// How precise the point is: `street`, `commune`, `manual` or `gps`.
+    pub geo_precision: Option<String>,
+    /// Who gave the point (`ban`, `nominatim`, `communes`, `saisie`, `gps`…).
+    pub geo_source: Option<String>,
+    /// `none`, `pending`, `done`, `ambiguous` or `not_found` (the last two are for the advisor).
+    pub geo_status: String,
+    /// The candidates of an ambiguous address, or why it was not found.
+    pub geo_note: String,
     pub phone_mobile: String,
     pub phone_landline: String,
     pub call_preferences: String,

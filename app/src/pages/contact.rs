@@ -135,6 +135,7 @@ fn Record(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> i
             <a class="action" href=format!("/contacts/{}/edit", c.id)>"Modifier"</a>
         </div>
         <StageChanger c=c.clone() on_changed=on_changed/>
+        <Position c=c.clone() on_changed=on_changed/>
         <details class="part" open>
             <summary>"Contact"</summary>
             <dl>
@@ -265,6 +266,52 @@ fn StageChanger(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static
                     <button type="submit" class="primary" disabled=move || busy.get()>"Valider l'étape"</button>
                 </form>
             </Show>
+        </div>
+    }
+}
+
+/// Where the record is on the map, how precisely, and "I'm at the client's".
+#[component]
+fn Position(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let (message, set_message) = signal(None::<String>);
+    let id = c.id;
+    let precision = match c.geo_precision.as_deref() {
+        Some("street") => "à l'adresse",
+        Some("commune") => "centre de la commune",
+        Some("gps") => "position du téléphone",
+        Some("manual") => "saisie à la main",
+        _ => "",
+    };
+    let status = match c.geo_status.as_str() {
+        "pending" => Some("Position en cours de recherche…".to_string()),
+        "ambiguous" | "not_found" => Some(c.geo_note.clone()),
+        _ => None,
+    };
+    let flagged = matches!(c.geo_status.as_str(), "ambiguous" | "not_found");
+    let here = move |_| {
+        set_message.set(Some("Recherche de la position…".into()));
+        crate::geo::current_position(move |r| match r {
+            Ok((lat, lon, _)) => {
+                leptos::task::spawn_local(async move {
+                    let body = serde_json::json!({"lat": lat, "lon": lon, "source": "gps"});
+                    match api::json::<Contact>(Method::Post, &format!("/contacts/{id}/position"), Some(&body)).await {
+                        Ok(_) => {
+                            set_message.set(Some("Position du client enregistrée.".into()));
+                            on_changed();
+                        }
+                        Err(f) => set_message.set(Some(f.message())),
+                    }
+                });
+            }
+            Err(m) => set_message.set(Some(m)),
+        });
+    };
+    view! {
+        <div class="position">
+            {(!precision.is_empty()).then(|| view! { <p class="muted small">{format!("Position : {precision}{}", c.geo_source.as_deref().map(|s| format!(" ({s})")).unwrap_or_default())}</p> })}
+            {status.map(|s| view! { <p class=if flagged { "notice" } else { "muted small" }>{s}</p> })}
+            <button class="secondary wide" on:click=here>"Je suis chez le client (enregistrer la position)"</button>
+            {move || message.get().map(|m| view! { <p class="muted small" role="status">{m}</p> })}
         </div>
     }
 }

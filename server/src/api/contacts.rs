@@ -285,3 +285,48 @@ pub async fn unshare(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// A point for the record: the phone's position ("I'm at the client's") or one placed by hand.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct PositionInput {
+    pub lat: f64,
+    pub lon: f64,
+    /// `gps` (the phone's position, the default) or `manual`.
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// Sets the record's point; the geocoder will not overwrite it.
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/position", tag = "contacts", params(("id" = Uuid, Path)), request_body = PositionInput,
+    responses((status = 200, body = Contact), (status = 404, body = shared::api::ErrorBody), (status = 422, body = shared::api::ErrorBody)))]
+pub async fn set_position(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(p): ApiJson<PositionInput>,
+) -> ApiResult<Json<Contact>> {
+    if !(-90.0..=90.0).contains(&p.lat)
+        || !(-180.0..=180.0).contains(&p.lon)
+        || !p.lat.is_finite()
+        || !p.lon.is_finite()
+    {
+        return Err(ApiError::field("lat", "position invalide"));
+    }
+    let precision = match p.source.as_deref().unwrap_or("gps") {
+        "gps" => "gps",
+        "manual" => "manual",
+        _ => return Err(ApiError::field("source", "gps ou manual")),
+    };
+    Ok(Json(
+        state
+            .store
+            .set_position(&current.actor(), id, p.lat, p.lon, precision, crate::db::now())
+            .await?,
+    ))
+}
+
+/// The caller's records whose address could not be placed (ambiguous or not found).
+#[utoipa::path(get, path = "/api/v1/contacts/geocoding/flagged", tag = "contacts", responses((status = 200, body = [ContactSummary])))]
+pub async fn geo_flagged(State(state): State<AppState>, current: CurrentUser) -> ApiResult<Json<Vec<Contact>>> {
+    Ok(Json(state.store.geo_flagged(&current.actor()).await?))
+}

@@ -25,6 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/auth/sessions/{id}", delete(auth::revoke_session))
         .route("/contacts", get(contacts::search).post(contacts::create))
         .route("/contacts/due", get(contacts::due))
+        .route("/contacts/geocoding/flagged", get(contacts::geo_flagged))
+        .route("/contacts/{id}/position", post(contacts::set_position))
         .route(
             "/contacts/{id}",
             get(contacts::read).put(contacts::update).delete(contacts::remove),

@@ -11,7 +11,7 @@ use super::{agency, auth, calendar, contacts, plan, stats, tasks, visits};
     paths(
         auth::login, auth::logout, auth::me, auth::sessions, auth::revoke_session,
         contacts::search, contacts::create, contacts::read, contacts::update, contacts::remove,
-        contacts::change_stage, contacts::stage_history, contacts::due, contacts::shares, contacts::share, contacts::unshare,
+        contacts::change_stage, contacts::stage_history, contacts::due, contacts::shares, contacts::share, contacts::unshare, contacts::set_position, contacts::geo_flagged,
         agency::settings, agency::update_settings, agency::users,
         visits::agenda, visits::create_meeting, visits::read_meeting, visits::update_meeting, visits::set_status,
         visits::read_report, visits::save_report, visits::log_interaction, visits::timeline, visits::referrals, visits::today,

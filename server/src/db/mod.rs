@@ -9,6 +9,7 @@
 //! Every method takes the [`Actor`] or the agency id: there is no query without the agency,
 //! so a forgotten check yields "not found", never another agency's data.
 
+pub mod geo;
 pub mod postgres;
 mod rows;
 mod sql;
@@ -149,7 +150,7 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 #[async_trait]
-pub trait Store: visits::VisitStore + Send + Sync + 'static {
+pub trait Store: visits::VisitStore + geo::GeoStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn engine(&self) -> &'static str;
 

@@ -218,6 +218,7 @@ macro_rules! impl_store {
                 .await
                 .map_err(|e| map_unique(e, "un dossier existe déjà avec cet identifiant"))?;
                 Self::write_terms(tx, actor.agency_id, id, &f.search_text).await?;
+                Self::geo_after_write(tx, id, None, f, now).await?;
                 sqlx::query(
                     "INSERT INTO stage_transitions (id, agency_id, contact_id, from_stage, to_stage, kind, reason, competitor, at, author_id, seq) \
                      VALUES ($1, $2, $3, NULL, $4, $5, $6, NULL, $7, $8, $9)",
@@ -602,6 +603,7 @@ macro_rules! impl_store {
                 if f.search_text != row.search_text {
                     Self::write_terms(&mut tx, actor.agency_id, id, &f.search_text).await?;
                 }
+                Self::geo_after_write(&mut tx, id, Some(&row), f, now).await?;
                 let row = Self::visible_row(&mut tx, &Actor { role: Role::Manager, ..*actor }, id).await?;
                 tx.commit().await?;
                 row.into_contact()
