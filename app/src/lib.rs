@@ -18,6 +18,7 @@ use pages::contact_form::{EditContactPage, NewContactPage};
 use pages::contacts::ContactsPage;
 use pages::login::LoginPage;
 use pages::meeting::MeetingPage;
+use pages::nearby::NearbyPage;
 use pages::plan::PlanPage;
 use pages::report::ReportPage;
 use pages::sessions::SessionsPage;
@@ -57,6 +58,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/contacts") view=ContactsPage/>
                 <Route path=path!("/agenda") view=AgendaPage/>
                 <Route path=path!("/plan") view=PlanPage/>
+                <Route path=path!("/nearby") view=NearbyPage/>
                 <Route path=path!("/tasks") view=TasksPage/>
                 <Route path=path!("/reports") view=StatsPage/>
                 <Route path=path!("/meetings/:id") view=MeetingPage/>

@@ -23,6 +23,27 @@ pub struct AgencySettings {
     pub objections: Vec<ObjectionType>,
     /// Where advisors' days start and end (the agency), for planning tours.
     pub base: Option<BasePlace>,
+    /// Named sectors drawn by the manager, by postcode (a code, or its first digits).
+    pub sectors: Vec<Sector>,
+}
+
+/// A sector (*secteur*) defined by the manager.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Sector {
+    pub name: String,
+    /// Postcodes or prefixes: `69003`, `6913` (every 6913x).
+    pub postcodes: Vec<String>,
+}
+
+impl Sector {
+    pub fn contains(&self, postcode: &str) -> bool {
+        !postcode.is_empty()
+            && self
+                .postcodes
+                .iter()
+                .any(|p| !p.is_empty() && postcode.starts_with(p.as_str()))
+    }
 }
 
 /// A named point: the agency's address for tours.
@@ -43,6 +64,7 @@ impl Default for AgencySettings {
             cadence: CadenceTable::default(),
             objections: crate::visit::default_objections(),
             base: None,
+            sectors: Vec::new(),
         }
     }
 }
@@ -55,6 +77,24 @@ impl AgencySettings {
         self.segment_bands.validate().map_err(|m| ("segment_bands", m))?;
         self.cadence.validate().map_err(|m| ("cadence", m))?;
         crate::visit::validate_objections(&self.objections).map_err(|m| ("objections", m))?;
+        for (i, sector) in self.sectors.iter().enumerate() {
+            if sector.name.trim().is_empty() || sector.name.chars().count() > 80 {
+                return Err(("sectors", format!("secteur {} : nom de 1 à 80 caractères", i + 1)));
+            }
+            if sector
+                .postcodes
+                .iter()
+                .any(|p| p.is_empty() || p.len() > 5 || !p.chars().all(|c| c.is_ascii_digit()))
+            {
+                return Err((
+                    "sectors",
+                    format!("secteur « {} » : codes postaux de 1 à 5 chiffres", sector.name),
+                ));
+            }
+            if self.sectors[..i].iter().any(|o| o.name == sector.name) {
+                return Err(("sectors", format!("secteur « {} » en double", sector.name)));
+            }
+        }
         if let Some(b) = &self.base {
             if !(-90.0..=90.0).contains(&b.lat) || !(-180.0..=180.0).contains(&b.lon) {
                 return Err(("base", "coordonnées invalides".into()));

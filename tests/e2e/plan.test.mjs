@@ -83,6 +83,18 @@ test('advisor plans the day around fixed meetings, reorders it, and plans it off
   await page.screenshot({ path: join(shots, '22-plan-offline.png'), fullPage: true });
   await page.unroute('**/api/v1/plan/day*');
 
+  // Who is nearby, computed on the phone around its position (place Bellecour).
+  await b.context.grantPermissions(['geolocation']);
+  await b.context.setGeolocation({ latitude: 45.7578, longitude: 4.832 });
+  await page.goto(`${server.url}/nearby`);
+  await page.getByRole('table', { name: 'Zones' }).waitFor();
+  await page.getByRole('button', { name: 'Utiliser ma position' }).click();
+  await page.getByRole('button', { name: '20 km' }).click();
+  const near = page.getByRole('list', { name: 'À proximité' });
+  await near.locator('li').first().waitFor();
+  assert.ok((await near.locator('li').count()) > 0);
+  await page.screenshot({ path: join(shots, '23-nearby.png'), fullPage: true });
+
   writeFileSync(join(shots, 'plan-metrics.json'), JSON.stringify({ stops, firstMs, reorderMs, offlineMs, moved: name }) + '\n');
   console.log(`day plan in the browser: ${stops} stops, ${firstMs} ms (first), ${offlineMs} ms (offline)`);
   assert.ok(firstMs <= 20 && offlineMs <= 20, `planned in ${firstMs} / ${offlineMs} ms in the browser (target ≤ 20 ms)`);

@@ -7,6 +7,7 @@ pub mod contact_form;
 pub mod contacts;
 pub mod login;
 pub mod meeting;
+pub mod nearby;
 pub mod plan;
 pub mod report;
 pub mod sessions;

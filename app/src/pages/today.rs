@@ -37,6 +37,7 @@ fn TodayView(t: Today, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> 
     view! {
         <p class="muted">{date_fr(t.date)}</p>
         <a class="primary wide button" href="/plan">"Planifier ma journée"</a>
+        <a class="secondary wide button" href="/nearby">"Autour de moi"</a>
         <h2>"Rendez-vous du jour"</h2>
         {if t.meetings.is_empty() {
             view! { <p class="muted">"Aucun rendez-vous aujourd'hui. "<a href="/agenda">"Voir l'agenda"</a></p> }.into_any()

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 pub mod agency;
+pub mod areas;
 pub mod auth;
 pub mod calendar;
 pub mod contacts;
@@ -48,6 +49,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/today", get(visits::today))
         .route("/plan/day", get(plan::day))
+        .route("/areas", get(areas::list))
+        .route("/nearby", get(areas::nearby))
+        .route("/located", get(areas::all_located))
         .route("/tasks", get(tasks::list).post(tasks::create))
         .route("/tasks/{id}", get(tasks::read).put(tasks::update).delete(tasks::remove))
         .route("/tasks/{id}/done", post(tasks::set_done))

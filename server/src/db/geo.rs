@@ -41,8 +41,27 @@ pub enum GeoUpdate {
     Retry { at: DateTime<Utc>, note: String },
 }
 
+/// A record's place and what ranks it, for areas and nearby lists.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PlaceRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub company_name: String,
+    pub city: String,
+    pub postcode: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub segment: String,
+    pub stage: String,
+    pub next_due: Option<chrono::NaiveDate>,
+}
+
 #[async_trait]
 pub trait GeoStore: Send + Sync {
+    /// Every record the actor sees, with its place (points may be missing).
+    async fn places(&self, actor: &Actor) -> StoreResult<Vec<PlaceRow>>;
     /// Records due for geocoding (all agencies: this is the worker's view).
     async fn geocode_due(&self, limit: u32, now: DateTime<Utc>) -> StoreResult<Vec<GeoJob>>;
     async fn geocode_done(&self, job: &GeoJob, update: &GeoUpdate, now: DateTime<Utc>) -> StoreResult<()>;
@@ -99,6 +118,22 @@ macro_rules! impl_geo_store {
 
         #[async_trait::async_trait]
         impl GeoStore for $store {
+            async fn places(&self, actor: &Actor) -> StoreResult<Vec<$crate::db::geo::PlaceRow>> {
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT c.id, c.kind, c.first_name, c.last_name, c.company_name, c.city, c.postcode, c.lat, c.lon, c.segment, c.stage, c.next_due \
+                     FROM contacts c WHERE c.agency_id = ",
+                );
+                qb.push_bind(actor.agency_id).push(" AND c.deleted_at IS NULL");
+                if !actor.sees_whole_agency() {
+                    qb.push(" AND (c.owner_id = ")
+                        .push_bind(actor.user_id)
+                        .push(" OR EXISTS (SELECT 1 FROM contact_shares s WHERE s.contact_id = c.id AND s.user_id = ")
+                        .push_bind(actor.user_id)
+                        .push("))");
+                }
+                Ok(qb.build_query_as().fetch_all(&self.pool).await?)
+            }
+
             async fn geocode_due(&self, limit: u32, now: DateTime<Utc>) -> StoreResult<Vec<GeoJob>> {
                 let rows: Vec<(Uuid, Uuid, String, String, String, i64)> = sqlx::query_as(
                     "SELECT id, agency_id, address_line, postcode, city, geo_attempts FROM contacts \

@@ -3,6 +3,7 @@
 use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::json;
+use shared::api::Role;
 use shared::plan::itinerary::DayContext;
 use shared::plan::RoadEstimate;
 use tournee_server::time::AgencyTime;
@@ -72,4 +73,104 @@ async fn the_day_has_its_meetings_at_their_times_and_nearby_overdue_clients() {
         julien.get("/plan/day?date=demain").await.status(),
         StatusCode::BAD_REQUEST
     );
+}
+
+#[tokio::test]
+async fn areas_group_the_portfolio_and_nearby_ranks_who_is_close() {
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    let u = app.user(agency, "a@x.fr", Role::Advisor).await;
+    let boss = app.user(agency, "boss@x.fr", Role::Manager).await;
+    let place = |tag: &str, lat: f64, lon: f64, postcode: &str, late: bool| {
+        let mut c = contact(tag);
+        c["lat"] = json!(lat);
+        c["lon"] = json!(lon);
+        c["postcode"] = json!(postcode);
+        if late {
+            c["stage"] = json!("client");
+            c["stage_reason"] = json!("reprise");
+            c["last_meeting_on"] = json!("2020-01-01");
+            c["last_call_on"] = json!("2020-01-01");
+        }
+        c
+    };
+    let mut ids = Vec::new();
+    for k in 0..4 {
+        let c = u
+            .create_contact(place(
+                &format!("lyon{k}"),
+                45.76 + k as f64 * 0.003,
+                4.84,
+                "69003",
+                k == 0,
+            ))
+            .await;
+        ids.push(c["id"].as_str().unwrap().to_string());
+    }
+    for k in 0..3 {
+        u.create_contact(place(
+            &format!("vienne{k}"),
+            45.52 + k as f64 * 0.003,
+            4.87,
+            "38200",
+            false,
+        ))
+        .await;
+    }
+    u.create_contact(place("isole", 46.1, 4.2, "69870", false)).await;
+    let (s, a) = body(u.get("/areas").await).await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    let areas = a["areas"].as_array().unwrap();
+    assert_eq!(areas.len(), 3, "{a}");
+    assert_eq!(
+        (areas[0]["count"].as_u64(), areas[0]["due"].as_u64()),
+        (Some(4), Some(1))
+    );
+    assert_eq!(areas[2]["label"], "Clients isolés");
+    assert_eq!(
+        u.get("/areas?radius_km=0").await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // Sectors drawn by the manager, by postcode prefix.
+    let (_, mut settings) = body(boss.get("/agency/settings").await).await;
+    settings["sectors"] = json!([{"name": "Lyon 3", "postcodes": ["69003"]}, {"name": "Isère", "postcodes": ["38"]}]);
+    assert_eq!(boss.put("/agency/settings", &settings).await.status(), StatusCode::OK);
+    let (_, a) = body(u.get("/areas").await).await;
+    let sectors: Vec<(String, u64)> = a["sectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap().to_string(), s["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        sectors,
+        vec![("Lyon 3".into(), 4), ("Isère".into(), 3), ("Hors secteur".into(), 1)]
+    );
+    settings["sectors"] = json!([{"name": "Mauvais", "postcodes": ["69A"]}]);
+    assert_eq!(
+        boss.put("/agency/settings", &settings).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // Nearby: the late client first, the far ones out, the record itself excluded.
+    let (s, n) = body(u.get("/nearby?lat=45.761&lon=4.84&km=2").await).await;
+    assert_eq!(s, StatusCode::OK, "{n}");
+    let got: Vec<&str> = n
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["place"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(got.len(), 4);
+    assert_eq!(got[0], ids[0], "overdue first");
+    let (_, n) = body(u.get(&format!("/nearby?contact_id={}&km=2", ids[1])).await).await;
+    assert_eq!(n.as_array().unwrap().len(), 3);
+    assert_eq!(u.get("/nearby").await.status(), StatusCode::BAD_REQUEST);
+    // A colleague's portfolio is not in anyone else's nearby list.
+    let other = app.user(agency, "b@x.fr", Role::Advisor).await;
+    let (_, n) = body(other.get("/nearby?lat=45.761&lon=4.84&km=50").await).await;
+    assert!(n.as_array().unwrap().is_empty());
+    let (_, located) = body(u.get("/located").await).await;
+    assert_eq!(located.as_array().unwrap().len(), 8);
 }

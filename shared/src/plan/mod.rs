@@ -9,6 +9,7 @@
 //!   subsets with time labels), around fixed meetings, with visiting windows and a lunch break;
 //! - [`formats`]: the TSPLIB and Solomon text formats used by the benchmarks.
 
+pub mod areas;
 pub mod day;
 pub mod formats;
 pub mod itinerary;
