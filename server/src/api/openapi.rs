@@ -18,7 +18,7 @@ use super::{agency, areas, auth, calendar, contacts, plan, stats, tasks, visits}
         calendar::export, calendar::feed_status, calendar::create_feed, calendar::revoke_feed,
         tasks::list, tasks::create, tasks::read, tasks::update, tasks::set_done, tasks::remove,
         stats::objections, stats::referrals,
-        plan::day, areas::list, areas::nearby, areas::all_located,
+        plan::day, plan::week, areas::list, areas::nearby, areas::all_located,
     ),
     tags((name = "auth"), (name = "contacts"), (name = "agency"), (name = "meetings"), (name = "tasks"), (name = "reports"), (name = "plan"))
 )]

@@ -69,6 +69,77 @@ pub async fn day(
             "la journée d'un autre conseiller est réservée au chef d'agence".into(),
         ));
     }
+    Ok(Json(build_day(&state, &actor, owner, date, MAX_STOPS).await?))
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct WeekQuery {
+    /// First day (default today); weekends are skipped.
+    pub from: Option<NaiveDate>,
+    /// Working days from `from` (default 5, at most 10).
+    pub days: Option<u32>,
+    pub owner: Option<Uuid>,
+}
+
+/// The week: due clients spread over the coming working days around each day's meetings,
+/// each day kept in one area where possible (planned on the server with `shared::plan::week`).
+#[utoipa::path(get, path = "/api/v1/plan/week", tag = "plan", params(WeekQuery), responses((status = 200, body = shared::plan::week::WeekPlan)))]
+pub async fn week(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiQuery(q): ApiQuery<WeekQuery>,
+) -> ApiResult<Json<shared::plan::week::WeekPlan>> {
+    use chrono::Datelike;
+    let actor = current.actor();
+    let owner = q.owner.unwrap_or(actor.user_id);
+    if owner != actor.user_id && !actor.sees_whole_agency() {
+        return Err(ApiError::Forbidden(
+            "la semaine d'un autre conseiller est réservée au chef d'agence".into(),
+        ));
+    }
+    let count = q.days.unwrap_or(5).clamp(1, 10) as usize;
+    let mut date = q.from.unwrap_or_else(|| state.time.today());
+    let mut days = Vec::new();
+    let mut candidates: Vec<PlanPlace> = Vec::new();
+    while days.len() < count {
+        if date.weekday().number_from_monday() <= 5 {
+            let mut ctx = build_day(&state, &actor, owner, date, 40).await?;
+            for c in ctx.candidates.drain(..) {
+                if !candidates.iter().any(|x| x.id == c.id) {
+                    candidates.push(c);
+                }
+            }
+            days.push(ctx);
+        }
+        date += Duration::days(1);
+    }
+    // A client with a meeting in the week is not proposed again.
+    let booked: Vec<Uuid> = days
+        .iter()
+        .flat_map(|d| d.fixed.iter().filter_map(|f| f.contact_id))
+        .collect();
+    candidates.retain(|c| !c.contact_id.is_some_and(|id| booked.contains(&id)));
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.priority));
+    candidates.truncate(count * 8);
+    Ok(Json(shared::plan::week::plan(
+        &days,
+        &candidates,
+        shared::plan::RoadEstimate::default(),
+    )))
+}
+
+/// The places of one day: its meetings, and overdue clients near them up to `max_stops`
+/// stops in all.
+async fn build_day(
+    state: &AppState,
+    actor: &crate::db::Actor,
+    owner: Uuid,
+    date: NaiveDate,
+    max_stops: usize,
+) -> ApiResult<DayContext> {
+    let actor = *actor;
     let settings = state
         .store
         .agency(actor.agency_id)
@@ -172,7 +243,7 @@ pub async fn day(
         }
     }
     pool.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.total_cmp(&b.1)));
-    let room = MAX_STOPS.saturating_sub(fixed.len());
+    let room = max_stops.saturating_sub(fixed.len());
     let candidates = pool
         .into_iter()
         .take(room)
@@ -197,7 +268,7 @@ pub async fn day(
             note: format!("En retard de {late} j · {} · {:.1} km", c.segment.label(), distance),
         })
         .collect();
-    Ok(Json(DayContext {
+    Ok(DayContext {
         date,
         start_label,
         start_lat: start.0,
@@ -209,5 +280,5 @@ pub async fn day(
         lunch_duration: LUNCH.2,
         fixed,
         candidates,
-    }))
+    })
 }

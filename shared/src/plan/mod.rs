@@ -15,6 +15,7 @@ pub mod formats;
 pub mod itinerary;
 pub mod tsp;
 pub mod vrptw;
+pub mod week;
 
 /// When to stop searching: the caller decides (a deadline on the server, an iteration count in
 /// tests and in the browser).
