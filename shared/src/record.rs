@@ -505,6 +505,9 @@ pub struct Contact {
     pub updated_by: Uuid,
     /// The agency change number of the last write; the version to send back as `expected_seq`.
     pub seq: i64,
+    /// The change number of the last edit by a person: an edit made from an older version
+    /// (`expected_seq` below it) is refused; the system's own writes do not count.
+    pub edited_seq: i64,
     pub deleted: bool,
 }
 

@@ -118,6 +118,7 @@ fn ContactForm(existing: Option<Contact>) -> impl IntoView {
         None => "tournee.draft.contact.new".to_string(),
     };
     let initial = existing.as_ref().map(FormState::from_contact).unwrap_or_default();
+    let edited_seq = existing.as_ref().map(|c| c.edited_seq).unwrap_or(0);
     let state = RwSignal::new(initial.clone());
     let errors = RwSignal::new(FieldErrors::new());
     let (message, set_message) = signal(None::<String>);
@@ -133,8 +134,9 @@ fn ContactForm(existing: Option<Contact>) -> impl IntoView {
         Effect::new(move |first: Option<()>| {
             if first.is_none() {
                 if let Some(draft) = storage::load::<FormState>(&key) {
-                    // An edit draft only applies to the version it was started from.
-                    if draft != initial && draft.input.expected_seq == initial.input.expected_seq {
+                    // An edit draft applies unless someone edited the record since it was started
+                    // (the system's own writes, like a point found, do not count).
+                    if draft != initial && draft.input.expected_seq.unwrap_or(0) >= edited_seq {
                         state.set(draft);
                         set_restored.set(true);
                     }

@@ -291,6 +291,7 @@ pub struct ContactRow {
     pub updated_at: DateTime<Utc>,
     pub updated_by: Uuid,
     pub seq: i64,
+    pub edited_seq: i64,
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
@@ -376,6 +377,7 @@ impl ContactRow {
             updated_at: self.updated_at,
             updated_by: self.updated_by,
             seq: self.seq,
+            edited_seq: self.edited_seq,
             deleted: self.deleted_at.is_some(),
         })
     }

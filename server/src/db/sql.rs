@@ -219,6 +219,7 @@ macro_rules! impl_store {
                 .map_err(|e| map_unique(e, "un dossier existe déjà avec cet identifiant"))?;
                 Self::write_terms(tx, actor.agency_id, id, &f.search_text).await?;
                 Self::geo_after_write(tx, id, None, f, now).await?;
+                sqlx::query("UPDATE contacts SET edited_seq = seq WHERE id = $1").bind(id).execute(&mut **tx).await?;
                 sqlx::query(
                     "INSERT INTO stage_transitions (id, agency_id, contact_id, from_stage, to_stage, kind, reason, competitor, at, author_id, seq) \
                      VALUES ($1, $2, $3, NULL, $4, $5, $6, NULL, $7, $8, $9)",
@@ -287,6 +288,7 @@ macro_rules! impl_store {
                 .bind(seq)
                 .execute(&mut **tx)
                 .await?;
+                sqlx::query("UPDATE contacts SET edited_seq = seq WHERE id = $1").bind(id).execute(&mut **tx).await?;
                 Self::stage_event(tx, actor, id, &outcome, now).await?;
                 Self::after_stage_change(tx, actor, &row, &outcome, now).await?;
                 Ok(())
@@ -524,13 +526,25 @@ macro_rules! impl_store {
                 let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
                 let row = Self::visible_row(&mut tx, actor, id).await?;
                 if let Some(expected) = expected_seq {
-                    if expected != row.seq {
+                    // Only another person's edit conflicts: the system's own writes since
+                    // (a point found by the geocoder, a meeting held) move `seq`, not `edited_seq`.
+                    if expected < row.edited_seq {
                         return Err(StoreError::Conflict(format!(
                             "le dossier a été modifié entre-temps par {} : rechargez-le avant d'enregistrer",
                             row.owner_name
                         )));
                     }
                 }
+                // A form loaded before the system wrote keeps what the system wrote: the point
+                // (unless one is typed) and the later of the last-contact dates.
+                let mut f = f.clone();
+                if f.lat.is_none() && f.lon.is_none() {
+                    f.lat = row.lat;
+                    f.lon = row.lon;
+                }
+                f.last_meeting_on = f.last_meeting_on.max(row.last_meeting_on);
+                f.last_call_on = f.last_call_on.max(row.last_call_on);
+                let f = &f;
                 let owner_id = f.owner_id.unwrap_or(row.owner_id);
                 if owner_id != row.owner_id {
                     if !actor.sees_whole_agency() {
@@ -604,6 +618,7 @@ macro_rules! impl_store {
                     Self::write_terms(&mut tx, actor.agency_id, id, &f.search_text).await?;
                 }
                 Self::geo_after_write(&mut tx, id, Some(&row), f, now).await?;
+                sqlx::query("UPDATE contacts SET edited_seq = seq WHERE id = $1").bind(id).execute(&mut *tx).await?;
                 let row = Self::visible_row(&mut tx, &Actor { role: Role::Manager, ..*actor }, id).await?;
                 tx.commit().await?;
                 row.into_contact()

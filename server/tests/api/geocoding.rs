@@ -204,6 +204,21 @@ async fn a_saved_address_gets_its_point_in_the_background_and_problems_are_flagg
         .map(|c| c["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids.len(), 2);
+    // A form loaded before the point was found still saves, and keeps the point; a second
+    // save from that old version is another person's conflict.
+    let mut edit = contact("geo-street");
+    edit["address_line"] = json!("12 rue de la République");
+    edit["notes"] = json!("Parking dans la cour");
+    edit["expected_seq"] = street["seq"].clone();
+    let path = format!("/contacts/{}", street["id"].as_str().unwrap());
+    let (s1, e1) = body(u.put(&path, &edit).await).await;
+    assert_eq!(s1, StatusCode::OK, "{e1}");
+    assert!(
+        (e1["lat"].as_f64().unwrap() - 45.760159).abs() < 1e-9,
+        "the geocoded point is kept"
+    );
+    assert_eq!(e1["geo_precision"], "street");
+    assert_eq!(u.put(&path, &edit).await.status(), StatusCode::CONFLICT);
     // Nothing more is due right now (the retry is later).
     assert_eq!(
         tournee_server::geo::worker::run_once(&app.store, &providers)
