@@ -29,6 +29,9 @@ pub struct Config {
     pub geocoder_nominatim_url: String,
     /// The User-Agent sent to geocoders (Nominatim requires a real one).
     pub geocoder_user_agent: String,
+    /// Base URL of an OSRM server: road travel times for day plans. Empty: straight-line
+    /// estimates.
+    pub routing_osrm_url: String,
 }
 
 impl Default for Config {
@@ -44,6 +47,7 @@ impl Default for Config {
             geocoder_ban_url: String::new(),
             geocoder_nominatim_url: String::new(),
             geocoder_user_agent: "Tournee/0.1 (field CRM, self-hosted)".into(),
+            routing_osrm_url: String::new(),
         }
     }
 }
@@ -61,6 +65,7 @@ impl fmt::Debug for Config {
             .field("time_zone", &self.time_zone)
             .field("geocoder_ban_url", &self.geocoder_ban_url)
             .field("geocoder_nominatim_url", &self.geocoder_nominatim_url)
+            .field("routing_osrm_url", &self.routing_osrm_url)
             .finish()
     }
 }
@@ -152,6 +157,9 @@ impl Config {
         }
         if let Some(v) = get("TOURNEE_GEOCODER_USER_AGENT") {
             self.geocoder_user_agent = v;
+        }
+        if let Some(v) = get("TOURNEE_ROUTING_OSRM_URL") {
+            self.routing_osrm_url = v;
         }
         crate::time::AgencyTime::parse(&self.time_zone)?;
         Ok(())

@@ -69,7 +69,25 @@ pub async fn day(
             "la journée d'un autre conseiller est réservée au chef d'agence".into(),
         ));
     }
-    Ok(Json(build_day(&state, &actor, owner, date, MAX_STOPS).await?))
+    let mut ctx = build_day(&state, &actor, owner, date, MAX_STOPS).await?;
+    // Road times when a routing service is configured; estimates when it is off or fails.
+    let osrm = state.config.routing_osrm_url.trim();
+    if !osrm.is_empty() {
+        let mut points = vec![(ctx.start_lat, ctx.start_lon)];
+        points.extend(ctx.fixed.iter().chain(ctx.candidates.iter()).map(|p| (p.lat, p.lon)));
+        match crate::geo::osrm::table(
+            osrm,
+            &state.config.geocoder_user_agent,
+            &points,
+            std::time::Duration::from_secs(5),
+        )
+        .await
+        {
+            Ok(d) => ctx.durations = Some(d),
+            Err(e) => tracing::warn!(error = %e, "OSRM table failed: straight-line estimates"),
+        }
+    }
+    Ok(Json(ctx))
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::IntoParams)]
@@ -280,5 +298,6 @@ async fn build_day(
         lunch_duration: LUNCH.2,
         fixed,
         candidates,
+        durations: None,
     })
 }

@@ -5,6 +5,7 @@
 
 pub mod http;
 pub mod offline;
+pub mod osrm;
 pub mod worker;
 
 use async_trait::async_trait;

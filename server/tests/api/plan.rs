@@ -174,3 +174,74 @@ async fn areas_group_the_portfolio_and_nearby_ranks_who_is_close() {
     let (_, located) = body(u.get("/located").await).await;
     assert_eq!(located.as_array().unwrap().len(), 8);
 }
+
+#[tokio::test]
+async fn road_times_come_from_osrm_when_configured_and_estimates_otherwise() {
+    use axum::extract::Path;
+    use axum::routing::get;
+    async fn table(Path(coords): Path<String>) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let n = coords.split(';').count();
+        if coords.contains("-") {
+            return (
+                axum::http::StatusCode::BAD_REQUEST,
+                axum::Json(json!({"code": "InvalidQuery", "message": "bad"})),
+            )
+                .into_response();
+        }
+        let mut d = vec![vec![serde_json::Value::from(900.4); n]; n];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[i] = json!(0.0);
+        }
+        d[0][n - 1] = serde_json::Value::Null;
+        axum::Json(json!({"code": "Ok", "durations": d, "sources": [], "destinations": []})).into_response()
+    }
+    let mock = axum::Router::new().route("/table/v1/driving/{coords}", get(table));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let osrm = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, mock).await;
+    });
+    let app = spawn_app_with(|c| c.routing_osrm_url = osrm.clone()).await;
+    let today = AgencyTime::default().today();
+    tournee_server::demo::load(&app.store, today, 60).await.unwrap();
+    let u = User {
+        id: uuid::Uuid::nil(),
+        agency_id: uuid::Uuid::nil(),
+        email: "julien.bernard@demo.tournee.fr".into(),
+        client: new_client(),
+        base: app.url.clone(),
+    };
+    assert_eq!(
+        u.post(
+            "/auth/login",
+            &json!({"email": u.email, "password": tournee_server::demo::PASSWORD})
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    let (s, v) = body(u.get("/plan/day").await).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let ctx: DayContext = serde_json::from_value(v).unwrap();
+    let d = ctx.durations.clone().expect("road times from OSRM");
+    let n = 1 + ctx.fixed.len() + ctx.candidates.len();
+    assert_eq!((d.len(), d[0].len()), (n, n));
+    assert_eq!(d[0][1], 900, "seconds, rounded");
+    assert_eq!(d[0][n - 1], 24 * 3600, "unreachable pairs cost a day");
+    let chosen: Vec<uuid::Uuid> = ctx.candidates.iter().map(|c| c.id).collect();
+    let (_, plan) = ctx.plan(&chosen, RoadEstimate::default());
+    assert!(plan
+        .visits
+        .iter()
+        .all(|v| v.travel == 900 || v.travel == 0 || v.travel == 24 * 3600));
+    // An OSRM error answer is an error (the handler then falls back to estimates).
+    let failed = tournee_server::geo::osrm::table(
+        &osrm,
+        "Tournee/test",
+        &[(45.0, -1.0), (45.1, 4.0)],
+        std::time::Duration::from_secs(2),
+    )
+    .await;
+    assert!(failed.is_err());
+}

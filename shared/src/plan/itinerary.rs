@@ -47,6 +47,10 @@ pub struct DayContext {
     pub fixed: Vec<PlanPlace>,
     /// Overdue clients near the day's meetings ("fill my day"), most worth visiting first.
     pub candidates: Vec<PlanPlace>,
+    /// Road travel times in seconds from a routing service, over [start, fixed…, candidates…];
+    /// absent: straight-line estimates are used.
+    #[serde(default)]
+    pub durations: Option<Vec<Vec<i64>>>,
 }
 
 impl DayContext {
@@ -63,6 +67,7 @@ impl DayContext {
     pub fn problem(&self, places: &[&PlanPlace], road: RoadEstimate) -> (DayInput, super::Matrix) {
         let mut points = vec![(self.start_lat, self.start_lon), (self.start_lat, self.start_lon)];
         points.extend(places.iter().map(|p| (p.lat, p.lon)));
+        let matrix = self.road_matrix(places).unwrap_or_else(|| road.matrix(&points));
         let input = DayInput {
             day_start: self.day_start,
             day_end: self.day_end,
@@ -82,7 +87,26 @@ impl DayContext {
                 })
                 .collect(),
         };
-        (input, road.matrix(&points))
+        (input, matrix)
+    }
+
+    /// The routing service's times for these places, when the day carries them.
+    fn road_matrix(&self, places: &[&PlanPlace]) -> Option<super::Matrix> {
+        let d = self.durations.as_ref()?;
+        let all = 1 + self.fixed.len() + self.candidates.len();
+        if d.len() != all || d.iter().any(|row| row.len() != all) {
+            return None;
+        }
+        // Planner indices: 0 start, 1 end (the start again), then the places.
+        let mut global = vec![0usize, 0usize];
+        for p in places {
+            let i = match self.fixed.iter().position(|f| f.id == p.id) {
+                Some(i) => 1 + i,
+                None => 1 + self.fixed.len() + self.candidates.iter().position(|c| c.id == p.id)?,
+            };
+            global.push(i);
+        }
+        Some(super::Matrix::from_fn(global.len(), |i, j| d[global[i]][global[j]]))
     }
 
     /// Plans the day with the chosen candidates; the stops of the result index `places`.
@@ -152,6 +176,7 @@ mod tests {
                 place(3, 45.78, 4.88, Some(15 * 3600)),
             ],
             candidates: vec![place(10, 45.76, 4.84, None), place(11, 45.74, 4.86, None)],
+            durations: None,
         };
         let chosen = [Uuid::from_u128(10), Uuid::from_u128(11)];
         let (places, plan) = ctx.plan(&chosen, RoadEstimate::default());
@@ -171,5 +196,37 @@ mod tests {
             assert!(p.total_travel >= plan.total_travel);
         }
         assert_eq!(hhmm(9 * 3600 + 5 * 60), "09h05");
+
+        // Road times from a routing service replace the estimate: a closed bridge makes the
+        // second candidate two hours away, so it no longer fits.
+        let mut with_roads = ctx.clone();
+        let n = 1 + 3 + 2;
+        let mut d = vec![vec![600i64; n]; n];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[i] = 0;
+        }
+        for (k, row) in d.iter_mut().enumerate() {
+            if k != 5 {
+                row[5] = 7200;
+            }
+        }
+        for (k, cell) in d[5].iter_mut().enumerate() {
+            if k != 5 {
+                *cell = 7200;
+            }
+        }
+        with_roads.durations = Some(d);
+        let (places, p) = with_roads.plan(&chosen, RoadEstimate::default());
+        assert!(
+            p.visits.iter().all(|v| places[v.stop].id != Uuid::from_u128(11)),
+            "{p:?}"
+        );
+        assert!(p.visits.iter().any(|v| v.travel == 600));
+        // A matrix of the wrong size is ignored, not trusted.
+        with_roads.durations = Some(vec![vec![0; 2]; 2]);
+        assert_eq!(
+            with_roads.plan(&chosen, RoadEstimate::default()).1.total_travel,
+            plan.total_travel
+        );
     }
 }

@@ -149,6 +149,7 @@ pub fn plan(days: &[DayContext], candidates: &[PlanPlace], road: RoadEstimate) -
                 continue;
             }
             let mut ctx = days[d].clone();
+            ctx.durations = None;
             let mut ids = current.clone();
             ids.push(id);
             ctx.candidates = candidates.iter().filter(|x| ids.contains(&x.id)).cloned().collect();
@@ -235,6 +236,7 @@ mod tests {
             lunch_duration: 3600,
             fixed,
             candidates: Vec::new(),
+            durations: None,
         }
     }
 
