@@ -8,29 +8,14 @@
 //!
 //! Prints p50 / p95 / p99 per case. `BENCH_CONTACTS=N` changes the size.
 
+mod common;
+use common::report;
 use serde_json::json;
 use shared::api::{ContactQuery, DueKind};
 use std::time::{Duration, Instant};
 use tournee_server::config::Config;
 use tournee_server::db::{self, Actor};
 use tournee_server::state::AppState;
-
-fn percentiles(mut samples: Vec<Duration>) -> String {
-    samples.sort();
-    let p = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
-    format!(
-        "p50 {:7.2} ms   p95 {:7.2} ms   p99 {:7.2} ms   (n={})",
-        p(0.50),
-        p(0.95),
-        p(0.99),
-        samples.len()
-    )
-}
-
-#[allow(clippy::print_stdout)]
-fn report(name: &str, samples: Vec<Duration>) {
-    println!("{name:<44} {}", percentiles(samples));
-}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

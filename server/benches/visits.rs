@@ -10,7 +10,9 @@
 //!
 //! Prints p50 / p95 / p99 per case.
 
+mod common;
 use chrono::{Duration as Days, Utc};
+use common::report;
 use serde_json::json;
 use shared::api::Role;
 use shared::record::{ContactInput, MeetingPlace};
@@ -18,29 +20,12 @@ use shared::stage::Stage;
 use shared::visit::{
     CallOutcome, InteractionInput, InteractionKind, MeetingInput, ObjectionInput, Outcome, ReferralInput, ReportInput,
 };
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tournee_server::config::Config;
 use tournee_server::db::{self, Actor, ContactFields, DynStore, NewUser};
 use tournee_server::state::AppState;
 use tournee_server::time::AgencyTime;
 use uuid::Uuid;
-
-fn percentiles(mut samples: Vec<Duration>) -> String {
-    samples.sort();
-    let p = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
-    format!(
-        "p50 {:7.2} ms   p95 {:7.2} ms   p99 {:7.2} ms   (n={})",
-        p(0.50),
-        p(0.95),
-        p(0.99),
-        samples.len()
-    )
-}
-
-#[allow(clippy::print_stdout)]
-fn report(name: &str, samples: Vec<Duration>) {
-    println!("{name:<52} {}", percentiles(samples));
-}
 
 async fn contact(store: &DynStore, actor: &Actor, n: usize) -> anyhow::Result<Uuid> {
     let input = ContactInput {

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, phone, shots, eventually } from './helpers.mjs';
+import { startServer, login, phone, shots, eventually } from './helpers.mjs';
 
 let server;
 let b;
@@ -22,10 +22,7 @@ test('advisor logs in, creates a contact, edits it, moves its stage and finds it
   await page.goto(`${server.url}/`);
   // Not signed in: the app sends us to the login page.
   await page.waitForURL('**/login');
-  await page.getByLabel('E-mail').fill('julien.bernard@demo.tournee.fr');
-  await page.getByLabel('Mot de passe').fill('tournee-demo');
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${server.url}/`);
+  await login(page, server.url, 'julien.bernard@demo.tournee.fr');
   await page.getByRole('heading', { name: "Aujourd'hui" }).waitFor();
   await page.getByRole('link', { name: 'Contacts', exact: true }).click();
   await page.getByRole('list', { name: 'Résultats' }).waitFor();

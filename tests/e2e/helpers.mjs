@@ -66,3 +66,11 @@ export async function eventually(check, what, ms = 5000) {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Signs a demo user in (password of the demo) and waits for the Today screen. */
+export async function login(page, url, email) {
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Mot de passe').fill('tournee-demo');
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(`${url}/`);
+}

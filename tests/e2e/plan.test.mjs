@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, phone, shots } from './helpers.mjs';
+import { startServer, login, phone, shots } from './helpers.mjs';
 
 let server;
 let b;
@@ -30,10 +30,7 @@ const planMs = async (page) => {
 test('advisor plans the day around fixed meetings, reorders it, and plans it offline', async () => {
   const { page, errors } = b;
   await page.goto(`${server.url}/login`);
-  await page.getByLabel('E-mail').fill('julien.bernard@demo.tournee.fr');
-  await page.getByLabel('Mot de passe').fill('tournee-demo');
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${server.url}/`);
+  await login(page, server.url, 'julien.bernard@demo.tournee.fr');
   await page.getByRole('link', { name: 'Planifier ma journée' }).click();
   await page.waitForURL('**/plan');
   const itinerary = page.getByRole('list', { name: 'Itinéraire' });

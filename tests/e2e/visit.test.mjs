@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, phone, shots } from './helpers.mjs';
+import { startServer, login, phone, shots } from './helpers.mjs';
 
 let server;
 let b;
@@ -23,10 +23,7 @@ after(async () => {
 test('advisor logs a visit report with two objections and a referral from Today', async () => {
   const { page, errors } = b;
   await page.goto(`${server.url}/login`);
-  await page.getByLabel('E-mail').fill('sophie.girard@demo.tournee.fr');
-  await page.getByLabel('Mot de passe').fill('tournee-demo');
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${server.url}/`);
+  await login(page, server.url, 'sophie.girard@demo.tournee.fr');
   const meetings = page.getByRole('list', { name: 'Rendez-vous du jour' });
   await meetings.waitFor();
   assert.equal(await meetings.locator('li').count(), 4, "the demo's four meetings today");

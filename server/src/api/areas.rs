@@ -14,15 +14,6 @@ use crate::db::geo::PlaceRow;
 use crate::error::{ApiError, ApiQuery, ApiResult};
 use crate::state::AppState;
 
-fn segment_weight(s: &str) -> u32 {
-    match s {
-        "vip" => 4,
-        "gold" => 3,
-        "silver" => 2,
-        _ => 1,
-    }
-}
-
 /// Rank: segment weight for clients, plus up to 3 for lateness on the cadence.
 pub fn located(rows: &[PlaceRow], today: NaiveDate) -> Vec<Located> {
     rows.iter()
@@ -34,9 +25,12 @@ pub fn located(rows: &[PlaceRow], today: NaiveDate) -> Vec<Located> {
                 .map(|d| (today - d).num_days().max(1))
                 .unwrap_or(0);
             let client = r.stage == "client";
-            let priority = if client { segment_weight(&r.segment) } else { 1 }
-                + (days_late / 30).clamp(0, 3) as u32
-                + u32::from(days_late > 0);
+            let segment = if client {
+                shared::scoring::Segment::parse(&r.segment)
+            } else {
+                None
+            };
+            let priority = areas::visit_priority(segment, days_late);
             let kind = ContactKind::parse(&r.kind).unwrap_or_default();
             Some(Located {
                 id: r.id,

@@ -10,7 +10,6 @@ use shared::api::{ContactQuery, DueKind};
 use shared::cadence::days_late;
 use shared::plan::itinerary::{km, DayContext, PlanPlace};
 use shared::record::MeetingPlace;
-use shared::scoring::Segment;
 use shared::visit::MeetingStatus;
 use uuid::Uuid;
 
@@ -43,15 +42,6 @@ pub struct DayQuery {
 
 fn seconds(t: chrono::NaiveDateTime) -> i64 {
     i64::from(t.num_seconds_from_midnight())
-}
-
-fn segment_weight(s: Segment) -> u32 {
-    match s {
-        Segment::Vip => 4,
-        Segment::Gold => 3,
-        Segment::Silver => 2,
-        Segment::Bronze => 1,
-    }
 }
 
 /// The day's places: planned meetings (fixed) and overdue clients near them (candidates).
@@ -253,7 +243,7 @@ async fn build_day(
                 .filter(|d| *d <= date)
                 .min();
             let late = due.map(|d| days_late(d, date)).unwrap_or(0);
-            let priority = segment_weight(c.segment) + (late / 30).clamp(0, 3) as u32;
+            let priority = shared::plan::areas::visit_priority(Some(c.segment), late);
             pool.push((priority, distance, late, c, lat, lon));
         }
         if !more {

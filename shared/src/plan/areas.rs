@@ -106,6 +106,19 @@ pub fn areas(points: &[Located], radius_km: f64, min_clients: usize) -> Vec<Area
     out
 }
 
+/// How much a record is worth a visit: its segment's weight for a client (VIP 4 … Bronze 1;
+/// a prospect 1), plus one when late on the cadence and one per month late, up to three.
+pub fn visit_priority(client_segment: Option<crate::scoring::Segment>, days_late: i64) -> u32 {
+    use crate::scoring::Segment;
+    let base = match client_segment {
+        Some(Segment::Vip) => 4,
+        Some(Segment::Gold) => 3,
+        Some(Segment::Silver) => 2,
+        Some(Segment::Bronze) | None => 1,
+    };
+    base + u32::from(days_late > 0) + (days_late / 30).clamp(0, 3) as u32
+}
+
 /// Who is within `km` of a point, most worth visiting first, then nearest.
 pub fn nearby(points: &[Located], center: (f64, f64), km: f64, limit: usize) -> Vec<(Located, f64)> {
     let mut hits: Vec<(Located, f64)> = points
@@ -157,6 +170,15 @@ mod tests {
         assert_eq!((a[0].label.as_str(), a[0].count, a[0].due), ("Lyon", 5, 2));
         assert_eq!((a[1].label.as_str(), a[1].count), ("Saint-Étienne", 4));
         assert_eq!((a[2].label.as_str(), a[2].count), ("Clients isolés", 1));
+    }
+
+    #[test]
+    fn priority_weighs_segment_then_lateness() {
+        use crate::scoring::Segment;
+        assert_eq!(visit_priority(None, 0), 1);
+        assert_eq!(visit_priority(Some(Segment::Vip), 0), 4);
+        assert_eq!(visit_priority(Some(Segment::Bronze), 65), 1 + 1 + 2);
+        assert_eq!(visit_priority(Some(Segment::Gold), 400), 3 + 1 + 3);
     }
 
     #[test]
