@@ -25,6 +25,7 @@ use pages::sessions::SessionsPage;
 use pages::stats::StatsPage;
 use pages::tasks::TasksPage;
 use pages::today::TodayPage;
+use pages::week::WeekPage;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -59,6 +60,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/agenda") view=AgendaPage/>
                 <Route path=path!("/plan") view=PlanPage/>
                 <Route path=path!("/nearby") view=NearbyPage/>
+                <Route path=path!("/week") view=WeekPage/>
                 <Route path=path!("/tasks") view=TasksPage/>
                 <Route path=path!("/reports") view=StatsPage/>
                 <Route path=path!("/meetings/:id") view=MeetingPage/>

@@ -80,6 +80,16 @@ test('advisor plans the day around fixed meetings, reorders it, and plans it off
   await page.screenshot({ path: join(shots, '22-plan-offline.png'), fullPage: true });
   await page.unroute('**/api/v1/plan/day*');
 
+  // The week, from the agenda: five working days, each with its stops in order.
+  await page.goto(`${server.url}/agenda`);
+  await page.getByRole('link', { name: 'Planifier ma semaine' }).click();
+  await page.waitForURL('**/week');
+  const days = page.getByRole('list', { name: /^Journée du / });
+  await days.first().waitFor({ timeout: 15000 });
+  assert.equal(await days.count(), 5);
+  assert.ok((await page.locator('li.stop:not(.fixed)').count()) > 0, 'due clients spread over the week');
+  await page.screenshot({ path: join(shots, '24-week.png'), fullPage: true });
+
   // Who is nearby, computed on the phone around its position (place Bellecour).
   await b.context.grantPermissions(['geolocation']);
   await b.context.setGeolocation({ latitude: 45.7578, longitude: 4.832 });

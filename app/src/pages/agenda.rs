@@ -49,6 +49,7 @@ pub fn AgendaPage() -> impl IntoView {
         move |n: i64| day.update(|d| *d = d.map(|d| d + Duration::days(if week.get_untracked() { 7 * n } else { n })));
     view! {
         <Page title="Agenda">
+            <a class="secondary wide button" href="/week">"Planifier ma semaine"</a>
             <div class="segmented">
                 <button class:on=move || !week.get() on:click=move |_| week.set(false)>"Jour"</button>
                 <button class:on=move || week.get() on:click=move |_| week.set(true)>"Semaine"</button>

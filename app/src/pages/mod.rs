@@ -14,3 +14,4 @@ pub mod sessions;
 pub mod stats;
 pub mod tasks;
 pub mod today;
+pub mod week;
