@@ -13,9 +13,7 @@ use common::report;
 use serde_json::json;
 use shared::api::{ContactQuery, DueKind};
 use std::time::{Duration, Instant};
-use tournee_server::config::Config;
 use tournee_server::db::{self, Actor};
-use tournee_server::state::AppState;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -107,27 +105,13 @@ async fn main() -> anyhow::Result<()> {
     per_query(&store, &manager.actor(), &queries, today).await?;
 
     // Through HTTP: the whole stack, login once, then the same queries and creates.
-    let config = Config {
-        database_url: url,
-        ..Config::default()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let state = AppState::new(store.clone(), config)?;
-    tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            tournee_server::web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await;
-    });
-    let client = reqwest::Client::builder().cookie_store(true).build()?;
-    let r = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": tournee_server::demo::LOGINS[0].0, "password": tournee_server::demo::PASSWORD}))
-        .send()
-        .await?;
-    anyhow::ensure!(r.status().is_success(), "login failed: {}", r.status());
+    let (base, client) = common::serve_and_login(
+        store.clone(),
+        url,
+        tournee_server::demo::LOGINS[0].0,
+        tournee_server::demo::PASSWORD,
+    )
+    .await?;
     let paths = [
         "q=martin",
         "q=ecuyer",

@@ -13,7 +13,6 @@
 mod common;
 use chrono::{Duration as Days, Utc};
 use common::report;
-use serde_json::json;
 use shared::api::Role;
 use shared::record::{ContactInput, MeetingPlace};
 use shared::stage::Stage;
@@ -21,9 +20,7 @@ use shared::visit::{
     CallOutcome, InteractionInput, InteractionKind, MeetingInput, ObjectionInput, Outcome, ReferralInput, ReportInput,
 };
 use std::time::Instant;
-use tournee_server::config::Config;
 use tournee_server::db::{self, Actor, ContactFields, DynStore, NewUser};
-use tournee_server::state::AppState;
 use tournee_server::time::AgencyTime;
 use uuid::Uuid;
 
@@ -190,27 +187,7 @@ async fn main() -> anyhow::Result<()> {
     report("store save report (2 objections, 1 referral)", saves);
 
     // Through HTTP.
-    let config = Config {
-        database_url: url,
-        ..Config::default()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let state = AppState::new(store.clone(), config)?;
-    tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            tournee_server::web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await;
-    });
-    let client = reqwest::Client::builder().cookie_store(true).build()?;
-    let r = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": "bench@x.fr", "password": "bench-password"}))
-        .send()
-        .await?;
-    anyhow::ensure!(r.status().is_success(), "login failed: {}", r.status());
+    let (base, client) = common::serve_and_login(store.clone(), url, "bench@x.fr", "bench-password").await?;
     let mut samples = Vec::new();
     for _ in 0..2 {
         let mut cursor: Option<String> = None;

@@ -18,3 +18,35 @@ pub fn percentiles(mut samples: Vec<Duration>) -> String {
 pub fn report(name: &str, samples: Vec<Duration>) {
     println!("{name:<52} {}", percentiles(samples));
 }
+
+/// Serves the whole app on a loopback port for `store` and signs `email` in: the base URL and
+/// a client holding the session cookie.
+pub async fn serve_and_login(
+    store: tournee_server::db::DynStore,
+    database_url: String,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<(String, reqwest::Client)> {
+    let config = tournee_server::config::Config {
+        database_url,
+        ..Default::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let state = tournee_server::state::AppState::new(store, config)?;
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            tournee_server::web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await;
+    });
+    let client = reqwest::Client::builder().cookie_store(true).build()?;
+    let r = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await?;
+    anyhow::ensure!(r.status().is_success(), "login failed: {}", r.status());
+    Ok((base, client))
+}
