@@ -83,19 +83,8 @@ pub async fn export(
     ApiQuery(q): ApiQuery<AgendaQuery>,
 ) -> ApiResult<Response> {
     let actor = current.actor();
-    let from = q.from.unwrap_or_else(|| state.time.today());
-    let to = q.to.unwrap_or(from);
-    if to < from || (to - from).num_days() > 62 {
-        return Err(ApiError::bad_request(
-            "période invalide : `to` après `from`, 63 jours au plus",
-        ));
-    }
-    let owner = q.owner.unwrap_or(actor.user_id);
-    if owner != actor.user_id && !actor.sees_whole_agency() {
-        return Err(ApiError::Forbidden(
-            "l'agenda d'un autre conseiller est réservé au chef d'agence".into(),
-        ));
-    }
+    let (from, to) = super::visits::agenda_days(&state, &q)?;
+    let owner = super::visits::agenda_owner(&actor, q.owner)?;
     let meetings = state
         .store
         .meetings_between(

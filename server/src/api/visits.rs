@@ -27,22 +27,11 @@ pub async fn agenda(
     ApiQuery(q): ApiQuery<AgendaQuery>,
 ) -> ApiResult<Json<Vec<Meeting>>> {
     let actor = current.actor();
-    let from = q.from.unwrap_or_else(|| state.time.today());
-    let to = q.to.unwrap_or(from);
-    if to < from || (to - from).num_days() > 62 {
-        return Err(ApiError::bad_request(
-            "période invalide : `to` après `from`, 63 jours au plus",
-        ));
-    }
+    let (from, to) = agenda_days(&state, &q)?;
     // A record's meetings whoever holds them; otherwise one advisor's agenda.
-    let owner = match (q.contact_id, q.owner) {
-        (Some(_), owner) => owner,
-        (None, Some(o)) if o != actor.user_id && !actor.sees_whole_agency() => {
-            return Err(ApiError::Forbidden(
-                "l'agenda d'un autre conseiller est réservé au chef d'agence".into(),
-            ))
-        }
-        (None, owner) => Some(owner.unwrap_or(actor.user_id)),
+    let owner = match q.contact_id {
+        Some(_) => q.owner,
+        None => Some(agenda_owner(&actor, q.owner)?),
     };
     let meetings = state
         .store
@@ -59,6 +48,28 @@ pub async fn agenda(
         )
         .await?;
     Ok(Json(meetings))
+}
+
+/// The agenda's days: `from` (default today) to `to` (default `from`), 63 days at most.
+pub fn agenda_days(state: &AppState, q: &AgendaQuery) -> ApiResult<(chrono::NaiveDate, chrono::NaiveDate)> {
+    let from = q.from.unwrap_or_else(|| state.time.today());
+    let to = q.to.unwrap_or(from);
+    if to < from || (to - from).num_days() > 62 {
+        return Err(ApiError::bad_request(
+            "période invalide : `to` après `from`, 63 jours au plus",
+        ));
+    }
+    Ok((from, to))
+}
+
+/// Whose agenda: the caller's, or another advisor's for a manager.
+pub fn agenda_owner(actor: &crate::db::Actor, owner: Option<Uuid>) -> ApiResult<Uuid> {
+    match owner {
+        Some(o) if o != actor.user_id && !actor.sees_whole_agency() => Err(ApiError::Forbidden(
+            "l'agenda d'un autre conseiller est réservé au chef d'agence".into(),
+        )),
+        o => Ok(o.unwrap_or(actor.user_id)),
+    }
 }
 
 /// Plans a meeting. The address defaults to the client's for a meeting at the client's.

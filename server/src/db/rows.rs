@@ -295,7 +295,17 @@ pub struct ContactRow {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
+/// The name shown for a record stored as `kind` and its name columns.
+pub fn name_of(kind: &str, first: &str, last: &str, company: &str) -> String {
+    display_name(ContactKind::parse(kind).unwrap_or_default(), first, last, company)
+}
+
 impl ContactRow {
+    /// The name shown for the record.
+    pub fn name(&self) -> String {
+        name_of(&self.kind, &self.first_name, &self.last_name, &self.company_name)
+    }
+
     pub fn stage(&self) -> StoreResult<Stage> {
         Stage::parse(&self.stage).ok_or_else(|| StoreError::Corrupt(format!("stage {:?}", self.stage)))
     }

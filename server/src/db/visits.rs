@@ -514,8 +514,8 @@ macro_rules! impl_visit_store {
                 .fetch_optional(&mut **tx)
                 .await?;
                 let Some((referrer_id, owner_id, kind, first, last, company)) = referrer else { return Ok(()) };
-                let referrer_name = display_name(ContactKind::parse(&kind).unwrap_or_default(), &first, &last, &company);
-                let prospect = display_name(ContactKind::parse(&before.kind).unwrap_or_default(), &before.first_name, &before.last_name, &before.company_name);
+                let referrer_name = $crate::db::rows::name_of(&kind, &first, &last, &company);
+                let prospect = before.name();
                 let title = format!("Informer {referrer_name} : {prospect} {news}");
                 let seq = Self::next_seq(tx, actor.agency_id, 1).await?;
                 let task = NewTask {
@@ -673,7 +673,7 @@ macro_rules! impl_visit_store {
                     .into_iter()
                     .map(|(id, kind, first, last, company, stage)| ContactRef {
                         id,
-                        display_name: display_name(ContactKind::parse(&kind).unwrap_or_default(), &first, &last, &company),
+                        display_name: $crate::db::rows::name_of(&kind, &first, &last, &company),
                         stage: Stage::parse(&stage).unwrap_or(Stage::Referred),
                     })
                     .collect();
@@ -970,7 +970,7 @@ macro_rules! impl_visit_store {
                     Self::insert_event(&mut tx, actor.agency_id, m.contact_id, now, EventKind::Objection, &format!("Objection : {label}"), &detail, Some(actor.user_id), Some(oid)).await?;
                 }
 
-                let referrer_name = display_name(ContactKind::parse(&contact.kind).unwrap_or_default(), &contact.first_name, &contact.last_name, &contact.company_name);
+                let referrer_name = contact.name();
                 let as_owner = Actor { user_id: actor.user_id, agency_id: actor.agency_id, role: Role::Manager };
                 let mut names = Vec::new();
                 for (i, given) in r.referrals.iter().enumerate() {
@@ -1087,7 +1087,7 @@ macro_rules! impl_visit_store {
                 };
                 Self::touch_contact(&mut tx, actor, contact_id, touch, now).await?;
                 if input.outcome == Some(shared::visit::CallOutcome::CallBack) {
-                    let name = display_name(ContactKind::parse(&contact.kind).unwrap_or_default(), &contact.first_name, &contact.last_name, &contact.company_name);
+                    let name = contact.name();
                     let title = format!("Rappeler {name}");
                     let task = NewTask {
                         owner_id: actor.user_id,
@@ -1339,7 +1339,7 @@ macro_rules! impl_visit_store {
                 type RefRow = (Uuid, String, String, String, String, String);
                 let to_ref = |(id, kind, first, last, company, stage): RefRow| ContactRef {
                     id,
-                    display_name: display_name(ContactKind::parse(&kind).unwrap_or_default(), &first, &last, &company),
+                    display_name: $crate::db::rows::name_of(&kind, &first, &last, &company),
                     stage: Stage::parse(&stage).unwrap_or(Stage::Referred),
                 };
                 let referred_by: Option<RefRow> = match contact.referred_by {
