@@ -658,6 +658,34 @@ mod tests {
     }
 
     #[test]
+    fn a_day_beyond_the_exact_limit_is_planned_by_insertion_and_stays_valid() {
+        let (input, m) = random_day(11, EXACT_LIMIT + 5, true, 2);
+        let p = plan(&input, &m);
+        assert!(!p.exact);
+        let mut seen: Vec<usize> = p
+            .visits
+            .iter()
+            .map(|v| v.stop)
+            .chain(p.dropped.iter().map(|d| d.0))
+            .collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..input.stops.len()).collect::<Vec<_>>());
+        if p.feasible {
+            for v in &p.visits {
+                let s = &input.stops[v.stop];
+                assert!(v.start >= s.open && v.start <= s.close);
+            }
+            assert!(p.end <= input.day_end);
+            // The same order replays to the same day.
+            let order: Vec<usize> = p.visits.iter().map(|v| v.stop).collect();
+            assert_eq!(
+                simulate(&input, &m, &order).map(|q| q.total_travel),
+                Some(p.total_travel)
+            );
+        }
+    }
+
+    #[test]
     fn a_closed_window_is_reported() {
         let (mut input, m) = random_day(5, 4, false, 0);
         input.stops[0].open = 20 * H;
