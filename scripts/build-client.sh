@@ -1,19 +1,46 @@
 #!/usr/bin/env bash
-# Builds the browser bundle into target/site/pkg: cargo (size profile) → wasm-bindgen → wasm-opt,
-# plus the stylesheet, each with a .gz beside it that the server sends as is.
+# Builds the browser bundle into target/site/pkg: cargo (size profile) → split at the lazy
+# routes → wasm-bindgen → wasm-opt, plus the stylesheet, each with a .gz beside it that the
+# server sends as is.
+#
+# The split (tools/wasm-split) cuts the wasm at the `#[lazy_route]` split points into a main
+# module (shell, Today, login, the framework) and one chunk per screen, loaded on demand; the
+# linker must keep relocations for it (--emit-relocs), and wasm-bindgen must keep the exports
+# the chunks import (--keep-lld-exports). The variable below replaces the rustflags of
+# .cargo/config.toml for this build, so it repeats `--cfg erase_components` from there: the
+# server's rendering and the browser's hydration must agree on it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=target/site/pkg
-mkdir -p "$out"
-cargo build -p tournee-app --lib --target wasm32-unknown-unknown --features hydrate --profile wasm-release
-wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name tournee \
-  target/wasm32-unknown-unknown/wasm-release/app.wasm
-tests/e2e/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  "$out/tournee_bg.wasm" -o "$out/tournee_bg.wasm"
+work=target/wasm-split
+rm -rf "$out" "$work"
+mkdir -p "$out" "$work"
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components -Clink-args=--emit-relocs" \
+  cargo build -p tournee-app --lib --target wasm32-unknown-unknown --features hydrate --profile wasm-release
+cargo build -q -p tournee-wasm-split --release
+target/release/tournee-wasm-split target/wasm32-unknown-unknown/wasm-release/app.wasm \
+  "$work/app.wasm" "$out" tournee.js
+wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
+  --out-dir "$out" --out-name tournee "$work/app.wasm"
+for f in "$out"/*.wasm; do
+  tests/e2e/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$f" -o "$f"
+done
 cp style/tournee.css "$out/tournee.css"
-for f in "$out"/tournee_bg.wasm "$out"/tournee.js "$out"/tournee.css; do
+for f in "$out"/*.wasm "$out"/*.js "$out"/*.css "$out"/*.json; do
   gzip -9 -k -f "$f"
 done
-printf 'client bundle: %s bytes wasm, %s bytes gzipped\n' \
-  "$(stat -c %s "$out/tournee_bg.wasm")" "$(stat -c %s "$out/tournee_bg.wasm.gz")"
+# What a phone downloads (gzip): the first load, and the first load plus each group of screens.
+node -e '
+  const fs = require("fs"), dir = process.argv[1];
+  const gz = (f) => fs.statSync(`${dir}/${f}.wasm.gz`).size;
+  const main = gz("tournee_bg");
+  const manifest = JSON.parse(fs.readFileSync(`${dir}/__wasm_split_manifest.json`));
+  const all = fs.readdirSync(dir).filter((f) => f.endsWith(".wasm.gz"))
+    .reduce((n, f) => n + fs.statSync(`${dir}/${f}`).size, 0);
+  console.log(`client bundle: ${fs.statSync(`${dir}/tournee_bg.wasm`).size} B wasm, ${main} B gzip at first load`);
+  for (const [group, files] of Object.entries(manifest).sort())
+    console.log(`  with ${group.replace(/_[0-9]+$/, "")}: ${main + files.reduce((n, f) => n + gz(f), 0)} B gzip in ${files.length + 1} files`);
+  console.log(`  every screen: ${all} B gzip`);
+' "$out"

@@ -14,7 +14,7 @@ scripts/setup.sh --test
 
 say "format and lints"
 cargo fmt --all -- --check
-cargo clippy -p tournee-shared -p tournee-server --all-targets -- -D warnings
+cargo clippy -p tournee-shared -p tournee-server -p tournee-wasm-split --all-targets -- -D warnings
 cargo clippy -p tournee-app --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
 
 say "shared/ builds for wasm32"

@@ -8,9 +8,9 @@ pub mod pages;
 pub mod storage;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, Lazy, LazyRoute};
 
 use pages::agenda::AgendaPage;
 use pages::contact::ContactPage;
@@ -37,6 +37,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
                 <meta name="theme-color" content="#1f4e79"/>
                 <link rel="icon" href="data:,"/>
+                <link rel="stylesheet" id="tournee" href="/pkg/tournee.css"/>
+                <title>"Tournée"</title>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -51,27 +53,102 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="tournee" href="/pkg/tournee.css"/>
-        <Title text="Tournée"/>
         <Router>
             <Routes fallback=|| view! { <main class="content"><p>"Page introuvable. "<a href="/">"Retour à l'accueil"</a></p></main> }>
                 <Route path=path!("/") view=TodayPage/>
-                <Route path=path!("/contacts") view=ContactsPage/>
-                <Route path=path!("/agenda") view=AgendaPage/>
-                <Route path=path!("/plan") view=PlanPage/>
-                <Route path=path!("/nearby") view=NearbyPage/>
-                <Route path=path!("/week") view=WeekPage/>
-                <Route path=path!("/tasks") view=TasksPage/>
-                <Route path=path!("/reports") view=StatsPage/>
-                <Route path=path!("/meetings/:id") view=MeetingPage/>
-                <Route path=path!("/meetings/:id/report") view=ReportPage/>
                 <Route path=path!("/login") view=LoginPage/>
-                <Route path=path!("/contacts/new") view=NewContactPage/>
-                <Route path=path!("/contacts/:id") view=ContactPage/>
-                <Route path=path!("/contacts/:id/edit") view=EditContactPage/>
-                <Route path=path!("/sessions") view=SessionsPage/>
+                <Route path=path!("/contacts") view={Lazy::<ContactsRoute>::new()}/>
+                <Route path=path!("/agenda") view={Lazy::<AgendaRoute>::new()}/>
+                <Route path=path!("/plan") view={Lazy::<PlanRoute>::new()}/>
+                <Route path=path!("/nearby") view={Lazy::<NearbyRoute>::new()}/>
+                <Route path=path!("/week") view={Lazy::<WeekRoute>::new()}/>
+                <Route path=path!("/tasks") view={Lazy::<TasksRoute>::new()}/>
+                <Route path=path!("/reports") view={Lazy::<StatsRoute>::new()}/>
+                <Route path=path!("/meetings/:id") view={Lazy::<MeetingRoute>::new()}/>
+                <Route path=path!("/meetings/:id/report") view={Lazy::<ReportRoute>::new()}/>
+                <Route path=path!("/contacts/new") view={Lazy::<NewContactRoute>::new()}/>
+                <Route path=path!("/contacts/:id") view={Lazy::<ContactRoute>::new()}/>
+                <Route path=path!("/contacts/:id/edit") view={Lazy::<EditContactRoute>::new()}/>
+                <Route path=path!("/sessions") view={Lazy::<SessionsRoute>::new()}/>
             </Routes>
         </Router>
+    }
+}
+
+/// Declares screens whose code the browser loads on demand, in groups: each group is one
+/// `#[lazy]` split point that `scripts/build-client.sh` cuts the bundle at, so the first load
+/// carries only the shell, Today and the login page, and opening any screen of a group loads
+/// the code of the whole group once (see docs/benchmarks.md, "client bundle"). One split point
+/// per screen made 200 chunks and a hundred requests for the contact record; one per group of
+/// screens used together keeps both the first load and the request count small. Once the app
+/// is idle the remaining groups are fetched ahead ([`preload_all_screens`]), so
+/// moving between screens stays instant and works with the network cut. On the server every
+/// screen renders as usual.
+macro_rules! lazy_screens {
+    ($($group:ident / $preload:ident / $screens:ident { $($route:ident => $page:ident,)* })*) => {$(
+        #[derive(Clone, Copy)]
+        #[allow(clippy::enum_variant_names)]
+        enum $screens { $($page,)* }
+
+        #[lazy]
+        fn $group(screen: $screens) -> AnyView {
+            match screen {
+                $($screens::$page => view! { <$page/> }.into_any(),)*
+            }
+        }
+
+        $(
+            #[doc = concat!("The route of [`", stringify!($page), "`], loaded with its group.")]
+            pub struct $route;
+
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    $route
+                }
+
+                async fn view(_this: Self) -> AnyView {
+                    $group($screens::$page).await
+                }
+
+                async fn preload() {
+                    #[cfg(feature = "hydrate")]
+                    $preload().await;
+                }
+            }
+        )*
+    )*
+
+        /// Loads the code of every group of screens not loaded yet, one after the other.
+        #[cfg(feature = "hydrate")]
+        pub(crate) async fn preload_all_screens() {
+            $($preload().await;)*
+        }
+    };
+}
+
+lazy_screens! {
+    directory / __preload_directory / DirectoryScreens {
+        ContactsRoute => ContactsPage,
+    }
+    records / __preload_records / RecordScreens {
+        ContactRoute => ContactPage,
+        NewContactRoute => NewContactPage,
+        EditContactRoute => EditContactPage,
+    }
+    visits / __preload_visits / VisitScreens {
+        MeetingRoute => MeetingPage,
+        ReportRoute => ReportPage,
+        AgendaRoute => AgendaPage,
+        TasksRoute => TasksPage,
+    }
+    tours / __preload_tours / TourScreens {
+        PlanRoute => PlanPage,
+        NearbyRoute => NearbyPage,
+        WeekRoute => WeekPage,
+    }
+    office / __preload_office / OfficeScreens {
+        StatsRoute => StatsPage,
+        SessionsRoute => SessionsPage,
     }
 }
 
@@ -80,5 +157,11 @@ pub fn App() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    leptos::mount::hydrate_lazy(App);
+    // Once the page is up, fetch the other screens' code ahead: later moves are instant and do
+    // not need the network.
+    set_timeout(
+        || leptos::task::spawn_local(preload_all_screens()),
+        std::time::Duration::from_millis(1500),
+    );
 }

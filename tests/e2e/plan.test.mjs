@@ -108,3 +108,39 @@ test('advisor plans the day around fixed meetings, reorders it, and plans it off
   const real = errors.filter((e) => !e.includes('net::ERR_FAILED'));
   assert.deepEqual(real, [], 'no error in the browser console');
 });
+
+test('screens load on demand, then stay available with the network cut', async () => {
+  const { page, errors } = b;
+  const wasm = [];
+  const onRequest = (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname); };
+  page.on('request', onRequest);
+  await page.goto(`${server.url}/`);
+  await page.getByRole('link', { name: 'Planifier ma journée' }).waitFor();
+  // The first load carries the main module only (the chunks of Today's screen are in it).
+  assert.equal(wasm[0], '/pkg/tournee_bg.wasm');
+  // Once idle, the app fetches every other screen's code ahead.
+  const manifest = await (await fetch(`${server.url}/pkg/__wasm_split_manifest.json`)).json();
+  const chunks = new Set(Object.values(manifest).flat().map((c) => `/pkg/${c}.wasm`));
+  assert.ok(chunks.size > 0, 'the bundle is split');
+  const end = Date.now() + 15000;
+  while ([...chunks].some((c) => !wasm.includes(c)) && Date.now() < end) await page.waitForTimeout(100);
+  assert.deepEqual([...chunks].filter((c) => !wasm.includes(c)), [], 'every chunk prefetched');
+  await page.waitForLoadState('networkidle');
+
+  // Network cut: moving to another screen needs no download, and the day is planned on the phone.
+  await b.context.setOffline(true);
+  try {
+    await page.getByRole('link', { name: 'Planifier ma journée' }).click();
+    await page.waitForURL('**/plan');
+    await page.getByText('Hors ligne : journée calculée sur le téléphone').waitFor();
+    assert.equal(await page.getByRole('list', { name: 'Itinéraire' }).locator('li.stop.fixed').count(), 4);
+    await page.getByRole('link', { name: 'Tâches' }).click();
+    await page.waitForURL('**/tasks');
+    await page.getByRole('heading', { name: 'Tâches' }).waitFor();
+  } finally {
+    await b.context.setOffline(false);
+    page.off('request', onRequest);
+  }
+  const real = errors.filter((e) => !e.includes('net::ERR_FAILED') && !e.includes('ERR_INTERNET_DISCONNECTED'));
+  assert.deepEqual(real, [], 'no error in the browser console');
+});
