@@ -3,7 +3,7 @@
 // again on the phone when the API cannot be reached.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, login, phone, shots } from './helpers.mjs';
 
@@ -69,6 +69,17 @@ test('advisor plans the day around fixed meetings, reorders it, and plans it off
   await proposals.getByRole('checkbox').first().uncheck();
   const after = await itinerary.locator('li.stop').count();
   assert.ok(after <= stops, `${after} ≤ ${stops}`);
+
+  // The day as shown, exported to the phone's calendar: one event per stop, meetings confirmed.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Exporter ma tournée (.ics)' }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^tournee-\d{4}-\d{2}-\d{2}\.ics$/);
+  const ics = readFileSync(await download.path(), 'utf8');
+  assert.equal(ics.match(/BEGIN:VEVENT/g).length, after);
+  assert.equal(ics.match(/STATUS:CONFIRMED/g).length, 4);
+  assert.match(ics, /^BEGIN:VCALENDAR\r\n/);
 
   // The API cut: the day is planned again on the phone from the last data.
   await page.route('**/api/v1/plan/day*', (route) => route.abort());

@@ -193,11 +193,30 @@ pub fn PlanPage() -> impl IntoView {
                     }
                 }).collect_view())}
             </ul>
-            {move || ctx.get().map(|c| view! {
-                <a class="secondary wide button" href=format!("/api/v1/meetings.ics?from={}", c.date) download="tournee.ics">"Exporter les rendez-vous du jour (.ics)"</a>
+            // Built on the phone from what is shown, so it follows a manual order and works
+            // with the network cut.
+            {move || shown.get().and_then(|r| r.ok()).zip(ctx.get()).map(|(s, c)| {
+                let ics = shared::plan::ics::day_ics(&c, &s.places, &s.plan, chrono::Utc::now());
+                view! {
+                    <a class="secondary wide button" href=format!("data:text/calendar;charset=utf-8,{}", percent_encode(&ics))
+                        download=format!("tournee-{}.ics", c.date)>"Exporter ma tournée (.ics)"</a>
+                }
             })}
         </Page>
     }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters, for a `data:` URL.
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3 / 2);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Links that open the stop in the phone's navigation app.

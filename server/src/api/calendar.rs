@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 
 /// The calendar of some meetings, times in UTC (every calendar shows them on its own clock).
-pub fn to_ics(name: &str, meetings: &[Meeting], host: &str, now: DateTime<Utc>) -> String {
+pub fn to_ics(name: &str, meetings: &[Meeting], now: DateTime<Utc>) -> String {
     let mut cal = Calendar::new();
     cal.name(name);
     cal.append_property(icalendar::Property::new("PRODID", "-//Tournee//Tournee CRM//FR"));
@@ -36,7 +36,7 @@ pub fn to_ics(name: &str, meetings: &[Meeting], host: &str, now: DateTime<Utc>) 
         }
         let mut event = icalendar::Event::new();
         event
-            .uid(&format!("{}@{host}", m.id))
+            .uid(&format!("{}@{}", m.id, shared::plan::ics::UID_DOMAIN))
             .timestamp(now)
             .summary(&title)
             .description(&description.join("\n"))
@@ -102,7 +102,6 @@ pub async fn export(
     let body = to_ics(
         &format!("Tournée — {}", current.user.display_name),
         &meetings,
-        "tournee",
         crate::db::now(),
     );
     Ok(ics_response(body, &format!("tournee-{from}.ics")))
@@ -178,6 +177,6 @@ pub async fn feed(State(state): State<AppState>, ApiPath(file): ApiPath<String>)
             &state.time,
         )
         .await?;
-    let body = to_ics(&format!("Tournée — {}", user.display_name), &meetings, "tournee", now);
+    let body = to_ics(&format!("Tournée — {}", user.display_name), &meetings, now);
     Ok(ics_response(body, "tournee.ics"))
 }

@@ -58,6 +58,39 @@ async fn the_day_has_its_meetings_at_their_times_and_nearby_overdue_clients() {
             assert_eq!(v.start, places[v.stop].open);
         }
     }
+    // Exported from the phone as .ics: parsed back by a second iCalendar implementation, one
+    // event per stop, the fixed meetings under the UIDs of the server's own export.
+    let ics = shared::plan::ics::day_ics(
+        &ctx,
+        &places.iter().map(|p| (*p).clone()).collect::<Vec<_>>(),
+        &plan,
+        chrono::Utc::now(),
+    );
+    let cals = crate::visits::parse_ics(&ics);
+    assert_eq!(cals.len(), 1);
+    let events = &cals[0].events;
+    assert_eq!(events.len(), plan.visits.len());
+    let export = julien.get(&format!("/meetings.ics?from={today}")).await;
+    assert_eq!(export.status(), StatusCode::OK);
+    let export = crate::visits::parse_ics(&export.text().await.unwrap());
+    let fixed_uids: std::collections::BTreeSet<&str> = export[0]
+        .events
+        .iter()
+        .filter_map(|e| crate::visits::prop(e, "UID"))
+        .collect();
+    let ours: Vec<&ical::parser::ical::component::IcalEvent> = events
+        .iter()
+        .filter(|e| crate::visits::prop(e, "STATUS") == Some("CONFIRMED"))
+        .collect();
+    assert_eq!(ours.len(), 4);
+    for e in ours {
+        assert!(fixed_uids.contains(crate::visits::prop(e, "UID").unwrap()));
+    }
+    for (e, v) in events.iter().zip(&plan.visits) {
+        let start = crate::visits::prop(e, "DTSTART").unwrap();
+        assert_eq!(start, format!("{}T{}", today.format("%Y%m%d"), hhmmss(v.start)));
+    }
+
     // Someone else's day is for managers.
     let sophie = login("sophie.girard@demo.tournee.fr").await;
     let (_, me) = body(julien.get("/auth/me").await).await;
@@ -244,4 +277,9 @@ async fn road_times_come_from_osrm_when_configured_and_estimates_otherwise() {
     )
     .await;
     assert!(failed.is_err());
+}
+
+/// `seconds` after midnight as `HHMMSS`.
+fn hhmmss(seconds: i64) -> String {
+    format!("{:02}{:02}{:02}", seconds / 3600, seconds % 3600 / 60, seconds % 60)
 }

@@ -627,13 +627,13 @@ async fn the_timeline_pages_newest_first_without_gaps_or_repeats() {
     );
 }
 
-fn parse_ics(text: &str) -> Vec<ical::parser::ical::component::IcalCalendar> {
+pub(crate) fn parse_ics(text: &str) -> Vec<ical::parser::ical::component::IcalCalendar> {
     ical::IcalParser::new(std::io::BufReader::new(text.as_bytes()))
         .collect::<Result<Vec<_>, _>>()
         .expect("valid iCalendar")
 }
 
-fn prop<'a>(e: &'a ical::parser::ical::component::IcalEvent, name: &str) -> Option<&'a str> {
+pub(crate) fn prop<'a>(e: &'a ical::parser::ical::component::IcalEvent, name: &str) -> Option<&'a str> {
     e.properties
         .iter()
         .find(|p| p.name == name)

@@ -12,6 +12,7 @@
 pub mod areas;
 pub mod day;
 pub mod formats;
+pub mod ics;
 pub mod itinerary;
 pub mod tsp;
 pub mod vrptw;
