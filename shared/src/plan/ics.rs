@@ -7,7 +7,7 @@
 //! the UID of the server's calendar feed and `.ics` export (`<meeting id>@tournee`), so a
 //! calendar that already holds the meeting updates it rather than showing it twice.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
 
 use super::day::DayPlan;
 use super::itinerary::{DayContext, PlanPlace};
@@ -25,9 +25,14 @@ pub fn day_ics(ctx: &DayContext, places: &[PlanPlace], plan: &DayPlan, stamp: Da
     out.push("CALSCALE:GREGORIAN");
     out.push(&format!(
         "X-WR-CALNAME:{}",
-        text(&format!("Tournée du {}", ctx.date.format("%d/%m/%Y")))
+        text(&format!(
+            "Tournée du {:02}/{:02}/{}",
+            ctx.date.day(),
+            ctx.date.month(),
+            ctx.date.year()
+        ))
     ));
-    let dtstamp = stamp.format("%Y%m%dT%H%M%SZ").to_string();
+    let dtstamp = format!("{}Z", basic(stamp.naive_utc()));
     for (n, v) in plan.visits.iter().enumerate() {
         let Some(p) = places.get(v.stop) else { continue };
         out.push("BEGIN:VEVENT");
@@ -76,7 +81,21 @@ pub fn day_ics(ctx: &DayContext, places: &[PlanPlace], plan: &DayPlan, stamp: Da
 /// A floating local date-time, `seconds` after midnight of `date` (may pass midnight).
 fn local(date: NaiveDate, seconds: i64) -> String {
     let at = date.and_hms_opt(0, 0, 0).unwrap_or_default() + chrono::Duration::seconds(seconds.max(0));
-    at.format("%Y%m%dT%H%M%S").to_string()
+    basic(at)
+}
+
+/// `YYYYMMDDTHHMMSS`, written by hand: chrono's `format` would bring its whole strftime
+/// machinery into the browser bundle.
+fn basic(at: NaiveDateTime) -> String {
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
 }
 
 /// Escapes a TEXT value (RFC 5545 §3.3.11).
