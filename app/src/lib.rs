@@ -6,6 +6,8 @@ pub mod components;
 pub mod geo;
 pub mod pages;
 pub mod storage;
+#[cfg(feature = "hydrate")]
+mod typed;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags};
@@ -157,7 +159,25 @@ lazy_screens! {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_lazy(App);
+    let typed = typed::snapshot();
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    leptos::task::spawn_local(async move {
+        let body = document().body().expect("the page has a body");
+        leptos::mount::hydrate_from_async(body, App).await.forget();
+        // Says the page is live (tests wait for it; styles could use it).
+        if let Some(html) = document().document_element() {
+            let _ = html.set_attribute("data-hydrated", "");
+        }
+        if typed::restore(&typed, false) > 0 {
+            // Content hydrated a moment later (a screen waiting for its data) gets a second pass.
+            set_timeout(
+                move || {
+                    typed::restore(&typed, true);
+                },
+                std::time::Duration::from_millis(300),
+            );
+        }
+    });
     // Once the page is up, fetch the other screens' code ahead: later moves are instant and do
     // not need the network.
     set_timeout(

@@ -19,6 +19,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", crate::api::router())
         .route("/ical/{file}", axum::routing::get(crate::api::calendar::feed))
+        // The login form also works before the page's code has loaded.
+        .route("/login", axum::routing::post(crate::api::auth::login_form))
         .nest_service("/pkg", ServeDir::new(pkg_dir).precompressed_gzip())
         .leptos_routes(&state, routes, move || app::shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))

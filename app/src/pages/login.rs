@@ -1,4 +1,5 @@
-//! Sign in.
+//! Sign in. The form posts to `/login` by itself when sent before the page's code has
+//! loaded; once hydrated it signs in through the API and stays on the page on an error.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -10,7 +11,17 @@ use crate::api::{self, Method};
 pub fn LoginPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let (error, set_error) = signal(None::<String>);
+    // Set by the server when the form was sent before the page's code had loaded.
+    let query = leptos_router::hooks::use_query_map();
+    let from_server = query.with_untracked(|q| q.get("erreur")).map(|code| {
+        match code.as_str() {
+            "identifiants" => "E-mail ou mot de passe incorrect.",
+            "attente" => "Trop d'essais : réessayez dans une minute.",
+            _ => "Connexion impossible pour le moment, réessayez.",
+        }
+        .to_string()
+    });
+    let (error, set_error) = signal(from_server);
     let (busy, set_busy) = signal(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -42,7 +53,7 @@ pub fn LoginPage() -> impl IntoView {
         <main class="login">
             <h1 class="brand-big">"Tournée"</h1>
             <p class="tagline">"Vos clients, votre tournée, même sans réseau."</p>
-            <form on:submit=submit class="card">
+            <form on:submit=submit method="post" action="/login" class="card">
                 <div class="field">
                     <label for="login-email">"E-mail"</label>
                     <input id="login-email" name="email" type="email" autocomplete="username" inputmode="email" required bind:value=email/>

@@ -1,11 +1,14 @@
 //! Login, logout, "who am I" and "my sessions".
 
+use axum::extract::rejection::FormRejection;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{AppendHeaders, IntoResponse};
+use axum::response::{AppendHeaders, IntoResponse, Response};
+use axum::Form;
 use axum::Json;
 use chrono::Duration;
+use serde::Deserialize;
 use shared::api::{LoginRequest, Me, SessionInfo};
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -53,8 +56,58 @@ pub async fn login(
     headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    let email = req.email.trim().to_lowercase();
-    if email.is_empty() || req.password.is_empty() || req.password.len() > 1024 || email.len() > 254 {
+    let (cookie, me) = sign_in(&state, ip, &headers, &req.email, req.password).await?;
+    Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Json(me)))
+}
+
+/// The fields of the login page's form.
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /login`: the login page's form when it is sent before the page's code has loaded
+/// (a tap on a slow network). Same checks and limits as the API; answers with a redirect to
+/// Today, or back to the form with the reason in the query (`?erreur=identifiants|attente|serveur`).
+pub async fn login_form(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
+    let see_other = |to: &'static str| (StatusCode::SEE_OTHER, [(header::LOCATION, to)]);
+    let Ok(Form(form)) = form else {
+        return see_other("/login?erreur=identifiants").into_response();
+    };
+    match sign_in(&state, ip, &headers, &form.email, form.password).await {
+        Ok((cookie, _)) => (AppendHeaders([(header::SET_COOKIE, cookie)]), see_other("/")).into_response(),
+        Err(ApiError::Unauthorized) => see_other("/login?erreur=identifiants").into_response(),
+        Err(ApiError::RateLimited { retry_after_secs }) => (
+            AppendHeaders([(header::RETRY_AFTER, retry_after_secs.to_string())]),
+            see_other("/login?erreur=attente"),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = ?e, "login form failed");
+            see_other("/login?erreur=serveur").into_response()
+        }
+    }
+}
+
+/// Checks the password (rate-limited per account and per address), opens a session, and
+/// returns its cookie with who signed in.
+async fn sign_in(
+    state: &AppState,
+    ip: String,
+    headers: &HeaderMap,
+    email: &str,
+    password: String,
+) -> ApiResult<(String, Me)> {
+    let email = email.trim().to_lowercase();
+    if email.is_empty() || password.is_empty() || password.len() > 1024 || email.len() > 254 {
         return Err(ApiError::Unauthorized);
     }
     let keys = [format!("acct:{email}"), format!("ip:{ip}")];
@@ -65,7 +118,7 @@ pub async fn login(
     let user = state.store.user_by_email(&email).await?.filter(|u| !u.disabled);
     let ok = state
         .passwords
-        .verify(req.password, user.as_ref().map(|u| u.password_hash.clone()))
+        .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
         .await?;
     let Some(user) = user.filter(|_| ok) else {
         state.limiter.record_failure(&keys, Instant::now());
@@ -108,7 +161,7 @@ pub async fn login(
         agency_name: agency.name,
     };
     let cookie = session_cookie(&token, days * 86_400, state.config.secure_cookies);
-    Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Json(me_of(&current))))
+    Ok((cookie, me_of(&current)))
 }
 
 /// Ends this session.

@@ -185,3 +185,103 @@ async fn cross_site_writes_are_refused_and_change_nothing() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
 }
+
+/// The login page's form, sent before the page's code has loaded: a plain form post.
+async fn post_login_form(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
+    client
+        .post(format!("{}/login", app.url))
+        .header("sec-fetch-site", "same-origin")
+        .form(fields)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn location(r: &reqwest::Response) -> &str {
+    r.headers().get("location").unwrap().to_str().unwrap()
+}
+
+#[tokio::test]
+async fn the_login_form_works_without_the_page_code_and_says_why_it_refuses() {
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    app.account(agency, "a@x.fr", Role::Advisor).await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let r = post_login_form(&app, &client, &[("email", "a@x.fr"), ("password", "wrong")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/login?erreur=identifiants");
+    assert!(r.headers().get("set-cookie").is_none());
+    let r = post_login_form(&app, &client, &[("email", "a@x.fr")]).await;
+    assert_eq!(location(&r), "/login?erreur=identifiants", "a missing field is refused");
+    let r = client
+        .post(format!("{}/login", app.url))
+        .header("sec-fetch-site", "same-origin")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("%%%\u{0}=&&=")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "garbage is refused, not a 500");
+    // The error the server names is shown by the page.
+    let page = client
+        .get(format!("{}/login?erreur=identifiants", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("E-mail ou mot de passe incorrect."));
+
+    let r = post_login_form(&app, &client, &[("email", " A@x.fr"), ("password", PASSWORD)]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/");
+    let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap();
+    assert!(cookie.starts_with("tournee_session=") && cookie.contains("HttpOnly"));
+    let r = client.get(format!("{}/api/v1/auth/me", app.url)).send().await.unwrap();
+    let (status, me) = body(r).await;
+    assert_eq!((status, me["email"].as_str()), (StatusCode::OK, Some("a@x.fr")));
+}
+
+#[tokio::test]
+async fn the_login_form_shares_the_rate_limit_and_refuses_other_sites() {
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    app.account(agency, "victim@x.fr", Role::Advisor).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .post(format!("{}/login", app.url))
+        .header("origin", "https://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("email", "victim@x.fr"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "login CSRF is refused");
+    assert!(r.headers().get("set-cookie").is_none());
+
+    for _ in 0..10 {
+        let r = post_login_form(&app, &client, &[("email", "victim@x.fr"), ("password", "guess")]).await;
+        assert_eq!(location(&r), "/login?erreur=identifiants");
+    }
+    let r = anonymous(&app)
+        .post("/auth/login", &json!({"email": "victim@x.fr", "password": PASSWORD}))
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the form's failures count for the API too"
+    );
+    let r = post_login_form(&app, &client, &[("email", "victim@x.fr"), ("password", PASSWORD)]).await;
+    assert_eq!(location(&r), "/login?erreur=attente");
+    assert!(r.headers().get("retry-after").is_some());
+    assert!(r.headers().get("set-cookie").is_none());
+}

@@ -1,0 +1,117 @@
+//! What the user typed before the page came alive.
+//!
+//! The server sends a page that shows everything, and the code that makes it work arrives
+//! after it; on a car-park network an advisor may start typing in between. Hydration then sets
+//! each bound field's value from its signal, which would wipe that text. So the fields that
+//! differ from what the server rendered are noted just before hydrating, and put back once the
+//! page is hydrated, with `input` and `change` events replayed so that the signals — and the
+//! drafts saved from them — get the text too.
+
+use wasm_bindgen::JsCast;
+use web_sys::{Event, EventInit, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+
+/// A field the user changed, and what it held.
+pub(crate) enum Typed {
+    Text(HtmlInputElement, String),
+    Checked(HtmlInputElement, bool),
+    Area(HtmlTextAreaElement, String),
+    Select(HtmlSelectElement, String),
+}
+
+/// The fields whose value is no longer the one the server rendered.
+pub(crate) fn snapshot() -> Vec<Typed> {
+    let mut typed = Vec::new();
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return typed;
+    };
+    let Ok(fields) = document.query_selector_all("input, textarea, select") else {
+        return typed;
+    };
+    for i in 0..fields.length() {
+        let Some(node) = fields.item(i) else { continue };
+        if let Some(input) = node.dyn_ref::<HtmlInputElement>() {
+            match input.type_().as_str() {
+                "hidden" | "file" | "submit" | "button" | "reset" | "image" => {}
+                "checkbox" | "radio" => {
+                    if input.checked() != input.default_checked() {
+                        typed.push(Typed::Checked(input.clone(), input.checked()));
+                    }
+                }
+                _ => {
+                    if input.value() != input.default_value() {
+                        typed.push(Typed::Text(input.clone(), input.value()));
+                    }
+                }
+            }
+        } else if let Some(area) = node.dyn_ref::<HtmlTextAreaElement>() {
+            if area.default_value().is_ok_and(|d| d != area.value()) {
+                typed.push(Typed::Area(area.clone(), area.value()));
+            }
+        } else if let Some(select) = node.dyn_ref::<HtmlSelectElement>() {
+            let options = select.options();
+            let changed = (0..options.length()).any(|j| {
+                options
+                    .item(j)
+                    .and_then(|o| o.dyn_into::<web_sys::HtmlOptionElement>().ok())
+                    .is_some_and(|o| o.selected() != o.default_selected())
+            });
+            if changed {
+                typed.push(Typed::Select(select.clone(), select.value()));
+            }
+        }
+    }
+    typed
+}
+
+/// Puts the noted values back and replays `input` and `change` on each field, so that the
+/// handlers hydration attached hand the text to their signals: the values that hydration then
+/// writes from those signals are the typed ones. With `only_lost`, touches only the fields
+/// that no longer hold their text (a later pass, for content hydrated a moment after). Returns
+/// how many fields it touched.
+pub(crate) fn restore(typed: &[Typed], only_lost: bool) -> usize {
+    let mut touched = 0;
+    for field in typed {
+        let (target, lost): (web_sys::HtmlElement, bool) = match field {
+            Typed::Text(input, value) => {
+                let lost = input.value() != *value;
+                if lost {
+                    input.set_value(value);
+                }
+                (input.clone().into(), lost)
+            }
+            Typed::Checked(input, checked) => {
+                let lost = input.checked() != *checked;
+                if lost {
+                    input.set_checked(*checked);
+                }
+                (input.clone().into(), lost)
+            }
+            Typed::Area(area, value) => {
+                let lost = area.value() != *value;
+                if lost {
+                    area.set_value(value);
+                }
+                (area.clone().into(), lost)
+            }
+            Typed::Select(select, value) => {
+                let lost = select.value() != *value;
+                if lost {
+                    select.set_value(value);
+                }
+                (select.clone().into(), lost)
+            }
+        };
+        if only_lost && !lost {
+            continue;
+        }
+        for kind in ["input", "change"] {
+            let init = EventInit::new();
+            init.set_bubbles(true);
+            if let Ok(event) = Event::new_with_event_init_dict(kind, &init) {
+                let _ = target.dispatch_event(&event);
+            }
+        }
+        touched += 1;
+    }
+    touched
+}
