@@ -70,6 +70,30 @@ test('advisor plans the day around fixed meetings, reorders it, and plans it off
   const after = await itinerary.locator('li.stop').count();
   assert.ok(after <= stops, `${after} ≤ ${stops}`);
 
+  // Drag the proposed visit left by its handle onto the stop before it: the list shows it
+  // there at once, replayed on the phone, or the move is refused and the day kept. (Changing
+  // the proposals above cleared the earlier refusal, so a refusal now is this move's.)
+  assert.equal(await refused.count(), 0);
+  const loose = itinerary.locator('li.stop:not(.fixed)');
+  const dragged = loose.last();
+  const draggedName = (await dragged.locator('.name').innerText()).trim();
+  const all = itinerary.locator('li.stop');
+  const names = (await all.locator('.name').allInnerTexts()).map((t) => t.trim());
+  const from = names.indexOf(draggedName);
+  assert.ok(from > 0, `${draggedName} is not first`);
+  await dragged.locator('.drag-handle').dragTo(all.nth(from - 1), { targetPosition: { x: 20, y: 5 } });
+  await replayed.or(refused).first().waitFor();
+  if (await replayed.count()) {
+    const now = (await all.locator('.name').allInnerTexts()).map((t) => t.trim());
+    assert.equal(now[from - 1], draggedName, 'the dragged stop is where it was dropped');
+    assert.equal(now[from], names[from - 1], 'and the one it was dropped on moved down one');
+  } else {
+    assert.equal(await refused.count(), 1, 'the move was seen and refused');
+    assert.deepEqual((await all.locator('.name').allInnerTexts()).map((t) => t.trim()), names);
+  }
+  assert.equal(await itinerary.locator('li.dragging, li.drop-target').count(), 0, 'nothing left half-dragged');
+  const dragOutcome = (await replayed.count()) ? 'replayed' : 'refused';
+
   // The day as shown, exported to the phone's calendar: one event per stop, meetings confirmed.
   const [download] = await Promise.all([
     page.waitForEvent('download'),
@@ -113,7 +137,7 @@ test('advisor plans the day around fixed meetings, reorders it, and plans it off
   assert.ok((await near.locator('li').count()) > 0);
   await page.screenshot({ path: join(shots, '23-nearby.png'), fullPage: true });
 
-  writeFileSync(join(shots, 'plan-metrics.json'), JSON.stringify({ stops, firstMs, reorderMs, offlineMs, moved: name }) + '\n');
+  writeFileSync(join(shots, 'plan-metrics.json'), JSON.stringify({ stops, firstMs, reorderMs, offlineMs, moved: name, dragOutcome }) + '\n');
   console.log(`day plan in the browser: ${stops} stops, ${firstMs} ms (first), ${offlineMs} ms (offline)`);
   assert.ok(firstMs <= 20 && offlineMs <= 20, `planned in ${firstMs} / ${offlineMs} ms in the browser (target ≤ 20 ms)`);
   const real = errors.filter((e) => !e.includes('net::ERR_FAILED'));

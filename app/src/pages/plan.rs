@@ -1,6 +1,7 @@
 //! "Ma journée": the day's tour planned in the browser around the fixed meetings, with the
 //! overdue clients nearby proposed to fill the gaps. Drawn as a map of its own (SVG, no tile
-//! server) and as a list with times; moving a stop replays the day at once; works offline
+//! server) and as a list with times; moving a stop (drag its handle, or ↑/↓) replays the day
+//! at once; works offline
 //! from the last day the server sent.
 
 use leptos::prelude::*;
@@ -94,18 +95,42 @@ pub fn PlanPage() -> impl IntoView {
             order.set(None);
         }
     });
+    // Takes the stop at `from` out of the shown order and puts it at `to`; the day is replayed
+    // at once (the memo above), or the order refused if it does not hold.
     let move_stop = move |from: usize, to: usize| {
         let Some(Ok(s)) = shown.get_untracked() else { return };
         let mut o: Vec<usize> = s.plan.visits.iter().map(|v| v.stop).collect();
-        if to >= o.len() {
+        if from == to || from >= o.len() || to >= o.len() {
             return;
         }
-        o.swap(from, to);
+        let stop = o.remove(from);
+        o.insert(to, stop);
         set_order_error.set(None);
         order.set(Some(o));
     };
+    // Drag to reorder: the handle captures the pointer; (from, over) while a stop is dragged.
+    let drag = RwSignal::new(None::<(usize, usize)>);
+    let list = NodeRef::<leptos::html::Ol>::new();
+    let drag_move = move |y: f64| {
+        if let (Some((from, _)), Some(over)) = (
+            drag.get_untracked(),
+            list.get_untracked().and_then(|l| stop_under(&l, y)),
+        ) {
+            drag.set(Some((from, over)));
+        }
+    };
+    let drag_end = move |commit: bool| {
+        if let Some((from, over)) = drag.get_untracked() {
+            drag.set(None);
+            if commit {
+                move_stop(from, over);
+            }
+        }
+    };
     let toggle = move |id: Uuid| {
+        // Another day now: the planner orders it afresh, and an earlier refusal is stale.
         order.set(None);
+        set_order_error.set(None);
         chosen.update(|c| {
             if let Some(i) = c.iter().position(|x| *x == id) {
                 c.remove(i);
@@ -138,14 +163,16 @@ pub fn PlanPage() -> impl IntoView {
             {move || order.with(|o| o.is_some()).then(|| view! {
                 <button class="secondary wide" on:click=move |_| { order.set(None); set_order_error.set(None); }>"Réoptimiser"</button>
             })}
-            <ol class="list itinerary" aria-label="Itinéraire">
+            <ol class="list itinerary" aria-label="Itinéraire" node_ref=list>
                 {move || shown.get().and_then(|r| r.ok()).map(|s| {
                     let count = s.plan.visits.len();
                     s.plan.visits.iter().enumerate().map(|(i, v)| {
                         let p = s.places[v.stop].clone();
                         view! {
                             {v.lunch_before.then(|| view! { <li class="lunch muted small">"Déjeuner"</li> })}
-                            <li class=if p.fixed { "card stop fixed" } else { "card stop" }>
+                            <li class=if p.fixed { "card stop fixed" } else { "card stop" }
+                                class:dragging=move || drag.with(|d| matches!(d, Some((f, _)) if *f == i))
+                                class:drop-target=move || drag.with(|d| matches!(d, Some((f, o)) if *o == i && *f != i))>
                                 <div class="row-between">
                                     <span class="time">{format!("{} {}", i + 1, hhmm(v.start))}</span>
                                     <span class="muted small">{format!("{} de route{}", hhmm(v.travel), if v.wait > 0 { format!(" · attente {}", hhmm(v.wait)) } else { String::new() })}</span>
@@ -156,6 +183,15 @@ pub fn PlanPage() -> impl IntoView {
                                 <div class="row-between">
                                     <NavLinks place=p.clone()/>
                                     <span class="reorder">
+                                        <span class="drag-handle" aria-hidden="true" title="Glisser pour déplacer"
+                                            on:pointerdown=move |ev: leptos::ev::PointerEvent| {
+                                                ev.prevent_default();
+                                                capture_pointer(&ev);
+                                                drag.set(Some((i, i)));
+                                            }
+                                            on:pointermove=move |ev: leptos::ev::PointerEvent| drag_move(f64::from(ev.client_y()))
+                                            on:pointerup=move |_| drag_end(true)
+                                            on:pointercancel=move |_| drag_end(false)>"⠿"</span>
                                         <button class="secondary" aria-label=format!("Monter {}", p.label) disabled=i == 0 on:click=move |_| move_stop(i, i - 1)>"↑"</button>
                                         <button class="secondary" aria-label=format!("Descendre {}", p.label) disabled=i + 1 == count on:click=move |_| move_stop(i, i + 1)>"↓"</button>
                                     </span>
@@ -203,6 +239,46 @@ pub fn PlanPage() -> impl IntoView {
                 }
             })}
         </Page>
+    }
+}
+
+/// Keeps the pointer's events on the drag handle until it is released, wherever the finger goes.
+fn capture_pointer(ev: &leptos::ev::PointerEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(handle) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+            let _ = handle.set_pointer_capture(ev.pointer_id());
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
+}
+
+/// The position in the itinerary of the stop at height `y` (viewport pixels): the last stop
+/// whose top is above it, the first one when above them all.
+fn stop_under(list: &leptos::web_sys::HtmlOListElement, y: f64) -> Option<usize> {
+    #[cfg(feature = "hydrate")]
+    {
+        let stops = list.query_selector_all("li.stop").ok()?;
+        let mut under = None;
+        for i in 0..stops.length() {
+            let Some(stop) = stops
+                .item(i)
+                .and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
+            else {
+                continue;
+            };
+            if under.is_none() || stop.get_bounding_client_rect().top() <= y {
+                under = Some(i as usize);
+            }
+        }
+        under
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (list, y);
+        None
     }
 }
 
