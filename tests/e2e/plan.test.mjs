@@ -137,6 +137,21 @@ test('advisor plans the day around fixed meetings, reorders it, and plans it off
   assert.ok((await near.locator('li').count()) > 0);
   await page.screenshot({ path: join(shots, '23-nearby.png'), fullPage: true });
 
+  // From a record, who else is near it: the list centres on the record and leaves it out.
+  const first = near.locator('li a').first();
+  const recordHref = await first.getAttribute('href');
+  const recordName = (await first.locator('.name').innerText()).trim();
+  await first.click();
+  await page.waitForURL(`**${recordHref}`);
+  await page.getByRole('link', { name: 'À proximité' }).click();
+  await page.waitForURL(/\/nearby\?lat=/);
+  assert.equal(await page.getByTestId('around').innerText(), `Autour de : ${recordName}`);
+  await page.getByRole('button', { name: '20 km' }).click();
+  await near.locator('li').first().waitFor();
+  assert.equal(await near.locator(`a[href="${recordHref}"]`).count(), 0, 'the record itself is left out');
+  const kms = (await near.locator('li .small').allInnerTexts()).map((t) => Number(t.split(' km')[0]));
+  assert.ok(kms.every((k) => k <= 20), `all within 20 km of the record: ${kms}`);
+
   writeFileSync(join(shots, 'plan-metrics.json'), JSON.stringify({ stops, firstMs, reorderMs, offlineMs, moved: name, dragOutcome }) + '\n');
   console.log(`day plan in the browser: ${stops} stops, ${firstMs} ms (first), ${offlineMs} ms (offline)`);
   assert.ok(firstMs <= 20 && offlineMs <= 20, `planned in ${firstMs} / ${offlineMs} ms in the browser (target ≤ 20 ms)`);

@@ -132,6 +132,9 @@ fn Record(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> i
             {(!phone.is_empty()).then(|| view! { <a class="action" href=format!("tel:{phone}")>"Appeler"</a> })}
             {(!c.email.is_empty()).then(|| view! { <a class="action" href=format!("mailto:{}", c.email)>"E-mail"</a> })}
             {has_address.then(|| view! { <a class="action" href=maps target="_blank" rel="noopener">"Itinéraire"</a> })}
+            {c.lat.zip(c.lon).map(|(lat, lon)| view! {
+                <a class="action" href=crate::pages::nearby::nearby_href(lat, lon, &c.display_name, c.id)>"À proximité"</a>
+            })}
             <a class="action" href=format!("/contacts/{}/edit", c.id)>"Modifier"</a>
         </div>
         <StageChanger c=c.clone() on_changed=on_changed/>

@@ -140,6 +140,9 @@ fn MeetingView(
         <div class="actions">
             {(!m.contact_phone.is_empty()).then(|| view! { <a class="action" href=format!("tel:{}", m.contact_phone)>"Appeler"</a> })}
             {route_link(&m).map(|href| view! { <a class="action" href=href target="_blank" rel="noopener">"Itinéraire"</a> })}
+            {m.lat.zip(m.lon).map(|(lat, lon)| view! {
+                <a class="action" href=crate::pages::nearby::nearby_href(lat, lon, &format!("RDV {}", m.contact_name), m.contact_id)>"À proximité"</a>
+            })}
         </div>
         {planned.then(|| view! {
             <button class="primary wide" on:click=go_report.clone()>"Tenu — saisir le compte rendu"</button>

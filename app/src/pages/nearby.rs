@@ -1,5 +1,6 @@
-//! "Autour de moi": who is close to the phone, computed on the phone from the last list of
-//! placed records (works without network once loaded), and the portfolio's areas.
+//! "Autour de moi": who is close to the phone — or to a record or a meeting, when opened from
+//! one (`/nearby?lat=…&lon=…&autour=<label>&sauf=<record id>`) — computed on the phone from the
+//! last list of placed records (works without network once loaded), and the portfolio's areas.
 
 use leptos::prelude::*;
 use shared::plan::areas::{nearby, Located};
@@ -30,10 +31,44 @@ struct AreasView {
     sectors: Vec<SectorView>,
 }
 
+/// A place to look around, given in the address by the record or meeting that links here.
+struct Around {
+    point: (f64, f64),
+    label: String,
+    exclude: Option<uuid::Uuid>,
+}
+
+fn around_of(q: &leptos_router::params::ParamsMap) -> Option<Around> {
+    // serde_json's number parser is in the bundle already; `str::parse::<f64>` would add 20 KB.
+    let number = |key: &str| serde_json::from_str::<f64>(q.get(key)?.trim()).ok();
+    let lat = number("lat").filter(|v| (-90.0..=90.0).contains(v))?;
+    let lon = number("lon").filter(|v| (-180.0..=180.0).contains(v))?;
+    Some(Around {
+        point: (lat, lon),
+        label: q
+            .get("autour")
+            .filter(|l| !l.trim().is_empty())
+            .unwrap_or_else(|| format!("{lat:.4}, {lon:.4}")),
+        exclude: q.get("sauf").and_then(|v| uuid::Uuid::parse_str(&v).ok()),
+    })
+}
+
+/// The link to the people near a point, from a record or a meeting.
+pub fn nearby_href(lat: f64, lon: f64, label: &str, exclude: uuid::Uuid) -> String {
+    format!(
+        "/nearby?lat={lat:.6}&lon={lon:.6}&autour={}&sauf={exclude}",
+        api::encode(label)
+    )
+}
+
 #[component]
 pub fn NearbyPage() -> impl IntoView {
     let points = RwSignal::new(Vec::<Located>::new());
-    let center = RwSignal::new(None::<(f64, f64)>);
+    let around = leptos_router::hooks::use_query_map().with_untracked(around_of);
+    // Where the list is centred, what is there (None: the phone), and the record left out.
+    let center = RwSignal::new(around.as_ref().map(|a| a.point));
+    let label = RwSignal::new(around.as_ref().map(|a| a.label.clone()));
+    let exclude = RwSignal::new(around.and_then(|a| a.exclude));
     let radius = RwSignal::new(5.0f64);
     let (message, set_message) = signal(None::<String>);
     Effect::new(move |first: Option<()>| {
@@ -60,15 +95,28 @@ pub fn NearbyPage() -> impl IntoView {
         crate::geo::current_position(move |r| match r {
             Ok((lat, lon, _)) => {
                 center.set(Some((lat, lon)));
+                label.set(None);
+                exclude.set(None);
                 set_message.set(None);
             }
             Err(m) => set_message.set(Some(m)),
         });
     };
-    let hits = Memo::new(move |_| center.get().map(|c| points.with(|p| nearby(p, c, radius.get(), 50))));
+    let hits = Memo::new(move |_| {
+        let skip = exclude.get();
+        center.get().map(|c| {
+            points.with(|p| {
+                let mut list = nearby(p, c, radius.get(), 51);
+                list.retain(|(l, _)| Some(l.id) != skip);
+                list.truncate(50);
+                list
+            })
+        })
+    });
     view! {
         <Page title="Autour de moi">
-            <button class="primary wide" on:click=locate>"Utiliser ma position"</button>
+            {move || label.get().map(|l| view! { <p class="big" data-testid="around">{format!("Autour de : {l}")}</p> })}
+            <button class=move || if label.with(Option::is_some) { "secondary wide" } else { "primary wide" } on:click=locate>"Utiliser ma position"</button>
             <div class="segmented four">
                 {[2.0, 5.0, 10.0, 20.0].into_iter().map(|km| view! {
                     <button class:on=move || radius.get() == km on:click=move |_| radius.set(km)>{format!("{km} km")}</button>
