@@ -1,6 +1,7 @@
 //! Configuration: defaults in code → optional `tournee.toml` → `TOURNEE_*` environment variables.
 
 use serde::Deserialize;
+use shared::plan::map::TileLayer;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,12 @@ pub struct Config {
     /// Base URL of an OSRM server: road travel times for day plans. Empty: straight-line
     /// estimates.
     pub routing_osrm_url: String,
+    /// A tile server drawn under the day's map, e.g. `https://tile.openstreetmap.org/{z}/{x}/{y}.png`
+    /// (check its usage policy). Empty: the app's own drawing only. The phone asks the tile
+    /// server directly, so it learns which area is shown.
+    pub map_tiles_url: String,
+    /// The credit the tile server's licence asks for, shown on the map (default: its host).
+    pub map_tiles_attribution: String,
 }
 
 impl Default for Config {
@@ -48,6 +55,8 @@ impl Default for Config {
             geocoder_nominatim_url: String::new(),
             geocoder_user_agent: "Tournee/0.1 (field CRM, self-hosted)".into(),
             routing_osrm_url: String::new(),
+            map_tiles_url: String::new(),
+            map_tiles_attribution: String::new(),
         }
     }
 }
@@ -66,6 +75,7 @@ impl fmt::Debug for Config {
             .field("geocoder_ban_url", &self.geocoder_ban_url)
             .field("geocoder_nominatim_url", &self.geocoder_nominatim_url)
             .field("routing_osrm_url", &self.routing_osrm_url)
+            .field("map_tiles_url", &self.map_tiles_url)
             .finish()
     }
 }
@@ -105,6 +115,14 @@ impl Config {
         }
         chain.push(Box::new(crate::geo::Offline));
         chain
+    }
+
+    /// The tile background of the day's map, when configured (checked at start).
+    pub fn tile_layer(&self) -> Option<TileLayer> {
+        if self.map_tiles_url.trim().is_empty() {
+            return None;
+        }
+        TileLayer::parse(&self.map_tiles_url, &self.map_tiles_attribution).ok()
     }
 
     /// Loads `path` (or `tournee.toml` when it exists), then applies the environment.
@@ -161,7 +179,17 @@ impl Config {
         if let Some(v) = get("TOURNEE_ROUTING_OSRM_URL") {
             self.routing_osrm_url = v;
         }
+        if let Some(v) = get("TOURNEE_MAP_TILES_URL") {
+            self.map_tiles_url = v;
+        }
+        if let Some(v) = get("TOURNEE_MAP_TILES_ATTRIBUTION") {
+            self.map_tiles_attribution = v;
+        }
         crate::time::AgencyTime::parse(&self.time_zone)?;
+        if !self.map_tiles_url.trim().is_empty() {
+            TileLayer::parse(&self.map_tiles_url, &self.map_tiles_attribution)
+                .map_err(|e| anyhow::anyhow!("map_tiles_url: {e}"))?;
+        }
         Ok(())
     }
 }
@@ -185,6 +213,23 @@ mod tests {
         assert!(toml::from_str::<Config>("lisen = \"x\"").is_err());
         let mut c = Config::default();
         assert!(c.apply_env(|_| Some("nope".into())).is_err());
+    }
+
+    #[test]
+    fn a_tile_server_is_optional_and_checked_at_start() {
+        let mut c = Config::default();
+        assert_eq!(c.tile_layer(), None, "off by default: the app draws its own map");
+        c.apply_env(|k| (k == "TOURNEE_MAP_TILES_URL").then(|| "https://tiles.example.fr/{z}/{x}/{y}.png".into()))
+            .unwrap();
+        let layer = c.tile_layer().unwrap();
+        assert_eq!(layer.tile_url(1, 2, 3), "https://tiles.example.fr/1/2/3.png");
+        assert_eq!(layer.attribution, "Fond de carte : tiles.example.fr");
+        let mut c = Config::default();
+        let err = c
+            .apply_env(|k| (k == "TOURNEE_MAP_TILES_URL").then(|| "https://tiles.example.fr/{z}/{x}.png".into()))
+            .unwrap_err();
+        assert!(err.to_string().contains("{y}"), "{err}");
+        assert!(toml::from_str::<Config>("map_tiles_url = \"x\"\nmap_tiles_attribution = \"y\"").is_ok());
     }
 
     #[test]

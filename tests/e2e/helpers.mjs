@@ -11,8 +11,9 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const shots = join(root, 'target', 'e2e');
 mkdirSync(shots, { recursive: true });
 
-/** Starts `tournee serve --demo` on a free port and a new database; resolves with its URL. */
-export async function startServer() {
+/** Starts `tournee serve --demo` on a free port and a new database; resolves with its URL.
+ *  `extraEnv` adds configuration (e.g. a tile server). */
+export async function startServer(extraEnv = {}) {
   const bin = process.env.TOURNEE_BIN || join(root, 'target', 'debug', 'tournee');
   const dir = mkdtempSync(join(tmpdir(), 'tournee-e2e-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
@@ -21,6 +22,7 @@ export async function startServer() {
     TOURNEE_DATABASE_URL: process.env.TOURNEE_E2E_DATABASE_URL || `sqlite://${join(dir, 'e2e.db')}`,
     TOURNEE_LISTEN: `127.0.0.1:${port}`,
     TOURNEE_SITE_ROOT: join(root, 'target', 'site'),
+    ...extraEnv,
   };
   const child = spawn(bin, ['serve', '--demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -1,12 +1,13 @@
 //! "Ma journée": the day's tour planned in the browser around the fixed meetings, with the
-//! overdue clients nearby proposed to fill the gaps. Drawn as a map of its own (SVG, no tile
-//! server) and as a list with times; moving a stop (drag its handle, or ↑/↓) replays the day
+//! overdue clients nearby proposed to fill the gaps. Drawn as a map of its own (SVG in Web
+//! Mercator, no tile server needed; the agency's tile server underneath when configured) and as a list with times; moving a stop (drag its handle, or ↑/↓) replays the day
 //! at once; works offline
 //! from the last day the server sent.
 
 use leptos::prelude::*;
 use shared::plan::day::{DayPlan, DropReason};
 use shared::plan::itinerary::{hhmm, DayContext, PlanPlace};
+use shared::plan::map::{MapView, PlacedTile};
 use shared::plan::RoadEstimate;
 use uuid::Uuid;
 
@@ -325,15 +326,18 @@ fn DayMap(ctx: Option<DayContext>, shown: Shown) -> impl IntoView {
         .collect();
     let all: Vec<(f64, f64)> = std::iter::once(start).chain(stops.iter().map(|s| (s.0, s.1))).collect();
     let (w, h, pad) = (340.0, 220.0, 18.0);
-    let min_lat = all.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
-    let max_lat = all.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
-    let min_lon = all.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
-    let max_lon = all.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-    let k = ((min_lat + max_lat) / 2.0).to_radians().cos();
-    let span_x = ((max_lon - min_lon) * k).max(1e-6);
-    let span_y = (max_lat - min_lat).max(1e-6);
-    let scale = ((w - 2.0 * pad) / span_x).min((h - 2.0 * pad) / span_y);
-    let xy = move |p: (f64, f64)| (pad + (p.1 - min_lon) * k * scale, pad + (max_lat - p.0) * scale);
+    let map = MapView::fit(&all, w, h, pad);
+    let xy = move |p: (f64, f64)| map.xy(p.0, p.1);
+    // The tile background, when the agency configured a tile server: under the drawing, which
+    // stays complete on its own when the tiles cannot load (no network).
+    let tiles = ctx.tiles.clone().map(|layer| {
+        let placed: Vec<(String, PlacedTile)> = map
+            .tiles()
+            .into_iter()
+            .map(|t| (layer.tile_url(t.z, t.x, t.y), t))
+            .collect();
+        (placed, layer.attribution)
+    });
     let mut path: Vec<(f64, f64)> = all.iter().map(|p| xy(*p)).collect();
     path.push(xy(start));
     let points = path
@@ -344,6 +348,13 @@ fn DayMap(ctx: Option<DayContext>, shown: Shown) -> impl IntoView {
     let (sx, sy) = xy(start);
     view! {
         <svg class="daymap" viewBox=format!("0 0 {w} {h}") role="img" aria-label="Carte de la journée">
+            {tiles.as_ref().map(|(placed, _)| view! {
+                <g class="tiles">
+                    {placed.iter().map(|(href, t)| view! {
+                        <image href=href.clone() x=t.left y=t.top width=t.size height=t.size preserveAspectRatio="none"/>
+                    }).collect_view()}
+                </g>
+            })}
             <polyline points=points class="route"/>
             <rect x=sx - 7.0 y=sy - 7.0 width="14" height="14" class="base"><title>{ctx.start_label.clone()}</title></rect>
             {stops.iter().enumerate().map(|(i, s)| {
@@ -355,6 +366,7 @@ fn DayMap(ctx: Option<DayContext>, shown: Shown) -> impl IntoView {
                     </g>
                 }
             }).collect_view()}
+            {tiles.map(|(_, credit)| view! { <text class="credit" x=w - 4.0 y=h - 4.0 text-anchor="end">{credit}</text> })}
         </svg>
     }
     .into_any()

@@ -60,6 +60,7 @@ pub async fn day(
         ));
     }
     let mut ctx = build_day(&state, &actor, owner, date, MAX_STOPS).await?;
+    ctx.tiles = state.config.tile_layer();
     // Road times when a routing service is configured; estimates when it is off or fails.
     let osrm = state.config.routing_osrm_url.trim();
     if !osrm.is_empty() {
@@ -289,5 +290,6 @@ async fn build_day(
         fixed,
         candidates,
         durations: None,
+        tiles: None,
     })
 }

@@ -36,6 +36,7 @@ async fn the_day_has_its_meetings_at_their_times_and_nearby_overdue_clients() {
     let (s, v) = body(julien.get("/plan/day").await).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let ctx: DayContext = serde_json::from_value(v).unwrap();
+    assert_eq!(ctx.tiles, None, "no tile server unless one is configured");
     assert_eq!(ctx.date, today);
     assert_eq!(ctx.start_label, "Agence, place Bellecour");
     assert_eq!(ctx.fixed.len(), 4, "the demo's four meetings");
@@ -209,7 +210,7 @@ async fn areas_group_the_portfolio_and_nearby_ranks_who_is_close() {
 }
 
 #[tokio::test]
-async fn road_times_come_from_osrm_when_configured_and_estimates_otherwise() {
+async fn road_times_and_map_tiles_come_from_the_configured_services() {
     use axum::extract::Path;
     use axum::routing::get;
     async fn table(Path(coords): Path<String>) -> axum::response::Response {
@@ -235,7 +236,12 @@ async fn road_times_come_from_osrm_when_configured_and_estimates_otherwise() {
     tokio::spawn(async move {
         let _ = axum::serve(listener, mock).await;
     });
-    let app = spawn_app_with(|c| c.routing_osrm_url = osrm.clone()).await;
+    let app = spawn_app_with(|c| {
+        c.routing_osrm_url = osrm.clone();
+        c.map_tiles_url = "https://tiles.example.fr/{z}/{x}/{y}.png".into();
+        c.map_tiles_attribution = "© contributeurs OpenStreetMap".into();
+    })
+    .await;
     let today = AgencyTime::default().today();
     tournee_server::demo::load(&app.store, today, 60).await.unwrap();
     let u = User {
@@ -257,6 +263,12 @@ async fn road_times_come_from_osrm_when_configured_and_estimates_otherwise() {
     let (s, v) = body(u.get("/plan/day").await).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let ctx: DayContext = serde_json::from_value(v).unwrap();
+    let tiles = ctx.tiles.clone().expect("the configured tile server");
+    assert_eq!(
+        tiles.tile_url(13, 4205, 2922),
+        "https://tiles.example.fr/13/4205/2922.png"
+    );
+    assert_eq!(tiles.attribution, "© contributeurs OpenStreetMap");
     let d = ctx.durations.clone().expect("road times from OSRM");
     let n = 1 + ctx.fixed.len() + ctx.candidates.len();
     assert_eq!((d.len(), d[0].len()), (n, n));

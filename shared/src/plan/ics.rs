@@ -174,6 +174,7 @@ mod tests {
             fixed: vec![place(1, "Mme Élodie Fontaine-Dupré, gérante", Some(9 * 3600))],
             candidates: vec![place(2, "SARL Les Ateliers du Rhône", None)],
             durations: None,
+            tiles: None,
         }
     }
 

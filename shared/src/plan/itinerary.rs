@@ -51,6 +51,10 @@ pub struct DayContext {
     /// absent: straight-line estimates are used.
     #[serde(default)]
     pub durations: Option<Vec<Vec<i64>>>,
+    /// A tile server to draw under the day's map, when the agency configured one; absent: the
+    /// app's own drawing alone (no network needed).
+    #[serde(default)]
+    pub tiles: Option<super::map::TileLayer>,
 }
 
 impl DayContext {
@@ -177,6 +181,7 @@ mod tests {
             ],
             candidates: vec![place(10, 45.76, 4.84, None), place(11, 45.74, 4.86, None)],
             durations: None,
+            tiles: None,
         };
         let chosen = [Uuid::from_u128(10), Uuid::from_u128(11)];
         let (places, plan) = ctx.plan(&chosen, RoadEstimate::default());

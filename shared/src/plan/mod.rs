@@ -14,6 +14,7 @@ pub mod day;
 pub mod formats;
 pub mod ics;
 pub mod itinerary;
+pub mod map;
 pub mod tsp;
 pub mod vrptw;
 pub mod week;

@@ -237,6 +237,7 @@ mod tests {
             fixed,
             candidates: Vec::new(),
             durations: None,
+            tiles: None,
         }
     }
 
