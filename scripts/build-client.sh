@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the browser bundle into target/site/pkg: cargo (size profile) → split at the lazy
+# Builds the browser bundle into target/site/pkg (and the service worker, target/site/sw.js): cargo (size profile) → split at the lazy
 # routes → wasm-bindgen → wasm-opt, plus the stylesheet, each with a .gz beside it that the
 # server sends as is.
 #
@@ -31,6 +31,18 @@ cp style/tournee.css "$out/tournee.css"
 for f in "$out"/*.wasm "$out"/*.js "$out"/*.css "$out"/*.json; do
   gzip -9 -k -f "$f"
 done
+# The service worker, at the site's root (its scope is the whole app): this build's version and
+# files, so that a phone keeps one consistent copy of the app for offline starts.
+node -e '
+  const fs = require("fs"), crypto = require("crypto"), [dir, template, target] = process.argv.slice(1);
+  const files = fs.readdirSync(dir).filter((f) => !f.endsWith(".gz")).sort();
+  const hash = crypto.createHash("sha256");
+  for (const f of files) hash.update(f).update(fs.readFileSync(`${dir}/${f}`));
+  const sw = fs.readFileSync(template, "utf8")
+    .replace("__VERSION__", hash.digest("hex").slice(0, 16))
+    .replace("__BUNDLE__", JSON.stringify(files.map((f) => `/pkg/${f}`)));
+  fs.writeFileSync(target, sw);
+' "$out" app/public/sw.js target/site/sw.js
 # What a phone downloads (gzip): the first load, and the first load plus each group of screens.
 node -e '
   const fs = require("fs"), dir = process.argv[1];

@@ -168,6 +168,7 @@ pub fn hydrate() {
         if let Some(html) = document().document_element() {
             let _ = html.set_attribute("data-hydrated", "");
         }
+        register_service_worker();
         if typed::restore(&typed, false) > 0 {
             // Content hydrated a moment later (a screen waiting for its data) gets a second pass.
             set_timeout(
@@ -184,4 +185,20 @@ pub fn hydrate() {
         || leptos::task::spawn_local(preload_all_screens()),
         std::time::Duration::from_millis(1500),
     );
+}
+
+/// Installs the service worker (`app/public/sw.js`) that lets the app start with no network.
+/// Browsers allow it on https and on this machine only; elsewhere the app works online as before.
+#[cfg(feature = "hydrate")]
+fn register_service_worker() {
+    let Some(window) = web_sys::window() else { return };
+    if !window.is_secure_context() {
+        return;
+    }
+    let promise = window.navigator().service_worker().register("/sw.js");
+    leptos::task::spawn_local(async move {
+        if let Err(e) = wasm_bindgen_futures::JsFuture::from(promise).await {
+            leptos::logging::warn!("service worker not installed: {e:?}");
+        }
+    });
 }

@@ -5,7 +5,7 @@ use axum::{middleware, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
-use tower_http::services::ServeDir;
+use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -22,6 +22,16 @@ pub fn router(state: AppState) -> Router {
         // The login form also works before the page's code has loaded.
         .route("/login", axum::routing::post(crate::api::auth::login_form))
         .nest_service("/pkg", ServeDir::new(pkg_dir).precompressed_gzip())
+        // The service worker, from the site root so that it may control the whole app; never
+        // kept by the browser's HTTP cache, so that a new build is seen at once.
+        .merge(
+            Router::new()
+                .route_service("/sw.js", ServeFile::new(state.config.site_root.join("sw.js")))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-cache"),
+                )),
+        )
         .leptos_routes(&state, routes, move || app::shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(middleware::from_fn(reject_cross_site))

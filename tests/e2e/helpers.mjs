@@ -33,7 +33,7 @@ export async function startServer(extraEnv = {}) {
     if (child.exitCode !== null) throw new Error(`server exited: ${output}`);
     try {
       const r = await fetch(`${url}/api/v1/openapi.json`);
-      if (r.ok) return { url, stop: () => child.kill('SIGINT'), output: () => output };
+      if (r.ok) return { url, stop: () => child.kill('SIGINT'), kill: () => child.kill('SIGKILL'), output: () => output };
     } catch {}
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -41,14 +41,15 @@ export async function startServer(extraEnv = {}) {
   throw new Error(`server did not start: ${output}`);
 }
 
-/** A phone-sized page in headless Chromium. */
-export async function phone() {
+/** A phone-sized page in headless Chromium. `serviceWorkers: 'block'` for tests that hold
+ *  back or cut requests with page.route (a service worker's fetches bypass it). */
+export async function phone({ serviceWorkers = 'allow' } = {}) {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
       '--disable-sync', '--no-first-run', '--disable-quic'],
   });
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR', hasTouch: true, isMobile: true });
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR', hasTouch: true, isMobile: true, serviceWorkers });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));

@@ -10,7 +10,8 @@ let b;
 
 before(async () => {
   server = await startServer();
-  b = await phone();
+  // The code is held back with page.route, which a service worker's cached copy would bypass.
+  b = await phone({ serviceWorkers: 'block' });
 });
 
 after(async () => {

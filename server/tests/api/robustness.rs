@@ -163,3 +163,21 @@ async fn malformed_requests_get_json_errors_and_change_nothing() {
     assert_eq!(after, c, "nothing saved was changed");
     assert_eq!(app.store.count_contacts(agency).await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn the_service_worker_is_served_from_the_root_and_never_kept_by_the_http_cache() {
+    let site = TempDir(std::env::temp_dir().join(format!("tournee-site-{}", uuid::Uuid::now_v7())));
+    std::fs::create_dir_all(site.0.join("pkg")).unwrap();
+    std::fs::write(site.0.join("sw.js"), "const VERSION = 'test';").unwrap();
+    let root = site.0.clone();
+    let app = spawn_app_with(move |c| c.site_root = root).await;
+    let r = new_client().get(format!("{}/sw.js", app.url)).send().await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+    assert!(r.headers()["content-type"].to_str().unwrap().contains("javascript"));
+    assert_eq!(r.text().await.unwrap(), "const VERSION = 'test';");
+    // Not built: a plain 404, and the app still serves.
+    std::fs::remove_file(site.0.join("sw.js")).unwrap();
+    let r = new_client().get(format!("{}/sw.js", app.url)).send().await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::NOT_FOUND);
+}

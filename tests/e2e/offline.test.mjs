@@ -1,0 +1,57 @@
+// No network at all: the phone opened Tournée once, then the server is gone (a car park, a
+// reload in a dead zone). The service worker starts the app from its copy, the day is planned
+// on the phone from the last data, and a page never opened says so instead of failing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startServer, login, phone, shots, eventually } from './helpers.mjs';
+
+let server;
+let b;
+
+before(async () => {
+  server = await startServer();
+  b = await phone();
+});
+
+after(async () => {
+  await b?.browser.close();
+  server?.stop();
+});
+
+test('the app starts and plans the day with the server unreachable, once opened online', async () => {
+  const { page, errors } = b;
+  await page.goto(`${server.url}/login`);
+  await login(page, server.url, 'julien.bernard@demo.tournee.fr');
+  await page.getByRole('heading', { name: "Aujourd'hui" }).waitFor();
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await eventually(() => page.evaluate(() => !!navigator.serviceWorker.controller), 'the worker controls the page', 10000);
+  await page.goto(`${server.url}/plan`);
+  await page.getByRole('list', { name: 'Itinéraire' }).locator('li.stop.fixed').first().waitFor();
+
+  // The server is gone: no answer at all, not even a refusal page.
+  server.kill();
+  await eventually(async () => { try { await fetch(server.url); return false; } catch { return true; } }, 'the server is down');
+
+  const plan = await page.goto(`${server.url}/plan`);
+  assert.ok(plan.fromServiceWorker(), 'the page comes from the phone');
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+  await page.getByText('Hors ligne : journée calculée sur le téléphone').waitFor();
+  assert.equal(await page.getByRole('list', { name: 'Itinéraire' }).locator('li.stop.fixed').count(), 4);
+  await page.screenshot({ path: join(shots, '26-offline-start.png') });
+
+  // A screen kept at install though never opened, and moving between screens.
+  await page.goto(`${server.url}/tasks`);
+  await page.getByRole('heading', { name: 'Tâches' }).waitFor();
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+  await page.getByRole('link', { name: "Aujourd'hui" }).first().click();
+  await page.waitForURL(`${server.url}/`);
+
+  // A record never opened on this phone: a notice, not the browser's error page.
+  const record = await page.goto(`${server.url}/contacts/0190a0a0-0000-7000-8000-000000000000`);
+  assert.equal(record.status(), 503);
+  await page.getByRole('heading', { name: 'Hors ligne' }).waitFor();
+
+  const real = errors.filter((e) => !/ERR_CONNECTION_REFUSED|ERR_FAILED|Failed to fetch|NetworkError|503/.test(e));
+  assert.deepEqual(real, []);
+});
