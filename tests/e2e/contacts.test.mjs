@@ -1,24 +1,13 @@
 // An advisor on a phone: log in, create a contact, change its stage, find it by search.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, login, phone, shots, eventually } from './helpers.mjs';
+import { fixture, login, shots, eventually } from './helpers.mjs';
 
-let server;
-let b;
-
-before(async () => {
-  server = await startServer();
-  b = await phone();
-});
-
-after(async () => {
-  await b?.browser.close();
-  server?.stop();
-});
+const use = fixture();
 
 test('advisor logs in, creates a contact, edits it, moves its stage and finds it by search', async () => {
-  const { page, errors } = b;
+  const { server, page, errors } = use();
   await page.goto(`${server.url}/`);
   // Not signed in: the app sends us to the login page.
   await page.waitForURL('**/login');

@@ -5,6 +5,7 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -76,4 +77,20 @@ export async function login(page, url, email) {
   await page.getByLabel('Mot de passe').fill('tournee-demo');
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await page.waitForURL(`${url}/`);
+}
+
+/** A test file's setting: a fresh server (with `env` added to its configuration) and a phone,
+ *  started before its tests and stopped after them. Returns what a test uses: `const { server, page, errors } = use();`. */
+export function fixture({ env = {}, serviceWorkers } = {}) {
+  let server;
+  let b;
+  before(async () => {
+    server = await startServer(env);
+    b = await phone({ serviceWorkers });
+  });
+  after(async () => {
+    await b?.browser.close();
+    server?.stop();
+  });
+  return () => ({ server, ...b });
 }

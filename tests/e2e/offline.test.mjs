@@ -1,26 +1,15 @@
 // No network at all: the phone opened Tournée once, then the server is gone (a car park, a
 // reload in a dead zone). The service worker starts the app from its copy, the day is planned
 // on the phone from the last data, and a page never opened says so instead of failing.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, login, phone, shots, eventually } from './helpers.mjs';
+import { fixture, login, shots, eventually } from './helpers.mjs';
 
-let server;
-let b;
-
-before(async () => {
-  server = await startServer();
-  b = await phone();
-});
-
-after(async () => {
-  await b?.browser.close();
-  server?.stop();
-});
+const use = fixture();
 
 test('the app starts and plans the day with the server unreachable, once opened online', async () => {
-  const { page, errors } = b;
+  const { server, page, errors } = use();
   await page.goto(`${server.url}/login`);
   await login(page, server.url, 'julien.bernard@demo.tournee.fr');
   await page.getByRole('heading', { name: "Aujourd'hui" }).waitFor();

@@ -1,24 +1,13 @@
 // "Plan my day" in the browser: the demo advisor's four meetings keep their times, overdue
 // clients nearby fill the gaps, a stop moved by hand replays at once, and the day is planned
 // again on the phone when the API cannot be reached.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, login, phone, shots } from './helpers.mjs';
+import { fixture, login, shots } from './helpers.mjs';
 
-let server;
-let b;
-
-before(async () => {
-  server = await startServer();
-  b = await phone();
-});
-
-after(async () => {
-  await b?.browser.close();
-  server?.stop();
-});
+const use = fixture();
 
 const planMs = async (page) => {
   const text = await page.getByTestId('plan-ms').innerText();
@@ -28,7 +17,7 @@ const planMs = async (page) => {
 };
 
 test('advisor plans the day around fixed meetings, reorders it, and plans it offline', async () => {
-  const { page, errors } = b;
+  const { server, page, errors, context } = use();
   await page.goto(`${server.url}/login`);
   await login(page, server.url, 'julien.bernard@demo.tournee.fr');
   await page.getByRole('link', { name: 'Planifier ma journée' }).click();
@@ -126,8 +115,8 @@ test('advisor plans the day around fixed meetings, reorders it, and plans it off
   await page.screenshot({ path: join(shots, '24-week.png'), fullPage: true });
 
   // Who is nearby, computed on the phone around its position (place Bellecour).
-  await b.context.grantPermissions(['geolocation']);
-  await b.context.setGeolocation({ latitude: 45.7578, longitude: 4.832 });
+  await context.grantPermissions(['geolocation']);
+  await context.setGeolocation({ latitude: 45.7578, longitude: 4.832 });
   await page.goto(`${server.url}/nearby`);
   await page.getByRole('table', { name: 'Zones' }).waitFor();
   await page.getByRole('button', { name: 'Utiliser ma position' }).click();
@@ -160,7 +149,7 @@ test('advisor plans the day around fixed meetings, reorders it, and plans it off
 });
 
 test('screens load on demand, then stay available with the network cut', async () => {
-  const { page, errors } = b;
+  const { server, page, errors, context } = use();
   const wasm = [];
   const onRequest = (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname); };
   page.on('request', onRequest);
@@ -178,7 +167,7 @@ test('screens load on demand, then stay available with the network cut', async (
   await page.waitForLoadState('networkidle');
 
   // Network cut: moving to another screen needs no download, and the day is planned on the phone.
-  await b.context.setOffline(true);
+  await context.setOffline(true);
   try {
     await page.getByRole('link', { name: 'Planifier ma journée' }).click();
     await page.waitForURL('**/plan');
@@ -188,7 +177,7 @@ test('screens load on demand, then stay available with the network cut', async (
     await page.waitForURL('**/tasks');
     await page.getByRole('heading', { name: 'Tâches' }).waitFor();
   } finally {
-    await b.context.setOffline(false);
+    await context.setOffline(false);
     page.off('request', onRequest);
   }
   const real = errors.filter((e) => !e.includes('net::ERR_FAILED') && !e.includes('ERR_INTERNET_DISCONNECTED'));

@@ -1,23 +1,12 @@
 // A slow network in a car park: the page shows before its code has arrived. What the advisor
 // types in that moment is kept, and a tap on "Se connecter" before the code is there still
 // signs in (the form posts to the server by itself).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, phone } from './helpers.mjs';
+import { fixture } from './helpers.mjs';
 
-let server;
-let b;
-
-before(async () => {
-  server = await startServer();
-  // The code is held back with page.route, which a service worker's cached copy would bypass.
-  b = await phone({ serviceWorkers: 'block' });
-});
-
-after(async () => {
-  await b?.browser.close();
-  server?.stop();
-});
+// The code is held back with page.route, which a service worker's cached copy would bypass.
+const use = fixture({ serviceWorkers: 'block' });
 
 /** Holds every WebAssembly file back until the returned function is called. */
 async function holdCode(page) {
@@ -37,7 +26,7 @@ async function holdCode(page) {
 const hydrated = (page) => page.locator('html[data-hydrated]').count();
 
 test('text typed before the page code arrives is kept, in the login form and in a new contact', async () => {
-  const { page, errors } = b;
+  const { server, page, errors } = use();
   const email = 'sophie.girard@demo.tournee.fr';
 
   let release = await holdCode(page);
@@ -74,7 +63,7 @@ test('text typed before the page code arrives is kept, in the login form and in 
 });
 
 test('a tap on "Se connecter" before the page code arrives still signs in, or says why not', async () => {
-  const { page, context } = b;
+  const { server, page, context } = use();
   await context.clearCookies();
   await page.route('**/pkg/*.wasm', (route) => route.abort());
   await page.goto(`${server.url}/login`);

@@ -1,42 +1,34 @@
 // The day's map with the agency's tile server underneath: a local server that speaks the
 // slippy-map protocol (/{z}/{x}/{y}.png) stands in for OpenStreetMap's. The tiles sit under the
 // app's own drawing, line up with it, and the drawing stays whole when they cannot load.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { startServer, login, phone, shots } from './helpers.mjs';
+import { fixture, login, shots } from './helpers.mjs';
 
 // A 1×1 PNG: what matters is which tiles the phone asks for.
 const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 const asked = [];
-let tiles;
-let server;
-let b;
+const tiles = createServer((req, res) => {
+  const m = req.url.match(/^\/tiles\/(\d+)\/(\d+)\/(\d+)\.png$/);
+  if (!m) { res.writeHead(404).end(); return; }
+  asked.push(m.slice(1).map(Number));
+  res.writeHead(200, { 'content-type': 'image/png', 'access-control-allow-origin': '*' }).end(png);
+});
+await new Promise((r) => tiles.listen(0, '127.0.0.1', r));
 
-before(async () => {
-  tiles = createServer((req, res) => {
-    const m = req.url.match(/^\/tiles\/(\d+)\/(\d+)\/(\d+)\.png$/);
-    if (!m) { res.writeHead(404).end(); return; }
-    asked.push(m.slice(1).map(Number));
-    res.writeHead(200, { 'content-type': 'image/png', 'access-control-allow-origin': '*' }).end(png);
-  });
-  await new Promise((r) => tiles.listen(0, '127.0.0.1', r));
-  server = await startServer({
+const use = fixture({
+  env: {
     TOURNEE_MAP_TILES_URL: `http://127.0.0.1:${tiles.address().port}/tiles/{z}/{x}/{y}.png`,
     TOURNEE_MAP_TILES_ATTRIBUTION: '© contributeurs OpenStreetMap',
-  });
-  b = await phone();
+  },
 });
 
-after(async () => {
-  await b?.browser.close();
-  server?.stop();
-  tiles?.close();
-});
+after(() => tiles.close());
 
 test('the day map draws the configured tiles under the route, and does without them offline', async () => {
-  const { page, errors } = b;
+  const { server, page, errors } = use();
   await page.goto(`${server.url}/login`);
   await login(page, server.url, 'julien.bernard@demo.tournee.fr');
   await page.goto(`${server.url}/plan`);

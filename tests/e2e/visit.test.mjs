@@ -1,27 +1,16 @@
 // The advisor's car-park moment: from Today, open the next meeting, mark it held, log the
 // report with two objections and one referral, then find the new prospect, its link to the
 // referrer, and the thank-you task. Counts the taps and the seconds it takes.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, login, phone, shots } from './helpers.mjs';
+import { fixture, login, shots } from './helpers.mjs';
 
-let server;
-let b;
-
-before(async () => {
-  server = await startServer();
-  b = await phone();
-});
-
-after(async () => {
-  await b?.browser.close();
-  server?.stop();
-});
+const use = fixture();
 
 test('advisor logs a visit report with two objections and a referral from Today', async () => {
-  const { page, errors } = b;
+  const { server, page, errors } = use();
   await page.goto(`${server.url}/login`);
   await login(page, server.url, 'sophie.girard@demo.tournee.fr');
   const meetings = page.getByRole('list', { name: 'Rendez-vous du jour' });
