@@ -3,7 +3,8 @@
 //! `cargo bench -p tournee-server --bench planner` — for each TSPLIB and Solomon instance in
 //! `benches/data/` (copied from the project's shared benchmark set, provenance in its README),
 //! solves it as `tournee plan` does, checks the answer, and prints the gap to the best known
-//! value and the time. Then times the exact day planner on random days of 12 stops.
+//! value and the time. Then times the exact day planner on random days of 12 stops, with
+//! three fixed meetings or none.
 
 use serde_json::Value;
 use shared::plan::day::{self, DayInput, DayStop, Lunch};
@@ -187,13 +188,14 @@ fn main() -> anyhow::Result<()> {
         gaps.iter().sum::<f64>() / gaps.len() as f64
     ));
 
-    // Advisor days: 12 stops, three fixed meetings, with and without visiting windows.
-    for windows in [false, true] {
+    // Advisor days: 12 stops, with three fixed meetings or none, with and without visiting
+    // windows.
+    for (fixed, windows) in [(3, false), (3, true), (0, false), (0, true)] {
         let mut samples = Vec::new();
         let mut visited = 0;
         let mut infeasible = 0;
         for seed in 0..60 {
-            let (input, m) = random_day(seed, 12, windows);
+            let (input, m) = random_day(seed, 12, windows, fixed);
             let t = Instant::now();
             let p = day::plan(&input, &m);
             samples.push(t.elapsed());
@@ -206,7 +208,7 @@ fn main() -> anyhow::Result<()> {
         samples.sort();
         let q = |f: f64| samples[((samples.len() - 1) as f64 * f).round() as usize];
         say(&format!(
-            "day of 12 stops ({}): p50 {:.2} ms, p95 {:.2} ms, max {:.2} ms; {:.1} stops visited on average; {} days whose fixed meetings cannot all be kept",
+            "day of 12 stops ({fixed} fixed, {}): p50 {:.2} ms, p95 {:.2} ms, max {:.2} ms; {:.1} stops visited on average; {} days whose fixed meetings cannot all be kept",
             if windows { "with windows" } else { "no windows" },
             ms(q(0.5)),
             ms(q(0.95)),
@@ -222,14 +224,14 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn random_day(seed: u64, n: usize, windows: bool) -> (DayInput, Matrix) {
+fn random_day(seed: u64, n: usize, windows: bool, fixed: usize) -> (DayInput, Matrix) {
     const H: i64 = 3600;
     let mut rng = Rng::new(seed);
     let mut pts = vec![(0.0, 0.0), (0.0, 0.0)];
     pts.extend((0..n).map(|_| (rng.unit() * 25.0, rng.unit() * 25.0)));
     let stops = (0..n)
         .map(|k| match k {
-            0..=2 => {
+            _ if k < fixed => {
                 let t = 9 * H + k as i64 * 3 * H;
                 DayStop {
                     duration: H,
