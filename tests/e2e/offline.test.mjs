@@ -13,10 +13,12 @@ test('the app starts and plans the day with the server unreachable, once opened 
   await page.goto(`${server.url}/login`);
   await login(page, server.url, 'julien.bernard@demo.tournee.fr');
   await page.getByRole('heading', { name: "Aujourd'hui" }).waitFor();
+  // The worker is installed (the app and its main screens kept); from the next page on, it
+  // serves the app.
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
-  await eventually(() => page.evaluate(() => !!navigator.serviceWorker.controller), 'the worker controls the page', 10000);
   await page.goto(`${server.url}/plan`);
   await page.getByRole('list', { name: 'Itinéraire' }).locator('li.stop.fixed').first().waitFor();
+  assert.ok(await page.evaluate(() => !!navigator.serviceWorker.controller), 'the worker controls the page');
 
   // The server is gone: no answer at all, not even a refusal page.
   server.kill();
