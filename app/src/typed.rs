@@ -72,33 +72,24 @@ pub(crate) fn restore(typed: &[Typed], only_lost: bool) -> usize {
     let mut touched = 0;
     for field in typed {
         let (target, lost): (web_sys::HtmlElement, bool) = match field {
-            Typed::Text(input, value) => {
-                let lost = input.value() != *value;
-                if lost {
-                    input.set_value(value);
-                }
-                (input.clone().into(), lost)
-            }
+            Typed::Text(input, value) => (
+                input.clone().into(),
+                put_back(input.value(), value, |v| input.set_value(v)),
+            ),
+            Typed::Area(area, value) => (
+                area.clone().into(),
+                put_back(area.value(), value, |v| area.set_value(v)),
+            ),
+            Typed::Select(select, value) => (
+                select.clone().into(),
+                put_back(select.value(), value, |v| select.set_value(v)),
+            ),
             Typed::Checked(input, checked) => {
                 let lost = input.checked() != *checked;
                 if lost {
                     input.set_checked(*checked);
                 }
                 (input.clone().into(), lost)
-            }
-            Typed::Area(area, value) => {
-                let lost = area.value() != *value;
-                if lost {
-                    area.set_value(value);
-                }
-                (area.clone().into(), lost)
-            }
-            Typed::Select(select, value) => {
-                let lost = select.value() != *value;
-                if lost {
-                    select.set_value(value);
-                }
-                (select.clone().into(), lost)
             }
         };
         if only_lost && !lost {
@@ -114,4 +105,13 @@ pub(crate) fn restore(typed: &[Typed], only_lost: bool) -> usize {
         touched += 1;
     }
     touched
+}
+
+/// Sets `value` back when the field no longer holds it; says whether it had to.
+fn put_back(current: String, value: &str, set: impl FnOnce(&str)) -> bool {
+    let lost = current != value;
+    if lost {
+        set(value);
+    }
+    lost
 }
