@@ -260,13 +260,14 @@ pub fn plan(input: &DayInput, m: &Matrix) -> DayPlan {
     // Fixed meetings are appointments: never leave one out of the day. When they cannot all
     // be kept (in time order, the only order their times allow), keep them all, late where
     // they must be, add no visit, and say the day does not hold.
-    if !fixed.is_empty() && simulate(input, m, &fixed).is_none() {
+    let fixed_fit = fixed.is_empty() || simulate(input, m, &fixed).is_some();
+    if !fixed_fit {
         if let Some(late) = late_day(input, m, &fixed) {
             return late;
         }
     }
     let mut result = if n <= EXACT_LIMIT {
-        exact(input, m)
+        exact(input, m, fixed_fit)
     } else {
         heuristic(input, m)
     };
@@ -562,15 +563,13 @@ impl<'a> Bounds<'a> {
     }
 }
 
-fn exact(input: &DayInput, m: &Matrix) -> DayPlan {
+/// `require_fixed`: the fixed meetings fit together, so every best day keeps them all.
+fn exact(input: &DayInput, m: &Matrix, require_fixed: bool) -> DayPlan {
     let n = input.stops.len();
     let lunch_states = if input.lunch.is_some() { 2 } else { 1 };
     // labels[(mask * (n + 1) + last) * 2 + lunch] → indices into the arena; last = n: start.
     let slot = |mask: usize, last: usize, lunch: usize| (mask * (n + 1) + last) * 2 + lunch;
     let fixed_bits: usize = (0..n).filter(|&k| input.stops[k].fixed).map(|k| 1 << k).sum();
-    let mut fixed_order: Vec<usize> = (0..n).filter(|&k| input.stops[k].fixed).collect();
-    fixed_order.sort_by_key(|&k| input.stops[k].open);
-    let require_fixed = simulate(input, m, &fixed_order).is_some();
     let mut labels = Labels {
         arena: Vec::with_capacity(1 << 14),
         head: vec![NONE; (1usize << n) * (n + 1) * 2],
