@@ -197,6 +197,15 @@ async fn post_login_form(app: &TestApp, client: &reqwest::Client, fields: &[(&st
         .unwrap()
 }
 
+/// A browser that keeps its cookies and shows us the redirects instead of following them.
+fn form_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
 fn location(r: &reqwest::Response) -> &str {
     r.headers().get("location").unwrap().to_str().unwrap()
 }
@@ -206,11 +215,7 @@ async fn the_login_form_works_without_the_page_code_and_says_why_it_refuses() {
     let app = spawn_app().await;
     let agency = app.agency("Agence").await;
     app.account(agency, "a@x.fr", Role::Advisor).await;
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = form_client();
 
     let r = post_login_form(&app, &client, &[("email", "a@x.fr"), ("password", "wrong")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -253,10 +258,7 @@ async fn the_login_form_shares_the_rate_limit_and_refuses_other_sites() {
     let app = spawn_app().await;
     let agency = app.agency("Agence").await;
     app.account(agency, "victim@x.fr", Role::Advisor).await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = form_client();
     let r = client
         .post(format!("{}/login", app.url))
         .header("origin", "https://evil.example")
