@@ -33,11 +33,18 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("too many attempts")]
     RateLimited { retry_after_secs: u64 },
+    /// The storage cannot take the request now (full, locked, unreachable); nothing was
+    /// saved, and the client should send it again later.
+    #[error("storage unavailable: {0}")]
+    StorageUnavailable(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// What a 503 `storage_unavailable` asks the client to wait before sending again.
+pub const STORAGE_RETRY_AFTER_SECS: u64 = 5;
 
 impl ApiError {
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -77,6 +84,11 @@ impl ApiError {
                 "rate_limited",
                 format!("trop de tentatives : réessayez dans {retry_after_secs} s"),
             ),
+            ApiError::StorageUnavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                "le serveur ne peut pas enregistrer pour le moment : rien n'a été enregistré, réessayez dans un instant".into(),
+            ),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -88,8 +100,10 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(e) = &self {
-            tracing::error!(error = ?e, "internal error");
+        match &self {
+            ApiError::Internal(e) => tracing::error!(error = ?e, "internal error"),
+            ApiError::StorageUnavailable(e) => tracing::warn!(error = %e, "storage unavailable"),
+            _ => {}
         }
         let (status, code, detail) = self.parts();
         let body = ErrorBody {
@@ -105,8 +119,13 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, Json(body)).into_response();
-        if let ApiError::RateLimited { retry_after_secs } = self {
-            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+        let retry_after = match self {
+            ApiError::RateLimited { retry_after_secs } => Some(retry_after_secs),
+            ApiError::StorageUnavailable(_) => Some(STORAGE_RETRY_AFTER_SECS),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }
         }
@@ -122,6 +141,7 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(m) => ApiError::Conflict(m),
             StoreError::Invalid { field, message } => ApiError::field(&field, message),
             StoreError::Stage(s) => ApiError::Unprocessable(s.to_string()),
+            StoreError::Db(e) if crate::db::is_unavailable(&e) => ApiError::StorageUnavailable(e.to_string()),
             other => ApiError::Internal(other.into()),
         }
     }

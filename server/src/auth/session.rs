@@ -86,7 +86,10 @@ impl FromRequestParts<AppState> for CurrentUser {
             return Err(ApiError::Unauthorized);
         }
         if now - found.session.last_seen_at > TOUCH_EVERY {
-            state.store.touch_session(found.session.id, now).await?;
+            // Bookkeeping only: a full or busy database must not turn every read into an error.
+            if let Err(e) = state.store.touch_session(found.session.id, now).await {
+                tracing::warn!(error = %e, "session last-seen time not updated");
+            }
         }
         let current = CurrentUser {
             session_id: found.session.id,

@@ -69,6 +69,14 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         ..Config::default()
     };
     configure(&mut config);
+    let mut app = spawn_app_on(store, config).await;
+    app._dir = dir;
+    app
+}
+
+/// Serves an already opened store (a test that opens it with options of its own keeps its
+/// database directory itself).
+pub async fn spawn_app_on(store: DynStore, config: Config) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let state = AppState::new(store.clone(), config).unwrap();
@@ -84,7 +92,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     TestApp {
         url: format!("http://{addr}"),
         store,
-        _dir: dir,
+        _dir: None,
     }
 }
 
