@@ -33,6 +33,12 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("too many attempts")]
     RateLimited { retry_after_secs: u64 },
+    /// A body over the size limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// A phone's mutation that an earlier try applied already.
+    #[error("mutation already applied")]
+    AlreadyApplied,
     /// The storage cannot take the request now (full, locked, unreachable); nothing was
     /// saved, and the client should send it again later.
     #[error("storage unavailable: {0}")]
@@ -57,7 +63,8 @@ impl ApiError {
         ApiError::Validation(f)
     }
 
-    fn parts(&self) -> (StatusCode, &'static str, String) {
+    /// The status, the error code and the detail the client is sent.
+    pub fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
             ApiError::BadRequest(d) => (StatusCode::BAD_REQUEST, "bad_request", d.clone()),
             ApiError::Unauthorized => (
@@ -83,6 +90,12 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
                 format!("trop de tentatives : réessayez dans {retry_after_secs} s"),
+            ),
+            ApiError::PayloadTooLarge(d) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", d.clone()),
+            ApiError::AlreadyApplied => (
+                StatusCode::CONFLICT,
+                "already_applied",
+                "cette modification a déjà été enregistrée".into(),
             ),
             ApiError::StorageUnavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -141,6 +154,7 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(m) => ApiError::Conflict(m),
             StoreError::Invalid { field, message } => ApiError::field(&field, message),
             StoreError::Stage(s) => ApiError::Unprocessable(s.to_string()),
+            StoreError::AlreadyApplied => ApiError::AlreadyApplied,
             StoreError::Db(e) if crate::db::is_unavailable(&e) => ApiError::StorageUnavailable(e.to_string()),
             other => ApiError::Internal(other.into()),
         }
@@ -150,6 +164,10 @@ impl From<StoreError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {
+            r if r.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(format!(
+                "corps trop volumineux ({} octets au plus)",
+                crate::web::MAX_BODY_BYTES
+            )),
             JsonRejection::MissingJsonContentType(_) => {
                 ApiError::bad_request("le corps doit être du JSON (Content-Type: application/json)")
             }
@@ -168,6 +186,17 @@ impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
         ApiError::bad_request(format!("paramètres invalides : {}", r.body_text()))
     }
+}
+
+/// A body that names an id must name the one in the URL.
+pub fn check_body_id(body_id: Option<uuid::Uuid>, url_id: uuid::Uuid) -> ApiResult<()> {
+    if body_id.is_some_and(|b| b != url_id) {
+        return Err(ApiError::field(
+            "id",
+            "l'identifiant du corps ne correspond pas à l'URL",
+        ));
+    }
+    Ok(())
 }
 
 /// `Json` whose rejections are [`ApiError`]s.

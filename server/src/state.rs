@@ -19,6 +19,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The agencies' wall clock.
     pub time: AgencyTime,
+    /// One sync push at a time per phone.
+    pub push_locks: Arc<crate::api::sync::PushLocks>,
 }
 
 impl AppState {
@@ -37,6 +39,7 @@ impl AppState {
             passwords: Arc::new(Passwords::new()?),
             config: Arc::new(config),
             leptos_options,
+            push_locks: Arc::default(),
         })
     }
 }

@@ -12,6 +12,10 @@ use tower_http::trace::TraceLayer;
 use crate::auth::csrf::reject_cross_site;
 use crate::state::AppState;
 
+/// The largest request body accepted (a sync push of a full outbox fits); larger ones get a
+/// JSON 413.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let pkg_dir = state.config.site_root.join("pkg");
@@ -34,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         )
         .leptos_routes(&state, routes, move || app::shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(reject_cross_site))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -12,6 +12,7 @@ pub mod record;
 pub mod scoring;
 pub mod settings;
 pub mod stage;
+pub mod sync;
 pub mod text;
 pub mod values;
 pub mod visit;

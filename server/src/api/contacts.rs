@@ -10,8 +10,8 @@ use shared::stage::{check_entry, StageChange, StageTransition};
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
-use crate::db::{ContactFields, DuplicateKeys};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::db::{Actor, ContactFields, DuplicateKeys};
+use crate::error::{check_body_id, ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 
 pub fn summary(c: &Contact) -> ContactSummary {
@@ -68,7 +68,12 @@ pub async fn create(
     current: CurrentUser,
     ApiJson(input): ApiJson<ContactInput>,
 ) -> ApiResult<(StatusCode, Json<Contact>)> {
-    let actor = current.actor();
+    let contact = create_contact(&state, &current.actor(), input).await?;
+    Ok((StatusCode::CREATED, Json(contact)))
+}
+
+/// The `create_contact` mutation, for the REST route and for sync.
+pub async fn create_contact(state: &AppState, actor: &Actor, input: ContactInput) -> ApiResult<Contact> {
     let allow_duplicate = input.allow_duplicate;
     let valid = input.validate().map_err(ApiError::Validation)?;
     let stage = valid.input.stage.unwrap_or(shared::stage::Stage::Identified);
@@ -84,7 +89,7 @@ pub async fn create(
             name_key: valid.name_key(),
             exclude: None,
         };
-        let dups = state.store.find_duplicates(&actor, &keys).await?;
+        let dups = state.store.find_duplicates(actor, &keys).await?;
         if !dups.is_empty() {
             return Err(ApiError::Duplicate(dups));
         }
@@ -94,7 +99,7 @@ pub async fn create(
     let contact = state
         .store
         .insert_contact(
-            &actor,
+            actor,
             id,
             &fields,
             valid.input.stage_reason.as_deref(),
@@ -102,7 +107,7 @@ pub async fn create(
         )
         .await?;
     tracing::info!(contact = %contact.id, user = %actor.user_id, "contact created");
-    Ok((StatusCode::CREATED, Json(contact)))
+    Ok(contact)
 }
 
 /// One record.
@@ -131,21 +136,19 @@ pub async fn update(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<ContactInput>,
 ) -> ApiResult<Json<Contact>> {
-    let actor = current.actor();
-    if input.id.is_some_and(|body_id| body_id != id) {
-        return Err(ApiError::field(
-            "id",
-            "l'identifiant du corps ne correspond pas à l'URL",
-        ));
-    }
+    Ok(Json(edit_contact(&state, &current.actor(), id, input).await?))
+}
+
+/// The `edit_contact` mutation.
+pub async fn edit_contact(state: &AppState, actor: &Actor, id: Uuid, input: ContactInput) -> ApiResult<Contact> {
+    check_body_id(input.id, id)?;
     let expected_seq = input.expected_seq;
     let valid = input.validate().map_err(ApiError::Validation)?;
     let fields = ContactFields::from_valid(&valid);
-    let contact = state
+    Ok(state
         .store
-        .update_contact(&actor, id, &fields, expected_seq, crate::db::now())
-        .await?;
-    Ok(Json(contact))
+        .update_contact(actor, id, &fields, expected_seq, crate::db::now())
+        .await?)
 }
 
 /// Deletes a record (a tombstone is kept for sync).
@@ -156,11 +159,13 @@ pub async fn remove(
     current: CurrentUser,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<StatusCode> {
-    state
-        .store
-        .delete_contact(&current.actor(), id, crate::db::now())
-        .await?;
+    delete_contact(&state, &current.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The `delete_contact` mutation.
+pub async fn delete_contact(state: &AppState, actor: &Actor, id: Uuid) -> ApiResult<()> {
+    Ok(state.store.delete_contact(actor, id, crate::db::now()).await?)
 }
 
 /// Changes the stage: a step, a skip with its reason, lost to a competitor, a client who left.
@@ -172,12 +177,17 @@ pub async fn change_stage(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(change): ApiJson<StageChange>,
 ) -> ApiResult<Json<Contact>> {
-    Ok(Json(
-        state
-            .store
-            .change_stage(&current.actor(), id, &change, crate::db::now())
-            .await?,
-    ))
+    Ok(Json(change_contact_stage(&state, &current.actor(), id, change).await?))
+}
+
+/// The `change_stage` mutation.
+pub async fn change_contact_stage(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    change: StageChange,
+) -> ApiResult<Contact> {
+    Ok(state.store.change_stage(actor, id, &change, crate::db::now()).await?)
 }
 
 /// The dated stage history, newest first.
@@ -305,6 +315,11 @@ pub async fn set_position(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(p): ApiJson<PositionInput>,
 ) -> ApiResult<Json<Contact>> {
+    Ok(Json(set_contact_position(&state, &current.actor(), id, p).await?))
+}
+
+/// The `set_position` mutation.
+pub async fn set_contact_position(state: &AppState, actor: &Actor, id: Uuid, p: PositionInput) -> ApiResult<Contact> {
     if !(-90.0..=90.0).contains(&p.lat)
         || !(-180.0..=180.0).contains(&p.lon)
         || !p.lat.is_finite()
@@ -317,12 +332,10 @@ pub async fn set_position(
         "manual" => "manual",
         _ => return Err(ApiError::field("source", "gps ou manual")),
     };
-    Ok(Json(
-        state
-            .store
-            .set_position(&current.actor(), id, p.lat, p.lon, precision, crate::db::now())
-            .await?,
-    ))
+    Ok(state
+        .store
+        .set_position(actor, id, p.lat, p.lon, precision, crate::db::now())
+        .await?)
 }
 
 /// The caller's records whose address could not be placed (ambiguous or not found).

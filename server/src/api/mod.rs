@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod openapi;
 pub mod plan;
 pub mod stats;
+pub mod sync;
 pub mod tasks;
 pub mod visits;
 
@@ -66,6 +67,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/agency/settings", get(agency::settings).put(agency::update_settings))
         .route("/agency/users", get(agency::users))
+        .route("/sync/push", post(sync::push))
+        .route("/sync/pull", get(sync::pull))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::bad_request("méthode non prise en charge sur cette route") })

@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{agency, areas, auth, calendar, contacts, plan, stats, tasks, visits};
+use super::{agency, areas, auth, calendar, contacts, plan, stats, sync, tasks, visits};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,8 +19,9 @@ use super::{agency, areas, auth, calendar, contacts, plan, stats, tasks, visits}
         tasks::list, tasks::create, tasks::read, tasks::update, tasks::set_done, tasks::remove,
         stats::objections, stats::referrals,
         plan::day, plan::week, areas::list, areas::nearby, areas::all_located,
+        sync::push, sync::pull,
     ),
-    tags((name = "auth"), (name = "contacts"), (name = "agency"), (name = "meetings"), (name = "tasks"), (name = "reports"), (name = "plan"))
+    tags((name = "auth"), (name = "contacts"), (name = "agency"), (name = "meetings"), (name = "tasks"), (name = "reports"), (name = "plan"), (name = "sync"))
 )]
 pub struct ApiDoc;
 

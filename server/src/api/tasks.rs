@@ -7,7 +7,8 @@ use shared::visit::{Task, TaskDone, TaskInput, TaskQuery};
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::db::Actor;
+use crate::error::{check_body_id, ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 
 /// The caller's tasks (`scope`: due — today and late, the default —, overdue, open, done),
@@ -28,17 +29,17 @@ pub async fn create(
     current: CurrentUser,
     ApiJson(input): ApiJson<TaskInput>,
 ) -> ApiResult<(StatusCode, Json<Task>)> {
-    let input = input.validate().map_err(ApiError::Validation)?;
-    let id = input.id.unwrap_or_else(shared::new_id);
     Ok((
         StatusCode::CREATED,
-        Json(
-            state
-                .store
-                .create_task(&current.actor(), id, &input, crate::db::now())
-                .await?,
-        ),
+        Json(create_task(&state, &current.actor(), input).await?),
     ))
+}
+
+/// The `create_task` mutation, for the REST route and for sync.
+pub async fn create_task(state: &AppState, actor: &Actor, input: TaskInput) -> ApiResult<Task> {
+    let input = input.validate().map_err(ApiError::Validation)?;
+    let id = input.id.unwrap_or_else(shared::new_id);
+    Ok(state.store.create_task(actor, id, &input, crate::db::now()).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "tasks", params(("id" = Uuid, Path)),
@@ -59,19 +60,14 @@ pub async fn update(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<TaskInput>,
 ) -> ApiResult<Json<Task>> {
-    if input.id.is_some_and(|b| b != id) {
-        return Err(ApiError::field(
-            "id",
-            "l'identifiant du corps ne correspond pas à l'URL",
-        ));
-    }
+    Ok(Json(edit_task(&state, &current.actor(), id, input).await?))
+}
+
+/// The `edit_task` mutation.
+pub async fn edit_task(state: &AppState, actor: &Actor, id: Uuid, input: TaskInput) -> ApiResult<Task> {
+    check_body_id(input.id, id)?;
     let input = input.validate().map_err(ApiError::Validation)?;
-    Ok(Json(
-        state
-            .store
-            .update_task(&current.actor(), id, &input, crate::db::now())
-            .await?,
-    ))
+    Ok(state.store.update_task(actor, id, &input, crate::db::now()).await?)
 }
 
 /// Done or not done.
@@ -83,12 +79,12 @@ pub async fn set_done(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<TaskDone>,
 ) -> ApiResult<Json<Task>> {
-    Ok(Json(
-        state
-            .store
-            .set_task_done(&current.actor(), id, body.done, crate::db::now())
-            .await?,
-    ))
+    Ok(Json(set_task_done(&state, &current.actor(), id, body.done).await?))
+}
+
+/// The `set_task_done` mutation.
+pub async fn set_task_done(state: &AppState, actor: &Actor, id: Uuid, done: bool) -> ApiResult<Task> {
+    Ok(state.store.set_task_done(actor, id, done, crate::db::now()).await?)
 }
 
 #[utoipa::path(delete, path = "/api/v1/tasks/{id}", tag = "tasks", params(("id" = Uuid, Path)),

@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 use crate::auth::CurrentUser;
 use crate::db::visits::MeetingFilter;
-use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::db::Actor;
+use crate::error::{check_body_id, ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 
 /// The agenda: meetings from `from` to `to` (local days, both included), by start time.
@@ -80,13 +81,20 @@ pub async fn create_meeting(
     current: CurrentUser,
     ApiJson(input): ApiJson<MeetingInput>,
 ) -> ApiResult<(StatusCode, Json<Meeting>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(plan_meeting(&state, &current.actor(), input).await?),
+    ))
+}
+
+/// The `plan_meeting` mutation, for the REST route and for sync.
+pub async fn plan_meeting(state: &AppState, actor: &Actor, input: MeetingInput) -> ApiResult<Meeting> {
     let input = input.validate().map_err(ApiError::Validation)?;
     let id = input.id.unwrap_or_else(shared::new_id);
-    let m = state
+    Ok(state
         .store
-        .create_meeting(&current.actor(), id, &input, &state.time, crate::db::now())
-        .await?;
-    Ok((StatusCode::CREATED, Json(m)))
+        .create_meeting(actor, id, &input, &state.time, crate::db::now())
+        .await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/meetings/{id}", tag = "meetings", params(("id" = Uuid, Path)),
@@ -108,19 +116,17 @@ pub async fn update_meeting(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<MeetingInput>,
 ) -> ApiResult<Json<Meeting>> {
-    if input.id.is_some_and(|b| b != id) {
-        return Err(ApiError::field(
-            "id",
-            "l'identifiant du corps ne correspond pas à l'URL",
-        ));
-    }
+    Ok(Json(move_meeting(&state, &current.actor(), id, input).await?))
+}
+
+/// The `move_meeting` mutation.
+pub async fn move_meeting(state: &AppState, actor: &Actor, id: Uuid, input: MeetingInput) -> ApiResult<Meeting> {
+    check_body_id(input.id, id)?;
     let input = input.validate().map_err(ApiError::Validation)?;
-    Ok(Json(
-        state
-            .store
-            .update_meeting(&current.actor(), id, &input, &state.time, crate::db::now())
-            .await?,
-    ))
+    Ok(state
+        .store
+        .update_meeting(actor, id, &input, &state.time, crate::db::now())
+        .await?)
 }
 
 /// Held, cancelled (with a reason), client absent, or back to planned.
@@ -132,12 +138,20 @@ pub async fn set_status(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(change): ApiJson<MeetingStatusChange>,
 ) -> ApiResult<Json<Meeting>> {
-    Ok(Json(
-        state
-            .store
-            .set_meeting_status(&current.actor(), id, &change, &state.time, crate::db::now())
-            .await?,
-    ))
+    Ok(Json(set_meeting_status(&state, &current.actor(), id, change).await?))
+}
+
+/// The `set_meeting_status` mutation.
+pub async fn set_meeting_status(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    change: MeetingStatusChange,
+) -> ApiResult<Meeting> {
+    Ok(state
+        .store
+        .set_meeting_status(actor, id, &change, &state.time, crate::db::now())
+        .await?)
 }
 
 /// The meeting's visit report; 404 when none was written yet.
@@ -167,16 +181,23 @@ pub async fn save_report(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<ReportInput>,
 ) -> ApiResult<(StatusCode, Json<Report>)> {
-    let actor = current.actor();
+    Ok((
+        StatusCode::CREATED,
+        Json(save_visit_report(&state, &current.actor(), id, input).await?),
+    ))
+}
+
+/// The `save_report` mutation.
+pub async fn save_visit_report(state: &AppState, actor: &Actor, id: Uuid, input: ReportInput) -> ApiResult<Report> {
     let agency = state.store.agency(actor.agency_id).await?.ok_or(ApiError::NotFound)?;
     let codes: Vec<String> = agency.settings.objections.iter().map(|o| o.code.clone()).collect();
     let input = input.validate(&codes).map_err(ApiError::Validation)?;
     let report = state
         .store
-        .save_report(&actor, id, &input, &state.time, crate::db::now())
+        .save_report(actor, id, &input, &state.time, crate::db::now())
         .await?;
     tracing::info!(meeting = %id, objections = report.objections.len(), referrals = report.referred.len(), "visit report saved");
-    Ok((StatusCode::CREATED, Json(report)))
+    Ok(report)
 }
 
 /// Logs a call (with its outcome), an e-mail, a letter or an SMS. A call answered moves the
@@ -189,13 +210,22 @@ pub async fn log_interaction(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<InteractionInput>,
 ) -> ApiResult<(StatusCode, Json<TimelineEntry>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(log_contact_interaction(&state, &current.actor(), id, input).await?),
+    ))
+}
+
+/// The `log_interaction` mutation.
+pub async fn log_contact_interaction(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    input: InteractionInput,
+) -> ApiResult<TimelineEntry> {
     let now = crate::db::now();
     let input = input.validate(now).map_err(ApiError::Validation)?;
-    let entry = state
-        .store
-        .log_interaction(&current.actor(), id, &input, &state.time, now)
-        .await?;
-    Ok((StatusCode::CREATED, Json(entry)))
+    Ok(state.store.log_interaction(actor, id, &input, &state.time, now).await?)
 }
 
 /// The record's timeline, newest first: meetings, reports, objections, referrals, calls and

@@ -215,7 +215,7 @@ macro_rules! impl_geo_store {
 
             async fn set_position(&self, actor: &Actor, id: Uuid, lat: f64, lon: f64, precision: &'static str, now: DateTime<Utc>) -> StoreResult<Contact> {
                 let mut tx = self.pool.begin().await?;
-                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
                 Self::visible_row(&mut tx, actor, id).await?;
                 sqlx::query(
                     "UPDATE contacts SET lat = $3, lon = $4, geo_precision = $5, geo_source = $5, geo_status = 'done', geo_note = '', \

@@ -14,6 +14,7 @@ pub mod postgres;
 mod rows;
 mod sql;
 pub mod sqlite;
+pub mod sync;
 pub mod visits;
 
 use async_trait::async_trait;
@@ -33,9 +34,32 @@ pub struct Actor {
     pub user_id: Uuid,
     pub agency_id: Uuid,
     pub role: Role,
+    /// The sync mutation this request applies, if any: the transaction that writes its
+    /// effects also records it as applied (see [`MutationAttempt`]).
+    pub mutation: Option<MutationAttempt>,
+}
+
+/// A phone's mutation being applied. Every writing transaction starts by taking the agency's
+/// next change number; when the actor carries a mutation, that same step marks the mutation
+/// applied for its client, so effects and "applied" commit together or not at all — exactly
+/// once. `attempt` is unique per try: several writes of one try record it once, and a
+/// concurrent replay of the same mutation finds it taken and rolls back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MutationAttempt {
+    pub client_id: Uuid,
+    pub mutation_id: i64,
+    pub attempt: Uuid,
 }
 
 impl Actor {
+    /// The same person, applying a phone's mutation.
+    pub fn applying(self, mutation: MutationAttempt) -> Actor {
+        Actor {
+            mutation: Some(mutation),
+            ..self
+        }
+    }
+
     /// Managers see the whole agency; advisors their portfolio and what is shared with them.
     pub fn sees_whole_agency(&self) -> bool {
         self.role == Role::Manager
@@ -67,6 +91,7 @@ impl User {
             user_id: self.id,
             agency_id: self.agency_id,
             role: self.role,
+            mutation: None,
         }
     }
 }
@@ -145,12 +170,15 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The phone's mutation was applied already (a concurrent replay got there first).
+    #[error("mutation already applied")]
+    AlreadyApplied,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
 #[async_trait]
-pub trait Store: visits::VisitStore + geo::GeoStore + Send + Sync + 'static {
+pub trait Store: visits::VisitStore + geo::GeoStore + sync::SyncStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn engine(&self) -> &'static str;
 

@@ -56,6 +56,30 @@ macro_rules! impl_store {
                 Ok(seq)
             }
 
+            /// [`Self::next_seq`] for a write made by `actor`. When the write applies a phone's
+            /// mutation, the mutation is marked applied here, in the same transaction as its
+            /// effects: both commit or neither does (exactly once). A try that finds the
+            /// mutation taken by another try rolls back with `AlreadyApplied`.
+            async fn next_seq_as(tx: &mut Tx<'_>, actor: &Actor, count: i64) -> StoreResult<i64> {
+                let seq = Self::next_seq(tx, actor.agency_id, count).await?;
+                if let Some(m) = actor.mutation {
+                    let done = sqlx::query(
+                        "UPDATE sync_clients SET last_mutation_id = $3, applying = $4 WHERE id = $1 AND user_id = $2 \
+                         AND (last_mutation_id = $3 - 1 OR (last_mutation_id = $3 AND applying = $4))",
+                    )
+                    .bind(m.client_id)
+                    .bind(actor.user_id)
+                    .bind(m.mutation_id)
+                    .bind(m.attempt)
+                    .execute(&mut **tx)
+                    .await?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::AlreadyApplied);
+                    }
+                }
+                Ok(seq)
+            }
+
             async fn settings_tx(tx: &mut Tx<'_>, agency_id: Uuid) -> StoreResult<AgencySettings> {
                 let (json,): (String,) = sqlx::query_as("SELECT settings FROM agencies WHERE id = $1")
                     .bind(agency_id)
@@ -146,7 +170,7 @@ macro_rules! impl_store {
             /// Inserts a record, its first stage line and its timeline line, in the caller's
             /// transaction (a visit report creates referred prospects in its own).
             async fn insert_contact_tx(tx: &mut Tx<'_>, actor: &Actor, id: Uuid, f: &ContactFields, stage_reason: Option<&str>, now: DateTime<Utc>) -> StoreResult<()> {
-                let seq = Self::next_seq(tx, actor.agency_id, 1).await?;
+                let seq = Self::next_seq_as(tx, actor, 1).await?;
                 let owner_id = f.owner_id.unwrap_or(actor.user_id);
                 if owner_id != actor.user_id && !actor.sees_whole_agency() {
                     return Err(StoreError::Forbidden("un conseiller crée des dossiers pour lui-même"));
@@ -242,7 +266,7 @@ macro_rules! impl_store {
             /// Applies a stage change in the caller's transaction: the record, its stage line,
             /// its timeline line, and what follows (telling a referrer what came of a referral).
             async fn change_stage_tx(tx: &mut Tx<'_>, actor: &Actor, id: Uuid, change: &StageChange, now: DateTime<Utc>) -> StoreResult<()> {
-                let seq = Self::next_seq(tx, actor.agency_id, 1).await?;
+                let seq = Self::next_seq_as(tx, actor, 1).await?;
                 let row = Self::visible_row(tx, actor, id).await?;
                 let from = row.stage()?;
                 let outcome = shared::stage::apply(from, change)?;
@@ -336,7 +360,7 @@ macro_rules! impl_store {
                 }
                 let mut tx = self.pool.begin().await?;
                 // Lock the agency first, like every write.
-                Self::next_seq(&mut tx, actor.agency_id, 0).await?;
+                Self::next_seq_as(&mut tx, actor, 0).await?;
                 let json = serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 sqlx::query("UPDATE agencies SET settings = $2 WHERE id = $1").bind(actor.agency_id).bind(&json).execute(&mut *tx).await?;
                 let sql = format!("{CONTACT_SELECT} WHERE c.agency_id = $1 AND c.deleted_at IS NULL");
@@ -354,7 +378,7 @@ macro_rules! impl_store {
                     }
                 }
                 if !changed.is_empty() {
-                    let last = Self::next_seq(&mut tx, actor.agency_id, changed.len() as i64).await?;
+                    let last = Self::next_seq_as(&mut tx, actor, changed.len() as i64).await?;
                     let first = last - changed.len() as i64 + 1;
                     let now = $crate::db::now();
                     for (i, (id, d)) in changed.iter().enumerate() {
@@ -523,7 +547,7 @@ macro_rules! impl_store {
 
             async fn update_contact(&self, actor: &Actor, id: Uuid, f: &ContactFields, expected_seq: Option<i64>, now: DateTime<Utc>) -> StoreResult<Contact> {
                 let mut tx = self.pool.begin().await?;
-                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
                 let row = Self::visible_row(&mut tx, actor, id).await?;
                 if let Some(expected) = expected_seq {
                     // Only another person's edit conflicts: the system's own writes since
@@ -626,7 +650,7 @@ macro_rules! impl_store {
 
             async fn delete_contact(&self, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
-                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
                 let row = Self::visible_row(&mut tx, actor, id).await?;
                 if !Self::may_manage(actor, &row) {
                     return Err(StoreError::Forbidden("seul le conseiller en charge ou le chef d'agence supprime un dossier"));
@@ -832,7 +856,7 @@ macro_rules! impl_store {
 
             async fn share_contact(&self, actor: &Actor, id: Uuid, with: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
-                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
                 let row = Self::visible_row(&mut tx, actor, id).await?;
                 if !Self::may_manage(actor, &row) {
                     return Err(StoreError::Forbidden("seul le conseiller en charge ou le chef d'agence partage un dossier"));
@@ -861,7 +885,7 @@ macro_rules! impl_store {
 
             async fn unshare_contact(&self, actor: &Actor, id: Uuid, with: Uuid, _now: DateTime<Utc>) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
-                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
                 let row = Self::visible_row(&mut tx, actor, id).await?;
                 if !Self::may_manage(actor, &row) {
                     return Err(StoreError::Forbidden("seul le conseiller en charge ou le chef d'agence retire un partage"));

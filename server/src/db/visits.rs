@@ -517,7 +517,7 @@ macro_rules! impl_visit_store {
                 let referrer_name = $crate::db::rows::name_of(&kind, &first, &last, &company);
                 let prospect = before.name();
                 let title = format!("Informer {referrer_name} : {prospect} {news}");
-                let seq = Self::next_seq(tx, actor.agency_id, 1).await?;
+                let seq = Self::next_seq_as(tx, actor, 1).await?;
                 let task = NewTask {
                     owner_id,
                     contact_id: Some(referrer_id),
@@ -548,7 +548,7 @@ macro_rules! impl_visit_store {
                 let last_contact = later(later(later(row.last_contact_on, t.contact_on), t.meeting_on), t.call_on);
                 let settings = Self::settings_tx(tx, actor.agency_id).await?;
                 let d = Derived::compute(&inputs, &settings);
-                let seq = Self::next_seq(tx, actor.agency_id, 1).await?;
+                let seq = Self::next_seq_as(tx, actor, 1).await?;
                 sqlx::query(
                     "UPDATE contacts SET last_meeting_on = $3, last_call_on = $4, last_contact_on = $5, referrals_made = $6, score = $7, \
                      segment = $8, size_class = $9, next_meeting_due = $10, next_call_due = $11, next_due = $12, seq = $13, \
@@ -625,7 +625,7 @@ macro_rules! impl_visit_store {
                 if time.day_of(m.starts_at) > time.day_of(now) {
                     return Err(StoreError::Conflict("ce rendez-vous n'a pas encore eu lieu".into()));
                 }
-                let seq = Self::next_seq(tx, actor.agency_id, 1).await?;
+                let seq = Self::next_seq_as(tx, actor, 1).await?;
                 sqlx::query("UPDATE meetings SET status = 'held', status_reason = NULL, updated_at = $3, updated_by = $4, seq = $5 WHERE id = $1 AND agency_id = $2")
                     .bind(m.id)
                     .bind(actor.agency_id)
@@ -691,7 +691,7 @@ macro_rules! impl_visit_store {
             async fn create_meeting(&self, actor: &Actor, id: Uuid, input: &MeetingInput, time: &AgencyTime, now: DateTime<Utc>) -> StoreResult<Meeting> {
                 let starts_at = time.instant(input.starts_at).map_err(|message| StoreError::Invalid { field: "starts_at".into(), message })?;
                 let mut tx = self.pool.begin().await?;
-                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
                 let contact = Self::visible_row(&mut tx, actor, input.contact_id)
                     .await
                     .map_err(|e| match e {
@@ -745,7 +745,7 @@ macro_rules! impl_visit_store {
             async fn update_meeting(&self, actor: &Actor, id: Uuid, input: &MeetingInput, time: &AgencyTime, now: DateTime<Utc>) -> StoreResult<Meeting> {
                 let starts_at = time.instant(input.starts_at).map_err(|message| StoreError::Invalid { field: "starts_at".into(), message })?;
                 let mut tx = self.pool.begin().await?;
-                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
                 let m = Self::meeting_row(&mut tx, actor, id).await?;
                 if !Self::may_edit_meeting(actor, &m) {
                     return Err(StoreError::Forbidden("seuls le conseiller du rendez-vous, celui du dossier et le chef d'agence le modifient"));
@@ -797,7 +797,7 @@ macro_rules! impl_visit_store {
 
             async fn set_meeting_status(&self, actor: &Actor, id: Uuid, change: &MeetingStatusChange, time: &AgencyTime, now: DateTime<Utc>) -> StoreResult<Meeting> {
                 let mut tx = self.pool.begin().await?;
-                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
                 let m = Self::meeting_row(&mut tx, actor, id).await?;
                 if !Self::may_edit_meeting(actor, &m) {
                     return Err(StoreError::Forbidden("seuls le conseiller du rendez-vous, celui du dossier et le chef d'agence le modifient"));
@@ -882,7 +882,7 @@ macro_rules! impl_visit_store {
 
             async fn save_report(&self, actor: &Actor, meeting_id: Uuid, r: &ReportInput, time: &AgencyTime, now: DateTime<Utc>) -> StoreResult<Report> {
                 let mut tx = self.pool.begin().await?;
-                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
                 let m = Self::meeting_row(&mut tx, actor, meeting_id).await?;
                 if !Self::may_edit_meeting(actor, &m) {
                     return Err(StoreError::Forbidden("seuls le conseiller du rendez-vous, celui du dossier et le chef d'agence rédigent le compte rendu"));
@@ -971,7 +971,7 @@ macro_rules! impl_visit_store {
                 }
 
                 let referrer_name = contact.name();
-                let as_owner = Actor { user_id: actor.user_id, agency_id: actor.agency_id, role: Role::Manager };
+                let as_owner = Actor { role: Role::Manager, ..*actor };
                 let mut names = Vec::new();
                 for (i, given) in r.referrals.iter().enumerate() {
                     let input = given.to_contact(m.contact_id, contact.owner_id);
@@ -1001,7 +1001,7 @@ macro_rules! impl_visit_store {
                     Self::insert_event(&mut tx, actor.agency_id, m.contact_id, now, EventKind::Referral, "Recommandations demandées : aucun nom", "", Some(actor.user_id), Some(report_id)).await?;
                 }
 
-                let task_seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let task_seq = Self::next_seq_as(&mut tx, actor, 1).await?;
                 if !names.is_empty() {
                     let title = format!("Remercier {referrer_name} pour ses recommandations");
                     let notes = names.join(", ");
@@ -1055,7 +1055,7 @@ macro_rules! impl_visit_store {
 
             async fn log_interaction(&self, actor: &Actor, contact_id: Uuid, input: &InteractionInput, time: &AgencyTime, now: DateTime<Utc>) -> StoreResult<TimelineEntry> {
                 let mut tx = self.pool.begin().await?;
-                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
                 let contact = Self::visible_row(&mut tx, actor, contact_id).await?;
                 let id = input.id.unwrap_or_else(shared::new_id);
                 let at = $crate::db::micros(input.at.unwrap_or(now));
@@ -1107,7 +1107,7 @@ macro_rules! impl_visit_store {
 
             async fn create_task(&self, actor: &Actor, id: Uuid, input: &TaskInput, now: DateTime<Utc>) -> StoreResult<Task> {
                 let mut tx = self.pool.begin().await?;
-                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
                 let owner_id = input.owner_id.unwrap_or(actor.user_id);
                 if owner_id != actor.user_id && !actor.sees_whole_agency() {
                     return Err(StoreError::Forbidden("un conseiller se crée des tâches à lui-même"));
@@ -1145,7 +1145,7 @@ macro_rules! impl_visit_store {
 
             async fn update_task(&self, actor: &Actor, id: Uuid, input: &TaskInput, now: DateTime<Utc>) -> StoreResult<Task> {
                 let mut tx = self.pool.begin().await?;
-                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
                 let current = Self::task_row(&mut tx, actor, id).await?;
                 let owner_id = input.owner_id.unwrap_or(current.owner_id);
                 if owner_id != current.owner_id {
@@ -1184,7 +1184,7 @@ macro_rules! impl_visit_store {
 
             async fn set_task_done(&self, actor: &Actor, id: Uuid, done: bool, now: DateTime<Utc>) -> StoreResult<Task> {
                 let mut tx = self.pool.begin().await?;
-                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
                 Self::task_row(&mut tx, actor, id).await?;
                 sqlx::query("UPDATE tasks SET done_at = $3, updated_at = $4, seq = $5 WHERE id = $1 AND agency_id = $2")
                     .bind(id)
@@ -1202,7 +1202,7 @@ macro_rules! impl_visit_store {
 
             async fn delete_task(&self, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
-                let seq = Self::next_seq(&mut tx, actor.agency_id, 1).await?;
+                let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
                 Self::task_row(&mut tx, actor, id).await?;
                 sqlx::query("UPDATE tasks SET deleted_at = $3, updated_at = $3, seq = $4 WHERE id = $1 AND agency_id = $2")
                     .bind(id)

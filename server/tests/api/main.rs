@@ -11,4 +11,5 @@ mod geocoding;
 mod plan;
 mod robustness;
 mod sequence;
+mod sync;
 mod visits;

@@ -1,0 +1,206 @@
+//! Offline sync: a phone pushes its outbox of mutations and pulls what changed
+//! (`docs/sync.md`).
+//!
+//! Each mutation runs the very function its REST route runs, with the same checks; the
+//! transaction that writes its effects also marks it applied for the phone (see
+//! `db::MutationAttempt`), and the answer leaves only after that commit, so the phone can drop
+//! what the server acknowledged.
+
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use shared::sync::{
+    plan_push, Mutation, MutationOutcome, PendingMutation, PullResponse, PushRequest, PushResponse, Refusal,
+    MAX_MUTATIONS_PER_PUSH, MAX_PULL_LIMIT,
+};
+use uuid::Uuid;
+
+use crate::api::contacts::{self, PositionInput};
+use crate::api::{tasks, visits};
+use crate::auth::CurrentUser;
+use crate::db::{Actor, MutationAttempt};
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
+use crate::state::AppState;
+
+/// One push at a time per phone, within this process: a second tab or a retry racing the
+/// first waits, then finds the mutations applied. (Across processes the database alone keeps
+/// mutations exactly once; a racing try may then report `already_applied` for a mutation the
+/// other try applied — the phone drops both alike.)
+#[derive(Default)]
+pub struct PushLocks(std::sync::Mutex<std::collections::HashMap<Uuid, std::sync::Arc<tokio::sync::Mutex<()>>>>);
+
+impl PushLocks {
+    async fn lock(&self, client: Uuid) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            // Forget the phones nobody is pushing for.
+            map.retain(|_, l| std::sync::Arc::strong_count(l) > 1);
+            map.entry(client).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
+}
+
+/// Applies the phone's mutations in order, exactly once. Replayed ids are reported
+/// `already_applied`; a mutation the rules refuse is `refused` with its reason and does not
+/// stop the ones after it. A storage failure stops the push with a 503: what was applied
+/// before it stays applied, and the phone sends the rest again.
+#[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync", request_body = PushRequest,
+    responses((status = 200, body = PushResponse), (status = 400, body = shared::api::ErrorBody),
+        (status = 401, body = shared::api::ErrorBody), (status = 403, body = shared::api::ErrorBody),
+        (status = 409, body = shared::api::ErrorBody), (status = 413, body = shared::api::ErrorBody),
+        (status = 503, body = shared::api::ErrorBody)))]
+pub async fn push(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(req): ApiJson<PushRequest>,
+) -> ApiResult<Json<PushResponse>> {
+    if req.mutations.len() > MAX_MUTATIONS_PER_PUSH {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "{MAX_MUTATIONS_PER_PUSH} modifications par envoi au plus"
+        )));
+    }
+    let actor = current.actor();
+    let _one_at_a_time = state.push_locks.lock(req.client_id).await;
+    let last = state.store.sync_client(&actor, req.client_id, crate::db::now()).await?;
+    let ids: Vec<i64> = req.mutations.iter().map(|m| m.id).collect();
+    let new = plan_push(last, &ids).map_err(|e| ApiError::Conflict(e.to_string()))?;
+    let mut outcomes: Vec<MutationOutcome> = req.mutations[..new.start]
+        .iter()
+        .map(|m| MutationOutcome::AlreadyApplied { id: m.id })
+        .collect();
+    let mut last = last;
+    for pending in &req.mutations[new] {
+        let attempt = actor.applying(MutationAttempt {
+            client_id: req.client_id,
+            mutation_id: pending.id,
+            attempt: Uuid::now_v7(),
+        });
+        let outcome = match apply(&state, &attempt, pending.mutation.clone()).await {
+            // Effects that wrote recorded the mutation in their own transaction; this
+            // records one that wrote nothing (and is a no-op otherwise).
+            Ok(()) => match state.store.record_mutation(&attempt, None).await? {
+                true => MutationOutcome::Applied { id: pending.id },
+                false => MutationOutcome::AlreadyApplied { id: pending.id },
+            },
+            Err(ApiError::AlreadyApplied) => MutationOutcome::AlreadyApplied { id: pending.id },
+            Err(e @ (ApiError::StorageUnavailable(_) | ApiError::Internal(_))) => return Err(e),
+            Err(e) => {
+                let refusal = refusal(pending, &e);
+                tracing::info!(client = %req.client_id, mutation = pending.id, name = %refusal.name, error = %refusal.error, "mutation refused");
+                match state.store.record_mutation(&attempt, Some(&refusal)).await? {
+                    true => MutationOutcome::Refused {
+                        id: pending.id,
+                        refusal,
+                    },
+                    false => MutationOutcome::AlreadyApplied { id: pending.id },
+                }
+            }
+        };
+        last = pending.id;
+        outcomes.push(outcome);
+    }
+    Ok(Json(PushResponse {
+        last_mutation_id: last,
+        outcomes,
+    }))
+}
+
+/// Runs one mutation through the function its REST route runs.
+async fn apply(state: &AppState, actor: &Actor, mutation: Mutation) -> ApiResult<()> {
+    match mutation {
+        Mutation::CreateContact(input) => contacts::create_contact(state, actor, input).await.map(drop),
+        Mutation::EditContact { id, input } => contacts::edit_contact(state, actor, id, input).await.map(drop),
+        Mutation::DeleteContact { id } => contacts::delete_contact(state, actor, id).await,
+        Mutation::ChangeStage { id, change } => {
+            contacts::change_contact_stage(state, actor, id, change).await.map(drop)
+        }
+        Mutation::SetPosition { id, lat, lon, source } => {
+            let p = PositionInput {
+                lat,
+                lon,
+                source: Some(source),
+            };
+            contacts::set_contact_position(state, actor, id, p).await.map(drop)
+        }
+        Mutation::PlanMeeting(input) => visits::plan_meeting(state, actor, input).await.map(drop),
+        Mutation::MoveMeeting { id, input } => visits::move_meeting(state, actor, id, input).await.map(drop),
+        Mutation::SetMeetingStatus { id, change } => {
+            visits::set_meeting_status(state, actor, id, change).await.map(drop)
+        }
+        Mutation::SaveReport { meeting_id, report } => visits::save_visit_report(state, actor, meeting_id, report)
+            .await
+            .map(drop),
+        Mutation::LogInteraction { contact_id, input } => {
+            visits::log_contact_interaction(state, actor, contact_id, input)
+                .await
+                .map(drop)
+        }
+        Mutation::CreateTask(input) => tasks::create_task(state, actor, input).await.map(drop),
+        Mutation::EditTask { id, input } => tasks::edit_task(state, actor, id, input).await.map(drop),
+        Mutation::SetTaskDone { id, done } => tasks::set_task_done(state, actor, id, done).await.map(drop),
+    }
+}
+
+/// The refusal kept for the phone: the API's answer, and the mutation with what was typed.
+fn refusal(pending: &PendingMutation, e: &ApiError) -> Refusal {
+    let (_, code, detail) = e.parts();
+    Refusal {
+        name: pending.mutation.name().to_string(),
+        error: code.to_string(),
+        detail,
+        fields: match e {
+            ApiError::Validation(f) => f.clone(),
+            _ => Default::default(),
+        },
+        mutation: serde_json::to_value(&pending.mutation).unwrap_or_default(),
+        at: crate::db::now(),
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PullQuery {
+    /// The cursor of the last pull (0 for the first).
+    #[serde(default)]
+    pub cursor: i64,
+    /// Rows per page (default 500, at most 1 000).
+    pub limit: Option<u32>,
+    /// The phone's client id: the answer then says its last applied mutation and refusals.
+    pub client_id: Option<Uuid>,
+}
+
+/// Every change after `cursor` that the caller may see: records (tombstones included),
+/// meetings, tasks; and records the caller may no longer see as removals. Pull again at once
+/// while `has_more`; on `reset`, drop the replica and pull from 0.
+#[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync", params(PullQuery),
+    responses((status = 200, body = PullResponse), (status = 400, body = shared::api::ErrorBody),
+        (status = 401, body = shared::api::ErrorBody), (status = 403, body = shared::api::ErrorBody),
+        (status = 503, body = shared::api::ErrorBody)))]
+pub async fn pull(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiQuery(q): ApiQuery<PullQuery>,
+) -> ApiResult<Json<PullResponse>> {
+    if q.cursor < 0 {
+        return Err(ApiError::field("cursor", "curseur invalide"));
+    }
+    let actor = current.actor();
+    let limit = q.limit.unwrap_or(500).clamp(1, MAX_PULL_LIMIT);
+    let page = state.store.sync_changes(&actor, q.cursor, limit, &state.time).await?;
+    let (last_mutation_id, refusals) = match q.client_id {
+        Some(client) => (
+            state.store.sync_client_state(&actor, client).await?,
+            state.store.sync_refusals(&actor, client).await?,
+        ),
+        None => (None, Vec::new()),
+    };
+    Ok(Json(PullResponse {
+        changes: page.changes,
+        cursor: page.cursor,
+        has_more: page.has_more,
+        reset: page.reset,
+        last_mutation_id,
+        refusals,
+    }))
+}

@@ -1,0 +1,277 @@
+//! Storage of offline sync: the phones (sync clients) with the last mutation applied for
+//! each, the refused mutations, and the pull — every change a user may see after a cursor.
+//!
+//! Applying a mutation is not here: mutations run the same store methods as the REST routes,
+//! and the transaction that writes their effects marks them applied (`next_seq_as` in
+//! [`super::sql`]). This module only reads and records around that.
+//!
+//! [`impl_sync_store!`] names every helper it uses; it depends on nothing that another
+//! storage macro happens to define.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use shared::sync::{Change, Refusal, RefusedMutation};
+use uuid::Uuid;
+
+use super::{Actor, StoreResult};
+use crate::time::AgencyTime;
+
+/// One page of a pull.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncPage {
+    pub changes: Vec<Change>,
+    /// Where the next pull starts.
+    pub cursor: i64,
+    pub has_more: bool,
+    /// The cursor is ahead of this database (a restored backup, another server).
+    pub reset: bool,
+}
+
+#[async_trait]
+pub trait SyncStore: Send + Sync {
+    /// The client's last applied mutation id; registers the client to the actor on first use.
+    /// Another user's client id is `Forbidden`.
+    async fn sync_client(&self, actor: &Actor, client_id: Uuid, now: DateTime<Utc>) -> StoreResult<i64>;
+    /// The client's last applied mutation id, if the client is known (and the actor's).
+    async fn sync_client_state(&self, actor: &Actor, client_id: Uuid) -> StoreResult<Option<i64>>;
+    /// Marks the actor's mutation applied in a transaction of its own — for a mutation that
+    /// wrote nothing, or was refused (then the refusal is kept with it). False when another
+    /// try had already taken it.
+    async fn record_mutation(&self, actor: &Actor, refusal: Option<&Refusal>) -> StoreResult<bool>;
+    /// The client's refused mutations, oldest first (the last 200).
+    async fn sync_refusals(&self, actor: &Actor, client_id: Uuid) -> StoreResult<Vec<RefusedMutation>>;
+    /// The changes after `cursor` that the actor may see, at most about `limit` (a write's
+    /// rows are never split across pages).
+    async fn sync_changes(&self, actor: &Actor, cursor: i64, limit: u32, time: &AgencyTime) -> StoreResult<SyncPage>;
+}
+
+/// Where a page of changes ends: the `limit`-th smallest change number among the candidates
+/// (each kind gives at most `limit + 1`), or the agency's last committed one when no more than
+/// `limit` follow. Returns `(upper, has_more)`; `has_more` may be true for a page after which
+/// nothing follows (a write with more rows than the limit), never false when something does.
+pub fn page_end(mut candidates: Vec<i64>, limit: usize, agency_seq: i64) -> (i64, bool) {
+    candidates.sort_unstable();
+    match candidates.get(limit.saturating_sub(1)) {
+        Some(&upper) if candidates.len() > limit => (upper, true),
+        _ => (agency_seq, false),
+    }
+}
+
+macro_rules! impl_sync_store {
+    ($store:ident, $db:ty) => {
+        // A module of its own, so that everything it uses is named here and nothing leaks
+        // in from the other storage macros expanded beside it.
+        mod sync_store {
+        use super::$store;
+        use $crate::db::rows::ContactRow;
+        use $crate::db::sql::CONTACT_SELECT;
+        use $crate::db::sync::{page_end, SyncPage, SyncStore};
+        use $crate::db::visits::{MeetingRow, TaskRow, MEETING_SELECT, TASK_SELECT};
+        use $crate::db::{Actor, StoreError, StoreResult};
+        use $crate::time::AgencyTime;
+        use chrono::{DateTime, Utc};
+        use shared::sync::{Change, Refusal, RefusedMutation};
+        use uuid::Uuid;
+
+        #[async_trait::async_trait]
+        impl SyncStore for $store {
+            async fn sync_client(&self, actor: &Actor, client_id: Uuid, now: DateTime<Utc>) -> StoreResult<i64> {
+                sqlx::query(
+                    "INSERT INTO sync_clients (id, user_id, agency_id, last_mutation_id, created_at) VALUES ($1, $2, $3, 0, $4) \
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(client_id)
+                .bind(actor.user_id)
+                .bind(actor.agency_id)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                match self.sync_client_state(actor, client_id).await? {
+                    Some(last) => Ok(last),
+                    None => Err(StoreError::Forbidden("cet appareil est enregistré au nom d'un autre utilisateur")),
+                }
+            }
+
+            async fn sync_client_state(&self, actor: &Actor, client_id: Uuid) -> StoreResult<Option<i64>> {
+                let row: Option<(Uuid, i64)> = sqlx::query_as("SELECT user_id, last_mutation_id FROM sync_clients WHERE id = $1")
+                    .bind(client_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match row {
+                    None => Ok(None),
+                    Some((user, last)) if user == actor.user_id => Ok(Some(last)),
+                    Some(_) => Err(StoreError::Forbidden("cet appareil est enregistré au nom d'un autre utilisateur")),
+                }
+            }
+
+            async fn record_mutation(&self, actor: &Actor, refusal: Option<&Refusal>) -> StoreResult<bool> {
+                let Some(m) = actor.mutation else { return Ok(false) };
+                let mut tx = self.pool.begin().await?;
+                let done = sqlx::query(
+                    "UPDATE sync_clients SET last_mutation_id = $3, applying = $4 WHERE id = $1 AND user_id = $2 \
+                     AND (last_mutation_id = $3 - 1 OR (last_mutation_id = $3 AND applying = $4))",
+                )
+                .bind(m.client_id)
+                .bind(actor.user_id)
+                .bind(m.mutation_id)
+                .bind(m.attempt)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                if let Some(r) = refusal {
+                    let fields = serde_json::to_string(&r.fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    sqlx::query(
+                        "INSERT INTO sync_refusals (client_id, mutation_id, name, error, detail, fields, mutation, at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (client_id, mutation_id) DO NOTHING",
+                    )
+                    .bind(m.client_id)
+                    .bind(m.mutation_id)
+                    .bind(&r.name)
+                    .bind(&r.error)
+                    .bind(&r.detail)
+                    .bind(fields)
+                    .bind(r.mutation.to_string())
+                    .bind(r.at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn sync_refusals(&self, actor: &Actor, client_id: Uuid) -> StoreResult<Vec<RefusedMutation>> {
+                type RefusalRow = (i64, String, String, String, String, String, DateTime<Utc>);
+                let rows: Vec<RefusalRow> = sqlx::query_as(
+                    "SELECT r.mutation_id, r.name, r.error, r.detail, r.fields, r.mutation, r.at FROM sync_refusals r \
+                     JOIN sync_clients c ON c.id = r.client_id WHERE r.client_id = $1 AND c.user_id = $2 \
+                     ORDER BY r.mutation_id DESC LIMIT 200",
+                )
+                .bind(client_id)
+                .bind(actor.user_id)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = rows
+                    .into_iter()
+                    .map(|(id, name, error, detail, fields, mutation, at)| {
+                        let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("refusal {id}: {e}"));
+                        Ok(RefusedMutation {
+                            id,
+                            refusal: Refusal {
+                                name,
+                                error,
+                                detail,
+                                fields: serde_json::from_str(&fields).map_err(corrupt)?,
+                                mutation: serde_json::from_str(&mutation).map_err(corrupt)?,
+                                at,
+                            },
+                        })
+                    })
+                    .collect::<StoreResult<Vec<_>>>()?;
+                out.reverse();
+                Ok(out)
+            }
+
+            async fn sync_changes(&self, actor: &Actor, cursor: i64, limit: u32, time: &AgencyTime) -> StoreResult<SyncPage> {
+                let limit = limit.clamp(1, shared::sync::MAX_PULL_LIMIT) as i64;
+                let mut tx = self.pool.begin().await?;
+                // The agency's last committed change number first: a write committing later
+                // takes a larger one (the agency row serialises writers), so nothing at or
+                // below it can still appear after this page is read.
+                let (agency_seq,): (i64,) = sqlx::query_as("SELECT change_seq FROM agencies WHERE id = $1")
+                    .bind(actor.agency_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                if cursor > agency_seq {
+                    return Ok(SyncPage { changes: Vec::new(), cursor: 0, has_more: false, reset: true });
+                }
+                let mut candidates = Vec::new();
+                for table in ["contacts", "meetings", "tasks"] {
+                    let sql = format!("SELECT seq FROM {table} WHERE agency_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4");
+                    let seqs: Vec<(i64,)> =
+                        sqlx::query_as(&sql).bind(actor.agency_id).bind(cursor).bind(agency_seq).bind(limit + 1).fetch_all(&mut *tx).await?;
+                    candidates.extend(seqs.into_iter().map(|(s,)| s));
+                }
+                let (upper, has_more) = page_end(candidates, limit as usize, agency_seq);
+
+                let whole = actor.sees_whole_agency();
+                let shared_with_me: std::collections::HashSet<Uuid> = if whole {
+                    Default::default()
+                } else {
+                    let rows: Vec<(Uuid,)> = sqlx::query_as("SELECT contact_id FROM contact_shares WHERE user_id = $1 AND agency_id = $2")
+                        .bind(actor.user_id)
+                        .bind(actor.agency_id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    rows.into_iter().map(|(id,)| id).collect()
+                };
+                let sees = |owner: Uuid, contact: Uuid| whole || owner == actor.user_id || shared_with_me.contains(&contact);
+
+                let mut changes = Vec::new();
+                let sql = format!("{CONTACT_SELECT} WHERE c.agency_id = $1 AND c.seq > $2 AND c.seq <= $3");
+                let rows: Vec<ContactRow> = sqlx::query_as(&sql).bind(actor.agency_id).bind(cursor).bind(upper).fetch_all(&mut *tx).await?;
+                for row in rows {
+                    let c = row.into_contact()?;
+                    changes.push(if sees(c.owner_id, c.id) {
+                        Change::Contact(Box::new(c))
+                    } else {
+                        // Not necessarily ever on this phone: the phone ignores an unknown id.
+                        Change::ContactRemoved { id: c.id, seq: c.seq }
+                    });
+                }
+                let sql = format!("{MEETING_SELECT} WHERE m.agency_id = $1 AND m.seq > $2 AND m.seq <= $3 AND m.deleted_at IS NULL");
+                let rows: Vec<MeetingRow> = sqlx::query_as(&sql).bind(actor.agency_id).bind(cursor).bind(upper).fetch_all(&mut *tx).await?;
+                for row in rows {
+                    if whole || row.owner_id == actor.user_id || sees(row.contact_owner_id, row.contact_id) {
+                        changes.push(Change::Meeting(Box::new(row.into_meeting(time)?)));
+                    }
+                }
+                let sql = format!("{TASK_SELECT} WHERE t.agency_id = $1 AND t.seq > $2 AND t.seq <= $3 AND t.deleted_at IS NULL");
+                let rows: Vec<TaskRow> = sqlx::query_as(&sql).bind(actor.agency_id).bind(cursor).bind(upper).fetch_all(&mut *tx).await?;
+                for row in rows {
+                    if whole || row.owner_id == actor.user_id {
+                        changes.push(Change::Task(Box::new(row.into_task()?)));
+                    }
+                }
+                let gone: Vec<(Uuid, i64, Uuid)> = sqlx::query_as(
+                    "SELECT id, seq, owner_id FROM tasks WHERE agency_id = $1 AND seq > $2 AND seq <= $3 AND deleted_at IS NOT NULL",
+                )
+                .bind(actor.agency_id)
+                .bind(cursor)
+                .bind(upper)
+                .fetch_all(&mut *tx)
+                .await?;
+                for (id, seq, owner) in gone {
+                    if whole || owner == actor.user_id {
+                        changes.push(Change::TaskRemoved { id, seq });
+                    }
+                }
+                tx.commit().await?;
+                changes.sort_by_key(|c| c.seq());
+                Ok(SyncPage { changes, cursor: upper, has_more, reset: false })
+            }
+        }
+        }
+    };
+}
+
+pub(crate) use impl_sync_store;
+
+#[cfg(test)]
+mod tests {
+    use super::page_end;
+
+    #[test]
+    fn a_page_ends_at_the_limit_without_splitting_a_write() {
+        // Fewer than the limit: up to the agency's last change, nothing more.
+        assert_eq!(page_end(vec![3, 1, 2], 5, 9), (9, false));
+        // More: the limit-th smallest, more to come.
+        assert_eq!(page_end(vec![5, 1, 2, 3, 4], 3, 9), (3, true));
+        // Rows of one write share its number: the page takes them all, and says whether
+        // anything beyond follows.
+        assert_eq!(page_end(vec![1, 2, 2, 3], 2, 9), (2, true));
+        assert_eq!(page_end(vec![1, 2, 2, 2], 2, 9), (2, true), "maybe more: pull again");
+    }
+}
