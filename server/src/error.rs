@@ -155,6 +155,7 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid { field, message } => ApiError::field(&field, message),
             StoreError::Stage(s) => ApiError::Unprocessable(s.to_string()),
             StoreError::AlreadyApplied => ApiError::AlreadyApplied,
+            StoreError::Validation(f) => ApiError::Validation(f),
             StoreError::Db(e) if crate::db::is_unavailable(&e) => ApiError::StorageUnavailable(e.to_string()),
             other => ApiError::Internal(other.into()),
         }

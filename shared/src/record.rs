@@ -396,6 +396,30 @@ impl ContactInput {
 }
 
 impl ValidContact {
+    /// The input with its values in the form the record keeps them (numbers in E.164, the
+    /// postcode and e-mail as parsed, amounts in cents): what a record read back gives, so
+    /// that a value typed differently but equal compares equal.
+    pub fn stored_input(&self) -> ContactInput {
+        ContactInput {
+            postcode: self.postcode.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+            phone_mobile: self
+                .phone_mobile
+                .as_ref()
+                .map(|p| p.e164().to_string())
+                .unwrap_or_default(),
+            phone_landline: self
+                .phone_landline
+                .as_ref()
+                .map(|p| p.e164().to_string())
+                .unwrap_or_default(),
+            email: self.email.as_ref().map(|e| e.to_string()).unwrap_or_default(),
+            accessible_potential_cents: Some(self.accessible_potential.cents()),
+            assets_entrusted_cents: Some(self.assets_entrusted.cents()),
+            referrals_made: Some(self.input.referrals_made.unwrap_or(0)),
+            ..self.input.clone()
+        }
+    }
+
     /// The name shown in lists: "Dupont Marie", or the company name.
     pub fn display_name(&self) -> String {
         display_name(

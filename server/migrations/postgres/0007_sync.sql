@@ -29,6 +29,29 @@ CREATE TABLE sync_refusals (
     PRIMARY KEY (client_id, mutation_id)
 );
 
+-- Two people changed one field of a record differently (field-by-field merge of a phone's
+-- edit): the record keeps `theirs` until someone involved picks a value (`resolution`).
+-- Values are JSON, as the field travels on the wire.
+CREATE TABLE conflicts (
+    id          UUID PRIMARY KEY,
+    agency_id   UUID NOT NULL REFERENCES agencies(id),
+    contact_id  UUID NOT NULL REFERENCES contacts(id),
+    field       TEXT NOT NULL,
+    base        TEXT NOT NULL,
+    mine        TEXT NOT NULL,
+    mine_by     UUID NOT NULL REFERENCES users(id),
+    mine_at     TIMESTAMPTZ NOT NULL,
+    theirs      TEXT NOT NULL,
+    theirs_by   UUID NOT NULL REFERENCES users(id),
+    theirs_at   TIMESTAMPTZ NOT NULL,
+    resolved_at TIMESTAMPTZ,
+    resolved_by UUID REFERENCES users(id),
+    resolution  TEXT,
+    seq         BIGINT NOT NULL
+);
+CREATE INDEX conflicts_seq ON conflicts (agency_id, seq);
+CREATE INDEX conflicts_contact ON conflicts (contact_id);
+
 -- Pull reads each kind by change number.
 CREATE INDEX meetings_seq ON meetings (agency_id, seq);
 CREATE INDEX tasks_seq ON tasks (agency_id, seq);

@@ -69,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .route("/agency/users", get(agency::users))
         .route("/sync/push", post(sync::push))
         .route("/sync/pull", get(sync::pull))
+        .route("/conflicts/{id}/resolve", post(sync::resolve_conflict))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::bad_request("méthode non prise en charge sur cette route") })

@@ -19,7 +19,7 @@ use super::{agency, areas, auth, calendar, contacts, plan, stats, sync, tasks, v
         tasks::list, tasks::create, tasks::read, tasks::update, tasks::set_done, tasks::remove,
         stats::objections, stats::referrals,
         plan::day, plan::week, areas::list, areas::nearby, areas::all_located,
-        sync::push, sync::pull,
+        sync::push, sync::pull, sync::resolve_conflict,
     ),
     tags((name = "auth"), (name = "contacts"), (name = "agency"), (name = "meetings"), (name = "tasks"), (name = "reports"), (name = "plan"), (name = "sync"))
 )]

@@ -8,9 +8,11 @@
 
 use axum::extract::State;
 use axum::Json;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use shared::record::{Contact, ContactInput};
 use shared::sync::{
-    plan_push, Mutation, MutationOutcome, PendingMutation, PullResponse, PushRequest, PushResponse, Refusal,
+    plan_push, Conflict, Mutation, MutationOutcome, PendingMutation, PullResponse, PushRequest, PushResponse, Refusal,
     MAX_MUTATIONS_PER_PUSH, MAX_PULL_LIMIT,
 };
 use uuid::Uuid;
@@ -19,7 +21,7 @@ use crate::api::contacts::{self, PositionInput};
 use crate::api::{tasks, visits};
 use crate::auth::CurrentUser;
 use crate::db::{Actor, MutationAttempt};
-use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 
 /// One push at a time per phone, within this process: a second tab or a retry racing the
@@ -76,7 +78,7 @@ pub async fn push(
             mutation_id: pending.id,
             attempt: Uuid::now_v7(),
         });
-        let outcome = match apply(&state, &attempt, pending.mutation.clone()).await {
+        let outcome = match apply(&state, &attempt, pending.mutation.clone(), pending.at).await {
             // Effects that wrote recorded the mutation in their own transaction; this
             // records one that wrote nothing (and is a no-op otherwise).
             Ok(()) => match state.store.record_mutation(&attempt, None).await? {
@@ -106,11 +108,20 @@ pub async fn push(
     }))
 }
 
-/// Runs one mutation through the function its REST route runs.
-async fn apply(state: &AppState, actor: &Actor, mutation: Mutation) -> ApiResult<()> {
+/// Runs one mutation through the function its REST route runs; `at` is when the advisor made
+/// it (the time shown beside their value in a conflict).
+async fn apply(state: &AppState, actor: &Actor, mutation: Mutation, at: DateTime<Utc>) -> ApiResult<()> {
     match mutation {
         Mutation::CreateContact(input) => contacts::create_contact(state, actor, input).await.map(drop),
-        Mutation::EditContact { id, input } => contacts::edit_contact(state, actor, id, input).await.map(drop),
+        Mutation::EditContact {
+            id,
+            input,
+            base: Some(base),
+        } => merge_edit_contact(state, actor, id, *base, input, at).await.map(drop),
+        Mutation::EditContact { id, input, base: None } => {
+            contacts::edit_contact(state, actor, id, input).await.map(drop)
+        }
+        Mutation::ResolveConflict { id, value } => resolve(state, actor, id, value).await.map(drop),
         Mutation::DeleteContact { id } => contacts::delete_contact(state, actor, id).await,
         Mutation::ChangeStage { id, change } => {
             contacts::change_contact_stage(state, actor, id, change).await.map(drop)
@@ -140,6 +151,56 @@ async fn apply(state: &AppState, actor: &Actor, mutation: Mutation) -> ApiResult
         Mutation::EditTask { id, input } => tasks::edit_task(state, actor, id, input).await.map(drop),
         Mutation::SetTaskDone { id, done } => tasks::set_task_done(state, actor, id, done).await.map(drop),
     }
+}
+
+/// The `edit_contact` mutation with the values it started from: merged field by field.
+pub async fn merge_edit_contact(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    base: ContactInput,
+    input: ContactInput,
+    at: DateTime<Utc>,
+) -> ApiResult<(Contact, Vec<Conflict>)> {
+    crate::error::check_body_id(input.id, id)?;
+    let now = crate::db::now();
+    // The phone's clock may be wrong: never after the server's.
+    let at = at.min(now);
+    let (contact, conflicts) = state.store.merge_contact(actor, id, &base, &input, at, now).await?;
+    if !conflicts.is_empty() {
+        tracing::info!(contact = %id, fields = conflicts.len(), "edit merged with conflicts");
+    }
+    Ok((contact, conflicts))
+}
+
+/// The `resolve_conflict` mutation.
+pub async fn resolve(state: &AppState, actor: &Actor, id: Uuid, value: serde_json::Value) -> ApiResult<Conflict> {
+    Ok(state
+        .store
+        .resolve_conflict(actor, id, &value, crate::db::now())
+        .await?)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveInput {
+    /// The value the field takes: one side's, or a new one.
+    #[schema(value_type = Object)]
+    pub value: serde_json::Value,
+}
+
+/// Settles a conflict (as the `resolve_conflict` mutation does): the record's field takes the
+/// value, and the conflict is closed for everyone involved.
+#[utoipa::path(post, path = "/api/v1/conflicts/{id}/resolve", tag = "sync", params(("id" = Uuid, Path)), request_body = ResolveInput,
+    responses((status = 200, body = Conflict), (status = 404, body = shared::api::ErrorBody),
+        (status = 409, body = shared::api::ErrorBody), (status = 422, body = shared::api::ErrorBody)))]
+pub async fn resolve_conflict(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<ResolveInput>,
+) -> ApiResult<Json<Conflict>> {
+    Ok(Json(resolve(&state, &current.actor(), id, input.value).await?))
 }
 
 /// The refusal kept for the phone: the API's answer, and the mutation with what was typed.

@@ -170,6 +170,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// Values that do not pass validation (a merged edit, a conflict's chosen value).
+    #[error("validation failed")]
+    Validation(shared::record::FieldErrors),
     /// The phone's mutation was applied already (a concurrent replay got there first).
     #[error("mutation already applied")]
     AlreadyApplied,

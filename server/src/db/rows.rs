@@ -236,7 +236,7 @@ fn parse_enum<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> StoreResul
 }
 
 /// A `contacts` row joined with its owner's name.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ContactRow {
     pub id: Uuid,
     pub owner_id: Uuid,

@@ -167,6 +167,98 @@ macro_rules! impl_store {
                 Ok(rows.len() as u64)
             }
 
+            /// Writes an edit of the record `row` (already checked) under change number `seq`,
+            /// in the caller's transaction; the REST edit and the sync merge both end here.
+            #[allow(clippy::too_many_arguments)]
+            async fn write_contact_edit(tx: &mut Tx<'_>, actor: &Actor, id: Uuid, row: &ContactRow, f: &ContactFields, seq: i64, now: DateTime<Utc>) -> StoreResult<Contact> {
+                // A form loaded before the system wrote keeps what the system wrote: the point
+                // (unless one is typed) and the later of the last-contact dates.
+                let mut f = f.clone();
+                if f.lat.is_none() && f.lon.is_none() {
+                    f.lat = row.lat;
+                    f.lon = row.lon;
+                }
+                f.last_meeting_on = f.last_meeting_on.max(row.last_meeting_on);
+                f.last_call_on = f.last_call_on.max(row.last_call_on);
+                let f = &f;
+                let owner_id = f.owner_id.unwrap_or(row.owner_id);
+                if owner_id != row.owner_id {
+                    if !actor.sees_whole_agency() {
+                        return Err(StoreError::Forbidden("seul le chef d'agence réattribue un dossier"));
+                    }
+                    Self::check_owner(tx, actor.agency_id, owner_id).await?;
+                }
+                Self::check_referrer(tx, actor.agency_id, f.referred_by, id).await?;
+                let settings = Self::settings_tx(tx, actor.agency_id).await?;
+                let d = Derived::compute(&f.derive_inputs(row.stage()?, row.stage_changed_at), &settings);
+                sqlx::query(
+                    "UPDATE contacts SET owner_id = $3, kind = $4, first_name = $5, last_name = $6, spouse_name = $7, company_name = $8, \
+                     contact_role = $9, household_size = $10, company_size = $11, preferred_place = $12, address_line = $13, postcode = $14, \
+                     city = $15, sector = $16, lat = $17, lon = $18, phone_mobile = $19, phone_landline = $20, call_preferences = $21, \
+                     email = $22, website = $23, situation = $24, accessible_potential_cents = $25, assets_entrusted_cents = $26, \
+                     relationship_quality = $27, referrals_made = $28, networks = $29, notes = $30, referred_by = $31, score = $32, \
+                     segment = $33, size_class = $34, last_meeting_on = $35, last_call_on = $36, next_contact_on = $37, \
+                     next_meeting_due = $38, next_call_due = $39, search_text = $40, sort_key = $41, email_key = $42, name_key = $43, \
+                     updated_at = $44, updated_by = $45, seq = $46, next_due = $47 WHERE id = $1 AND agency_id = $2",
+                )
+                .bind(id)
+                .bind(actor.agency_id)
+                .bind(owner_id)
+                .bind(f.kind.as_str())
+                .bind(&f.first_name)
+                .bind(&f.last_name)
+                .bind(&f.spouse_name)
+                .bind(&f.company_name)
+                .bind(&f.contact_role)
+                .bind(f.household_size)
+                .bind(f.company_size)
+                .bind(&f.preferred_place)
+                .bind(&f.address_line)
+                .bind(&f.postcode)
+                .bind(&f.city)
+                .bind(&f.sector)
+                .bind(f.lat)
+                .bind(f.lon)
+                .bind(&f.phone_mobile)
+                .bind(&f.phone_landline)
+                .bind(&f.call_preferences)
+                .bind(&f.email)
+                .bind(&f.website)
+                .bind(f.situation_json())
+                .bind(f.accessible_potential_cents)
+                .bind(f.assets_entrusted_cents)
+                .bind(f.relationship_quality)
+                .bind(f.referrals_made)
+                .bind(f.networks_json())
+                .bind(&f.notes)
+                .bind(f.referred_by)
+                .bind(d.score)
+                .bind(enum_str(&d.segment))
+                .bind(enum_str(&d.size_class))
+                .bind(f.last_meeting_on)
+                .bind(f.last_call_on)
+                .bind(f.next_contact_on)
+                .bind(d.next_meeting_due)
+                .bind(d.next_call_due)
+                .bind(&f.search_text)
+                .bind(&f.sort_key)
+                .bind(&f.email_key)
+                .bind(&f.name_key)
+                .bind(now)
+                .bind(actor.user_id)
+                .bind(seq)
+                .bind(d.next_due())
+                .execute(&mut **tx)
+                .await?;
+                if f.search_text != row.search_text {
+                    Self::write_terms(tx, actor.agency_id, id, &f.search_text).await?;
+                }
+                Self::geo_after_write(tx, id, Some(&row), f, now).await?;
+                sqlx::query("UPDATE contacts SET edited_seq = seq WHERE id = $1").bind(id).execute(&mut **tx).await?;
+                let row = Self::visible_row(tx, &Actor { role: Role::Manager, ..*actor }, id).await?;
+                row.into_contact()
+            }
+
             /// Inserts a record, its first stage line and its timeline line, in the caller's
             /// transaction (a visit report creates referred prospects in its own).
             async fn insert_contact_tx(tx: &mut Tx<'_>, actor: &Actor, id: Uuid, f: &ContactFields, stage_reason: Option<&str>, now: DateTime<Utc>) -> StoreResult<()> {
@@ -559,93 +651,9 @@ macro_rules! impl_store {
                         )));
                     }
                 }
-                // A form loaded before the system wrote keeps what the system wrote: the point
-                // (unless one is typed) and the later of the last-contact dates.
-                let mut f = f.clone();
-                if f.lat.is_none() && f.lon.is_none() {
-                    f.lat = row.lat;
-                    f.lon = row.lon;
-                }
-                f.last_meeting_on = f.last_meeting_on.max(row.last_meeting_on);
-                f.last_call_on = f.last_call_on.max(row.last_call_on);
-                let f = &f;
-                let owner_id = f.owner_id.unwrap_or(row.owner_id);
-                if owner_id != row.owner_id {
-                    if !actor.sees_whole_agency() {
-                        return Err(StoreError::Forbidden("seul le chef d'agence réattribue un dossier"));
-                    }
-                    Self::check_owner(&mut tx, actor.agency_id, owner_id).await?;
-                }
-                Self::check_referrer(&mut tx, actor.agency_id, f.referred_by, id).await?;
-                let settings = Self::settings_tx(&mut tx, actor.agency_id).await?;
-                let d = Derived::compute(&f.derive_inputs(row.stage()?, row.stage_changed_at), &settings);
-                sqlx::query(
-                    "UPDATE contacts SET owner_id = $3, kind = $4, first_name = $5, last_name = $6, spouse_name = $7, company_name = $8, \
-                     contact_role = $9, household_size = $10, company_size = $11, preferred_place = $12, address_line = $13, postcode = $14, \
-                     city = $15, sector = $16, lat = $17, lon = $18, phone_mobile = $19, phone_landline = $20, call_preferences = $21, \
-                     email = $22, website = $23, situation = $24, accessible_potential_cents = $25, assets_entrusted_cents = $26, \
-                     relationship_quality = $27, referrals_made = $28, networks = $29, notes = $30, referred_by = $31, score = $32, \
-                     segment = $33, size_class = $34, last_meeting_on = $35, last_call_on = $36, next_contact_on = $37, \
-                     next_meeting_due = $38, next_call_due = $39, search_text = $40, sort_key = $41, email_key = $42, name_key = $43, \
-                     updated_at = $44, updated_by = $45, seq = $46, next_due = $47 WHERE id = $1 AND agency_id = $2",
-                )
-                .bind(id)
-                .bind(actor.agency_id)
-                .bind(owner_id)
-                .bind(f.kind.as_str())
-                .bind(&f.first_name)
-                .bind(&f.last_name)
-                .bind(&f.spouse_name)
-                .bind(&f.company_name)
-                .bind(&f.contact_role)
-                .bind(f.household_size)
-                .bind(f.company_size)
-                .bind(&f.preferred_place)
-                .bind(&f.address_line)
-                .bind(&f.postcode)
-                .bind(&f.city)
-                .bind(&f.sector)
-                .bind(f.lat)
-                .bind(f.lon)
-                .bind(&f.phone_mobile)
-                .bind(&f.phone_landline)
-                .bind(&f.call_preferences)
-                .bind(&f.email)
-                .bind(&f.website)
-                .bind(f.situation_json())
-                .bind(f.accessible_potential_cents)
-                .bind(f.assets_entrusted_cents)
-                .bind(f.relationship_quality)
-                .bind(f.referrals_made)
-                .bind(f.networks_json())
-                .bind(&f.notes)
-                .bind(f.referred_by)
-                .bind(d.score)
-                .bind(enum_str(&d.segment))
-                .bind(enum_str(&d.size_class))
-                .bind(f.last_meeting_on)
-                .bind(f.last_call_on)
-                .bind(f.next_contact_on)
-                .bind(d.next_meeting_due)
-                .bind(d.next_call_due)
-                .bind(&f.search_text)
-                .bind(&f.sort_key)
-                .bind(&f.email_key)
-                .bind(&f.name_key)
-                .bind(now)
-                .bind(actor.user_id)
-                .bind(seq)
-                .bind(d.next_due())
-                .execute(&mut *tx)
-                .await?;
-                if f.search_text != row.search_text {
-                    Self::write_terms(&mut tx, actor.agency_id, id, &f.search_text).await?;
-                }
-                Self::geo_after_write(&mut tx, id, Some(&row), f, now).await?;
-                sqlx::query("UPDATE contacts SET edited_seq = seq WHERE id = $1").bind(id).execute(&mut *tx).await?;
-                let row = Self::visible_row(&mut tx, &Actor { role: Role::Manager, ..*actor }, id).await?;
+                let contact = Self::write_contact_edit(&mut tx, actor, id, &row, f, seq, now).await?;
                 tx.commit().await?;
-                row.into_contact()
+                Ok(contact)
             }
 
             async fn delete_contact(&self, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {

@@ -10,7 +10,8 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use shared::sync::{Change, Refusal, RefusedMutation};
+use shared::record::{display_name, Contact, ContactInput, ContactKind};
+use shared::sync::{Change, Conflict, Refusal, RefusedMutation};
 use uuid::Uuid;
 
 use super::{Actor, StoreResult};
@@ -43,6 +44,92 @@ pub trait SyncStore: Send + Sync {
     /// The changes after `cursor` that the actor may see, at most about `limit` (a write's
     /// rows are never split across pages).
     async fn sync_changes(&self, actor: &Actor, cursor: i64, limit: u32, time: &AgencyTime) -> StoreResult<SyncPage>;
+    /// A phone's edit of a record, started from `base`, merged field by field with the record
+    /// as it is (`shared::sync::merge`), in one transaction: the merged values are written and
+    /// a conflict is opened for each field both sides changed differently.
+    async fn merge_contact(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        base: &ContactInput,
+        mine: &ContactInput,
+        mine_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(Contact, Vec<Conflict>)>;
+    /// Settles a conflict: the record's field takes `value` (validated as any edit) and the
+    /// conflict is closed. Only the people involved and managers may.
+    async fn resolve_conflict(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        value: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Conflict>;
+}
+
+/// Columns of a conflict with the names shown beside its values.
+pub const CONFLICT_SELECT: &str = "SELECT f.id, f.contact_id, c.kind AS contact_kind, c.first_name, c.last_name, \
+     c.company_name, f.field, f.base, f.mine, f.mine_by, um.display_name AS mine_by_name, f.mine_at, f.theirs, f.theirs_by, \
+     ut.display_name AS theirs_by_name, f.theirs_at, f.resolved_at, f.resolved_by, f.resolution, f.seq \
+     FROM conflicts f JOIN contacts c ON c.id = f.contact_id JOIN users um ON um.id = f.mine_by \
+     JOIN users ut ON ut.id = f.theirs_by";
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct ConflictRow {
+    pub id: Uuid,
+    pub contact_id: Uuid,
+    pub contact_kind: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub company_name: String,
+    pub field: String,
+    pub base: String,
+    pub mine: String,
+    pub mine_by: Uuid,
+    pub mine_by_name: String,
+    pub mine_at: DateTime<Utc>,
+    pub theirs: String,
+    pub theirs_by: Uuid,
+    pub theirs_by_name: String,
+    pub theirs_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolved_by: Option<Uuid>,
+    pub resolution: Option<String>,
+    pub seq: i64,
+}
+
+impl ConflictRow {
+    /// Whether `actor` is involved in it (or manages the agency).
+    pub fn involves(&self, actor: &Actor) -> bool {
+        actor.sees_whole_agency() || self.mine_by == actor.user_id || self.theirs_by == actor.user_id
+    }
+
+    pub fn into_conflict(self) -> StoreResult<Conflict> {
+        let json = |s: &str| {
+            serde_json::from_str(s).map_err(|e| super::StoreError::Corrupt(format!("conflict {}: {e}", self.id)))
+        };
+        let kind = ContactKind::parse(&self.contact_kind)
+            .ok_or_else(|| super::StoreError::Corrupt(format!("kind {:?}", self.contact_kind)))?;
+        Ok(Conflict {
+            id: self.id,
+            contact_id: self.contact_id,
+            contact_name: display_name(kind, &self.first_name, &self.last_name, &self.company_name),
+            field: self.field.clone(),
+            base: json(&self.base)?,
+            mine: json(&self.mine)?,
+            mine_by: self.mine_by,
+            mine_by_name: self.mine_by_name.clone(),
+            mine_at: self.mine_at,
+            theirs: json(&self.theirs)?,
+            theirs_by: self.theirs_by,
+            theirs_by_name: self.theirs_by_name.clone(),
+            theirs_at: self.theirs_at,
+            resolved_at: self.resolved_at,
+            resolved_by: self.resolved_by,
+            resolution: self.resolution.as_deref().map(json).transpose()?,
+            seq: self.seq,
+        })
+    }
 }
 
 /// Where a page of changes ends: the `limit`-th smallest change number among the candidates
@@ -65,7 +152,11 @@ macro_rules! impl_sync_store {
         use super::$store;
         use $crate::db::rows::ContactRow;
         use $crate::db::sql::CONTACT_SELECT;
-        use $crate::db::sync::{page_end, SyncPage, SyncStore};
+        use $crate::db::sync::{page_end, ConflictRow, SyncPage, SyncStore, CONFLICT_SELECT};
+        use $crate::db::ContactFields;
+        use shared::record::{Contact, ContactInput};
+        use shared::sync::merge::{merge_contact, with_field};
+        use shared::sync::Conflict;
         use $crate::db::visits::{MeetingRow, TaskRow, MEETING_SELECT, TASK_SELECT};
         use $crate::db::{Actor, StoreError, StoreResult};
         use $crate::time::AgencyTime;
@@ -188,7 +279,7 @@ macro_rules! impl_sync_store {
                     return Ok(SyncPage { changes: Vec::new(), cursor: 0, has_more: false, reset: true });
                 }
                 let mut candidates = Vec::new();
-                for table in ["contacts", "meetings", "tasks"] {
+                for table in ["contacts", "meetings", "tasks", "conflicts"] {
                     let sql = format!("SELECT seq FROM {table} WHERE agency_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4");
                     let seqs: Vec<(i64,)> =
                         sqlx::query_as(&sql).bind(actor.agency_id).bind(cursor).bind(agency_seq).bind(limit + 1).fetch_all(&mut *tx).await?;
@@ -248,9 +339,103 @@ macro_rules! impl_sync_store {
                         changes.push(Change::TaskRemoved { id, seq });
                     }
                 }
+                let sql = format!("{CONFLICT_SELECT} WHERE f.agency_id = $1 AND f.seq > $2 AND f.seq <= $3");
+                let rows: Vec<ConflictRow> = sqlx::query_as(&sql).bind(actor.agency_id).bind(cursor).bind(upper).fetch_all(&mut *tx).await?;
+                for row in rows {
+                    if row.involves(actor) {
+                        changes.push(Change::Conflict(Box::new(row.into_conflict()?)));
+                    }
+                }
                 tx.commit().await?;
                 changes.sort_by_key(|c| c.seq());
                 Ok(SyncPage { changes, cursor: upper, has_more, reset: false })
+            }
+
+            async fn merge_contact(
+                &self,
+                actor: &Actor,
+                id: Uuid,
+                base: &ContactInput,
+                mine: &ContactInput,
+                mine_at: DateTime<Utc>,
+                now: DateTime<Utc>,
+            ) -> StoreResult<(Contact, Vec<Conflict>)> {
+                // The phone's values as the forms store them (trimmed, numbers in E.164), so
+                // that a value typed differently but equal is no change.
+                let mine = mine.clone().validate().map_err(StoreError::Validation)?.stored_input();
+                let base = base.clone().validate().map(|v| v.stored_input()).unwrap_or_else(|_| base.clone());
+                let mut tx = self.pool.begin().await?;
+                let seq = $store::next_seq_as(&mut tx, actor, 1).await?;
+                let row = $store::visible_row(&mut tx, actor, id).await?;
+                let current = row.clone().into_contact()?;
+                let merged = merge_contact(&base, &mine, &current.to_input());
+                let valid = merged.input.validate().map_err(StoreError::Validation)?;
+                let contact = $store::write_contact_edit(&mut tx, actor, id, &row, &ContactFields::from_valid(&valid), seq, now).await?;
+                let mut ids = Vec::new();
+                for c in &merged.conflicts {
+                    let cid = Uuid::now_v7();
+                    sqlx::query(
+                        "INSERT INTO conflicts (id, agency_id, contact_id, field, base, mine, mine_by, mine_at, theirs, theirs_by, theirs_at, seq) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                    )
+                    .bind(cid)
+                    .bind(actor.agency_id)
+                    .bind(id)
+                    .bind(&c.field)
+                    .bind(c.base.to_string())
+                    .bind(c.mine.to_string())
+                    .bind(actor.user_id)
+                    .bind(mine_at)
+                    .bind(c.theirs.to_string())
+                    .bind(current.updated_by)
+                    .bind(current.updated_at)
+                    .bind(seq)
+                    .execute(&mut *tx)
+                    .await?;
+                    ids.push(cid);
+                }
+                let mut conflicts = Vec::new();
+                for cid in ids {
+                    let sql = format!("{CONFLICT_SELECT} WHERE f.id = $1");
+                    let row: ConflictRow = sqlx::query_as(&sql).bind(cid).fetch_one(&mut *tx).await?;
+                    conflicts.push(row.into_conflict()?);
+                }
+                tx.commit().await?;
+                Ok((contact, conflicts))
+            }
+
+            async fn resolve_conflict(&self, actor: &Actor, id: Uuid, value: &serde_json::Value, now: DateTime<Utc>) -> StoreResult<Conflict> {
+                let mut tx = self.pool.begin().await?;
+                let seq = $store::next_seq_as(&mut tx, actor, 1).await?;
+                let sql = format!("{CONFLICT_SELECT} WHERE f.id = $1 AND f.agency_id = $2");
+                let conflict: ConflictRow = sqlx::query_as(&sql)
+                    .bind(id)
+                    .bind(actor.agency_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .filter(|c: &ConflictRow| c.involves(actor))
+                    .ok_or(StoreError::NotFound)?;
+                if conflict.resolved_at.is_some() {
+                    return Err(StoreError::Conflict("ce conflit a déjà été tranché".into()));
+                }
+                let row = $store::visible_row(&mut tx, actor, conflict.contact_id).await?;
+                let current = row.clone().into_contact()?;
+                let invalid = |message: &str| StoreError::Invalid { field: conflict.field.clone().into(), message: message.into() };
+                let input = with_field(&current.to_input(), &conflict.field, value).ok_or_else(|| invalid("valeur qui ne convient pas à ce champ"))?;
+                let valid = input.validate().map_err(StoreError::Validation)?;
+                $store::write_contact_edit(&mut tx, actor, conflict.contact_id, &row, &ContactFields::from_valid(&valid), seq, now).await?;
+                sqlx::query("UPDATE conflicts SET resolved_at = $2, resolved_by = $3, resolution = $4, seq = $5 WHERE id = $1")
+                    .bind(id)
+                    .bind(now)
+                    .bind(actor.user_id)
+                    .bind(value.to_string())
+                    .bind(seq)
+                    .execute(&mut *tx)
+                    .await?;
+                let sql = format!("{CONFLICT_SELECT} WHERE f.id = $1");
+                let row: ConflictRow = sqlx::query_as(&sql).bind(id).fetch_one(&mut *tx).await?;
+                tx.commit().await?;
+                row.into_conflict()
             }
         }
         }

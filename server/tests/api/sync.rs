@@ -430,3 +430,173 @@ async fn racing_tries_of_one_mutation_write_once_at_the_storage_level() {
     let (_, tasks) = body(u.get("/tasks?scope=open").await).await;
     assert_eq!(tasks.as_array().unwrap().len(), 1, "{tasks}");
 }
+
+/// The record as a phone holds it after a pull, as the base of an edit.
+async fn base_of(user: &User, id: &str) -> Value {
+    let (status, c) = body(user.get(&format!("/contacts/{id}")).await).await;
+    assert_eq!(status, StatusCode::OK);
+    c
+}
+
+fn edited(base: &Value, changes: Value) -> Value {
+    let mut v = base.clone();
+    for (k, val) in changes.as_object().unwrap() {
+        v[k] = val.clone();
+    }
+    v
+}
+
+#[tokio::test]
+async fn two_phones_editing_one_field_end_in_a_conflict_not_a_silent_overwrite() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    let c = cast.owner.create_contact(contact("conflict")).await;
+    let id = c["id"].as_str().unwrap().to_string();
+    let r = cast
+        .owner
+        .post(
+            &format!("/contacts/{id}/shares"),
+            &json!({"user_id": cast.colleague.id}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    // Both phones pulled the record, then went offline.
+    let base = base_of(&cast.owner, &id).await;
+    let (phone_a, phone_b) = (Uuid::now_v7(), Uuid::now_v7());
+
+    let a_edit = edited(&base, json!({"phone_mobile": "0700000001", "city": "Bron"}));
+    let (status, r) = push(
+        &cast.owner,
+        phone_a,
+        vec![mutation(
+            1,
+            "edit_contact",
+            json!({"id": id, "input": a_edit, "base": base}),
+        )],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["outcomes"][0]["status"], "applied");
+
+    let b_edit = edited(
+        &base,
+        json!({"phone_mobile": "07 00 00 00 02", "notes": "Préfère être appelée le soir", "city": "Bron"}),
+    );
+    let (status, r) = push(
+        &cast.colleague,
+        phone_b,
+        vec![mutation(
+            1,
+            "edit_contact",
+            json!({"id": id, "input": b_edit, "base": base}),
+        )],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["outcomes"][0]["status"], "applied", "{r}");
+
+    let now = base_of(&cast.owner, &id).await;
+    assert_eq!(
+        now["phone_mobile"], "+33700000001",
+        "the first value stays until someone picks"
+    );
+    assert_eq!(
+        now["notes"], "Préfère être appelée le soir",
+        "a field changed on one side only is merged"
+    );
+    assert_eq!(now["city"], "Bron", "the same change on both sides is no conflict");
+
+    // Both advisors see the conflict, with both values, authors and times.
+    let mut conflict_id = String::new();
+    for who in [&cast.owner, &cast.colleague, &cast.manager] {
+        let (changes, _) = pull_all(who, None).await;
+        let conflicts: Vec<&Value> = changes
+            .iter()
+            .filter(|c| c["kind"] == "conflict")
+            .map(|c| &c["row"])
+            .collect();
+        assert_eq!(conflicts.len(), 1, "{changes:?}");
+        let f = conflicts[0];
+        assert_eq!(f["field"], "phone_mobile");
+        assert_eq!(f["mine"], "+33700000002");
+        assert_eq!(f["mine_by_name"], "colleague");
+        assert_eq!(f["theirs"], "+33700000001");
+        assert_eq!(f["theirs_by_name"], "owner");
+        assert!(f["resolved_at"].is_null());
+        conflict_id = f["id"].as_str().unwrap().to_string();
+    }
+    let (changes, _) = pull_all(&cast.foreign_manager, None).await;
+    assert!(
+        changes.iter().all(|c| c["kind"] != "conflict"),
+        "nothing of it in another agency"
+    );
+    let outsider = app.user(cast.owner.agency_id, "outsider@a.fr", Role::Advisor).await;
+    let (changes, _) = pull_all(&outsider, None).await;
+    assert!(changes.iter().all(|c| c["kind"] != "conflict"));
+    let (status, _) = body(
+        outsider
+            .post(
+                &format!("/conflicts/{conflict_id}/resolve"),
+                &json!({"value": "0600000000"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "only the people involved settle it");
+
+    // The colleague keeps their value: resolving is a mutation like any other.
+    let (status, r) = push(
+        &cast.colleague,
+        phone_b,
+        vec![mutation(
+            2,
+            "resolve_conflict",
+            json!({"id": conflict_id, "value": "+33700000002"}),
+        )],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["outcomes"][0]["status"], "applied", "{r}");
+    assert_eq!(base_of(&cast.owner, &id).await["phone_mobile"], "+33700000002");
+    let (changes, _) = pull_all(&cast.owner, None).await;
+    let f = changes.iter().find(|c| c["kind"] == "conflict").unwrap();
+    assert_eq!(f["row"]["resolution"], "+33700000002");
+    assert!(!f["row"]["resolved_at"].is_null());
+    // Settled once: a second answer is refused, with its value kept in the refusal.
+    let (status, r) = body(
+        cast.owner
+            .post(
+                &format!("/conflicts/{conflict_id}/resolve"),
+                &json!({"value": "0600000000"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{r}");
+}
+
+#[tokio::test]
+async fn a_merged_edit_that_does_not_validate_is_refused_with_its_values() {
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    let u = app.user(agency, "a@x.fr", Role::Advisor).await;
+    let c = u.create_contact(contact("invalid-merge")).await;
+    let id = c["id"].as_str().unwrap().to_string();
+    let base = base_of(&u, &id).await;
+    let bad = edited(&base, json!({"email": "pas-une-adresse"}));
+    let (status, r) = push(
+        &u,
+        Uuid::now_v7(),
+        vec![mutation(
+            1,
+            "edit_contact",
+            json!({"id": id, "input": bad, "base": base}),
+        )],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let o = &r["outcomes"][0];
+    assert_eq!(o["status"], "refused");
+    assert!(o["refusal"]["fields"]["email"].is_string(), "{r}");
+    assert_eq!(o["refusal"]["mutation"]["args"]["input"]["email"], "pas-une-adresse");
+}

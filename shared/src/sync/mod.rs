@@ -7,6 +7,8 @@
 //! each mutation's effects, so a replayed id is skipped and a gap is refused. A mutation that
 //! the rules refuse is recorded with its reason and does not block the ones after it.
 
+pub mod merge;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -29,8 +31,16 @@ pub const MAX_PULL_LIMIT: u32 = 1_000;
 pub enum Mutation {
     /// `POST /contacts` (the phone chooses the id).
     CreateContact(ContactInput),
-    /// `PUT /contacts/{id}`; `expected_seq` in the input is the version the edit started from.
-    EditContact { id: Uuid, input: ContactInput },
+    /// An edit of a record. With `base` (the values the edit started from — what a phone
+    /// sends) the server merges field by field and opens a conflict where both sides changed
+    /// a field differently; without it, as `PUT /contacts/{id}` (a change since
+    /// `expected_seq` is refused).
+    EditContact {
+        id: Uuid,
+        input: ContactInput,
+        #[serde(default)]
+        base: Option<Box<ContactInput>>,
+    },
     /// `DELETE /contacts/{id}`.
     DeleteContact { id: Uuid },
     /// `POST /contacts/{id}/stage`.
@@ -59,6 +69,12 @@ pub enum Mutation {
     EditTask { id: Uuid, input: TaskInput },
     /// `POST /tasks/{id}/done` with `done: true`, or `false` to reopen it.
     SetTaskDone { id: Uuid, done: bool },
+    /// Settles a conflict with the value picked (one side's, or a new one typed).
+    ResolveConflict {
+        id: Uuid,
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+        value: serde_json::Value,
+    },
 }
 
 impl Mutation {
@@ -78,6 +94,7 @@ impl Mutation {
             Mutation::CreateTask(_) => "create_task",
             Mutation::EditTask { .. } => "edit_task",
             Mutation::SetTaskDone { .. } => "set_task_done",
+            Mutation::ResolveConflict { .. } => "resolve_conflict",
         }
     }
 }
@@ -168,6 +185,39 @@ pub enum Change {
         id: Uuid,
         seq: i64,
     },
+    /// A conflict this user is involved in, open or settled.
+    Conflict(Box<Conflict>),
+}
+
+/// Two people changed one field of a record differently (*conflit de modification*). The
+/// record keeps the server's value until someone involved picks one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Conflict {
+    pub id: Uuid,
+    pub contact_id: Uuid,
+    pub contact_name: String,
+    /// The field's wire name (`phone_mobile`…).
+    pub field: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub base: serde_json::Value,
+    /// The value typed on the phone whose edit arrived second.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub mine: serde_json::Value,
+    pub mine_by: Uuid,
+    pub mine_by_name: String,
+    pub mine_at: DateTime<Utc>,
+    /// The value the record had (and keeps until the conflict is settled).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub theirs: serde_json::Value,
+    pub theirs_by: Uuid,
+    pub theirs_by_name: String,
+    pub theirs_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolved_by: Option<Uuid>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub resolution: Option<serde_json::Value>,
+    pub seq: i64,
 }
 
 impl Change {
@@ -177,6 +227,7 @@ impl Change {
             Change::Contact(c) => c.seq,
             Change::Meeting(m) => m.seq,
             Change::Task(t) => t.seq,
+            Change::Conflict(c) => c.seq,
             Change::ContactRemoved { seq, .. } | Change::TaskRemoved { seq, .. } => *seq,
         }
     }
