@@ -13,6 +13,14 @@ impl PgStore {
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
             .after_release(|conn, _| Box::pin(super::reusable(conn)))
+            // A commit is acknowledged (and a phone drops its copy) only once it is durable,
+            // whatever the server's default says.
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::Executor::execute(&mut *conn, "SET synchronous_commit = on").await?;
+                    Ok(())
+                })
+            })
             .connect(url)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
