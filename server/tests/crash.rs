@@ -1,0 +1,191 @@
+//! kill -9 during a stream of sync pushes: every mutation the server acknowledged is there
+//! after a restart, and resending the unacknowledged rest applies each mutation exactly once.
+//!
+//! The real `tournee` binary on a SQLite file (WAL, synchronous=FULL), started and killed 20
+//! times at points that vary from trial to trial, with one phone pushing its outbox as the app
+//! does: send what is not acknowledged, drop what is.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+const EMAIL: &str = "crash@test.fr";
+const PASSWORD: &str = "correct horse battery staple";
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(database_url: &str) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tournee"))
+            .arg("serve")
+            .env("TOURNEE_DATABASE_URL", database_url)
+            .env("TOURNEE_LISTEN", "127.0.0.1:0")
+            .env("TOURNEE_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tournee");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            let line = lines.next().expect("tournee printed its address").unwrap();
+            if let Some(rest) = line.split("running on ").nth(1) {
+                break rest.split_whitespace().next().unwrap().to_string();
+            }
+        };
+        // Keep reading so that the pipe never fills.
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, url }
+    }
+
+    fn kill(mut self) {
+        self.child.kill().unwrap(); // SIGKILL
+        self.child.wait().unwrap();
+    }
+}
+
+/// The phone: an outbox of numbered mutations and the last id the server acknowledged.
+struct Phone {
+    client_id: Uuid,
+    outbox: Vec<Value>,
+    acked: i64,
+}
+
+impl Phone {
+    fn add_task(&mut self) {
+        let id = self.outbox.last().map(|m| m["id"].as_i64().unwrap()).unwrap_or(0) + 1;
+        self.outbox.push(json!({"id": id, "name": "create_task", "at": "2026-11-29T08:00:00Z",
+            "args": {"id": Uuid::now_v7(), "title": format!("Tâche {id}"), "notes": "", "due_on": "2026-12-01", "priority": "normal"}}));
+    }
+
+    /// Sends what is not acknowledged, 5 at a time; stops at the first failure.
+    async fn push(&mut self, http: &reqwest::Client, url: &str) -> Result<(), String> {
+        let pending: Vec<Value> = self
+            .outbox
+            .iter()
+            .filter(|m| m["id"].as_i64().unwrap() > self.acked)
+            .cloned()
+            .collect();
+        for batch in pending.chunks(5) {
+            let r = http
+                .post(format!("{url}/api/v1/sync/push"))
+                .json(&json!({"client_id": self.client_id, "mutations": batch}))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            if !r.status().is_success() {
+                return Err(r.status().to_string());
+            }
+            let answer: Value = r.json().await.map_err(|e| e.to_string())?;
+            for o in answer["outcomes"].as_array().unwrap() {
+                assert_ne!(o["status"], "refused", "{answer}");
+            }
+            self.acked = answer["last_mutation_id"].as_i64().unwrap();
+        }
+        Ok(())
+    }
+}
+
+async fn login(url: &str) -> reqwest::Client {
+    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let r = http
+            .post(format!("{url}/api/v1/auth/login"))
+            .json(&json!({"email": EMAIL, "password": PASSWORD}))
+            .send()
+            .await;
+        match r {
+            Ok(r) if r.status().is_success() => return http,
+            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(50)).await,
+            other => panic!("login after restart: {other:?}"),
+        }
+    }
+}
+
+/// Titles of the tasks in the database, read through a connection of the test's own.
+async fn task_titles(database_url: &str) -> Vec<String> {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT title FROM tasks")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    rows.into_iter().map(|(t,)| t).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_pushes_survive_kill_9_and_resent_ones_apply_once() {
+    let dir = std::env::temp_dir().join(format!("tournee-crash-{}", Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let database_url = format!("sqlite://{}", dir.join("t.db").display());
+    {
+        let store = tournee_server::db::connect(&database_url).await.unwrap();
+        let agency = store.create_agency("Agence").await.unwrap();
+        store
+            .create_user(tournee_server::db::NewUser {
+                agency_id: agency.id,
+                email: EMAIL.into(),
+                display_name: "Crash".into(),
+                role: shared::api::Role::Advisor,
+                password_hash: tournee_server::auth::password::hash_blocking(PASSWORD).unwrap(),
+            })
+            .await
+            .unwrap();
+    }
+
+    let mut phone = Phone {
+        client_id: Uuid::now_v7(),
+        outbox: Vec::new(),
+        acked: 0,
+    };
+    let mut interrupted = 0;
+    for trial in 0..20u64 {
+        let server = Server::start(&database_url);
+        let http = login(&server.url).await;
+        // The advisor keeps working offline while the phone pushes; the server dies at a
+        // point that differs in every trial.
+        for _ in 0..15 {
+            phone.add_task();
+        }
+        let kill_after = Duration::from_millis(20 + (trial * 37) % 180);
+        let pushing = phone.push(&http, &server.url);
+        let outcome = tokio::time::timeout(kill_after, pushing).await;
+        if outcome.is_err() {
+            interrupted += 1;
+        }
+        let acked_before_kill = phone.acked;
+        server.kill();
+
+        // Whatever was acknowledged is in the database after the crash.
+        let titles = task_titles(&database_url).await;
+        for id in 1..=acked_before_kill {
+            let n = titles.iter().filter(|t| **t == format!("Tâche {id}")).count();
+            assert_eq!(n, 1, "trial {trial}: acknowledged mutation {id} is there once");
+        }
+    }
+    assert!(interrupted >= 5, "some pushes were cut by the kill ({interrupted})");
+
+    // Back online for good: the rest goes through, and every mutation is there exactly once.
+    let server = Server::start(&database_url);
+    let http = login(&server.url).await;
+    phone.push(&http, &server.url).await.unwrap();
+    let total = phone.outbox.len() as i64;
+    assert_eq!(phone.acked, total);
+    server.kill();
+    let titles = task_titles(&database_url).await;
+    assert_eq!(titles.len() as i64, total, "nothing doubled, nothing lost");
+    for id in 1..=total {
+        assert_eq!(
+            titles.iter().filter(|t| **t == format!("Tâche {id}")).count(),
+            1,
+            "mutation {id}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
