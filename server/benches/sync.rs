@@ -29,7 +29,9 @@ async fn main() -> anyhow::Result<()> {
         use sqlx::Connection;
         let name = format!("tournee_bench_{}", Uuid::now_v7().simple());
         let mut conn = sqlx::PgConnection::connect(&admin).await?;
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await?;
         let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
         run("postgres", &format!("{base}/{name}")).await?;
     }
@@ -153,7 +155,10 @@ async fn run(engine: &str, url: &str) -> anyhow::Result<()> {
             .json()
             .await?;
         samples.push(t.elapsed());
-        anyhow::ensure!(page["changes"].as_array().map(Vec::len) == Some(100), "100 changes: {page}");
+        anyhow::ensure!(
+            page["changes"].as_array().map(Vec::len) == Some(100),
+            "100 changes: {page}"
+        );
     }
     report(&format!("{engine:<9} pull, 100 changes (HTTP, client-side)"), samples);
     Ok(())

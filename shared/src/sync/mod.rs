@@ -7,6 +7,7 @@
 //! each mutation's effects, so a replayed id is skipped and a gap is refused. A mutation that
 //! the rules refuse is recorded with its reason and does not block the ones after it.
 
+pub mod engine;
 pub mod merge;
 
 use chrono::{DateTime, Utc};

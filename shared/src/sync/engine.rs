@@ -1,0 +1,521 @@
+//! The phone's sync engine (*moteur de synchronisation*): the outbox, push, pull and the
+//! replica's upkeep, written against two small traits so that the same code runs in the
+//! browser (IndexedDB, `fetch`) and in native tests (memory, an HTTP client with faults).
+//!
+//! Rules it keeps:
+//! - a write is one local transaction: the mutation goes to the outbox with the next id and
+//!   the id counter moves with it ([`Engine::record`]);
+//! - push sends the outbox in order, in batches; an answer acknowledges every mutation up to
+//!   its `last_mutation_id` — only then are they dropped, with their refusals kept;
+//! - pull applies the server's rows after the cursor, page by page, the cursor moving with
+//!   each page in the same local transaction; a `reset` drops the replica and starts again;
+//! - pending mutations are not written into the replica: screens show the replica with the
+//!   outbox laid over it, so a pull never loses a local change and a refusal needs no undo.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    Change, Mutation, PendingMutation, PullResponse, PushRequest, PushResponse, RefusedMutation, MAX_MUTATIONS_PER_PUSH,
+};
+
+/// What the phone keeps about sync besides the rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncMeta {
+    /// This installation's id (UUIDv7, made once).
+    pub client_id: Uuid,
+    /// Where the next pull starts.
+    pub cursor: i64,
+    /// The id the next mutation takes.
+    pub next_mutation_id: i64,
+    /// The last mutation the server acknowledged.
+    pub acked: i64,
+    /// When a sync last went through, both ways.
+    pub last_sync_at: Option<DateTime<Utc>>,
+}
+
+impl SyncMeta {
+    pub fn new(client_id: Uuid) -> SyncMeta {
+        SyncMeta {
+            client_id,
+            cursor: 0,
+            next_mutation_id: 1,
+            acked: 0,
+            last_sync_at: None,
+        }
+    }
+}
+
+/// A row of the replica: its kind and id.
+pub type RowKey = (RowKind, Uuid);
+
+/// The kinds of rows a replica holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowKind {
+    Contact,
+    Meeting,
+    Task,
+    Conflict,
+}
+
+/// One local transaction: everything in it is written together or not at all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LocalWrite {
+    /// Drop every row first (a reset).
+    pub clear_rows: bool,
+    /// Rows to write, as the server sent them.
+    pub put: Vec<Change>,
+    /// Rows to drop. Dropping a contact also drops its meetings and tasks.
+    pub remove: Vec<RowKey>,
+    /// Mutations to add to the outbox.
+    pub enqueue: Vec<PendingMutation>,
+    /// Drop the outbox's mutations up to this id (acknowledged by the server).
+    pub ack_up_to: Option<i64>,
+    /// Refusals to keep for the advisor to see.
+    pub refusals: Vec<RefusedMutation>,
+    pub meta: Option<SyncMeta>,
+}
+
+/// The phone's storage: IndexedDB in the browser, memory in tests.
+pub trait LocalStore {
+    type Error: std::fmt::Display;
+    /// The sync metadata and the outbox, oldest first.
+    fn sync_state(&self) -> impl Future<Output = Result<(SyncMeta, Vec<PendingMutation>), Self::Error>>;
+    /// Applies `write` in one transaction (durably, before answering).
+    fn write(&mut self, write: LocalWrite) -> impl Future<Output = Result<(), Self::Error>>;
+}
+
+/// Why a transport call did not give an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    /// No network, a timeout, a lost answer: try again later, nothing is known.
+    Unreachable(String),
+    /// The session is gone (logged out, revoked, user disabled): wipe and ask to log in.
+    Unauthorized,
+    /// The server answered with an error (`{error, detail}`), e.g. 503 while it cannot write.
+    Server { status: u16, error: String, detail: String },
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransportError::Unreachable(e) => write!(f, "pas de réseau ({e})"),
+            TransportError::Unauthorized => write!(f, "session expirée : reconnectez-vous"),
+            TransportError::Server { status, detail, .. } => write!(f, "serveur ({status}) : {detail}"),
+        }
+    }
+}
+
+/// The way to the server.
+pub trait Transport {
+    fn push(&mut self, request: &PushRequest) -> impl Future<Output = Result<PushResponse, TransportError>>;
+    fn pull(
+        &mut self,
+        cursor: i64,
+        limit: u32,
+        client_id: Uuid,
+    ) -> impl Future<Output = Result<PullResponse, TransportError>>;
+}
+
+/// Why a sync stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncError<E> {
+    Local(E),
+    Transport(TransportError),
+}
+
+impl<E: std::fmt::Display> std::fmt::Display for SyncError<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SyncError::Local(e) => write!(f, "stockage du téléphone : {e}"),
+            SyncError::Transport(e) => e.fmt(f),
+        }
+    }
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncReport {
+    pub pushed: usize,
+    pub refused: Vec<RefusedMutation>,
+    pub pulled: usize,
+    pub reset: bool,
+}
+
+/// Rows per pull page.
+pub const PULL_PAGE: u32 = 500;
+
+/// The engine over a local store.
+pub struct Engine<S> {
+    pub store: S,
+}
+
+impl<S: LocalStore> Engine<S> {
+    pub fn new(store: S) -> Self {
+        Engine { store }
+    }
+
+    /// Records a write made on the phone: appended to the outbox with the next id, in one
+    /// local transaction. Returns the id.
+    pub async fn record(&mut self, mutation: Mutation, at: DateTime<Utc>) -> Result<i64, SyncError<S::Error>> {
+        let (mut meta, _) = self.store.sync_state().await.map_err(SyncError::Local)?;
+        let id = meta.next_mutation_id;
+        meta.next_mutation_id += 1;
+        self.store
+            .write(LocalWrite {
+                enqueue: vec![PendingMutation { id, mutation, at }],
+                meta: Some(meta),
+                ..Default::default()
+            })
+            .await
+            .map_err(SyncError::Local)?;
+        Ok(id)
+    }
+
+    /// Pushes the outbox, then pulls until nothing more follows.
+    pub async fn sync(
+        &mut self,
+        transport: &mut impl Transport,
+        now: DateTime<Utc>,
+    ) -> Result<SyncReport, SyncError<S::Error>> {
+        let mut report = SyncReport::default();
+        self.push(transport, &mut report).await?;
+        self.pull(transport, &mut report).await?;
+        let (mut meta, _) = self.store.sync_state().await.map_err(SyncError::Local)?;
+        meta.last_sync_at = Some(now);
+        self.store
+            .write(LocalWrite {
+                meta: Some(meta),
+                ..Default::default()
+            })
+            .await
+            .map_err(SyncError::Local)?;
+        Ok(report)
+    }
+
+    async fn push(
+        &mut self,
+        transport: &mut impl Transport,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError<S::Error>> {
+        loop {
+            let (meta, outbox) = self.store.sync_state().await.map_err(SyncError::Local)?;
+            let batch: Vec<PendingMutation> = outbox
+                .into_iter()
+                .filter(|m| m.id > meta.acked)
+                .take(MAX_MUTATIONS_PER_PUSH)
+                .collect();
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let request = PushRequest {
+                client_id: meta.client_id,
+                mutations: batch,
+            };
+            let answer = transport.push(&request).await.map_err(SyncError::Transport)?;
+            let refusals: Vec<RefusedMutation> = answer
+                .outcomes
+                .iter()
+                .filter_map(|o| match o {
+                    super::MutationOutcome::Refused { id, refusal } => Some(RefusedMutation {
+                        id: *id,
+                        refusal: refusal.clone(),
+                    }),
+                    _ => None,
+                })
+                .collect();
+            let acked = answer.last_mutation_id.max(meta.acked);
+            report.pushed += request.mutations.iter().filter(|m| m.id <= acked).count();
+            report.refused.extend(refusals.iter().cloned());
+            self.store
+                .write(LocalWrite {
+                    ack_up_to: Some(acked),
+                    refusals,
+                    meta: Some(SyncMeta { acked, ..meta }),
+                    ..Default::default()
+                })
+                .await
+                .map_err(SyncError::Local)?;
+            if acked < request.mutations.last().map(|m| m.id).unwrap_or(0) {
+                // The server stopped short (it never does on purpose): try later.
+                return Ok(());
+            }
+        }
+    }
+
+    async fn pull(
+        &mut self,
+        transport: &mut impl Transport,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError<S::Error>> {
+        loop {
+            let (meta, _) = self.store.sync_state().await.map_err(SyncError::Local)?;
+            let page = transport
+                .pull(meta.cursor, PULL_PAGE, meta.client_id)
+                .await
+                .map_err(SyncError::Transport)?;
+            if page.reset {
+                report.reset = true;
+                self.store
+                    .write(LocalWrite {
+                        clear_rows: true,
+                        meta: Some(SyncMeta { cursor: 0, ..meta }),
+                        ..Default::default()
+                    })
+                    .await
+                    .map_err(SyncError::Local)?;
+                continue;
+            }
+            report.pulled += page.changes.len();
+            let mut write = LocalWrite {
+                meta: Some(SyncMeta {
+                    cursor: page.cursor,
+                    acked: meta.acked.max(page.last_mutation_id.unwrap_or(0)),
+                    ..meta
+                }),
+                ..Default::default()
+            };
+            if let Some(last) = page.last_mutation_id.filter(|&l| l > meta.acked) {
+                // A push whose answer was lost went through: those are acknowledged too.
+                write.ack_up_to = Some(last);
+            }
+            for change in page.changes {
+                match change {
+                    Change::Contact(c) if c.deleted => write.remove.push((RowKind::Contact, c.id)),
+                    Change::ContactRemoved { id, .. } => write.remove.push((RowKind::Contact, id)),
+                    Change::TaskRemoved { id, .. } => write.remove.push((RowKind::Task, id)),
+                    other => write.put.push(other),
+                }
+            }
+            self.store.write(write).await.map_err(SyncError::Local)?;
+            if !page.has_more {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// The key of a row the server sent.
+pub fn row_key(change: &Change) -> Option<RowKey> {
+    match change {
+        Change::Contact(c) => Some((RowKind::Contact, c.id)),
+        Change::Meeting(m) => Some((RowKind::Meeting, m.id)),
+        Change::Task(t) => Some((RowKind::Task, t.id)),
+        Change::Conflict(c) => Some((RowKind::Conflict, c.id)),
+        Change::ContactRemoved { .. } | Change::TaskRemoved { .. } => None,
+    }
+}
+
+/// A local store in memory: the reference for tests, and the model the browser's IndexedDB
+/// store follows.
+#[derive(Debug, Clone)]
+pub struct MemoryStore {
+    pub meta: SyncMeta,
+    pub outbox: Vec<PendingMutation>,
+    pub rows: BTreeMap<RowKey, Change>,
+    pub refusals: Vec<RefusedMutation>,
+}
+
+impl MemoryStore {
+    pub fn new(client_id: Uuid) -> MemoryStore {
+        MemoryStore {
+            meta: SyncMeta::new(client_id),
+            outbox: Vec::new(),
+            rows: BTreeMap::new(),
+            refusals: Vec::new(),
+        }
+    }
+
+    /// Applies a write (what [`LocalStore::write`] does, synchronously).
+    pub fn apply(&mut self, w: LocalWrite) {
+        if w.clear_rows {
+            self.rows.clear();
+        }
+        for key in w.remove {
+            self.rows.remove(&key);
+            if key.0 == RowKind::Contact {
+                // What hangs on a record goes with it.
+                self.rows.retain(|_, row| match row {
+                    Change::Meeting(m) => m.contact_id != key.1,
+                    Change::Task(t) => t.contact_id != Some(key.1),
+                    Change::Conflict(c) => c.contact_id != key.1,
+                    _ => true,
+                });
+            }
+        }
+        for change in w.put {
+            if let Some(key) = row_key(&change) {
+                self.rows.insert(key, change);
+            }
+        }
+        self.outbox.extend(w.enqueue);
+        if let Some(up_to) = w.ack_up_to {
+            self.outbox.retain(|m| m.id > up_to);
+        }
+        for r in w.refusals {
+            if !self.refusals.iter().any(|x| x.id == r.id) {
+                self.refusals.push(r);
+            }
+        }
+        if let Some(meta) = w.meta {
+            self.meta = meta;
+        }
+    }
+}
+
+impl LocalStore for MemoryStore {
+    type Error = std::convert::Infallible;
+
+    async fn sync_state(&self) -> Result<(SyncMeta, Vec<PendingMutation>), Self::Error> {
+        Ok((self.meta.clone(), self.outbox.clone()))
+    }
+
+    async fn write(&mut self, write: LocalWrite) -> Result<(), Self::Error> {
+        self.apply(write);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::{MutationOutcome, PullResponse};
+
+    /// A server that acknowledges everything and sends nothing back.
+    struct Echo {
+        pushes: Vec<Vec<i64>>,
+        lose_reply: bool,
+    }
+
+    impl Transport for Echo {
+        async fn push(&mut self, request: &PushRequest) -> Result<PushResponse, TransportError> {
+            self.pushes.push(request.mutations.iter().map(|m| m.id).collect());
+            if self.lose_reply {
+                return Err(TransportError::Unreachable("réponse perdue".into()));
+            }
+            Ok(PushResponse {
+                last_mutation_id: request.mutations.last().map(|m| m.id).unwrap_or(0),
+                outcomes: request
+                    .mutations
+                    .iter()
+                    .map(|m| MutationOutcome::Applied { id: m.id })
+                    .collect(),
+            })
+        }
+
+        async fn pull(&mut self, cursor: i64, _limit: u32, _client: Uuid) -> Result<PullResponse, TransportError> {
+            Ok(PullResponse {
+                changes: Vec::new(),
+                cursor,
+                has_more: false,
+                reset: false,
+                last_mutation_id: self.pushes.last().and_then(|p| p.last().copied()),
+                refusals: Vec::new(),
+            })
+        }
+    }
+
+    fn done(id: u128) -> Mutation {
+        Mutation::SetTaskDone {
+            id: Uuid::from_u128(id),
+            done: true,
+        }
+    }
+
+    fn block_on<F: Future>(f: F) -> F::Output {
+        // The memory store and the test transports never wait: one poll finishes them.
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let mut f = std::pin::pin!(f);
+        match f.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("a test future waited"),
+        }
+    }
+
+    #[test]
+    fn writes_take_increasing_ids_and_wait_in_the_outbox() {
+        let mut e = Engine::new(MemoryStore::new(Uuid::nil()));
+        let now = DateTime::from_timestamp(0, 0).unwrap();
+        assert_eq!(block_on(e.record(done(1), now)).unwrap(), 1);
+        assert_eq!(block_on(e.record(done(2), now)).unwrap(), 2);
+        assert_eq!(e.store.outbox.iter().map(|m| m.id).collect::<Vec<_>>(), [1, 2]);
+    }
+
+    #[test]
+    fn acknowledged_mutations_leave_the_outbox_and_unacknowledged_ones_are_sent_again() {
+        let mut e = Engine::new(MemoryStore::new(Uuid::nil()));
+        let now = DateTime::from_timestamp(0, 0).unwrap();
+        for i in 0..3 {
+            block_on(e.record(done(i), now)).unwrap();
+        }
+        let mut t = Echo {
+            pushes: Vec::new(),
+            lose_reply: true,
+        };
+        assert!(block_on(e.sync(&mut t, now)).is_err());
+        assert_eq!(e.store.outbox.len(), 3, "a lost answer acknowledges nothing");
+        t.lose_reply = false;
+        let report = block_on(e.sync(&mut t, now)).unwrap();
+        assert_eq!(report.pushed, 3);
+        assert!(e.store.outbox.is_empty());
+        assert_eq!(t.pushes, vec![vec![1, 2, 3], vec![1, 2, 3]]);
+        assert_eq!(e.store.meta.acked, 3);
+        assert_eq!(e.store.meta.last_sync_at, Some(now));
+    }
+
+    #[test]
+    fn a_pull_that_says_a_lost_push_went_through_acknowledges_it() {
+        let mut e = Engine::new(MemoryStore::new(Uuid::nil()));
+        let now = DateTime::from_timestamp(0, 0).unwrap();
+        block_on(e.record(done(1), now)).unwrap();
+        let mut t = Echo {
+            pushes: vec![vec![1]],
+            lose_reply: false,
+        };
+        let mut report = SyncReport::default();
+        block_on(e.pull(&mut t, &mut report)).unwrap();
+        assert!(e.store.outbox.is_empty());
+        assert_eq!(e.store.meta.acked, 1);
+    }
+
+    #[test]
+    fn a_removed_record_takes_what_hangs_on_it() {
+        let mut s = MemoryStore::new(Uuid::nil());
+        let contact = Uuid::from_u128(7);
+        let conflict = crate::sync::Conflict {
+            id: Uuid::from_u128(8),
+            contact_id: contact,
+            contact_name: String::new(),
+            field: "notes".into(),
+            base: serde_json::Value::Null,
+            mine: serde_json::Value::Null,
+            mine_by: Uuid::nil(),
+            mine_by_name: String::new(),
+            mine_at: DateTime::from_timestamp(0, 0).unwrap(),
+            theirs: serde_json::Value::Null,
+            theirs_by: Uuid::nil(),
+            theirs_by_name: String::new(),
+            theirs_at: DateTime::from_timestamp(0, 0).unwrap(),
+            resolved_at: None,
+            resolved_by: None,
+            resolution: None,
+            seq: 1,
+        };
+        s.apply(LocalWrite {
+            put: vec![Change::Conflict(Box::new(conflict))],
+            ..Default::default()
+        });
+        assert_eq!(s.rows.len(), 1);
+        s.apply(LocalWrite {
+            remove: vec![(RowKind::Contact, contact)],
+            ..Default::default()
+        });
+        assert!(s.rows.is_empty());
+    }
+}
