@@ -6,6 +6,7 @@ mod support;
 mod auth;
 mod authz;
 mod contacts;
+mod convergence;
 mod durability;
 mod geocoding;
 mod plan;

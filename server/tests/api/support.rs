@@ -16,6 +16,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestApp {
     pub url: String,
+    pub database_url: String,
     pub store: DynStore,
     _dir: Option<TempDir>,
 }
@@ -77,6 +78,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
 /// Serves an already opened store (a test that opens it with options of its own keeps its
 /// database directory itself).
 pub async fn spawn_app_on(store: DynStore, config: Config) -> TestApp {
+    let database_url = config.database_url.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let state = AppState::new(store.clone(), config).unwrap();
@@ -91,6 +93,7 @@ pub async fn spawn_app_on(store: DynStore, config: Config) -> TestApp {
     });
     TestApp {
         url: format!("http://{addr}"),
+        database_url,
         store,
         _dir: None,
     }
