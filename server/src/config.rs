@@ -39,6 +39,9 @@ pub struct Config {
     pub map_tiles_url: String,
     /// The credit the tile server's licence asks for, shown on the map (default: its host).
     pub map_tiles_attribution: String,
+    /// Addresses of the reverse proxies in front of the server: their `X-Forwarded-For` is
+    /// believed for the client's address (login limits, sessions). Empty: the peer address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Config {
@@ -57,6 +60,7 @@ impl Default for Config {
             routing_osrm_url: String::new(),
             map_tiles_url: String::new(),
             map_tiles_attribution: String::new(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -76,6 +80,7 @@ impl fmt::Debug for Config {
             .field("geocoder_nominatim_url", &self.geocoder_nominatim_url)
             .field("routing_osrm_url", &self.routing_osrm_url)
             .field("map_tiles_url", &self.map_tiles_url)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -184,6 +189,17 @@ impl Config {
         }
         if let Some(v) = get("TOURNEE_MAP_TILES_ATTRIBUTION") {
             self.map_tiles_attribution = v;
+        }
+        if let Some(v) = get("TOURNEE_TRUSTED_PROXIES") {
+            self.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse()
+                        .map_err(|e| anyhow::anyhow!("TOURNEE_TRUSTED_PROXIES: {s:?}: {e}"))
+                })
+                .collect::<anyhow::Result<_>>()?;
         }
         crate::time::AgencyTime::parse(&self.time_zone)?;
         if !self.map_tiles_url.trim().is_empty() {

@@ -210,7 +210,69 @@ pub struct ApiJson<T>(pub T);
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct ApiPath<T>(pub T);
 
-/// `Query` whose rejections are [`ApiError`]s.
-#[derive(Debug, axum::extract::FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(ApiError))]
+/// `Query` whose rejections are [`ApiError`]s. Dates outside [`SANE_YEARS`] are refused
+/// before any handler computes with them (chrono's extreme dates overflow date arithmetic).
+#[derive(Debug)]
 pub struct ApiQuery<T>(pub T);
+
+/// The years a date in a request may have.
+pub const SANE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let raw = parts.uri.query().unwrap_or("");
+        for pair in raw.split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if let Some(year) = date_year(value) {
+                if !SANE_YEARS.contains(&year) {
+                    return Err(ApiError::bad_request(format!(
+                        "{key} : date hors de la plage acceptée ({}–{})",
+                        SANE_YEARS.start(),
+                        SANE_YEARS.end()
+                    )));
+                }
+            }
+        }
+        let axum::extract::Query(v) = axum::extract::Query::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiQuery(v))
+    }
+}
+
+/// The year of a value written like a date (`2026-11-29`, `+262142-12-31`, `%2B262142-…`).
+fn date_year(value: &str) -> Option<i32> {
+    let v = value
+        .strip_prefix("%2B")
+        .or_else(|| value.strip_prefix("%2b"))
+        .unwrap_or(value);
+    let v = v.strip_prefix('+').unwrap_or(v);
+    let (sign, digits) = match v.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, v),
+    };
+    let (year, rest) = digits.split_once('-')?;
+    let looks_like_date =
+        year.len() >= 4 && year.bytes().all(|b| b.is_ascii_digit()) && rest.len() == 5 && rest.as_bytes()[2] == b'-';
+    looks_like_date.then(|| {
+        year.parse::<i64>()
+            .ok()
+            .map(|y| (sign * y).clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+    })?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::date_year;
+
+    #[test]
+    fn dates_are_recognised_in_every_written_form() {
+        assert_eq!(date_year("2026-11-29"), Some(2026));
+        assert_eq!(date_year("+262142-12-31"), Some(262142));
+        assert_eq!(date_year("%2B262142-12-31"), Some(262142));
+        assert_eq!(date_year("-262143-01-01"), Some(-262143));
+        assert_eq!(date_year("lyon"), None);
+        assert_eq!(date_year("06-11-22"), None);
+        assert_eq!(date_year("0611223344"), None);
+    }
+}

@@ -53,7 +53,21 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("same-origin"),
         ))
         .layer(TraceLayer::new_for_http())
+        // A bug that panics in a handler answers the JSON 500 and is logged, instead of
+        // dropping the connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_answer))
         .with_state(state)
+}
+
+fn panic_answer(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let what = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("panic");
+    axum::response::IntoResponse::into_response(crate::error::ApiError::Internal(anyhow::anyhow!(
+        "handler panicked: {what}"
+    )))
 }
 
 /// Serves until the process is stopped; `listener` may be bound to port 0 (tests).

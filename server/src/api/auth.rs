@@ -23,17 +23,40 @@ use crate::state::AppState;
 /// The peer address, when the server was started with connection info.
 pub struct ClientIp(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_else(|| "unknown".into()),
-        ))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
+        Ok(ClientIp(match peer {
+            Some(peer) => client_address(peer, &forwarded, &state.config.trusted_proxies).to_string(),
+            None => "unknown".into(),
+        }))
     }
+}
+
+/// The client's address: the peer's, or — when the peer is a trusted proxy — the rightmost
+/// address of `X-Forwarded-For` that is not itself a trusted proxy (the leftmost entries are
+/// whatever the client chose to send).
+pub fn client_address(peer: std::net::IpAddr, forwarded: &str, trusted: &[std::net::IpAddr]) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded.rsplit(',').map(str::trim) {
+        match hop.parse::<std::net::IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => client = ip,
+            Ok(ip) => return ip,
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 fn me_of(current: &CurrentUser) -> Me {
@@ -110,22 +133,36 @@ async fn sign_in(
     if email.is_empty() || password.is_empty() || password.len() > 1024 || email.len() > 254 {
         return Err(ApiError::Unauthorized);
     }
-    let keys = [format!("acct:{email}"), format!("ip:{ip}")];
-    if let Err(wait) = state.limiter.check(&keys, Instant::now()) {
+    // Counted before the password is checked: a flood is cut at the limit, not after the
+    // hashes. Keyed per (account, address) and per address, so that strangers elsewhere cannot
+    // lock a user out; the account from all addresses has a ten times higher ceiling.
+    let keys = [
+        format!("acct+ip:{email}|{ip}"),
+        format!("ip:{ip}"),
+        format!("acct:{email}"),
+    ];
+    if let Err(wait) = state.limiter.try_attempt(&keys, Instant::now()) {
         tracing::warn!(%email, %ip, "login rate limited");
         return Err(ApiError::RateLimited { retry_after_secs: wait });
     }
     let user = state.store.user_by_email(&email).await?.filter(|u| !u.disabled);
-    let ok = state
+    let ok = match state
         .passwords
         .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
-        .await?;
+        .await
+    {
+        Ok(ok) => ok,
+        Err(e) if e.is::<crate::auth::password::Busy>() => {
+            state.limiter.forgive(&keys);
+            return Err(ApiError::RateLimited { retry_after_secs: 2 });
+        }
+        Err(e) => return Err(e.into()),
+    };
     let Some(user) = user.filter(|_| ok) else {
-        state.limiter.record_failure(&keys, Instant::now());
         tracing::info!(%email, %ip, "login failed");
         return Err(ApiError::Unauthorized);
     };
-    state.limiter.record_success(&keys[0]);
+    state.limiter.forgive(&keys);
     let token = new_token();
     let now = crate::db::now();
     let days = state.config.session_days.clamp(1, 365);
@@ -217,5 +254,29 @@ pub async fn revoke_session(
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+
+    #[test]
+    fn only_a_trusted_proxy_is_believed() {
+        let proxy = "10.0.0.1".parse().unwrap();
+        let direct = "203.0.113.9".parse().unwrap();
+        assert_eq!(
+            client_address(direct, "1.2.3.4", &[proxy]),
+            direct,
+            "a client cannot choose its address"
+        );
+        assert_eq!(client_address(proxy, "1.2.3.4", &[proxy]).to_string(), "1.2.3.4");
+        assert_eq!(
+            client_address(proxy, "6.6.6.6, 1.2.3.4", &[proxy]).to_string(),
+            "1.2.3.4",
+            "the rightmost hop the proxy saw, not what the client wrote"
+        );
+        assert_eq!(client_address(proxy, "garbage", &[proxy]), proxy);
+        assert_eq!(client_address(proxy, "", &[proxy]), proxy);
     }
 }

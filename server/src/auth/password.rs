@@ -11,17 +11,38 @@ pub const MIN_PASSWORD_LEN: usize = 10;
 
 pub struct Passwords {
     dummy_hash: String,
+    /// Argon2 takes 19 MiB and a core for a while: at most one hash per core at a time, so a
+    /// flood of logins neither grows the memory nor starves the other requests.
+    hashing: tokio::sync::Semaphore,
 }
+
+/// All the hashing slots stayed busy: the server is flooded with logins.
+#[derive(Debug, thiserror::Error)]
+#[error("trop de connexions en cours")]
+pub struct Busy;
+
+/// How long a login waits for a hashing slot before it is told to come back.
+const HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Passwords {
     pub fn new() -> anyhow::Result<Self> {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         Ok(Passwords {
             dummy_hash: hash_blocking("dummy password never used")?,
+            hashing: tokio::sync::Semaphore::new(cores),
         })
+    }
+
+    async fn slot(&self) -> anyhow::Result<tokio::sync::SemaphorePermit<'_>> {
+        match tokio::time::timeout(HASH_WAIT, self.hashing.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(Busy.into()),
+        }
     }
 
     /// Hashes on a blocking thread.
     pub async fn hash(&self, password: String) -> anyhow::Result<String> {
+        let _slot = self.slot().await?;
         tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
     }
 
@@ -30,6 +51,7 @@ impl Passwords {
     pub async fn verify(&self, password: String, hash: Option<String>) -> anyhow::Result<bool> {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.clone());
+        let _slot = self.slot().await?;
         let ok = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&hash)
                 .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())

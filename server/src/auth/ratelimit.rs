@@ -1,4 +1,5 @@
-//! Login rate limiting: at most N failures per minute per account and per IP address.
+//! Login rate limiting: at most N failures per minute per (account, address) and per address,
+//! and 10 × N per account from all addresses.
 //!
 //! Kept in memory: a restart forgets the counters, which is acceptable for a limit whose
 //! window is one minute. Only failures count, so an advisor who types their password right
@@ -44,6 +45,58 @@ impl LoginLimiter {
             Err(wait)
         } else {
             Ok(())
+        }
+    }
+
+    /// Counts an attempt as a failure *before* the password is checked, if every key still
+    /// has room: `Err(seconds to wait)` otherwise. A flood of parallel attempts is thus cut at
+    /// the limit instead of all reaching the (costly) hash. A success then calls
+    /// [`Self::forgive`].
+    pub fn try_attempt(&self, keys: &[String], now: Instant) -> Result<(), u64> {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let mut wait = 0u64;
+        for key in keys {
+            if let Some(q) = map.get_mut(key) {
+                while q.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
+                    q.pop_front();
+                }
+                if q.len() as u32 >= self.limit_for(key) {
+                    if let Some(oldest) = q.front() {
+                        wait = wait.max(WINDOW.saturating_sub(now.duration_since(*oldest)).as_secs().max(1));
+                    }
+                }
+            }
+        }
+        if wait > 0 {
+            return Err(wait);
+        }
+        if map.len() > 100_000 {
+            map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < WINDOW));
+        }
+        for key in keys {
+            map.entry(key.clone()).or_default().push_back(now);
+        }
+        Ok(())
+    }
+
+    /// A successful login: its attempt was no failure.
+    pub fn forgive(&self, keys: &[String]) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        for key in keys {
+            if let Some(q) = map.get_mut(key) {
+                q.pop_back();
+            }
+        }
+    }
+
+    /// Keys starting with `acct:` (the account from every address) allow ten times the
+    /// limit: high enough that strangers cannot lock a user out, low enough to stop a spread
+    /// guessing attack.
+    fn limit_for(&self, key: &str) -> u32 {
+        if key.starts_with("acct:") {
+            self.max_failures.saturating_mul(10)
+        } else {
+            self.max_failures
         }
     }
 

@@ -287,3 +287,71 @@ async fn the_login_form_shares_the_rate_limit_and_refuses_other_sites() {
     assert!(r.headers().get("retry-after").is_some());
     assert!(r.headers().get("set-cookie").is_none());
 }
+
+#[tokio::test]
+async fn a_flood_of_parallel_logins_is_cut_at_the_limit() {
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    app.account(agency, "victim@x.fr", Role::Advisor).await;
+    let tries: Vec<_> = (0..200)
+        .map(|_| {
+            let anon = anonymous(&app);
+            tokio::spawn(async move {
+                anon.post("/auth/login", &json!({"email": "victim@x.fr", "password": "guess"}))
+                    .await
+                    .status()
+            })
+        })
+        .collect();
+    let mut statuses = std::collections::BTreeMap::new();
+    for t in tries {
+        *statuses.entry(t.await.unwrap().as_u16()).or_insert(0) += 1;
+    }
+    let unauthorized = statuses.get(&401).copied().unwrap_or(0);
+    let limited = statuses.get(&429).copied().unwrap_or(0);
+    assert!(
+        unauthorized <= 10,
+        "at most the limit reach the password check: {statuses:?}"
+    );
+    assert_eq!(unauthorized + limited, 200, "nothing but 401 and 429: {statuses:?}");
+}
+
+#[tokio::test]
+async fn strangers_elsewhere_cannot_lock_a_user_out_behind_a_trusted_proxy() {
+    let app = spawn_app_with(|c| c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    let agency = app.agency("Agence").await;
+    app.account(agency, "victim@x.fr", Role::Advisor).await;
+    let login = |ip: String, password: &'static str| {
+        let client = new_client();
+        let url = format!("{}/api/v1/auth/login", app.url);
+        async move {
+            client
+                .post(url)
+                .header("x-forwarded-for", ip)
+                .json(&json!({"email": "victim@x.fr", "password": password}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    for i in 0..10 {
+        assert_eq!(
+            login(format!("198.51.100.{i}"), "guess").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        login("203.0.113.7".into(), PASSWORD).await,
+        StatusCode::OK,
+        "the real user, from their own address"
+    );
+    // One address that keeps guessing is stopped.
+    for _ in 0..10 {
+        login("198.51.100.99".into(), "guess").await;
+    }
+    assert_eq!(
+        login("198.51.100.99".into(), "guess").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

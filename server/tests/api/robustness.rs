@@ -181,3 +181,34 @@ async fn the_service_worker_is_served_from_the_root_and_never_kept_by_the_http_c
     let r = new_client().get(format!("{}/sw.js", app.url)).send().await.unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn extreme_dates_are_a_400_never_a_dropped_connection() {
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    let m = app.user(agency, "m@x.fr", Role::Manager).await;
+    for path in [
+        "/reports/objections?to=-262143-01-01",
+        "/reports/referrals?to=-262143-01-01",
+        "/meetings?from=%2B262142-12-31",
+        "/meetings.ics?from=%2B262142-12-31",
+        "/plan/day?date=%2B262142-12-31",
+        "/plan/week?from=%2B262142-12-31",
+        "/tasks?on=9999-01-01",
+        "/contacts/due?on=0001-01-01",
+    ] {
+        let r = m.get(path).await;
+        let status = r.status();
+        let (_, v) = body(r).await;
+        assert_eq!(status, reqwest::StatusCode::BAD_REQUEST, "{path}: {v}");
+        assert!(
+            v["detail"].as_str().unwrap().contains("date hors de la plage"),
+            "{path}: {v}"
+        );
+    }
+    // Ordinary dates still work.
+    assert_eq!(
+        m.get("/meetings?from=2026-11-23&to=2026-11-29").await.status(),
+        reqwest::StatusCode::OK
+    );
+}
