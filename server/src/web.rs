@@ -20,8 +20,18 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let pkg_dir = state.config.site_root.join("pkg");
     let options = state.leptos_options.clone();
-    Router::new()
-        .nest("/api/v1", crate::api::router())
+    let secure = state.config.secure_cookies;
+    let router = Router::new()
+        // Answers carry personal data: never kept by a browser's or a proxy's cache.
+        .nest(
+            "/api/v1",
+            crate::api::router().layer(SetResponseHeaderLayer::if_not_present(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            )),
+        )
+        .route("/healthz", axum::routing::get(healthz))
+        .route("/readyz", axum::routing::get(readyz))
         .route("/ical/{file}", axum::routing::get(crate::api::calendar::feed))
         // The login form also works before the page's code has loaded.
         .route("/login", axum::routing::post(crate::api::auth::login_form))
@@ -55,8 +65,32 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
         // A bug that panics in a handler answers the JSON 500 and is logged, instead of
         // dropping the connection.
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_answer))
-        .with_state(state)
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_answer));
+    // Served over https (what secure cookies mean): browsers must never come back in clear.
+    let router = if secure {
+        router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ))
+    } else {
+        router
+    };
+    router.with_state(state)
+}
+
+/// `GET /healthz`: the process answers.
+async fn healthz() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({"status": "ok"}))
+}
+
+/// `GET /readyz`: the database answers too; 503 otherwise (take this instance out of the
+/// proxy's rotation).
+async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match state.store.ping().await {
+        Ok(()) => axum::Json(serde_json::json!({"status": "ready", "storage": state.store.engine()})).into_response(),
+        Err(e) => crate::error::ApiError::StorageUnavailable(e.to_string()).into_response(),
+    }
 }
 
 fn panic_answer(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
@@ -74,12 +108,34 @@ fn panic_answer(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::respons
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     tokio::spawn(cadence_tasks(state.clone()));
     tokio::spawn(crate::geo::worker::run(state.store.clone(), state.config.geocoders()));
+    let store = state.store.clone();
     let app = router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(
+        async move {
+            shutdown_signal().await;
+            tracing::info!("stopping: no new connections, finishing the requests under way");
+            let _ = stopping_tx.send(true);
+        },
+    );
+    // Graceful, but bounded: a client that never finishes its request does not keep the
+    // process alive past the drain.
+    let drain = async move {
+        let mut stopping = stopping;
+        let _ = stopping.wait_for(|s| *s).await;
+        tokio::time::sleep(DRAIN).await;
+    };
+    tokio::select! {
+        r = server => r?,
+        _ = drain => tracing::warn!("drain time over: closing the connections still open"),
+    }
+    store.close().await;
+    tracing::info!("stopped");
     Ok(())
 }
+
+/// How long requests under way may take to finish once a stop is asked.
+pub const DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Opens the follow-up tasks of clients who fall due by their segment's cadence: at start,
 /// then every hour (idempotent: one open cadence task per record).
@@ -103,6 +159,25 @@ async fn cadence_tasks(state: AppState) {
     }
 }
 
+/// SIGINT (Ctrl-C) or SIGTERM (systemd, a container runtime).
 async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -189,3 +189,42 @@ async fn acknowledged_pushes_survive_kill_9_and_resent_ones_apply_once() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// SIGTERM (or SIGINT) with a client that never finishes its request: the server stops taking
+/// connections, waits for the drain at most, and exits 0.
+#[test]
+fn a_stop_signal_exits_cleanly_within_the_drain_even_with_a_stuck_client() {
+    use std::io::Write;
+    for signal in ["-TERM", "-INT"] {
+        let dir = std::env::temp_dir().join(format!("tournee-stop-{}", Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let server = Server::start(&format!("sqlite://{}", dir.join("t.db").display()));
+        let addr = server.url.trim_start_matches("http://").to_string();
+        let mut stuck = std::net::TcpStream::connect(&addr).unwrap();
+        stuck.write_all(b"GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\n").unwrap(); // never ends
+        std::thread::sleep(Duration::from_millis(200));
+        let mut child = server.child;
+        let sent = Command::new("kill")
+            .arg(signal)
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let t = Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                t.elapsed() < Duration::from_secs(20),
+                "{signal}: still running after the drain"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "{signal}: exit status {status}");
+        // New connections are refused once it is stopping.
+        assert!(std::net::TcpStream::connect(&addr).is_err());
+        drop(stuck);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

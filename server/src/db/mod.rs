@@ -184,6 +184,11 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub trait Store: visits::VisitStore + geo::GeoStore + sync::SyncStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn engine(&self) -> &'static str;
+    /// Closes the pool: waits for the connections in use to come back, then closes them all
+    /// (SQLite checkpoints its WAL on the last close).
+    async fn close(&self);
+    /// Whether the database answers (`GET /readyz`).
+    async fn ping(&self) -> StoreResult<()>;
 
     // Agencies and accounts.
     async fn create_agency(&self, name: &str) -> StoreResult<Agency>;

@@ -421,6 +421,15 @@ macro_rules! impl_store {
                 $engine
             }
 
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
             async fn create_agency(&self, name: &str) -> StoreResult<Agency> {
                 let id = shared::new_id();
                 let now = $crate::db::now();

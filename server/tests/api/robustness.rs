@@ -212,3 +212,27 @@ async fn extreme_dates_are_a_400_never_a_dropped_connection() {
         reqwest::StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn health_readiness_and_cache_headers() {
+    let app = spawn_app_with(|c| c.secure_cookies = true).await;
+    let agency = app.agency("Agence").await;
+    let u = app.user(agency, "a@x.fr", Role::Advisor).await;
+    let http = reqwest::Client::new();
+    let r = http.get(format!("{}/healthz", app.url)).send().await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let r = http.get(format!("{}/readyz", app.url)).send().await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let (_, v) = body(r).await;
+    assert_eq!(v["status"], "ready");
+    let r = u.get("/contacts").await;
+    assert_eq!(
+        r.headers()["cache-control"],
+        "no-store",
+        "personal data is never cached"
+    );
+    assert!(r.headers()["strict-transport-security"]
+        .to_str()
+        .unwrap()
+        .contains("max-age="));
+}
