@@ -37,6 +37,11 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// A consistent copy of the live SQLite database into FILE (a new file), while the
+    /// server runs. PostgreSQL: use pg_dump.
+    Backup { file: PathBuf },
+    /// Replaces the SQLite database with a backup; refused while a server uses it.
+    Restore { file: PathBuf },
     /// Solve a benchmark instance with the tour planner; prints one JSON line.
     Plan {
         #[arg(long, value_enum)]
@@ -70,6 +75,21 @@ pub enum UserCommand {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Disable a user: every session ends at once, logins are refused.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Set a new password (TOURNEE_PASSWORD or a prompt); every session ends.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// What the CLI tells its user on the terminal (not logs: this is the command's output).
@@ -95,6 +115,63 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve { demo } => serve(load()?, demo).await,
+        Command::Backup { file } => {
+            anyhow::ensure!(!file.exists(), "{} exists: choose a new file", file.display());
+            let store = db::connect(&load()?.database_url).await?;
+            let path = file.to_str().ok_or_else(|| anyhow::anyhow!("the path must be UTF-8"))?;
+            store.backup_to(path).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            say(&format!("backup written: {}", file.display()));
+            Ok(())
+        }
+        Command::Restore { file } => {
+            crate::ops::restore(&load()?.database_url, &file).await?;
+            say(&format!("database restored from {}", file.display()));
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Disable { email },
+        } => {
+            let store = db::connect(&load()?.database_url).await?;
+            let user = find_user(&store, &email).await?;
+            store
+                .set_user_disabled(user.id, true, db::now())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            say(&format!("user disabled, sessions ended: {}", user.email));
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Enable { email },
+        } => {
+            let store = db::connect(&load()?.database_url).await?;
+            let user = find_user(&store, &email).await?;
+            store
+                .set_user_disabled(user.id, false, db::now())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            say(&format!("user enabled: {}", user.email));
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::ResetPassword { email },
+        } => {
+            let store = db::connect(&load()?.database_url).await?;
+            let user = find_user(&store, &email).await?;
+            let hash = new_password_hash().await?;
+            store
+                .set_password(user.id, &hash)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let ended = store
+                .revoke_user_sessions(user.id, db::now())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            say(&format!(
+                "password changed for {}, {ended} session(s) ended",
+                user.email
+            ));
+            Ok(())
+        }
         Command::Agency {
             command: AgencyCommand::Add { name },
         } => {
@@ -123,14 +200,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .ok_or_else(|| anyhow::anyhow!("no agency named {agency:?}"))?;
             let email = shared::values::Email::parse(&email).map_err(|e| anyhow::anyhow!("{email:?}: {e}"))?;
             let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("role must be advisor or manager"))?;
-            let password = match std::env::var("TOURNEE_PASSWORD") {
-                Ok(p) => p,
-                Err(_) => rpassword::prompt_password("Password: ")?,
-            };
-            if password.chars().count() < MIN_PASSWORD_LEN {
-                anyhow::bail!("the password must have at least {MIN_PASSWORD_LEN} characters");
-            }
-            let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash_blocking(&password)).await??;
+            let hash = new_password_hash().await?;
             let display_name = name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("").to_string());
             let user = store
                 .create_user(NewUser {
@@ -153,7 +223,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// A password from TOURNEE_PASSWORD or a prompt, checked and hashed.
+async fn new_password_hash() -> anyhow::Result<String> {
+    let password = match std::env::var("TOURNEE_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => rpassword::prompt_password("Password: ")?,
+    };
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        anyhow::bail!("the password must have at least {MIN_PASSWORD_LEN} characters");
+    }
+    tokio::task::spawn_blocking(move || crate::auth::password::hash_blocking(&password)).await?
+}
+
+async fn find_user(store: &db::DynStore, email: &str) -> anyhow::Result<db::User> {
+    store
+        .user_by_email(&email.trim().to_lowercase())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user {email:?}"))
+}
+
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    // Held while serving: `tournee restore` refuses to replace the database under it.
+    let _lock = crate::ops::ServerLock::acquire(&config.database_url)?;
     tracing::info!(database = %redact_url(&config.database_url), "opening the database");
     let store = db::connect(&config.database_url).await?;
     if demo {

@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod geo;
+pub mod ops;
 pub mod plan;
 pub mod state;
 pub mod time;

@@ -228,3 +228,98 @@ fn a_stop_signal_exits_cleanly_within_the_drain_even_with_a_stuck_client() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+fn tournee(args: &[&str], database_url: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_tournee"))
+        .args(args)
+        .env("TOURNEE_DATABASE_URL", database_url)
+        .env("TOURNEE_PASSWORD", "a brand new password")
+        .env("TOURNEE_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+/// Backup while serving, restore refused while serving, restore once stopped brings the
+/// backed-up data back; disabling a user ends their sessions at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_restore_and_user_administration_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("tournee-ops-{}", Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("t.db").display());
+    let out = tournee(&["agency", "add", "Agence"], &url);
+    assert!(out.status.success(), "{out:?}");
+    let out = tournee(
+        &[
+            "user", "add", "--agency", "Agence", "--email", EMAIL, "--role", "advisor",
+        ],
+        &url,
+    );
+    assert!(out.status.success(), "{out:?}");
+    let out = tournee(&["user", "reset-password", "--email", EMAIL], &url);
+    assert!(out.status.success(), "{out:?}");
+
+    let server = Server::start(&url);
+    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = |http: reqwest::Client, base: String| async move {
+        http.post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"email": EMAIL, "password": "a brand new password"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert!(login(http.clone(), server.url.clone()).await.is_success());
+    let before = http
+        .post(format!("{}/api/v1/tasks", server.url))
+        .json(&json!({"title": "Avant la sauvegarde", "due_on": "2026-12-01"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(before.status().is_success());
+
+    let backup = dir.join("backup.db");
+    let out = tournee(&["backup", backup.to_str().unwrap()], &url);
+    assert!(out.status.success(), "backup while the server runs: {out:?}");
+    let out = tournee(&["restore", backup.to_str().unwrap()], &url);
+    assert!(!out.status.success(), "restore refused while serving");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("another Tournée server"),
+        "{out:?}"
+    );
+
+    // Disabling ends the session at once.
+    let out = tournee(&["user", "disable", "--email", EMAIL], &url);
+    assert!(out.status.success(), "{out:?}");
+    let me = http.get(format!("{}/api/v1/auth/me", server.url)).send().await.unwrap();
+    assert_eq!(me.status(), reqwest::StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        login(http.clone(), server.url.clone()).await,
+        reqwest::StatusCode::UNAUTHORIZED
+    );
+    let out = tournee(&["user", "enable", "--email", EMAIL], &url);
+    assert!(out.status.success(), "{out:?}");
+    assert!(login(http.clone(), server.url.clone()).await.is_success());
+    let after = http
+        .post(format!("{}/api/v1/tasks", server.url))
+        .json(&json!({"title": "Après la sauvegarde", "due_on": "2026-12-01"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(after.status().is_success());
+    server.kill();
+
+    let out = tournee(&["restore", backup.to_str().unwrap()], &url);
+    assert!(out.status.success(), "{out:?}");
+    let titles = task_titles(&url).await;
+    assert_eq!(
+        titles,
+        vec!["Avant la sauvegarde".to_string()],
+        "the database as it was at the backup"
+    );
+    let garbage = dir.join("garbage.db");
+    std::fs::write(&garbage, b"not a database").unwrap();
+    let out = tournee(&["restore", garbage.to_str().unwrap()], &url);
+    assert!(!out.status.success(), "a damaged file is refused");
+    assert_eq!(task_titles(&url).await.len(), 1, "and the database is untouched");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -200,6 +200,13 @@ pub trait Store: visits::VisitStore + geo::GeoStore + sync::SyncStore + Send + S
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
     async fn agency_users(&self, agency_id: Uuid) -> StoreResult<Vec<AgencyUser>>;
     async fn set_password(&self, user_id: Uuid, password_hash: &str) -> StoreResult<()>;
+    /// Disables (every session revoked at once) or enables a user.
+    async fn set_user_disabled(&self, user_id: Uuid, disabled: bool, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Revokes every session of a user (a password reset).
+    async fn revoke_user_sessions(&self, user_id: Uuid, at: DateTime<Utc>) -> StoreResult<u64>;
+    /// A consistent copy of the live database into `path` (SQLite `VACUUM INTO`). PostgreSQL
+    /// answers `Invalid`: use `pg_dump`.
+    async fn backup_to(&self, path: &str) -> StoreResult<()>;
 
     // Sessions.
     async fn create_session(&self, session: NewSession) -> StoreResult<()>;

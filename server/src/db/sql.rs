@@ -620,6 +620,47 @@ macro_rules! impl_store {
                 Ok(rows.into_iter().map(SessionRow::into_session).filter(|s| s.expires_at > now).collect())
             }
 
+            async fn set_user_disabled(&self, user_id: Uuid, disabled: bool, at: DateTime<Utc>) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                let done = sqlx::query("UPDATE users SET disabled_at = $2 WHERE id = $1")
+                    .bind(user_id)
+                    .bind(disabled.then_some(at))
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                if disabled {
+                    sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+                        .bind(user_id)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn revoke_user_sessions(&self, user_id: Uuid, at: DateTime<Utc>) -> StoreResult<u64> {
+                let done = sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+                    .bind(user_id)
+                    .bind(at)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn backup_to(&self, path: &str) -> StoreResult<()> {
+                if $engine != "sqlite" {
+                    return Err(StoreError::Invalid { field: "database".into(), message: "PostgreSQL : utilisez pg_dump".into() });
+                }
+                // VACUUM INTO writes a consistent snapshot of the live database (readers and
+                // writers go on) into a new file; it takes the path as a string literal.
+                let quoted = path.replace('\'', "''");
+                sqlx::query(&format!("VACUUM INTO '{quoted}'")).execute(&self.pool).await?;
+                Ok(())
+            }
+
             async fn revoke_session(&self, user_id: Uuid, session_id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
                 let done = sqlx::query("UPDATE sessions SET revoked_at = $3 WHERE id = $2 AND user_id = $1 AND revoked_at IS NULL")
                     .bind(user_id)
