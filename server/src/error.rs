@@ -200,10 +200,58 @@ pub fn check_body_id(body_id: Option<uuid::Uuid>, url_id: uuid::Uuid) -> ApiResu
     Ok(())
 }
 
-/// `Json` whose rejections are [`ApiError`]s.
-#[derive(Debug, axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// `Json` whose rejections are [`ApiError`]s. A NUL character anywhere in the body is
+/// refused (PostgreSQL cannot store it in text, and no field needs it).
+#[derive(Debug)]
 pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::bad_request(
+                "le corps doit être du JSON (Content-Type: application/json)",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge(format!(
+                    "corps trop volumineux ({} octets au plus)",
+                    crate::web::MAX_BODY_BYTES
+                ))
+            } else {
+                ApiError::bad_request(format!("corps illisible : {}", r.body_text()))
+            }
+        })?;
+        if has_nul(&bytes) {
+            return Err(ApiError::bad_request("caractère nul (\\u0000) refusé dans le texte"));
+        }
+        let axum::Json(v) = axum::Json::<T>::from_bytes(&bytes)?;
+        Ok(ApiJson(v))
+    }
+}
+
+/// Whether a JSON text holds a NUL, raw or escaped (`\u0000`).
+fn has_nul(json: &[u8]) -> bool {
+    json.contains(&0)
+        || json.windows(6).enumerate().any(|(i, w)| {
+            w[0] == b'\\'
+                && w[1..].eq_ignore_ascii_case(b"u0000")
+                // `\\u0000` is a backslash followed by text, not a NUL.
+                && json[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0
+        })
+}
 
 /// `Path` whose rejections are [`ApiError`]s.
 #[derive(Debug, axum::extract::FromRequestParts)]
@@ -223,6 +271,9 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestP
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
         let raw = parts.uri.query().unwrap_or("");
+        if raw.contains("%00") {
+            return Err(ApiError::bad_request("caractère nul (%00) refusé dans l'adresse"));
+        }
         for pair in raw.split('&') {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             if let Some(year) = date_year(value) {
@@ -264,6 +315,17 @@ fn date_year(value: &str) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::date_year;
+
+    #[test]
+    fn a_nul_is_found_raw_or_escaped_but_not_in_an_escaped_backslash() {
+        use super::has_nul;
+        assert!(has_nul(br#"{"a": "x\u0000y"}"#));
+        assert!(has_nul(br#"{"a": "x\U0000y"}"#));
+        assert!(has_nul(b"{\"a\": \"x\0y\"}"));
+        assert!(!has_nul(br#"{"a": "x\\u0000y"}"#), "a backslash, then the text u0000");
+        assert!(has_nul(br#"{"a": "x\\\u0000y"}"#));
+        assert!(!has_nul(br#"{"a": "u0000"}"#));
+    }
 
     #[test]
     fn dates_are_recognised_in_every_written_form() {

@@ -236,3 +236,41 @@ async fn health_readiness_and_cache_headers() {
         .unwrap()
         .contains("max-age="));
 }
+
+#[tokio::test]
+async fn nul_characters_are_a_400_on_every_engine() {
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    let u = app.user(agency, "a@x.fr", Role::Advisor).await;
+    let r = u
+        .raw(
+            Method::POST,
+            "/contacts",
+            "application/json",
+            r#"{"last_name": "x", "email": "a@b.fr", "notes": "a\u0000b"}"#,
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::BAD_REQUEST);
+    let r = u.get("/contacts?sector=a%00b").await;
+    assert_eq!(r.status(), reqwest::StatusCode::BAD_REQUEST);
+    let anon = anonymous(&app);
+    let r = anon
+        .raw(
+            Method::POST,
+            "/auth/login",
+            "application/json",
+            r#"{"email": "a\u0000@x.fr", "password": "x"}"#,
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::BAD_REQUEST);
+    // A backslash followed by the text "u0000" is ordinary text.
+    let r = u
+        .raw(
+            Method::POST,
+            "/contacts",
+            "application/json",
+            r#"{"last_name": "x", "email": "b@b.fr", "notes": "C:\\u0000"}"#,
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+}
