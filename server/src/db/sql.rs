@@ -114,17 +114,18 @@ macro_rules! impl_store {
                 found.map(|_| ()).ok_or(StoreError::Invalid { field: "owner_id".into(), message: "conseiller inconnu dans l'agence".into() })
             }
 
-            async fn check_referrer(tx: &mut Tx<'_>, agency_id: Uuid, referrer: Option<Uuid>, this: Uuid) -> StoreResult<()> {
+            /// The referrer named by a record must be a record the actor may see: naming one
+            /// would otherwise reveal a colleague's private record through the referral chain.
+            async fn check_referrer(tx: &mut Tx<'_>, actor: &Actor, referrer: Option<Uuid>, this: Uuid) -> StoreResult<()> {
                 let Some(r) = referrer else { return Ok(()) };
                 if r == this {
                     return Err(StoreError::Invalid { field: "referred_by".into(), message: "un dossier ne peut pas se recommander lui-même".into() });
                 }
-                let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM contacts WHERE id = $1 AND agency_id = $2 AND deleted_at IS NULL")
-                    .bind(r)
-                    .bind(agency_id)
-                    .fetch_optional(&mut **tx)
-                    .await?;
-                found.map(|_| ()).ok_or(StoreError::Invalid { field: "referred_by".into(), message: "prescripteur introuvable".into() })
+                match Self::visible_row(tx, actor, r).await {
+                    Ok(_) => Ok(()),
+                    Err(StoreError::NotFound) => Err(StoreError::Invalid { field: "referred_by".into(), message: "prescripteur introuvable".into() }),
+                    Err(e) => Err(e),
+                }
             }
 
             async fn fetch_contact(&self, actor: &Actor, id: Uuid) -> StoreResult<Contact> {
@@ -188,7 +189,10 @@ macro_rules! impl_store {
                     }
                     Self::check_owner(tx, actor.agency_id, owner_id).await?;
                 }
-                Self::check_referrer(tx, actor.agency_id, f.referred_by, id).await?;
+                // A referrer kept as it was needs no check (someone who sees more may have set it).
+                if f.referred_by != row.referred_by {
+                    Self::check_referrer(tx, actor, f.referred_by, id).await?;
+                }
                 let settings = Self::settings_tx(tx, actor.agency_id).await?;
                 let d = Derived::compute(&f.derive_inputs(row.stage()?, row.stage_changed_at), &settings);
                 sqlx::query(
@@ -268,7 +272,7 @@ macro_rules! impl_store {
                     return Err(StoreError::Forbidden("un conseiller crée des dossiers pour lui-même"));
                 }
                 Self::check_owner(tx, actor.agency_id, owner_id).await?;
-                Self::check_referrer(tx, actor.agency_id, f.referred_by, id).await?;
+                Self::check_referrer(tx, actor, f.referred_by, id).await?;
                 let settings = Self::settings_tx(tx, actor.agency_id).await?;
                 let d = Derived::compute(&f.derive_inputs(f.stage, now), &settings);
                 sqlx::query(

@@ -264,3 +264,55 @@ async fn creating_and_settings_follow_roles_and_agencies() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn a_referrer_must_be_a_record_the_caller_may_see() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    let private = cast.owner.create_contact(contact("private-referrer")).await;
+    let mut body_json = contact("referred-by-private");
+    body_json["referred_by"] = private["id"].clone();
+    let (status, v) = body(cast.colleague.post("/contacts", &body_json).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["fields"]["referred_by"].is_string(), "{v}");
+
+    let mine = cast.colleague.create_contact(contact("colleague-own")).await;
+    let mut edit = mine.clone();
+    edit["referred_by"] = private["id"].clone();
+    let (status, _) = body(
+        cast.colleague
+            .put(&format!("/contacts/{}", mine["id"].as_str().unwrap()), &edit)
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, chain) = body(
+        cast.colleague
+            .get(&format!("/contacts/{}/referrals", mine["id"].as_str().unwrap()))
+            .await,
+    )
+    .await;
+    assert!(
+        !chain.to_string().contains("private-referrer"),
+        "nothing of the private record leaks: {chain}"
+    );
+
+    // The manager sees the whole agency and may link them; the colleague's later edits keep
+    // that link without being refused.
+    let (status, v) = body(
+        cast.manager
+            .put(&format!("/contacts/{}", mine["id"].as_str().unwrap()), &edit)
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let mut again = v.clone();
+    again["notes"] = json!("rappeler en janvier");
+    let (status, v) = body(
+        cast.colleague
+            .put(&format!("/contacts/{}", mine["id"].as_str().unwrap()), &again)
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+}
