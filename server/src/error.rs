@@ -237,9 +237,48 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
         if has_nul(&bytes) {
             return Err(ApiError::bad_request("caractère nul (\\u0000) refusé dans le texte"));
         }
-        let axum::Json(v) = axum::Json::<T>::from_bytes(&bytes)?;
+        let axum::Json(mut value) = axum::Json::<serde_json::Value>::from_bytes(&bytes)?;
+        clean_text(&mut value)?;
+        let v = serde_json::from_value(value).map_err(|e| ApiError::bad_request(format!("JSON invalide : {e}")))?;
         Ok(ApiJson(v))
     }
+}
+
+/// Invisible characters that reorder or hide text (bidi overrides and isolates, zero-width
+/// space, word joiner, byte-order mark): refused, they only serve to disguise a name.
+fn is_disguising(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// Every string of a request body in NFC (an "é" typed as e + combining accent is the same
+/// letter as a precomposed "é": one record, found by one search), disguising characters
+/// refused.
+fn clean_text(value: &mut serde_json::Value) -> ApiResult<()> {
+    use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+    match value {
+        serde_json::Value::String(s) => {
+            if s.chars().any(is_disguising) {
+                return Err(ApiError::bad_request(
+                    "caractère invisible de mise en forme (inversion de sens, espace sans largeur) refusé",
+                ));
+            }
+            if is_nfc_quick(s.chars()) != IsNormalized::Yes {
+                *s = s.nfc().collect();
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                clean_text(item)?;
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (_, item) in map.iter_mut() {
+                clean_text(item)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Whether a JSON text holds a NUL, raw or escaped (`\u0000`).

@@ -18,6 +18,9 @@ pub fn fold(input: &str) -> String {
                 }
                 pending_space = false;
                 out.push_str(rep);
+            } else if is_combining_mark(c) {
+                // A decomposed accent (e + U+0301) folds like the precomposed letter: dropped,
+                // and no word break.
             } else if c.is_alphanumeric() {
                 if pending_space && !out.is_empty() {
                     out.push(' ');
@@ -43,6 +46,11 @@ pub fn fold_name(input: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Combining diacritical marks (the accents of decomposed Latin letters).
+fn is_combining_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}')
 }
 
 fn fold_char(c: char) -> Option<&'static str> {
@@ -72,6 +80,12 @@ mod tests {
         assert_eq!(fold("Hélène LEFÈVRE-Dupré"), "helene lefevre dupre");
         assert_eq!(fold("  Œuvre   d'Ær  "), "oeuvre d aer");
         assert_eq!(fold("Saint-Étienne 42000"), "saint etienne 42000");
+    }
+
+    #[test]
+    fn decomposed_accents_fold_like_precomposed_ones() {
+        assert_eq!(fold("He\u{0301}le\u{0300}ne Lefe\u{0300}vre"), "helene lefevre");
+        assert_eq!(fold("He\u{0301}le\u{0300}ne"), fold("Hélène"));
     }
 
     #[test]

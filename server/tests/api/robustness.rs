@@ -274,3 +274,41 @@ async fn nul_characters_are_a_400_on_every_engine() {
         .await;
     assert_eq!(r.status(), reqwest::StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn one_name_however_its_accents_were_typed_and_no_disguised_names() {
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    let u = app.user(agency, "a@x.fr", Role::Advisor).await;
+    // "Hélène Lefèvre" typed with combining accents (NFD).
+    let nfd = "He\u{0301}le\u{0300}ne";
+    let c = u
+        .create_contact(serde_json::json!({"first_name": nfd, "last_name": "Lefe\u{0300}vre", "address_line": "3 rue Garibaldi", "postcode": "69003", "city": "Lyon"}))
+        .await;
+    assert_eq!(c["first_name"], "Hélène", "stored in NFC");
+    let (status, v) = body(
+        u.post("/contacts", &serde_json::json!({"first_name": "Hélène", "last_name": "Lefèvre", "address_line": "5 rue Garibaldi", "postcode": "69003", "city": "Lyon"}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, v["error"].as_str()),
+        (reqwest::StatusCode::CONFLICT, Some("duplicate")),
+        "the same person: {v}"
+    );
+    for q in ["h%C3%A9l%C3%A8ne", "he%CC%81le%CC%80ne", "helene"] {
+        let (_, page) = body(u.get(&format!("/contacts?q={q}")).await).await;
+        assert_eq!(page["items"].as_array().unwrap().len(), 1, "{q}: {page}");
+    }
+    for disguised in ["Dupont\u{202E}tnopuD", "Du\u{200B}pont"] {
+        let (status, v) = body(
+            u.post(
+                "/contacts",
+                &serde_json::json!({"last_name": disguised, "email": "z@z.fr"}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, reqwest::StatusCode::BAD_REQUEST, "{v}");
+    }
+}
