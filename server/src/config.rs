@@ -42,6 +42,12 @@ pub struct Config {
     /// Addresses of the reverse proxies in front of the server: their `X-Forwarded-For` is
     /// believed for the client's address (login limits, sessions). Empty: the peer address.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Connections served at once; the next ones wait (keep it under the process's file
+    /// descriptor limit, `ulimit -n`).
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers, and that an idle kept-alive
+    /// connection stays open.
+    pub header_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -61,6 +67,8 @@ impl Default for Config {
             map_tiles_url: String::new(),
             map_tiles_attribution: String::new(),
             trusted_proxies: Vec::new(),
+            max_connections: 800,
+            header_timeout_secs: 10,
         }
     }
 }
@@ -81,6 +89,8 @@ impl fmt::Debug for Config {
             .field("routing_osrm_url", &self.routing_osrm_url)
             .field("map_tiles_url", &self.map_tiles_url)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("max_connections", &self.max_connections)
+            .field("header_timeout_secs", &self.header_timeout_secs)
             .finish()
     }
 }
@@ -189,6 +199,16 @@ impl Config {
         }
         if let Some(v) = get("TOURNEE_MAP_TILES_ATTRIBUTION") {
             self.map_tiles_attribution = v;
+        }
+        if let Some(v) = get("TOURNEE_MAX_CONNECTIONS") {
+            self.max_connections = v
+                .parse()
+                .map_err(|e| anyhow::anyhow!("TOURNEE_MAX_CONNECTIONS={v:?}: {e}"))?;
+        }
+        if let Some(v) = get("TOURNEE_HEADER_TIMEOUT_SECS") {
+            self.header_timeout_secs = v
+                .parse()
+                .map_err(|e| anyhow::anyhow!("TOURNEE_HEADER_TIMEOUT_SECS={v:?}: {e}"))?;
         }
         if let Some(v) = get("TOURNEE_TRUSTED_PROXIES") {
             self.trusted_proxies = v

@@ -3,7 +3,6 @@
 use axum::http::{header, HeaderValue};
 use axum::{middleware, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -65,7 +64,12 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
         // A bug that panics in a handler answers the JSON 500 and is logged, instead of
         // dropping the connection.
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_answer));
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_answer))
+        // A request that takes longer than this is cut (408): nothing here should.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ));
     // Served over https (what secure cookies mean): browsers must never come back in clear.
     let router = if secure {
         router.layer(SetResponseHeaderLayer::if_not_present(
@@ -105,34 +109,72 @@ fn panic_answer(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::respons
 }
 
 /// Serves until the process is stopped; `listener` may be bound to port 0 (tests).
+///
+/// The accept loop is ours rather than `axum::serve` so that slow or silent clients cannot
+/// hold the server: a client has [`Config::header_timeout_secs`] to send a request's headers
+/// (also between requests on a kept-alive connection), at most
+/// [`Config::max_connections`] connections are served at once (the next ones wait in the
+/// kernel's backlog instead of using up file descriptors), and a stop lets the requests under
+/// way finish for at most [`DRAIN`].
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
     tokio::spawn(cadence_tasks(state.clone()));
     tokio::spawn(crate::geo::worker::run(state.store.clone(), state.config.geocoders()));
     let store = state.store.clone();
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(state.config.max_connections.max(1)));
+    let header_timeout = std::time::Duration::from_secs(state.config.header_timeout_secs.max(1));
     let app = router(state);
-    let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(
-        async move {
-            shutdown_signal().await;
-            tracing::info!("stopping: no new connections, finishing the requests under way");
-            let _ = stopping_tx.send(true);
-        },
-    );
-    // Graceful, but bounded: a client that never finishes its request does not keep the
-    // process alive past the drain.
-    let drain = async move {
-        let mut stopping = stopping;
-        let _ = stopping.wait_for(|s| *s).await;
-        tokio::time::sleep(DRAIN).await;
-    };
+    // HTTP/1.1 only (a reverse proxy speaks HTTP/2 to the phones): version detection would
+    // wait for a silent client's first bytes with no timeout.
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(header_timeout);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot?,
+            _ = &mut stop => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of descriptors or a reset before accept: wait a little, go on.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            app.clone().oneshot(request.map(axum::body::Body::new))
+        });
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _slot = slot;
+            let _ = connection.await;
+        });
+    }
+    tracing::info!("stopping: no new connections, finishing the requests under way");
+    drop(listener);
     tokio::select! {
-        r = server => r?,
-        _ = drain => tracing::warn!("drain time over: closing the connections still open"),
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(DRAIN) => tracing::warn!("drain time over: closing the connections still open"),
     }
     store.close().await;
     tracing::info!("stopped");
     Ok(())
 }
+
+/// The longest a request may take.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How long requests under way may take to finish once a stop is asked.
 pub const DRAIN: std::time::Duration = std::time::Duration::from_secs(10);

@@ -145,21 +145,26 @@ async fn acknowledged_pushes_survive_kill_9_and_resent_ones_apply_once() {
         acked: 0,
     };
     let mut interrupted = 0;
+    let mut acked_in_trial = 0;
     for trial in 0..20u64 {
+        let acked_at_start = phone.acked;
         let server = Server::start(&database_url);
         let http = login(&server.url).await;
         // The advisor keeps working offline while the phone pushes; the server dies at a
         // point that differs in every trial.
-        for _ in 0..15 {
+        for _ in 0..40 {
             phone.add_task();
         }
-        let kill_after = Duration::from_millis(20 + (trial * 37) % 180);
+        let kill_after = Duration::from_millis(10 + (trial * 37) % 150);
         let pushing = phone.push(&http, &server.url);
         let outcome = tokio::time::timeout(kill_after, pushing).await;
         if outcome.is_err() {
             interrupted += 1;
         }
         let acked_before_kill = phone.acked;
+        if acked_before_kill > acked_at_start {
+            acked_in_trial += 1;
+        }
         server.kill();
 
         // Whatever was acknowledged is in the database after the crash.
@@ -169,6 +174,11 @@ async fn acknowledged_pushes_survive_kill_9_and_resent_ones_apply_once() {
             assert_eq!(n, 1, "trial {trial}: acknowledged mutation {id} is there once");
         }
     }
+    eprintln!("{interrupted} of 20 trials killed the server in the middle of a push, {acked_in_trial} after some acknowledgements");
+    assert!(
+        acked_in_trial >= 5,
+        "acknowledged mutations were checked after a kill ({acked_in_trial})"
+    );
     assert!(interrupted >= 5, "some pushes were cut by the kill ({interrupted})");
 
     // Back online for good: the rest goes through, and every mutation is there exactly once.
@@ -321,5 +331,71 @@ async fn backup_restore_and_user_administration_from_the_command_line() {
     let out = tournee(&["restore", garbage.to_str().unwrap()], &url);
     assert!(!out.status.success(), "a damaged file is refused");
     assert_eq!(task_titles(&url).await.len(), 1, "and the database is untouched");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Clients that open connections and never finish their headers (or say nothing) do not hold
+/// the server: with a cap of 20 connections and 40 such clients, a real request is still
+/// served once the header timeout has closed theirs.
+#[test]
+fn slow_and_silent_clients_do_not_hold_the_server() {
+    use std::io::{Read, Write};
+    let dir = std::env::temp_dir().join(format!("tournee-slow-{}", Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tournee"))
+        .arg("serve")
+        .env(
+            "TOURNEE_DATABASE_URL",
+            format!("sqlite://{}", dir.join("t.db").display()),
+        )
+        .env("TOURNEE_LISTEN", "127.0.0.1:0")
+        .env("TOURNEE_LOG", "warn")
+        .env("TOURNEE_MAX_CONNECTIONS", "20")
+        .env("TOURNEE_HEADER_TIMEOUT_SECS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(rest) = line.split("running on ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let addr = url.trim_start_matches("http://").to_string();
+    let mut slow = Vec::new();
+    for i in 0..40 {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        if i % 2 == 0 {
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap(); // never finished
+        } // the others say nothing at all
+        slow.push(s);
+    }
+    let t = Instant::now();
+    let mut fine = std::net::TcpStream::connect(&addr).unwrap();
+    fine.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    fine.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    fine.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        t.elapsed() < Duration::from_secs(10),
+        "served after the slow ones timed out ({:?})",
+        t.elapsed()
+    );
+    // The slow ones were closed by the server.
+    let mut buf = [0u8; 64];
+    let s = &mut slow[0];
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let n = s.read(&mut buf).unwrap_or(0);
+    assert!(
+        n == 0 || String::from_utf8_lossy(&buf[..n]).contains("408"),
+        "closed, not kept open"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
