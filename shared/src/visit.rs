@@ -127,7 +127,8 @@ pub struct Meeting {
     pub owner_id: Uuid,
     pub owner_name: String,
     pub starts_at: DateTime<Utc>,
-    /// `starts_at` on the agency's wall clock.
+    /// `starts_at` on the agency's wall clock, without an offset (`2026-11-29T14:30:00`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-11-29T14:30:00"))]
     pub local_start: NaiveDateTime,
     pub duration_min: u16,
     pub place: MeetingPlace,

@@ -21,6 +21,8 @@ use super::{agency, areas, auth, calendar, contacts, plan, stats, sync, tasks, v
         plan::day, plan::week, areas::list, areas::nearby, areas::all_located,
         sync::push, sync::pull, sync::resolve_conflict,
     ),
+    // Referred to by query parameters, which utoipa does not collect by itself.
+    components(schemas(shared::visit::TaskScope)),
     tags((name = "auth"), (name = "contacts"), (name = "agency"), (name = "meetings"), (name = "tasks"), (name = "reports"), (name = "plan"), (name = "sync"))
 )]
 pub struct ApiDoc;

@@ -600,3 +600,44 @@ async fn a_merged_edit_that_does_not_validate_is_refused_with_its_values() {
     assert!(o["refusal"]["fields"]["email"].is_string(), "{r}");
     assert_eq!(o["refusal"]["mutation"]["args"]["input"]["email"], "pas-une-adresse");
 }
+
+#[tokio::test]
+async fn the_openapi_document_has_the_sync_routes_and_no_dangling_reference() {
+    let app = spawn_app().await;
+    let (status, doc) = body(anonymous(&app).get("/openapi.json").await).await;
+    assert_eq!(status, StatusCode::OK);
+    for p in [
+        "/api/v1/sync/push",
+        "/api/v1/sync/pull",
+        "/api/v1/conflicts/{id}/resolve",
+    ] {
+        assert!(doc["paths"][p].is_object(), "{p} missing");
+    }
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    if k == "$ref" {
+                        out.push(x.as_str().unwrap_or_default().to_string());
+                    } else {
+                        refs(x, out);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(!all.is_empty());
+    for r in all {
+        let name = r.trim_start_matches("#/components/schemas/");
+        assert!(doc["components"]["schemas"][name].is_object(), "{r} points nowhere");
+    }
+    let local_start = &doc["components"]["schemas"]["Meeting"]["properties"]["local_start"];
+    assert_ne!(
+        local_start["format"], "date-time",
+        "sent without an offset: {local_start}"
+    );
+}
