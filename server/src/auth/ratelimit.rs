@@ -27,33 +27,14 @@ impl LoginLimiter {
     /// `Err(seconds to wait)` when any of `keys` has used up its failures.
     pub fn check(&self, keys: &[String], now: Instant) -> Result<(), u64> {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let mut wait = 0u64;
-        for key in keys {
-            if let Some(q) = map.get_mut(key) {
-                while q.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
-                    q.pop_front();
-                }
-                if q.len() as u32 >= self.max_failures {
-                    if let Some(oldest) = q.front() {
-                        let left = WINDOW.saturating_sub(now.duration_since(*oldest));
-                        wait = wait.max(left.as_secs().max(1));
-                    }
-                }
-            }
-        }
-        if wait > 0 {
-            Err(wait)
-        } else {
-            Ok(())
+        match self.wait(&mut map, keys, now) {
+            0 => Ok(()),
+            wait => Err(wait),
         }
     }
 
-    /// Counts an attempt as a failure *before* the password is checked, if every key still
-    /// has room: `Err(seconds to wait)` otherwise. A flood of parallel attempts is thus cut at
-    /// the limit instead of all reaching the (costly) hash. A success then calls
-    /// [`Self::forgive`].
-    pub fn try_attempt(&self, keys: &[String], now: Instant) -> Result<(), u64> {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+    /// Seconds until every key has room again (0: room now); forgets failures past the window.
+    fn wait(&self, map: &mut HashMap<String, VecDeque<Instant>>, keys: &[String], now: Instant) -> u64 {
         let mut wait = 0u64;
         for key in keys {
             if let Some(q) = map.get_mut(key) {
@@ -67,6 +48,16 @@ impl LoginLimiter {
                 }
             }
         }
+        wait
+    }
+
+    /// Counts an attempt as a failure *before* the password is checked, if every key still
+    /// has room: `Err(seconds to wait)` otherwise. A flood of parallel attempts is thus cut at
+    /// the limit instead of all reaching the (costly) hash. A success then calls
+    /// [`Self::forgive`].
+    pub fn try_attempt(&self, keys: &[String], now: Instant) -> Result<(), u64> {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let wait = self.wait(&mut map, keys, now);
         if wait > 0 {
             return Err(wait);
         }
@@ -109,11 +100,6 @@ impl LoginLimiter {
         for key in keys {
             map.entry(key.clone()).or_default().push_back(now);
         }
-    }
-
-    pub fn record_success(&self, account_key: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(account_key);
     }
 }
 

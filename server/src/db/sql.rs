@@ -63,10 +63,7 @@ macro_rules! impl_store {
             async fn next_seq_as(tx: &mut Tx<'_>, actor: &Actor, count: i64) -> StoreResult<i64> {
                 let seq = Self::next_seq(tx, actor.agency_id, count).await?;
                 if let Some(m) = actor.mutation {
-                    let done = sqlx::query(
-                        "UPDATE sync_clients SET last_mutation_id = $3, applying = $4 WHERE id = $1 AND user_id = $2 \
-                         AND (last_mutation_id = $3 - 1 OR (last_mutation_id = $3 AND applying = $4))",
-                    )
+                    let done = sqlx::query($crate::db::sync::MARK_APPLIED)
                     .bind(m.client_id)
                     .bind(actor.user_id)
                     .bind(m.mutation_id)

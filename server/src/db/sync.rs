@@ -17,6 +17,13 @@ use uuid::Uuid;
 use super::{Actor, StoreResult};
 use crate::time::AgencyTime;
 
+/// Marks a phone's mutation applied: `$1` client, `$2` user, `$3` mutation id, `$4` the try.
+/// Only the next id after the last applied one, or the same try again (a mutation whose
+/// effects take several writes); a racing try of the same mutation matches no row.
+pub const MARK_APPLIED: &str =
+    "UPDATE sync_clients SET last_mutation_id = $3, applying = $4 WHERE id = $1 AND user_id = $2 \
+     AND (last_mutation_id = $3 - 1 OR (last_mutation_id = $3 AND applying = $4))";
+
 /// One page of a pull.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyncPage {
@@ -152,7 +159,7 @@ macro_rules! impl_sync_store {
         use super::$store;
         use $crate::db::rows::ContactRow;
         use $crate::db::sql::CONTACT_SELECT;
-        use $crate::db::sync::{page_end, ConflictRow, SyncPage, SyncStore, CONFLICT_SELECT};
+        use $crate::db::sync::{page_end, ConflictRow, SyncPage, SyncStore, CONFLICT_SELECT, MARK_APPLIED};
         use $crate::db::ContactFields;
         use shared::record::{Contact, ContactInput};
         use shared::sync::merge::{merge_contact, with_field};
@@ -198,10 +205,7 @@ macro_rules! impl_sync_store {
             async fn record_mutation(&self, actor: &Actor, refusal: Option<&Refusal>) -> StoreResult<bool> {
                 let Some(m) = actor.mutation else { return Ok(false) };
                 let mut tx = self.pool.begin().await?;
-                let done = sqlx::query(
-                    "UPDATE sync_clients SET last_mutation_id = $3, applying = $4 WHERE id = $1 AND user_id = $2 \
-                     AND (last_mutation_id = $3 - 1 OR (last_mutation_id = $3 AND applying = $4))",
-                )
+                let done = sqlx::query(MARK_APPLIED)
                 .bind(m.client_id)
                 .bind(actor.user_id)
                 .bind(m.mutation_id)
