@@ -54,7 +54,11 @@ impl Passwords {
         let _slot = self.slot().await?;
         let ok = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&hash)
-                .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+                .map(|parsed| {
+                    Argon2::default()
+                        .verify_password(normalised(&password).as_bytes(), &parsed)
+                        .is_ok()
+                })
                 .unwrap_or(false)
         })
         .await?;
@@ -62,10 +66,18 @@ impl Passwords {
     }
 }
 
+/// Passwords are compared in NFC, whichever way they arrive (the API's JSON is normalised on
+/// the way in, the login form and the command line are not): the same letters typed on
+/// another keyboard are the same password.
+fn normalised(password: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    password.nfc().collect()
+}
+
 pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
+        .hash_password(normalised(password).as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
 }
@@ -73,6 +85,13 @@ pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_password_is_the_same_however_its_accents_were_composed() {
+        let p = Passwords::new().unwrap();
+        let h = p.hash("mot de passe café".into()).await.unwrap();
+        assert!(p.verify("mot de passe cafe\u{0301}".into(), Some(h)).await.unwrap());
+    }
 
     #[tokio::test]
     async fn a_hash_verifies_its_password_only() {
