@@ -95,8 +95,10 @@ async fn a_visit_report_records_objections_creates_the_referred_prospect_and_its
     assert_eq!(m["has_report"], true);
     let (_, c) = body(u.get(&format!("/contacts/{}", client["id"].as_str().unwrap())).await).await;
     assert_eq!(c["stage"], "engaged");
-    assert_eq!(c["last_meeting_on"], json!(today()));
-    assert_eq!(c["last_contact_on"], json!(today()));
+    // The meeting's day on the agency's clock: 90 minutes ago is yesterday just after midnight.
+    let meeting_day = &m["local_start"].as_str().unwrap()[..10];
+    assert_eq!(c["last_meeting_on"], json!(meeting_day));
+    assert_eq!(c["last_contact_on"], json!(meeting_day));
     assert_eq!(c["referrals_made"], 1);
 
     // The referred prospect, linked both ways.
