@@ -248,7 +248,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     tracing::info!(database = %redact_url(&config.database_url), "opening the database");
     let store = db::connect(&config.database_url).await?;
     if demo {
-        let today = chrono::Local::now().date_naive();
+        // The agency's day, not the machine's: between midnight in Paris and midnight UTC
+        // they differ, and the demo's meetings landed on the wrong day.
+        let today = crate::time::AgencyTime::parse(&config.time_zone)?.today();
         if crate::demo::load_if_empty(&store, today).await? {
             tracing::info!("demo data loaded");
         }
