@@ -50,7 +50,9 @@ export async function phone({ serviceWorkers = 'allow' } = {}) {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
       '--disable-sync', '--no-first-run', '--disable-quic'],
   });
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR', hasTouch: true, isMobile: true, serviceWorkers });
+  // The phone is on the agency's clock (Europe/Paris), as an advisor's phone in France is;
+  // the machine running the tests may be on UTC, and the two disagree on the day for an hour.
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR', timezoneId: 'Europe/Paris', hasTouch: true, isMobile: true, serviceWorkers });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
