@@ -129,27 +129,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User {
-            command: UserCommand::Disable { email },
+            command: command @ (UserCommand::Disable { .. } | UserCommand::Enable { .. }),
         } => {
+            let (UserCommand::Disable { email } | UserCommand::Enable { email }) = &command else {
+                unreachable!("matched above")
+            };
+            let disable = matches!(command, UserCommand::Disable { .. });
             let store = db::connect(&load()?.database_url).await?;
-            let user = find_user(&store, &email).await?;
+            let user = find_user(&store, email).await?;
             store
-                .set_user_disabled(user.id, true, db::now())
+                .set_user_disabled(user.id, disable, db::now())
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            say(&format!("user disabled, sessions ended: {}", user.email));
-            Ok(())
-        }
-        Command::User {
-            command: UserCommand::Enable { email },
-        } => {
-            let store = db::connect(&load()?.database_url).await?;
-            let user = find_user(&store, &email).await?;
-            store
-                .set_user_disabled(user.id, false, db::now())
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            say(&format!("user enabled: {}", user.email));
+            say(&if disable {
+                format!("user disabled, sessions ended: {}", user.email)
+            } else {
+                format!("user enabled: {}", user.email)
+            });
             Ok(())
         }
         Command::User {
