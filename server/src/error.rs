@@ -12,12 +12,44 @@ use shared::record::FieldErrors;
 
 use crate::db::StoreError;
 
+/// Why a session no longer works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionEnd {
+    Revoked,
+    Expired,
+    UserDisabled,
+}
+
+impl SessionEnd {
+    pub fn code(self) -> &'static str {
+        match self {
+            SessionEnd::Revoked => "session_revoked",
+            SessionEnd::Expired => "session_expired",
+            SessionEnd::UserDisabled => "user_disabled",
+        }
+    }
+
+    fn detail(self) -> &'static str {
+        match self {
+            SessionEnd::Revoked => "cette session a été fermée depuis un autre appareil : reconnectez-vous",
+            SessionEnd::Expired => "session expirée : reconnectez-vous",
+            SessionEnd::UserDisabled => "ce compte est désactivé",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
     #[error("authentication required")]
     Unauthorized,
+    /// The session was ended on purpose (revoked from another device, the user disabled) or
+    /// ran out: a 401 whose code tells the phone what to do with the data it holds
+    /// (`session_revoked` and `user_disabled` erase it, `session_expired` keeps it for the
+    /// same user's next login).
+    #[error("session ended")]
+    SessionEnded(SessionEnd),
     #[error("{0}")]
     Forbidden(String),
     #[error("not found")]
@@ -67,6 +99,7 @@ impl ApiError {
     pub fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
             ApiError::BadRequest(d) => (StatusCode::BAD_REQUEST, "bad_request", d.clone()),
+            ApiError::SessionEnded(end) => (StatusCode::UNAUTHORIZED, end.code(), end.detail().into()),
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",

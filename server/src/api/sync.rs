@@ -15,6 +15,7 @@ use shared::sync::{
     plan_push, Conflict, Mutation, MutationOutcome, PendingMutation, PullResponse, PushRequest, PushResponse, Refusal,
     MAX_MUTATIONS_PER_PUSH, MAX_PULL_LIMIT,
 };
+use shared::visit::{MeetingInput, TaskInput};
 use uuid::Uuid;
 
 use crate::api::contacts::{self, PositionInput};
@@ -78,7 +79,12 @@ pub async fn push(
             mutation_id: pending.id,
             attempt: Uuid::now_v7(),
         });
-        let outcome = match apply(&state, &attempt, pending.mutation.clone(), pending.at).await {
+        let result = match apply(&state, &attempt, pending.mutation.clone(), pending.at).await {
+            // Recorded as applied below, so the client's sequence stays without a gap.
+            Err(ApiError::Conflict(_)) if made_already(&state, &attempt, &pending.mutation).await => Ok(()),
+            other => other,
+        };
+        let outcome = match result {
             // Effects that wrote recorded the mutation in their own transaction; this
             // records one that wrote nothing (and is a no-op otherwise).
             Ok(()) => match state.store.record_mutation(&attempt, None).await? {
@@ -106,6 +112,22 @@ pub async fn push(
         last_mutation_id: last,
         outcomes,
     }))
+}
+
+/// A create whose id is taken by a record this user can see: the phone sent it by the REST
+/// route, the answer was lost, and it queued the same write (same client-made id) for the
+/// push. It is applied already, not refused.
+async fn made_already(state: &AppState, actor: &Actor, mutation: &Mutation) -> bool {
+    match mutation {
+        Mutation::CreateContact(ContactInput { id: Some(id), .. }) => {
+            matches!(state.store.contact(actor, *id).await, Ok(Some(_)))
+        }
+        Mutation::PlanMeeting(MeetingInput { id: Some(id), .. }) => {
+            state.store.meeting(actor, *id, &state.time).await.is_ok()
+        }
+        Mutation::CreateTask(TaskInput { id: Some(id), .. }) => state.store.task(actor, *id).await.is_ok(),
+        _ => false,
+    }
 }
 
 /// Runs one mutation through the function its REST route runs; `at` is when the advisor made

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::db::{Actor, User};
-use crate::error::ApiError;
+use crate::error::{ApiError, SessionEnd};
 use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "tournee_session";
@@ -82,8 +82,14 @@ impl FromRequestParts<AppState> for CurrentUser {
             .await?
             .ok_or(ApiError::Unauthorized)?;
         let now = crate::db::now();
-        if found.session.revoked || found.session.expires_at <= now || found.user.disabled {
-            return Err(ApiError::Unauthorized);
+        if found.user.disabled {
+            return Err(ApiError::SessionEnded(SessionEnd::UserDisabled));
+        }
+        if found.session.revoked {
+            return Err(ApiError::SessionEnded(SessionEnd::Revoked));
+        }
+        if found.session.expires_at <= now {
+            return Err(ApiError::SessionEnded(SessionEnd::Expired));
         }
         if now - found.session.last_seen_at > TOUCH_EVERY {
             // Bookkeeping only: a full or busy database must not turn every read into an error.

@@ -355,3 +355,52 @@ async fn strangers_elsewhere_cannot_lock_a_user_out_behind_a_trusted_proxy() {
         StatusCode::TOO_MANY_REQUESTS
     );
 }
+
+#[tokio::test]
+async fn a_phone_is_told_why_its_session_ended() {
+    // The phone erases its replica on `session_revoked` and `user_disabled`, and keeps it for
+    // the same user's next login on a plain `unauthorized` or `session_expired`.
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    let laptop = app.user(agency, "a@x.fr", Role::Advisor).await;
+    let phone = User {
+        client: new_client(),
+        ..laptop.clone()
+    };
+    let r = phone
+        .post("/auth/login", &json!({"email": "a@x.fr", "password": PASSWORD}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, sessions) = body(laptop.get("/auth/sessions").await).await;
+    let other = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == false)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    laptop.delete(&format!("/auth/sessions/{other}")).await;
+    let (status, b) = body(phone.get("/sync/pull?cursor=0").await).await;
+    assert_eq!(
+        (status, b["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("session_revoked"))
+    );
+
+    app.store
+        .set_user_disabled(laptop.id, true, chrono::Utc::now())
+        .await
+        .unwrap();
+    let (status, b) = body(laptop.get("/sync/pull?cursor=0").await).await;
+    assert_eq!(
+        (status, b["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("user_disabled"))
+    );
+
+    let (status, b) = body(anonymous(&app).get("/sync/pull?cursor=0").await).await;
+    assert_eq!(
+        (status, b["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
+}

@@ -641,3 +641,36 @@ async fn the_openapi_document_has_the_sync_routes_and_no_dangling_reference() {
         "sent without an offset: {local_start}"
     );
 }
+
+#[tokio::test]
+async fn a_create_sent_by_rest_whose_answer_was_lost_is_applied_once_not_refused() {
+    // The phone posted the record by the REST route, the answer never came back, and it
+    // queued the same write (same id) for the push: applied already, and the next mutation
+    // still goes through (no gap in the client's sequence).
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    let u = app.user(agency, "a@x.fr", Role::Advisor).await;
+    let other = app.user(agency, "b@x.fr", Role::Advisor).await;
+    let (client, contact_id, task_id) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let mut c = contact("lost-answer");
+    c["id"] = json!(contact_id);
+    assert_eq!(u.post("/contacts", &c).await.status(), StatusCode::CREATED);
+
+    let (status, r) = push(&u, client, morning(contact_id, task_id)).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let statuses: Vec<&str> = r["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["applied", "applied", "applied"], "{r}");
+    let (_, found) = body(u.get("/contacts?q=lost-answer").await).await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+
+    // Someone else's id is not theirs to claim: still a refusal.
+    let mut c2 = contact("not-mine");
+    c2["id"] = json!(contact_id);
+    let (_, r) = push(&other, Uuid::now_v7(), vec![mutation(1, "create_contact", c2)]).await;
+    assert_eq!(r["outcomes"][0]["status"], "refused", "{r}");
+}

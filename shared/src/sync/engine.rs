@@ -95,8 +95,10 @@ pub trait LocalStore {
 pub enum TransportError {
     /// No network, a timeout, a lost answer: try again later, nothing is known.
     Unreachable(String),
-    /// The session is gone (logged out, revoked, user disabled): wipe and ask to log in.
-    Unauthorized,
+    /// The session is gone: ask to log in. `erase` when it was ended on purpose (revoked from
+    /// another device, the user disabled): then nothing of the agency's stays on the phone,
+    /// unsent changes included; an expired session keeps the replica for the same user.
+    Unauthorized { erase: bool },
     /// The server answered with an error (`{error, detail}`), e.g. 503 while it cannot write.
     Server { status: u16, error: String, detail: String },
 }
@@ -105,7 +107,7 @@ impl std::fmt::Display for TransportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TransportError::Unreachable(e) => write!(f, "pas de réseau ({e})"),
-            TransportError::Unauthorized => write!(f, "session expirée : reconnectez-vous"),
+            TransportError::Unauthorized { .. } => write!(f, "session terminée : reconnectez-vous"),
             TransportError::Server { status, detail, .. } => write!(f, "serveur ({status}) : {detail}"),
         }
     }
