@@ -124,6 +124,30 @@ pub struct ContactSummary {
     pub next_call_due: Option<NaiveDate>,
 }
 
+impl From<&crate::record::Contact> for ContactSummary {
+    fn from(c: &crate::record::Contact) -> ContactSummary {
+        ContactSummary {
+            id: c.id,
+            display_name: c.display_name.clone(),
+            company_name: c.company_name.clone(),
+            city: c.city.clone(),
+            postcode: c.postcode.clone(),
+            sector: c.sector.clone(),
+            phone: if c.phone_mobile.is_empty() {
+                c.phone_landline.clone()
+            } else {
+                c.phone_mobile.clone()
+            },
+            stage: c.stage,
+            segment: c.segment,
+            size_class: c.size_class,
+            owner_name: c.owner_name.clone(),
+            next_meeting_due: c.next_meeting_due,
+            next_call_due: c.next_call_due,
+        }
+    }
+}
+
 /// Which cadence a due filter looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -537,6 +537,22 @@ pub struct Contact {
 
 impl Contact {
     /// Back to an input, for the edit form.
+    /// The words a search looks in, folded (accents and case ignored), as the server
+    /// indexes them.
+    pub fn search_text(&self) -> String {
+        fold(&format!(
+            "{} {} {} {} {} {} {} {}",
+            self.last_name,
+            self.first_name,
+            self.spouse_name,
+            self.company_name,
+            self.city,
+            self.postcode,
+            self.sector,
+            self.email
+        ))
+    }
+
     pub fn to_input(&self) -> ContactInput {
         ContactInput {
             id: Some(self.id),

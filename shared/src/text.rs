@@ -110,3 +110,28 @@ mod tests {
         }
     }
 }
+
+/// Whether every word of `query` starts a word of `text` (`text` already folded): the
+/// contact search, as the server runs it on its index and the phone on its replica.
+pub fn matches_words(text: &str, query: &str) -> bool {
+    let query = fold(query);
+    query
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .all(|q| text.split(' ').any(|w| w.starts_with(q)))
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::*;
+
+    #[test]
+    fn every_query_word_starts_a_word_of_the_text() {
+        let text = fold("Dupré Hélène Saint-Étienne 42000");
+        assert!(matches_words(&text, "helene dup"));
+        assert!(matches_words(&text, "ÉTIEN"));
+        assert!(matches_words(&text, ""));
+        assert!(!matches_words(&text, "upre"));
+        assert!(!matches_words(&text, "helene martin"));
+    }
+}

@@ -15,25 +15,7 @@ use crate::error::{check_body_id, ApiError, ApiJson, ApiPath, ApiQuery, ApiResul
 use crate::state::AppState;
 
 pub fn summary(c: &Contact) -> ContactSummary {
-    ContactSummary {
-        id: c.id,
-        display_name: c.display_name.clone(),
-        company_name: c.company_name.clone(),
-        city: c.city.clone(),
-        postcode: c.postcode.clone(),
-        sector: c.sector.clone(),
-        phone: if c.phone_mobile.is_empty() {
-            c.phone_landline.clone()
-        } else {
-            c.phone_mobile.clone()
-        },
-        stage: c.stage,
-        segment: c.segment,
-        size_class: c.size_class,
-        owner_name: c.owner_name.clone(),
-        next_meeting_due: c.next_meeting_due,
-        next_call_due: c.next_call_due,
-    }
+    ContactSummary::from(c)
 }
 
 /// Searches the records the caller may see.
