@@ -19,7 +19,8 @@ impl ApiFailure {
         ApiFailure::local(0, "network", "pas de réseau : vos saisies sont conservées, réessayez")
     }
 
-    fn local(status: u16, code: &str, detail: &str) -> Self {
+    /// A failure found on the phone, not said by the server.
+    pub fn local(status: u16, code: &str, detail: &str) -> Self {
         ApiFailure {
             status,
             body: ErrorBody {
@@ -70,8 +71,19 @@ async fn call(method: Method, path: &str, body: Option<String>) -> Result<(u16, 
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
     if status == 401 && !path.starts_with("/auth/login") {
+        // A session ended on purpose (revoked elsewhere, user disabled): nothing of the
+        // agency's stays on the phone.
+        let code = serde_json::from_str::<ErrorBody>(&text)
+            .map(|b| b.error)
+            .unwrap_or_default();
+        let to = if matches!(code.as_str(), "session_revoked" | "user_disabled") {
+            crate::replica::wipe().await;
+            "/login?fin=revoquee"
+        } else {
+            "/login"
+        };
         if let Some(w) = web_sys::window() {
-            let _ = w.location().set_href("/login");
+            let _ = w.location().set_href(to);
         }
     }
     Ok((status, text))

@@ -5,6 +5,7 @@ pub mod api;
 pub mod components;
 pub mod geo;
 pub mod pages;
+pub mod replica;
 pub mod storage;
 #[cfg(feature = "hydrate")]
 mod typed;
@@ -25,6 +26,7 @@ use pages::plan::PlanPage;
 use pages::report::ReportPage;
 use pages::sessions::SessionsPage;
 use pages::stats::StatsPage;
+use pages::sync::SyncPage;
 use pages::tasks::TasksPage;
 use pages::today::TodayPage;
 use pages::week::WeekPage;
@@ -72,6 +74,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/contacts/:id") view={Lazy::<ContactRoute>::new()}/>
                 <Route path=path!("/contacts/:id/edit") view={Lazy::<EditContactRoute>::new()}/>
                 <Route path=path!("/sessions") view={Lazy::<SessionsRoute>::new()}/>
+                <Route path=path!("/sync") view={Lazy::<SyncRoute>::new()}/>
             </Routes>
         </Router>
     }
@@ -136,6 +139,7 @@ lazy_screens! {
         ContactRoute => ContactPage,
         NewContactRoute => NewContactPage,
         EditContactRoute => EditContactPage,
+        SyncRoute => SyncPage,
     }
     visits / __preload_visits / VisitScreens {
         MeetingRoute => MeetingPage,

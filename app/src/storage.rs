@@ -39,3 +39,18 @@ pub fn remove(key: &str) {
     #[cfg(not(feature = "hydrate"))]
     let _ = key;
 }
+
+/// Erases everything Tournée keeps in local storage (drafts, cached screens): at logout and
+/// when the session is gone, nothing of the agency's stays on the phone.
+pub fn clear_all() {
+    #[cfg(feature = "hydrate")]
+    if let Some(s) = local() {
+        let keys: Vec<String> = (0..s.length().unwrap_or(0))
+            .filter_map(|i| s.key(i).ok().flatten())
+            .filter(|k| k.starts_with("tournee"))
+            .collect();
+        for k in keys {
+            let _ = s.remove_item(&k);
+        }
+    }
+}

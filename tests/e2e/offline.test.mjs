@@ -1,6 +1,7 @@
 // No network at all: the phone opened Tournée once, then the server is gone (a car park, a
 // reload in a dead zone). The service worker starts the app from its copy, the day is planned
-// on the phone from the last data, and a page never opened says so instead of failing.
+// on the phone from the last data, a record opens from the phone's replica, and a screen never
+// opened says so instead of failing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -20,6 +21,10 @@ test('the app starts and plans the day with the server unreachable, once opened 
   await page.getByRole('list', { name: 'Itinéraire' }).locator('li.stop.fixed').first().waitFor();
   assert.ok(await page.evaluate(() => !!navigator.serviceWorker.controller), 'the worker controls the page');
 
+  const known = await page.request.get(`${server.url}/api/v1/contacts?limit=1`).then((r) => r.json());
+  const record = known.items[0];
+  await eventually(async () => /À jour/.test(await page.locator('.syncline').innerText().catch(() => '')), 'the replica is synced', 20000);
+
   // The server is gone: no answer at all, not even a refusal page.
   server.kill();
   await eventually(async () => { try { await fetch(server.url); return false; } catch { return true; } }, 'the server is down');
@@ -38,9 +43,18 @@ test('the app starts and plans the day with the server unreachable, once opened 
   await page.getByRole('link', { name: "Aujourd'hui" }).first().click();
   await page.waitForURL(`${server.url}/`);
 
-  // A record never opened on this phone: a notice, not the browser's error page.
-  const record = await page.goto(`${server.url}/contacts/0190a0a0-0000-7000-8000-000000000000`);
-  assert.equal(record.status(), 503);
+  // A deep link to a record never opened on this phone: its frame comes from the service
+  // worker, its data from the replica.
+  const opened = await page.goto(`${server.url}/contacts/${record.id}`);
+  assert.ok(opened.fromServiceWorker(), 'the record page comes from the phone');
+  await page.getByRole('heading', { name: record.display_name }).first().waitFor();
+  await page.getByText('Hors ligne').first().waitFor();
+  // One that is not on the phone either: a readable notice, not the browser's error page.
+  await page.goto(`${server.url}/contacts/0190a0a0-0000-7000-8000-000000000000`);
+  await page.getByText("ce dossier n'est pas sur ce téléphone").waitFor();
+  // A screen of a kind never opened at all: the worker's notice.
+  const stats = await page.goto(`${server.url}/reports`);
+  assert.equal(stats.status(), 503);
   await page.getByRole('heading', { name: 'Hors ligne' }).waitFor();
 
   const real = errors.filter((e) => !/ERR_CONNECTION_REFUSED|ERR_FAILED|Failed to fetch|NetworkError|503/.test(e));

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::api::{self, Method};
 use crate::components::{date_fr, time_fr, today, StageBadge};
 use crate::pages::today::MeetingRow;
+use crate::replica::{self, Saved};
 
 #[component]
 pub fn Activity(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
@@ -26,7 +27,16 @@ pub fn Activity(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static
         async move {
             let from = today();
             let to = from + chrono::Duration::days(62);
-            api::get::<Vec<Meeting>>(&format!("/meetings?contact_id={id}&from={from}&to={to}")).await
+            let online = api::get::<Vec<Meeting>>(&format!("/meetings?contact_id={id}&from={from}&to={to}")).await;
+            replica::or_local(online, || {
+                Some(
+                    replica::meetings()
+                        .into_iter()
+                        .filter(|m| m.contact_id == id && m.local_start.date() >= from && m.local_start.date() <= to)
+                        .collect(),
+                )
+            })
+            .await
         }
     });
     let referrals =
@@ -99,7 +109,12 @@ fn PlanMeeting(c: Contact, on_done: impl Fn() + Copy + Send + Sync + 'static) ->
             return;
         }
         spawn_local(async move {
-            match api::json::<Meeting>(Method::Post, "/meetings", Some(&input)).await {
+            let mutation = shared::sync::Mutation::PlanMeeting(input.clone());
+            let saved = replica::write(mutation, || async move {
+                api::json::<Meeting>(Method::Post, "/meetings", Some(&input)).await
+            })
+            .await;
+            match saved {
                 Ok(_) => {
                     set_open.set(false);
                     set_error.set(None);
@@ -149,6 +164,13 @@ fn PlanMeeting(c: Contact, on_done: impl Fn() + Copy + Send + Sync + 'static) ->
     }
 }
 
+fn describe_interaction(kind: InteractionKind, outcome: Option<CallOutcome>) -> String {
+    match outcome {
+        Some(o) => format!("{} — {}", kind.label(), o.label()),
+        None => kind.label().to_string(),
+    }
+}
+
 #[component]
 fn LogInteraction(contact_id: Uuid, on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let (open, set_open) = signal(false);
@@ -165,18 +187,36 @@ fn LogInteraction(contact_id: Uuid, on_done: impl Fn() + Copy + Send + Sync + 's
             note: note.get_untracked(),
             call_back_on: None,
         };
+        // Kept with its time: sent later, it is still dated when it happened.
+        let queued = InteractionInput {
+            at: Some(chrono::Utc::now()),
+            ..input.clone()
+        };
+        let mutation = shared::sync::Mutation::LogInteraction {
+            contact_id,
+            input: queued,
+        };
         spawn_local(async move {
-            match api::json::<TimelineEntry>(
-                Method::Post,
-                &format!("/contacts/{contact_id}/interactions"),
-                Some(&input),
-            )
-            .await
-            {
-                Ok(e) => {
+            let saved = replica::write(mutation, || async move {
+                api::json::<TimelineEntry>(
+                    Method::Post,
+                    &format!("/contacts/{contact_id}/interactions"),
+                    Some(&input),
+                )
+                .await
+            })
+            .await;
+            match saved {
+                Ok(saved) => {
                     note.set(String::new());
                     set_error.set(None);
-                    set_done_msg.set(Some(format!("Noté : {}", e.title)));
+                    set_done_msg.set(Some(match saved {
+                        Saved::Sent(e) => format!("Noté : {}", e.title),
+                        Saved::Queued => format!(
+                            "Noté sur ce téléphone (envoi au retour du réseau) : {}",
+                            describe_interaction(kind.get_untracked(), outcome)
+                        ),
+                    }));
                     set_open.set(false);
                     on_done();
                 }
@@ -221,6 +261,7 @@ pub fn Timeline(contact_id: Uuid) -> impl IntoView {
     let next = RwSignal::new(None::<String>);
     let (error, set_error) = signal(None::<String>);
     let (loaded, set_loaded) = signal(false);
+    let (offline, set_offline) = signal(false);
     let load = move |before: Option<String>| {
         spawn_local(async move {
             let path = match &before {
@@ -233,6 +274,7 @@ pub fn Timeline(contact_id: Uuid) -> impl IntoView {
                     next.set(p.next);
                     set_loaded.set(true);
                 }
+                Err(f) if f.status == 0 => set_offline.set(true),
                 Err(f) => set_error.set(Some(f.message())),
             }
         });
@@ -253,6 +295,7 @@ pub fn Timeline(contact_id: Uuid) -> impl IntoView {
             </For>
         </ol>
         {move || (loaded.get() && items.with(|v| v.is_empty())).then(|| view! { <p class="muted small">"Rien pour l'instant."</p> })}
+        {move || offline.get().then(|| view! { <p class="muted small">"Hors ligne : l'historique s'affichera au retour du réseau ; ce qui attend d'être envoyé est listé plus haut."</p> })}
         {move || next.get().map(|c| view! { <button class="secondary wide" on:click=move |_| load(Some(c.clone()))>"Voir plus"</button> })}
         {move || error.get().map(|m| view! { <p class="error">{m}</p> })}
     }

@@ -37,9 +37,14 @@ pub fn AgendaPage() -> impl IntoView {
         async move {
             match r {
                 Some((from, to)) => {
-                    api::get::<Vec<Meeting>>(&format!("/meetings?from={from}&to={to}&include_cancelled=true"))
-                        .await
-                        .map(|m| (from, to, m))
+                    let online =
+                        api::get::<Vec<Meeting>>(&format!("/meetings?from={from}&to={to}&include_cancelled=true"))
+                            .await;
+                    let local = || {
+                        let days = |m: &Meeting| m.local_start.date() >= from && m.local_start.date() <= to;
+                        Some(crate::replica::meetings().into_iter().filter(days).collect())
+                    };
+                    crate::replica::or_local(online, local).await.map(|m| (from, to, m))
                 }
                 None => Err(api::ApiFailure::offline()),
             }

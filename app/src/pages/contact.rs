@@ -11,6 +11,7 @@ use shared::values::{Euros, Phone};
 use crate::api::{self, Method};
 use crate::components::layout::Page;
 use crate::components::{SegmentBadge, StageBadge};
+use crate::replica;
 
 fn euros(cents: Option<i64>) -> String {
     cents
@@ -77,7 +78,11 @@ pub fn ContactPage() -> impl IntoView {
     let contact = LocalResource::new(move || {
         version.track();
         let id = id();
-        async move { api::get::<Contact>(&format!("/contacts/{id}")).await }
+        async move {
+            let online = api::get::<Contact>(&format!("/contacts/{id}")).await;
+            let id = uuid::Uuid::parse_str(&id).ok();
+            replica::or_local(online, || id.and_then(replica::contact)).await
+        }
     });
     let title = Signal::derive(move || {
         contact
@@ -94,7 +99,28 @@ pub fn ContactPage() -> impl IntoView {
                     match contact.await {
                         Ok(c) => {
                             let changed = move || set_version.update(|v| *v += 1);
-                            view! { <Record c=c.clone() on_changed=changed/><crate::pages::activity::Activity c=c on_changed=changed/> }.into_any()
+                            let contact_id = c.id;
+                            view! {
+                                <Record c=c.clone() on_changed=changed/>
+                                <Waiting contact_id version/>
+                                <crate::pages::activity::Activity c=c on_changed=changed/>
+                            }.into_any()
+                        }
+                        Err(f) if f.status == 0 => {
+                            // Made on this phone and not sent yet: what was typed.
+                            match uuid::Uuid::parse_str(&id()).ok().and_then(|i| replica::pending_contact(i).map(|c| (i, c))) {
+                                Some((contact_id, c)) => view! {
+                                    <section class="record-head">
+                                        <h2>{shared::record::display_name(c.kind, &c.first_name, &c.last_name, &c.company_name)}</h2>
+                                        <p class="muted">{format!("{} {} {}", c.address_line, c.postcode, c.city)}</p>
+                                        {(!c.phone_mobile.is_empty()).then(|| view! { <p><a class="action" href=format!("tel:{}", c.phone_mobile)>{c.phone_mobile.clone()}</a></p> })}
+                                    </section>
+                                    <Waiting contact_id version/>
+                                }.into_any(),
+                                None => view! {
+                                    <p class="error">"Hors ligne : ce dossier n'est pas sur ce téléphone. Il s'ouvrira au retour du réseau."</p>
+                                }.into_any(),
+                            }
                         }
                         Err(f) if f.status == 404 => view! { <p class="error">"Ce dossier n'existe pas ou ne vous est pas accessible."</p> }.into_any(),
                         Err(f) => view! { <p class="error">{f.message()}</p> }.into_any(),
@@ -102,6 +128,28 @@ pub fn ContactPage() -> impl IntoView {
                 })}
             </Suspense>
         </Page>
+    }
+}
+
+/// The writes about this record still waiting on the phone.
+#[component]
+fn Waiting(contact_id: uuid::Uuid, version: ReadSignal<u32>) -> impl IntoView {
+    let status = RwSignal::new(replica::SyncStatus::default());
+    Effect::new(move |_| status.set(replica::status().get()));
+    let waiting = Memo::new(move |_| {
+        version.track();
+        status.with(|s| s.revision);
+        replica::pending_for_contact(contact_id)
+    });
+    view! {
+        {move || (!waiting.with(|w| w.is_empty())).then(|| view! {
+            <section class="card waiting" aria-label="En attente d'envoi">
+                <h3>"En attente d'envoi"</h3>
+                <ul>
+                    {waiting.get().into_iter().map(|m| view! { <li>{replica::describe(&m.mutation)}</li> }).collect_view()}
+                </ul>
+            </section>
+        })}
     }
 }
 
@@ -228,9 +276,22 @@ fn StageChanger(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static
         }
         set_busy.set(true);
         spawn_local(async move {
-            match api::json::<Contact>(Method::Post, &format!("/contacts/{id}/stage"), Some(&change)).await {
-                Ok(_) => {
+            let mutation = shared::sync::Mutation::ChangeStage {
+                id,
+                change: change.clone(),
+            };
+            let saved = replica::write(mutation, || async move {
+                api::json::<Contact>(Method::Post, &format!("/contacts/{id}/stage"), Some(&change)).await
+            })
+            .await;
+            match saved {
+                Ok(replica::Saved::Sent(_)) => {
                     set_open.set(false);
+                    on_changed();
+                }
+                Ok(replica::Saved::Queued) => {
+                    set_open.set(false);
+                    set_error.set(Some(replica::QUEUED_NOTICE.into()));
                     on_changed();
                 }
                 Err(f) => set_error.set(Some(f.message())),

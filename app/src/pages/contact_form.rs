@@ -8,13 +8,15 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use serde::{Deserialize, Serialize};
-use shared::api::DuplicateMatch;
+use shared::api::{DuplicateMatch, ErrorBody};
 use shared::record::{Contact, ContactInput, ContactKind, FieldErrors, MeetingPlace, RiskAppetite};
+use shared::sync::Mutation;
 use shared::values::Euros;
 
-use crate::api::{self, Method};
+use crate::api::{self, ApiFailure, Method};
 use crate::components::fields::{SelectField, TextArea, TextField};
 use crate::components::layout::Page;
+use crate::replica::{self, Saved, Submitted};
 use crate::storage;
 
 /// The form: the record input plus the amounts as typed ("250 000").
@@ -94,7 +96,11 @@ pub fn EditContactPage() -> impl IntoView {
     let params = use_params_map();
     let contact = LocalResource::new(move || {
         let id = params.with(|p| p.get("id").unwrap_or_default());
-        async move { api::get::<Contact>(&format!("/contacts/{id}")).await }
+        async move {
+            let online = api::get::<Contact>(&format!("/contacts/{id}")).await;
+            let id = uuid::Uuid::parse_str(&id).ok();
+            replica::or_local(online, || id.and_then(replica::contact)).await
+        }
     });
     view! {
         <Page title="Modifier la fiche">
@@ -119,6 +125,8 @@ fn ContactForm(existing: Option<Contact>) -> impl IntoView {
     };
     let initial = existing.as_ref().map(FormState::from_contact).unwrap_or_default();
     let edited_seq = existing.as_ref().map(|c| c.edited_seq).unwrap_or(0);
+    // The values the edit starts from: the server merges field by field against them.
+    let base = existing.as_ref().map(Contact::to_input);
     let state = RwSignal::new(initial.clone());
     let errors = RwSignal::new(FieldErrors::new());
     let (message, set_message) = signal(None::<String>);
@@ -187,16 +195,57 @@ fn ContactForm(existing: Option<Contact>) -> impl IntoView {
         set_busy.set(true);
         let key = draft_key.clone();
         let navigate = navigate.clone();
+        let base = base.clone();
         spawn_local(async move {
-            let result = match editing {
-                Some(id) => api::json::<Contact>(Method::Put, &format!("/contacts/{id}"), Some(&input)).await,
-                None => api::json::<Contact>(Method::Post, "/contacts", Some(&input)).await,
+            let result = match (editing, base) {
+                (Some(id), Some(base)) if replica::is_open() => {
+                    let edit = Mutation::EditContact {
+                        id,
+                        input: input.clone(),
+                        base: Some(Box::new(base)),
+                    };
+                    match replica::submit(edit).await {
+                        Ok(Submitted::Applied | Submitted::Queued) => Ok(Saved::Sent(id)),
+                        Ok(Submitted::Refused(r)) => Err(ApiFailure {
+                            status: 422,
+                            body: ErrorBody {
+                                error: r.error,
+                                detail: r.detail,
+                                fields: r.fields,
+                                duplicates: Vec::new(),
+                            },
+                        }),
+                        Err(f) => Err(f),
+                    }
+                }
+                (Some(id), _) => api::json::<Contact>(Method::Put, &format!("/contacts/{id}"), Some(&input))
+                    .await
+                    .map(|c| Saved::Sent(c.id)),
+                (None, _) => {
+                    let create = Mutation::CreateContact(input.clone());
+                    let body = input.clone();
+                    replica::write(create, || async move {
+                        api::json::<Contact>(Method::Post, "/contacts", Some(&body)).await
+                    })
+                    .await
+                    .map(|saved| match saved {
+                        Saved::Sent(c) => Saved::Sent(c.id),
+                        Saved::Queued => Saved::Queued,
+                    })
+                }
             };
             set_busy.set(false);
             match result {
-                Ok(c) => {
+                Ok(Saved::Sent(id)) => {
                     storage::remove(&key);
-                    navigate(&format!("/contacts/{}", c.id), Default::default());
+                    navigate(&format!("/contacts/{id}"), Default::default());
+                }
+                Ok(Saved::Queued) => {
+                    // In the outbox for good: the draft is no longer needed.
+                    storage::remove(&key);
+                    if let Some(id) = input.id {
+                        navigate(&format!("/contacts/{id}?queued=1"), Default::default());
+                    }
                 }
                 Err(f) if f.body.error == "duplicate" => {
                     duplicates.set(f.body.duplicates.clone());

@@ -2,13 +2,14 @@
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use shared::api::ContactPage;
+use shared::api::{ContactPage, ContactSummary};
 use shared::scoring::{Segment, SizeClass};
 use shared::stage::Stage;
 
 use crate::api::{self, encode};
 use crate::components::layout::Page;
 use crate::components::{SegmentBadge, StageBadge};
+use crate::replica;
 use crate::storage;
 
 const FILTERS_KEY: &str = "tournee.contacts.filters";
@@ -42,6 +43,42 @@ impl Filters {
     }
 }
 
+impl Filters {
+    /// The same search on the phone's replica (no network): every word starts a word of the
+    /// record, accents and case ignored, filters as on the server.
+    fn search_replica(&self, limit: u32) -> ContactPage {
+        let today = crate::components::today();
+        let is = |wanted: &str, value: &str| wanted.trim().is_empty() || wanted == value;
+        let mut found: Vec<(String, ContactSummary)> = replica::contacts()
+            .into_iter()
+            .filter(|c| {
+                is(&self.stage, c.stage.as_str())
+                    && is(&self.segment, c.segment.as_str())
+                    && is(&self.size_class, c.size_class.as_str())
+                    && match self.due.as_str() {
+                        "meeting" => c.next_meeting_due.is_some_and(|d| d <= today),
+                        "call" => c.next_call_due.is_some_and(|d| d <= today),
+                        "any" => [c.next_meeting_due, c.next_call_due]
+                            .iter()
+                            .flatten()
+                            .any(|d| *d <= today),
+                        _ => true,
+                    }
+                    && shared::text::matches_words(&c.search_text(), &self.q)
+            })
+            .map(|c| (shared::text::fold(&c.display_name), ContactSummary::from(&c)))
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        let has_more = found.len() > limit as usize;
+        ContactPage {
+            items: found.into_iter().take(limit as usize).map(|(_, s)| s).collect(),
+            offset: 0,
+            limit,
+            has_more,
+        }
+    }
+}
+
 fn due_label(c: &shared::api::ContactSummary) -> Option<String> {
     let today = chrono::Local::now().date_naive();
     match (c.next_meeting_due, c.next_call_due) {
@@ -65,8 +102,13 @@ pub fn ContactsPage() -> impl IntoView {
     });
     Effect::new(move |_| storage::save(FILTERS_KEY, &filters.get()));
     let results = LocalResource::new(move || {
-        let path = filters.with(|f| f.query(limit.get()));
-        async move { api::get::<ContactPage>(&path).await }
+        let f = filters.get();
+        let limit = limit.get();
+        let path = f.query(limit);
+        async move {
+            let online = api::get::<ContactPage>(&path).await;
+            replica::or_local(online, || Some(f.search_replica(limit))).await
+        }
     });
     let select = move |get: fn(&Filters) -> String,
                        set: fn(&mut Filters, String),

@@ -21,6 +21,11 @@ pub fn LoginPage() -> impl IntoView {
         }
         .to_string()
     });
+    // Sent here by the phone's sync when the session ended.
+    let ended = query.with_untracked(|q| q.get("fin")).map(|why| match why.as_str() {
+        "revoquee" => "Cette session a été fermée (depuis un autre appareil, ou le compte est désactivé) : les données de ce téléphone ont été effacées.",
+        _ => "Votre session a expiré : reconnectez-vous, vos saisies en attente partiront ensuite.",
+    });
     let (error, set_error) = signal(from_server);
     let (busy, set_busy) = signal(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -36,8 +41,14 @@ pub fn LoginPage() -> impl IntoView {
         };
         spawn_local(async move {
             match api::json::<Me>(Method::Post, "/auth/login", Some(&req)).await {
-                Ok(_) =>
-                {
+                Ok(me) => {
+                    // The replica is one user's: another user's (an expired session left it)
+                    // is erased before this one's sync starts.
+                    let owner = crate::storage::load::<uuid::Uuid>(crate::replica::OWNER_KEY);
+                    if owner.is_some_and(|o| o != me.user_id) {
+                        crate::replica::wipe().await;
+                    }
+                    crate::storage::save(crate::replica::OWNER_KEY, &me.user_id);
                     #[cfg(feature = "hydrate")]
                     if let Some(w) = web_sys::window() {
                         let _ = w.location().set_href("/");
@@ -62,6 +73,7 @@ pub fn LoginPage() -> impl IntoView {
                     <label for="login-password">"Mot de passe"</label>
                     <input id="login-password" name="password" type="password" autocomplete="current-password" required bind:value=password/>
                 </div>
+                {ended.map(|m| view! { <p class="notice" role="status">{m}</p> })}
                 {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
                 <button type="submit" class="primary" disabled=move || busy.get()>
                     {move || if busy.get() { "Connexion…" } else { "Se connecter" }}

@@ -35,7 +35,9 @@ pub fn MeetingPage() -> impl IntoView {
         version.track();
         let id = id();
         async move {
-            let m = api::get::<Meeting>(&format!("/meetings/{id}")).await?;
+            let key = uuid::Uuid::parse_str(&id).ok();
+            let m = api::get::<Meeting>(&format!("/meetings/{id}")).await;
+            let m = crate::replica::or_local(m, || key.and_then(crate::replica::meeting)).await?;
             let report = if m.has_report {
                 api::get::<Report>(&format!("/meetings/{id}/report")).await.ok()
             } else {
@@ -75,10 +77,22 @@ fn MeetingView(
     let set_status = move |status: MeetingStatus, reason: Option<String>| {
         spawn_local(async move {
             let change = MeetingStatusChange { status, reason };
-            match api::json::<Meeting>(Method::Post, &format!("/meetings/{id}/status"), Some(&change)).await {
-                Ok(_) => {
+            let mutation = shared::sync::Mutation::SetMeetingStatus {
+                id,
+                change: change.clone(),
+            };
+            let saved = crate::replica::write(mutation, || async move {
+                api::json::<Meeting>(Method::Post, &format!("/meetings/{id}/status"), Some(&change)).await
+            })
+            .await;
+            match saved {
+                Ok(crate::replica::Saved::Sent(_)) => {
                     set_mode.set("");
                     on_changed();
+                }
+                Ok(crate::replica::Saved::Queued) => {
+                    set_mode.set("");
+                    set_error.set(Some(crate::replica::QUEUED_NOTICE.into()));
                 }
                 Err(f) => set_error.set(Some(f.message())),
             }
@@ -117,11 +131,23 @@ fn MeetingView(
                 expected_seq: Some(m.seq),
             };
             let path = format!("/meetings/{}", m.id);
+            let mutation = shared::sync::Mutation::MoveMeeting {
+                id: m.id,
+                input: input.clone(),
+            };
             spawn_local(async move {
-                match api::json::<Meeting>(Method::Put, &path, Some(&input)).await {
-                    Ok(_) => {
+                let saved = crate::replica::write(mutation, || async move {
+                    api::json::<Meeting>(Method::Put, &path, Some(&input)).await
+                })
+                .await;
+                match saved {
+                    Ok(crate::replica::Saved::Sent(_)) => {
                         set_mode.set("");
                         on_changed();
+                    }
+                    Ok(crate::replica::Saved::Queued) => {
+                        set_mode.set("");
+                        set_error.set(Some(crate::replica::QUEUED_NOTICE.into()));
                     }
                     Err(f) => set_error.set(Some(f.message())),
                 }

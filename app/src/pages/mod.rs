@@ -12,6 +12,7 @@ pub mod plan;
 pub mod report;
 pub mod sessions;
 pub mod stats;
+pub mod sync;
 pub mod tasks;
 pub mod today;
 pub mod week;

@@ -16,6 +16,7 @@ use shared::visit::{
 use crate::api::{self, Method};
 use crate::components::layout::Page;
 use crate::components::{date_fr, time_fr};
+use crate::replica::{self, Saved};
 use crate::storage;
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -160,6 +161,13 @@ fn field_label(key: &str) -> String {
     }
 }
 
+/// A report for this meeting waits in the outbox.
+fn report_waiting(meeting: uuid::Uuid) -> bool {
+    replica::pending()
+        .iter()
+        .any(|p| matches!(&p.mutation, shared::sync::Mutation::SaveReport { meeting_id, .. } if *meeting_id == meeting))
+}
+
 #[component]
 pub fn ReportPage() -> impl IntoView {
     let params = use_params_map();
@@ -167,9 +175,16 @@ pub fn ReportPage() -> impl IntoView {
     let data = LocalResource::new(move || {
         let id = id();
         async move {
-            let meeting = api::get::<Meeting>(&format!("/meetings/{id}")).await?;
-            let contact = api::get::<Contact>(&format!("/contacts/{}", meeting.contact_id)).await?;
-            let settings = api::get::<AgencySettings>("/agency/settings").await?;
+            let key = uuid::Uuid::parse_str(&id).ok();
+            let meeting = api::get::<Meeting>(&format!("/meetings/{id}")).await;
+            let meeting = replica::or_local(meeting, || key.and_then(replica::meeting)).await?;
+            let contact = api::get::<Contact>(&format!("/contacts/{}", meeting.contact_id)).await;
+            let contact = replica::or_local(contact, || replica::contact(meeting.contact_id)).await?;
+            let settings = api::get::<AgencySettings>("/agency/settings").await;
+            if let Ok(s) = &settings {
+                storage::save(replica::SETTINGS_KEY, s);
+            }
+            let settings = replica::or_local(settings, || storage::load(replica::SETTINGS_KEY)).await?;
             Ok::<_, api::ApiFailure>((meeting, contact, settings))
         }
     });
@@ -182,6 +197,10 @@ pub fn ReportPage() -> impl IntoView {
                             let _ = (c, s);
                             view! { <p class="notice">"Le compte rendu de ce rendez-vous est déjà saisi. "<a href=format!("/meetings/{}", m.id)>"Le voir"</a></p> }.into_any()
                         }
+                        Ok((m, c, _)) if report_waiting(m.id) => view! {
+                            <p class="notice">"Le compte rendu de ce rendez-vous est enregistré sur ce téléphone et part au retour du réseau. "
+                                <a href=format!("/contacts/{}", c.id)>"Voir la fiche"</a></p>
+                        }.into_any(),
                         Ok((m, c, s)) => view! { <ReportForm m=m c=c objections=s.objections/> }.into_any(),
                         Err(f) => view! { <p class="error">{f.message()}</p> }.into_any(),
                     }
@@ -225,6 +244,7 @@ fn ReportForm(m: Meeting, c: Contact, objections: Vec<ObjectionType>) -> impl In
     let stage = c.stage;
     let suggested = Memo::new(move |_| draft.with(|d| d.outcome).and_then(|o| suggest_stage(stage, o)));
     let meeting_id = m.id;
+    let contact_id = c.id;
     let codes: Vec<String> = objections.iter().map(|o| o.code.clone()).collect();
     let navigate = use_navigate();
 
@@ -252,10 +272,23 @@ fn ReportForm(m: Meeting, c: Contact, objections: Vec<ObjectionType>) -> impl In
         let key = key.clone();
         let navigate = navigate.clone();
         spawn_local(async move {
-            match api::json::<Report>(Method::Post, &format!("/meetings/{meeting_id}/report"), Some(&input)).await {
-                Ok(_) => {
+            let mutation = shared::sync::Mutation::SaveReport {
+                meeting_id,
+                report: input.clone(),
+            };
+            let saved = replica::write(mutation, || async move {
+                api::json::<Report>(Method::Post, &format!("/meetings/{meeting_id}/report"), Some(&input)).await
+            })
+            .await;
+            match saved {
+                Ok(Saved::Sent(_)) => {
                     storage::remove(&key);
                     navigate(&format!("/meetings/{meeting_id}?saved=1"), Default::default());
+                }
+                Ok(Saved::Queued) => {
+                    // In the outbox for good: the draft is no longer needed.
+                    storage::remove(&key);
+                    navigate(&format!("/contacts/{contact_id}?queued=1"), Default::default());
                 }
                 Err(f) => {
                     let mut list: Vec<String> = f

@@ -28,8 +28,25 @@ pub fn SessionsPage() -> impl IntoView {
     });
     let (error, set_error) = signal(None::<String>);
     let logout = move |_| {
+        // Unsent work is erased with the replica: say how much, and ask first.
+        let waiting = crate::replica::status().with_untracked(|s| s.pending);
+        #[cfg(feature = "hydrate")]
+        if waiting > 0 {
+            let question = format!(
+                "{waiting} modification(s) n'ont pas encore été envoyées et seront perdues. Se déconnecter quand même ?"
+            );
+            let sure = web_sys::window()
+                .and_then(|w| w.confirm_with_message(&question).ok())
+                .unwrap_or(false);
+            if !sure {
+                return;
+            }
+        }
+        let _ = waiting;
         spawn_local(async move {
             let _ = api::empty(Method::Post, "/auth/logout", None::<&()>).await;
+            // Nothing of the agency's stays on the phone.
+            crate::replica::wipe().await;
             #[cfg(feature = "hydrate")]
             if let Some(w) = web_sys::window() {
                 let _ = w.location().set_href("/login");

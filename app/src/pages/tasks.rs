@@ -7,6 +7,7 @@ use shared::visit::{Priority, Task, TaskInput};
 use crate::api::{self, Method};
 use crate::components::layout::Page;
 use crate::pages::today::TaskList;
+use crate::replica;
 
 #[component]
 pub fn TasksPage() -> impl IntoView {
@@ -15,7 +16,10 @@ pub fn TasksPage() -> impl IntoView {
     let tasks = LocalResource::new(move || {
         version.track();
         let s = scope.get();
-        async move { api::get::<Vec<Task>>(&format!("/tasks?scope={s}&limit=200")).await }
+        async move {
+            let online = api::get::<Vec<Task>>(&format!("/tasks?scope={s}&limit=200")).await;
+            replica::or_local(online, || Some(replica::tasks_in_scope(s))).await
+        }
     });
     let refresh = move || set_version.update(|v| *v += 1);
     let title = RwSignal::new(String::new());
@@ -50,7 +54,12 @@ pub fn TasksPage() -> impl IntoView {
             return;
         }
         spawn_local(async move {
-            match api::json::<Task>(Method::Post, "/tasks", Some(&input)).await {
+            let mutation = shared::sync::Mutation::CreateTask(input.clone());
+            let saved = replica::write(mutation, || async move {
+                api::json::<Task>(Method::Post, "/tasks", Some(&input)).await
+            })
+            .await;
+            match saved {
                 Ok(_) => {
                     title.set(String::new());
                     set_error.set(None);

@@ -8,13 +8,24 @@ use shared::visit::{Meeting, MeetingStatus, Task, Today};
 use crate::api::{self, Method};
 use crate::components::layout::Page;
 use crate::components::{date_fr, time_fr, SegmentBadge};
+use crate::replica::{self, Saved};
+use crate::storage;
+
+/// The last Today the server sent, for the parts the phone cannot work out alone.
+const TODAY_KEY: &str = "tournee.cache.today";
 
 #[component]
 pub fn TodayPage() -> impl IntoView {
     let (version, set_version) = signal(0u32);
     let today = LocalResource::new(move || {
         version.track();
-        async move { api::get::<Today>("/today").await }
+        async move {
+            let online = api::get::<Today>("/today").await;
+            if let Ok(t) = &online {
+                storage::save(TODAY_KEY, t);
+            }
+            replica::or_local(online, || Some(replica::today(storage::load(TODAY_KEY)))).await
+        }
     });
     let refresh = move || set_version.update(|v| *v += 1);
     view! {
@@ -123,21 +134,33 @@ pub fn TaskList(tasks: Vec<Task>, on_changed: impl Fn() + Copy + Send + Sync + '
         <ul class="list" aria-label="Tâches">
             {tasks.into_iter().map(|t| {
                 let (error, set_error) = signal(None::<String>);
-                let done = t.done_at.is_some();
+                let (done_now, set_done_now) = signal(t.done_at.is_some());
                 let id = t.id;
                 let toggle = move |_| {
+                    let done = !done_now.get_untracked();
                     spawn_local(async move {
-                        match api::json::<Task>(Method::Post, &format!("/tasks/{id}/done"), Some(&shared::visit::TaskDone { done: !done })).await {
-                            Ok(_) => on_changed(),
+                        let mutation = shared::sync::Mutation::SetTaskDone { id, done };
+                        let saved = replica::write(mutation, || async move {
+                            api::json::<Task>(Method::Post, &format!("/tasks/{id}/done"), Some(&shared::visit::TaskDone { done })).await
+                        })
+                        .await;
+                        match saved {
+                            Ok(Saved::Sent(_)) => on_changed(),
+                            Ok(Saved::Queued) => {
+                                // Shown as done at once; the list catches up after the sync.
+                                set_done_now.set(done);
+                                set_error.set(Some("En attente d'envoi.".into()));
+                            }
                             Err(f) => set_error.set(Some(f.message())),
                         }
                     });
                 };
+                let done = t.done_at.is_some();
                 let late = !done && t.due_on < today;
                 view! {
                     <li class="card task">
-                        <button class="check" aria-pressed=done.to_string() aria-label=format!("Fait : {}", t.title) on:click=toggle>
-                            {if done { "✓" } else { "" }}
+                        <button class="check" aria-pressed=move || done_now.get().to_string() aria-label=format!("Fait : {}", t.title) on:click=toggle>
+                            {move || if done_now.get() { "✓" } else { "" }}
                         </button>
                         <div>
                             <span class=if done { "name done" } else { "name" }>{t.title.clone()}</span>

@@ -1,0 +1,431 @@
+//! The phone's replica (*copie locale*) and outbox (*file d'envoi*): what the advisor may see,
+//! kept in IndexedDB, and the writes made without network, sent later exactly once by the
+//! shared sync engine (`shared::sync::engine`, protocol in `docs/sync.md`).
+//!
+//! How the screens use it:
+//! - **Writes** go through [`write`]: with network and nothing waiting, the REST route answers
+//!   as before; with no network (or with older writes still waiting, so that order is kept) the
+//!   mutation is written to the outbox in one durable IndexedDB transaction and the screen says
+//!   "enregistré sur le téléphone". The background sync sends it as soon as it can.
+//! - **Reads** go to the API first and fall back on the replica when the network fails
+//!   ([`or_local`]), so a screen shows the server's latest when it can and the phone's copy
+//!   when it cannot; the writes still waiting are listed beside it ([`pending_for_contact`]).
+//! - The status line ([`status`]) always says offline / online, what waits, the last sync,
+//!   and the refusals and conflicts to look at (`/sync`).
+//!
+//! On the server (rendering) everything here is inert: reads find nothing, writes call the API.
+
+#[cfg(feature = "hydrate")]
+mod idb;
+#[cfg(feature = "hydrate")]
+mod service;
+
+use std::future::Future;
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use shared::record::Contact;
+use shared::sync::{Conflict, Mutation, PendingMutation, RefusedMutation};
+use shared::visit::{Meeting, Task};
+use uuid::Uuid;
+
+use crate::api::ApiFailure;
+
+/// What the status line shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncStatus {
+    /// The replica is open (false on the server, before hydration and on the login page).
+    pub ready: bool,
+    pub online: bool,
+    pub syncing: bool,
+    /// Mutations in the outbox, not acknowledged yet.
+    pub pending: usize,
+    pub refusals: usize,
+    /// Open conflicts this user is involved in.
+    pub conflicts: usize,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    /// A problem other than the network (storage, a server error), in French.
+    pub problem: Option<String>,
+    /// Refusals that came back since the page loaded.
+    pub just_refused: usize,
+    /// Moves at every change of the replica, for screens that read it.
+    pub revision: u64,
+}
+
+/// The sync state, shared by every screen of the tab.
+pub fn status() -> ArcRwSignal<SyncStatus> {
+    static STATUS: OnceLock<ArcRwSignal<SyncStatus>> = OnceLock::new();
+    STATUS.get_or_init(|| ArcRwSignal::new(SyncStatus::default())).clone()
+}
+
+/// Opens the replica and starts the background sync (browser only, signed-in pages).
+pub fn start() {
+    #[cfg(feature = "hydrate")]
+    service::start();
+}
+
+/// The replica is open in this tab (the browser, signed in, IndexedDB available).
+pub fn is_open() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        service::store().is_some()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    false
+}
+
+/// Asks for a sync now.
+pub fn sync_now() {
+    #[cfg(feature = "hydrate")]
+    service::kick();
+}
+
+/// How a write was saved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Saved<T> {
+    /// The server has it (the REST answer).
+    Sent(T),
+    /// It is in the phone's outbox and goes as soon as the network allows.
+    Queued,
+}
+
+/// The notice a screen shows for a write kept on the phone.
+pub const QUEUED_NOTICE: &str = "Enregistré sur ce téléphone : envoi automatique dès le retour du réseau.";
+
+/// Saves a write: through `online` (the REST route) when the network is there and nothing is
+/// waiting, else into the outbox as `mutation`. A REST call that gets no answer at all is
+/// queued too (the mutation carries the same client-made id, so it cannot be applied twice).
+pub async fn write<T, Fut>(mutation: Mutation, online: impl FnOnce() -> Fut) -> Result<Saved<T>, ApiFailure>
+where
+    Fut: Future<Output = Result<T, ApiFailure>>,
+{
+    #[cfg(feature = "hydrate")]
+    {
+        let replica = service::store().is_some();
+        let navigator = web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(true);
+        let waiting = status().with_untracked(|s| s.pending) > 0;
+        if !(replica && (waiting || !navigator)) {
+            match online().await {
+                Err(f) if f.status == 0 && replica => {}
+                other => return other.map(Saved::Sent),
+            }
+        }
+        service::enqueue(mutation)
+            .await
+            .map(|_| Saved::Queued)
+            .map_err(|e| ApiFailure::local(0, "local_storage", &format!("non enregistré : {e}")))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = mutation;
+        online().await.map(Saved::Sent)
+    }
+}
+
+/// What became of a write sent at once ([`submit`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Submitted {
+    /// The server applied it (an edit may have opened a conflict: the status line says so).
+    Applied,
+    /// The server's rules refused it; nothing was applied and the typed values are kept.
+    Refused(shared::sync::Refusal),
+    /// No answer: it waits in the outbox and goes as soon as the network allows.
+    Queued,
+}
+
+/// Sends a write through the outbox at once and waits for the server's word on it: the way
+/// for edits, which the server merges field by field with what others changed meanwhile.
+pub async fn submit(mutation: Mutation) -> Result<Submitted, ApiFailure> {
+    #[cfg(feature = "hydrate")]
+    {
+        match service::submit(mutation).await {
+            Ok(Ok(None)) => Ok(Submitted::Applied),
+            Ok(Ok(Some(r))) => Ok(Submitted::Refused(r)),
+            Ok(Err(())) => Ok(Submitted::Queued),
+            Err(e) => Err(ApiFailure::local(0, "local_storage", &format!("non enregistré : {e}"))),
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = mutation;
+        Err(ApiFailure::offline())
+    }
+}
+
+/// The API's answer, or — when the network failed — what `local` finds in the replica.
+pub async fn or_local<T>(online: Result<T, ApiFailure>, local: impl FnOnce() -> Option<T>) -> Result<T, ApiFailure> {
+    match online {
+        Err(f) if f.status == 0 => {
+            #[cfg(feature = "hydrate")]
+            service::wait_open().await;
+            local().ok_or(f)
+        }
+        other => other,
+    }
+}
+
+/// Runs `f` over the replica's rows (nothing on the server or before it is open).
+fn with_rows<R>(f: impl FnOnce(&mut dyn Iterator<Item = &shared::sync::Change>) -> R) -> Option<R> {
+    #[cfg(feature = "hydrate")]
+    {
+        let store = service::store()?;
+        let mem = store.mem.borrow();
+        let mut rows = mem.rows.values();
+        Some(f(&mut rows))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = f;
+        None
+    }
+}
+
+/// A record from the replica.
+pub fn contact(id: Uuid) -> Option<Contact> {
+    use shared::sync::Change;
+    with_rows(|rows| {
+        rows.filter_map(|r| match r {
+            Change::Contact(c) if c.id == id && !c.deleted => Some(c.as_ref().clone()),
+            _ => None,
+        })
+        .next()
+    })
+    .flatten()
+}
+
+/// Every record in the replica.
+pub fn contacts() -> Vec<Contact> {
+    use shared::sync::Change;
+    with_rows(|rows| {
+        rows.filter_map(|r| match r {
+            Change::Contact(c) if !c.deleted => Some(c.as_ref().clone()),
+            _ => None,
+        })
+        .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Every meeting in the replica, by start.
+pub fn meetings() -> Vec<Meeting> {
+    use shared::sync::Change;
+    let mut v: Vec<Meeting> = with_rows(|rows| {
+        rows.filter_map(|r| match r {
+            Change::Meeting(m) => Some(m.as_ref().clone()),
+            _ => None,
+        })
+        .collect()
+    })
+    .unwrap_or_default();
+    v.sort_by_key(|m| m.starts_at);
+    v
+}
+
+pub fn meeting(id: Uuid) -> Option<Meeting> {
+    meetings().into_iter().find(|m| m.id == id)
+}
+
+/// Every task in the replica.
+pub fn tasks() -> Vec<Task> {
+    use shared::sync::Change;
+    with_rows(|rows| {
+        rows.filter_map(|r| match r {
+            Change::Task(t) => Some(t.as_ref().clone()),
+            _ => None,
+        })
+        .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// The tasks of a list (`due`, `overdue`, `open`, `done`) from the replica, in the server's
+/// order.
+pub fn tasks_in_scope(scope: &str) -> Vec<Task> {
+    use shared::visit::Priority;
+    let today = crate::components::today();
+    let mut v: Vec<Task> = tasks()
+        .into_iter()
+        .filter(|t| match scope {
+            "done" => t.done_at.is_some(),
+            "open" => t.done_at.is_none(),
+            "overdue" => t.done_at.is_none() && t.due_on < today,
+            _ => t.done_at.is_none() && t.due_on <= today,
+        })
+        .collect();
+    if scope == "done" {
+        v.sort_by_key(|t| std::cmp::Reverse(t.done_at));
+    } else {
+        v.sort_by_key(|t| (std::cmp::Reverse(t.priority == Priority::High), t.due_on));
+    }
+    v.truncate(200);
+    v
+}
+
+/// Today from the replica (no network): the day's meetings and the tasks due from the phone's
+/// copy; the overdue clients and missing reports from the last answer of the same day.
+pub fn today(last: Option<shared::visit::Today>) -> shared::visit::Today {
+    use shared::visit::MeetingStatus;
+    let date = crate::components::today();
+    let last = last.filter(|t| t.date == date);
+    shared::visit::Today {
+        date,
+        meetings: meetings()
+            .into_iter()
+            .filter(|m| m.local_start.date() == date && m.status != MeetingStatus::Cancelled)
+            .collect(),
+        tasks: tasks_in_scope("due"),
+        overdue: last.as_ref().map(|t| t.overdue.clone()).unwrap_or_default(),
+        reports_missing: last.map(|t| t.reports_missing).unwrap_or_default(),
+    }
+}
+
+/// The conflicts this user is involved in, open first.
+pub fn conflicts() -> Vec<Conflict> {
+    use shared::sync::Change;
+    let mut v: Vec<Conflict> = with_rows(|rows| {
+        rows.filter_map(|r| match r {
+            Change::Conflict(c) => Some(c.as_ref().clone()),
+            _ => None,
+        })
+        .collect()
+    })
+    .unwrap_or_default();
+    v.sort_by_key(|c| (c.resolved_at.is_some(), std::cmp::Reverse(c.mine_at)));
+    v
+}
+
+/// The outbox, oldest first.
+pub fn pending() -> Vec<PendingMutation> {
+    #[cfg(feature = "hydrate")]
+    {
+        service::store()
+            .map(|s| s.mem.borrow().outbox.clone())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    Vec::new()
+}
+
+/// The refused mutations kept for the advisor, newest first.
+pub fn refusals() -> Vec<RefusedMutation> {
+    #[cfg(feature = "hydrate")]
+    {
+        let mut v = service::store()
+            .map(|s| s.mem.borrow().refusals.clone())
+            .unwrap_or_default();
+        v.reverse();
+        v
+    }
+    #[cfg(not(feature = "hydrate"))]
+    Vec::new()
+}
+
+/// Drops refusals the advisor has dealt with.
+pub async fn forget_refusals(ids: Vec<i64>) -> Result<(), String> {
+    #[cfg(feature = "hydrate")]
+    {
+        service::forget_refusals(ids).await
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ids;
+        Ok(())
+    }
+}
+
+/// The record a mutation is about, when it is about one.
+pub fn contact_of(m: &Mutation) -> Option<Uuid> {
+    match m {
+        Mutation::CreateContact(i) => i.id,
+        Mutation::EditContact { id, .. }
+        | Mutation::DeleteContact { id }
+        | Mutation::ChangeStage { id, .. }
+        | Mutation::SetPosition { id, .. } => Some(*id),
+        Mutation::PlanMeeting(i) => Some(i.contact_id),
+        Mutation::MoveMeeting { input, .. } => Some(input.contact_id),
+        Mutation::SetMeetingStatus { id, .. } => meeting(*id).map(|m| m.contact_id),
+        Mutation::SaveReport { meeting_id, .. } => meeting(*meeting_id).map(|m| m.contact_id),
+        Mutation::LogInteraction { contact_id, .. } => Some(*contact_id),
+        Mutation::CreateTask(i) | Mutation::EditTask { input: i, .. } => i.contact_id,
+        Mutation::SetTaskDone { .. } | Mutation::ResolveConflict { .. } => None,
+    }
+}
+
+/// The writes about one record still waiting in the outbox.
+pub fn pending_for_contact(id: Uuid) -> Vec<PendingMutation> {
+    pending()
+        .into_iter()
+        .filter(|m| contact_of(&m.mutation) == Some(id))
+        .collect()
+}
+
+/// The record created on this phone and not sent yet, as typed.
+pub fn pending_contact(id: Uuid) -> Option<shared::record::ContactInput> {
+    pending().into_iter().find_map(|m| match m.mutation {
+        Mutation::CreateContact(i) if i.id == Some(id) => Some(i),
+        _ => None,
+    })
+}
+
+/// One line, in French, saying what a mutation does.
+pub fn describe(m: &Mutation) -> String {
+    match m {
+        Mutation::CreateContact(i) => format!(
+            "Nouveau contact : {}",
+            shared::record::display_name(i.kind, &i.first_name, &i.last_name, &i.company_name)
+        ),
+        Mutation::EditContact { .. } => "Fiche modifiée".into(),
+        Mutation::DeleteContact { .. } => "Fiche supprimée".into(),
+        Mutation::ChangeStage { .. } => "Changement d'étape".into(),
+        Mutation::SetPosition { .. } => "Position enregistrée".into(),
+        Mutation::PlanMeeting(i) => format!("Rendez-vous planifié le {}", i.starts_at.format("%d/%m à %H:%M")),
+        Mutation::MoveMeeting { .. } => "Rendez-vous déplacé".into(),
+        Mutation::SetMeetingStatus { .. } => "Statut du rendez-vous".into(),
+        Mutation::SaveReport { report, .. } => format!(
+            "Compte rendu de visite ({} objection(s), {} recommandation(s))",
+            report.objections.len(),
+            report.referrals.len()
+        ),
+        Mutation::LogInteraction { input, .. } => match input.outcome {
+            Some(o) => format!("{} — {}", input.kind.label(), o.label()),
+            None => input.kind.label().to_string(),
+        },
+        Mutation::CreateTask(i) => format!("Nouvelle tâche : {}", i.title),
+        Mutation::EditTask { input, .. } => format!("Tâche modifiée : {}", input.title),
+        Mutation::SetTaskDone { done: true, .. } => "Tâche terminée".into(),
+        Mutation::SetTaskDone { done: false, .. } => "Tâche rouverte".into(),
+        Mutation::ResolveConflict { .. } => "Conflit réglé".into(),
+    }
+}
+
+/// Erases the replica, the outbox and the drafts (logout, revoked session, disabled user).
+pub async fn wipe() {
+    #[cfg(feature = "hydrate")]
+    {
+        service::wipe().await;
+        crate::storage::clear_all();
+        status().set(SyncStatus::default());
+    }
+}
+
+/// Whose replica this phone holds (set at login).
+pub const OWNER_KEY: &str = "tournee.replica.owner";
+
+/// The agency's settings kept for the screens that need them offline (the report's list of
+/// objections).
+pub const SETTINGS_KEY: &str = "tournee.cache.settings";
+
+/// After each successful sync: keep the agency's settings for offline use (once per load).
+#[cfg(feature = "hydrate")]
+async fn after_sync() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static DONE: AtomicBool = AtomicBool::new(false);
+    if DONE.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    match crate::api::get::<shared::settings::AgencySettings>("/agency/settings").await {
+        Ok(s) => crate::storage::save(SETTINGS_KEY, &s),
+        Err(_) => DONE.store(false, Ordering::Relaxed),
+    }
+}

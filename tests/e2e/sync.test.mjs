@@ -1,0 +1,215 @@
+// Offline-first, as an advisor lives it: after a morning sync the network goes, the advisor
+// opens a record, logs a call, creates a prospect and writes a visit report with two
+// objections and a referral, reloads the page — everything is still there, waiting — and when
+// the network comes back it all reaches the server once. Then two phones edit the same field
+// offline and the second one gets the conflict screen; and a phone whose session is revoked
+// from another device is wiped.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { fixture, login, shots, eventually } from './helpers.mjs';
+
+const use = fixture();
+
+/** The status line's state and pending count. */
+async function syncLine(page) {
+  const line = page.locator('.syncline');
+  if ((await line.count()) === 0) return { state: null, pending: null, text: '' };
+  return {
+    state: await line.getAttribute('data-state'),
+    pending: Number(await line.getAttribute('data-pending')),
+    text: (await line.innerText()).trim(),
+  };
+}
+
+async function synced(page, what = 'the phone is in sync') {
+  await eventually(async () => {
+    const s = await syncLine(page);
+    return s.state === 'online' && s.pending === 0 && s.text.startsWith('À jour');
+  }, what, 20000);
+}
+
+async function api(page, path) {
+  const r = await page.request.get(`${new URL(page.url()).origin}/api/v1${path}`);
+  assert.equal(r.status(), 200, `GET ${path}`);
+  return r.json();
+}
+
+test('a morning of field work with no network reaches the server once, nothing lost or doubled', async () => {
+  const { server, page, context, errors } = use();
+  await page.goto(`${server.url}/login`);
+  await login(page, server.url, 'sophie.girard@demo.tournee.fr');
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  // From this page on the service worker serves the app; the first sync fills the replica.
+  await page.goto(`${server.url}/`);
+  await synced(page, 'the first sync');
+
+  const today = await api(page, '/today');
+  const meeting = today.meetings.find((m) => m.status === 'planned' && !m.has_report);
+  assert.ok(meeting, 'a planned meeting today');
+  const clientId = meeting.contact_id;
+  const client = await api(page, `/contacts/${clientId}`);
+  const callsBefore = (await api(page, `/contacts/${clientId}/timeline`)).items.filter((e) => e.kind === 'call').length;
+
+  // The network goes.
+  await context.setOffline(true);
+  await eventually(async () => (await syncLine(page)).state === 'offline', 'the phone says it is offline');
+
+  // A deep link to the record opens from the phone: frame from the service worker, data from
+  // the replica.
+  await page.goto(`${server.url}/contacts/${clientId}`);
+  await page.getByRole('heading', { name: client.display_name }).first().waitFor();
+
+  // A call, logged offline.
+  await page.getByRole('button', { name: 'Noter un appel ou un message' }).click();
+  await page.getByRole('button', { name: 'Joint', exact: true }).click();
+  await page.getByRole('region', { name: "En attente d'envoi" }).getByText('Appel — Joint').waitFor();
+
+  // A new prospect, created offline.
+  await page.goto(`${server.url}/contacts/new`);
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+  await page.getByLabel('Prénom').fill('Agathe');
+  await page.getByLabel('Nom', { exact: true }).fill('Hors-Réseau');
+  await page.getByLabel('Mobile').fill('06 12 34 56 78');
+  await page.getByLabel('Ville').fill('Lyon');
+  await page.getByRole('button', { name: 'Créer le contact' }).click();
+  await page.waitForURL(/\/contacts\/[0-9a-f-]{36}\?queued=1$/);
+  const newId = page.url().match(/contacts\/([0-9a-f-]{36})/)[1];
+  await page.getByRole('heading', { name: 'HORS-RÉSEAU Agathe' }).waitFor();
+
+  // The visit report, offline: two objections and a referral.
+  await page.goto(`${server.url}/meetings/${meeting.id}/report`);
+  await page.getByRole('group', { name: "Issue de l'entretien" }).waitFor();
+  await page.getByRole('button', { name: 'Positif', exact: true }).click();
+  await page.getByLabel('Résumé').fill('Vu sans réseau, dans sa cuisine.');
+  await page.getByRole('button', { name: 'Trop cher', exact: true }).click();
+  await page.getByRole('button', { name: 'Veut réfléchir', exact: true }).click();
+  await page.getByRole('button', { name: '+ Ajouter un nom' }).click();
+  await page.getByLabel('Nom du recommandé 1').fill('Bastien Sans-Fil');
+  await page.getByLabel('Téléphone ou e-mail du recommandé 1').fill('06 55 44 33 22');
+  await page.getByRole('button', { name: 'Enregistrer le compte rendu' }).click();
+  await page.waitForURL(new RegExp(`/contacts/${clientId}\\?queued=1$`));
+  await page.getByRole('region', { name: "En attente d'envoi" }).getByText(/Compte rendu de visite \(2 objection/).waitFor();
+  await page.screenshot({ path: join(shots, '40-offline-waiting.png'), fullPage: true });
+
+  // Reloaded while still offline: everything is still there, waiting.
+  await page.reload();
+  await page.getByRole('heading', { name: client.display_name }).first().waitFor();
+  await eventually(async () => (await syncLine(page)).pending === 3, 'three writes waiting after the reload');
+  assert.match((await syncLine(page)).text, /Hors ligne · 3 en attente/);
+  await page.goto(`${server.url}/sync`);
+  const waiting = page.locator('ul.pending li');
+  await eventually(async () => (await waiting.count()) === 3, 'the sync screen lists the three writes');
+  await page.screenshot({ path: join(shots, '41-sync-screen-offline.png'), fullPage: true });
+
+  // The network comes back: sent within seconds, by itself.
+  await context.setOffline(false);
+  await synced(page, 'the outbox drained after the network came back');
+
+  // On the server, once each.
+  const created = await api(page, `/contacts/${newId}`);
+  assert.equal(created.display_name, 'HORS-RÉSEAU Agathe');
+  const calls = (await api(page, `/contacts/${clientId}/timeline`)).items.filter((e) => e.kind === 'call');
+  assert.equal(calls.length, callsBefore + 1, 'the call arrived once');
+  const held = await api(page, `/meetings/${meeting.id}`);
+  assert.equal(held.has_report, true);
+  const report = await api(page, `/meetings/${meeting.id}/report`);
+  assert.equal(report.objections.length, 2);
+  const referred = await api(page, '/contacts?q=sans-fil');
+  assert.equal(referred.items.length, 1, 'the referred prospect exists once');
+  assert.equal((await api(page, '/contacts?q=hors-reseau')).items.length, 1, 'the new prospect exists once');
+
+  // A second sync sends nothing again.
+  await page.reload();
+  await synced(page, 'in sync after a reload');
+  assert.equal((await api(page, '/contacts?q=hors-reseau')).items.length, 1);
+  assert.equal((await api(page, `/contacts/${clientId}/timeline`)).items.filter((e) => e.kind === 'call').length, callsBefore + 1);
+
+  const real = errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|ERR_FAILED|Failed to fetch|NetworkError/.test(e));
+  assert.deepEqual(real, []);
+});
+
+test('two phones change the same field offline: the second gets the conflict screen, then both agree', async () => {
+  const { server, browser } = use();
+  const open = async (email) => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR', timezoneId: 'Europe/Paris', isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/login`);
+    await login(page, server.url, email);
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    await page.goto(`${server.url}/`);
+    await synced(page);
+    return { context, page };
+  };
+  const sophie = await open('sophie.girard@demo.tournee.fr');
+  const claire = await open('claire.martin@demo.tournee.fr');
+  const list = await api(sophie.page, '/contacts?limit=1');
+  const id = list.items[0].id;
+  for (const phone of [sophie, claire]) {
+    await phone.page.goto(`${server.url}/contacts/${id}/edit`);
+    await phone.page.getByLabel('Mobile').waitFor();
+    await phone.context.setOffline(true);
+  }
+  await sophie.page.getByLabel('Mobile').fill('06 01 01 01 01');
+  await sophie.page.getByRole('button', { name: 'Enregistrer' }).click();
+  await sophie.page.waitForURL(new RegExp(`/contacts/${id}$`));
+  await claire.page.getByLabel('Mobile').fill('06 02 02 02 02');
+  await claire.page.getByRole('button', { name: 'Enregistrer' }).click();
+  await claire.page.waitForURL(new RegExp(`/contacts/${id}$`));
+
+  // Sophie's phone gets the network first: her value is applied.
+  await sophie.context.setOffline(false);
+  await synced(sophie.page);
+  // Claire's arrives second: a conflict, not a silent overwrite.
+  await claire.context.setOffline(false);
+  await eventually(async () => /1 conflit/.test((await syncLine(claire.page)).text), 'the conflict is announced', 20000);
+  await claire.page.locator('.syncline').click();
+  const card = claire.page.locator('article.conflict[data-field="phone_mobile"]');
+  await card.waitFor();
+  await card.getByText('06 01 01 01 01').waitFor();
+  await card.getByText('06 02 02 02 02').waitFor();
+  await card.getByText(/Sophie Girard/).waitFor();
+  await claire.page.screenshot({ path: join(shots, '42-conflict.png'), fullPage: true });
+  // Claire keeps her own value.
+  await card.locator('.side', { hasText: '06 02 02 02 02' }).getByRole('button', { name: 'Garder cette valeur' }).click();
+  await claire.page.getByText('Conflit réglé.').waitFor();
+  await eventually(async () => !/conflit/.test((await syncLine(claire.page)).text), 'no conflict left');
+
+  // Both phones and the server agree.
+  const after = await api(claire.page, `/contacts/${id}`);
+  assert.equal(after.phone_mobile, '+33602020202');
+  await sophie.page.reload();
+  await synced(sophie.page);
+  await sophie.page.getByText('06 02 02 02 02').first().waitFor();
+  await sophie.context.close();
+  await claire.context.close();
+});
+
+test('a phone whose session is revoked from another device is wiped', async () => {
+  const { server, browser } = use();
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/login`);
+  await login(page, server.url, 'julien.bernard@demo.tournee.fr');
+  await synced(page);
+  const stored = () => page.evaluate(async () => (await indexedDB.databases()).some((d) => d.name === 'tournee'));
+  assert.equal(await stored(), true, 'the replica is on the phone');
+
+  const laptop = await browser.newContext();
+  const lp = await laptop.newPage();
+  await lp.goto(`${server.url}/login`);
+  await login(lp, server.url, 'julien.bernard@demo.tournee.fr');
+  const sessions = await api(lp, '/auth/sessions');
+  const other = sessions.find((s) => !s.current);
+  const r = await lp.request.delete(`${server.url}/api/v1/auth/sessions/${other.id}`);
+  assert.equal(r.status(), 204);
+
+  // The phone's next sync learns it: replica and outbox erased, back to the login page.
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.waitForURL(/\/login\?fin=revoquee$/, { timeout: 20000 });
+  await page.getByText('les données de ce téléphone ont été effacées').waitFor();
+  await eventually(async () => !(await stored()), 'the replica is erased');
+  assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('tournee.')).length), 0);
+  await laptop.close();
+  await context.close();
+});
