@@ -70,7 +70,7 @@ async fn call(method: Method, path: &str, body: Option<String>) -> Result<(u16, 
     .map_err(|_| ApiFailure::offline())?;
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
-    if status == 401 && !path.starts_with("/auth/login") {
+    if status == 401 && !path.starts_with(crate::endpoints::LOGIN) {
         // A session ended on purpose (revoked elsewhere, user disabled): nothing of the
         // agency's stays on the phone.
         let code = serde_json::from_str::<ErrorBody>(&text)

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod components;
+pub mod endpoints;
 pub mod geo;
 pub mod pages;
 pub mod replica;

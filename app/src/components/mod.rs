@@ -2,6 +2,7 @@
 
 pub mod fields;
 pub mod layout;
+pub mod lists;
 
 use leptos::prelude::*;
 use shared::scoring::Segment;
@@ -52,4 +53,12 @@ pub fn SegmentBadge(segment: Segment) -> impl IntoView {
 #[component]
 pub fn ErrorText(message: ReadSignal<Option<String>>) -> impl IntoView {
     move || message.get().map(|m| view! { <p class="error" role="alert">{m}</p> })
+}
+
+/// The link to the people near a point, from a record or a meeting.
+pub fn nearby_href(lat: f64, lon: f64, label: &str, exclude: uuid::Uuid) -> String {
+    format!(
+        "/nearby?lat={lat:.6}&lon={lon:.6}&autour={}&sauf={exclude}",
+        crate::api::encode(label)
+    )
 }

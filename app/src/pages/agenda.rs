@@ -6,8 +6,9 @@ use shared::visit::Meeting;
 
 use crate::api;
 use crate::components::layout::Page;
+use crate::components::lists::MeetingRow;
 use crate::components::{day_fr, today};
-use crate::pages::today::MeetingRow;
+use crate::endpoints;
 
 /// The Monday of `d`'s week.
 fn monday(d: NaiveDate) -> NaiveDate {
@@ -37,9 +38,7 @@ pub fn AgendaPage() -> impl IntoView {
         async move {
             match r {
                 Some((from, to)) => {
-                    let online =
-                        api::get::<Vec<Meeting>>(&format!("/meetings?from={from}&to={to}&include_cancelled=true"))
-                            .await;
+                    let online = api::get::<Vec<Meeting>>(&endpoints::meetings_between(from, to)).await;
                     let local = || {
                         let days = |m: &Meeting| m.local_start.date() >= from && m.local_start.date() <= to;
                         Some(crate::replica::meetings().into_iter().filter(days).collect())

@@ -9,6 +9,7 @@ use shared::stage::Stage;
 use crate::api::{self, encode};
 use crate::components::layout::Page;
 use crate::components::{SegmentBadge, StageBadge};
+use crate::endpoints;
 use crate::replica;
 use crate::storage;
 
@@ -39,7 +40,7 @@ impl Filters {
                 parts.push(format!("{k}={}", encode(v.trim())));
             }
         }
-        format!("/contacts?{}", parts.join("&"))
+        endpoints::contacts_where(&parts.join("&"))
     }
 }
 

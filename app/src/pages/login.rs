@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use shared::api::{LoginRequest, Me};
 
 use crate::api::{self, Method};
+use crate::endpoints;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -40,7 +41,7 @@ pub fn LoginPage() -> impl IntoView {
             password: password.get_untracked(),
         };
         spawn_local(async move {
-            match api::json::<Me>(Method::Post, "/auth/login", Some(&req)).await {
+            match api::json::<Me>(Method::Post, endpoints::LOGIN, Some(&req)).await {
                 Ok(me) => {
                     // The replica is one user's: another user's (an expired session left it)
                     // is erased before this one's sync starts.

@@ -10,6 +10,7 @@ use shared::visit::{Meeting, MeetingInput, MeetingStatus, MeetingStatusChange, R
 use crate::api::{self, Method};
 use crate::components::layout::Page;
 use crate::components::{date_fr, time_fr, StageBadge};
+use crate::endpoints;
 
 /// Navigation links to a meeting's place.
 fn route_link(m: &Meeting) -> Option<String> {
@@ -36,10 +37,10 @@ pub fn MeetingPage() -> impl IntoView {
         let id = id();
         async move {
             let key = uuid::Uuid::parse_str(&id).ok();
-            let m = api::get::<Meeting>(&format!("/meetings/{id}")).await;
+            let m = api::get::<Meeting>(&endpoints::meeting(&id)).await;
             let m = crate::replica::or_local(m, || key.and_then(crate::replica::meeting)).await?;
             let report = if m.has_report {
-                api::get::<Report>(&format!("/meetings/{id}/report")).await.ok()
+                api::get::<Report>(&endpoints::meeting_report(&id)).await.ok()
             } else {
                 None
             };
@@ -82,7 +83,7 @@ fn MeetingView(
                 change: change.clone(),
             };
             let saved = crate::replica::write(mutation, || async move {
-                api::json::<Meeting>(Method::Post, &format!("/meetings/{id}/status"), Some(&change)).await
+                api::json::<Meeting>(Method::Post, &endpoints::meeting_status(id), Some(&change)).await
             })
             .await;
             match saved {
@@ -130,7 +131,7 @@ fn MeetingView(
                 owner_id: None,
                 expected_seq: Some(m.seq),
             };
-            let path = format!("/meetings/{}", m.id);
+            let path = endpoints::meeting(m.id);
             let mutation = shared::sync::Mutation::MoveMeeting {
                 id: m.id,
                 input: input.clone(),
@@ -167,7 +168,7 @@ fn MeetingView(
             {(!m.contact_phone.is_empty()).then(|| view! { <a class="action" href=format!("tel:{}", m.contact_phone)>"Appeler"</a> })}
             {route_link(&m).map(|href| view! { <a class="action" href=href target="_blank" rel="noopener">"Itinéraire"</a> })}
             {m.lat.zip(m.lon).map(|(lat, lon)| view! {
-                <a class="action" href=crate::pages::nearby::nearby_href(lat, lon, &format!("RDV {}", m.contact_name), m.contact_id)>"À proximité"</a>
+                <a class="action" href=crate::components::nearby_href(lat, lon, &format!("RDV {}", m.contact_name), m.contact_id)>"À proximité"</a>
             })}
         </div>
         {planned.then(|| view! {

@@ -1,6 +1,5 @@
 //! One module per screen.
 
-pub mod activity;
 pub mod agenda;
 pub mod contact;
 pub mod contact_form;

@@ -7,6 +7,7 @@ use shared::plan::areas::{nearby, Located};
 
 use crate::api;
 use crate::components::layout::Page;
+use crate::endpoints;
 use crate::storage;
 
 const CACHE_KEY: &str = "tournee.located";
@@ -53,14 +54,6 @@ fn around_of(q: &leptos_router::params::ParamsMap) -> Option<Around> {
     })
 }
 
-/// The link to the people near a point, from a record or a meeting.
-pub fn nearby_href(lat: f64, lon: f64, label: &str, exclude: uuid::Uuid) -> String {
-    format!(
-        "/nearby?lat={lat:.6}&lon={lon:.6}&autour={}&sauf={exclude}",
-        api::encode(label)
-    )
-}
-
 #[component]
 pub fn NearbyPage() -> impl IntoView {
     let points = RwSignal::new(Vec::<Located>::new());
@@ -79,7 +72,7 @@ pub fn NearbyPage() -> impl IntoView {
             points.set(saved);
         }
         leptos::task::spawn_local(async move {
-            match api::get::<Vec<Located>>("/located").await {
+            match api::get::<Vec<Located>>(endpoints::LOCATED).await {
                 Ok(list) => {
                     storage::save(CACHE_KEY, &list);
                     points.set(list);
@@ -89,7 +82,7 @@ pub fn NearbyPage() -> impl IntoView {
             }
         });
     });
-    let areas = LocalResource::new(|| api::get::<AreasView>("/areas"));
+    let areas = LocalResource::new(|| api::get::<AreasView>(endpoints::AREAS));
     let locate = move |_| {
         set_message.set(Some("Recherche de la position…".into()));
         crate::geo::current_position(move |r| match r {

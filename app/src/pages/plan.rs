@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::api;
 use crate::components::layout::Page;
 use crate::components::{date_fr, today};
+use crate::endpoints;
 use crate::storage;
 
 const CACHE_KEY: &str = "tournee.plan.day";
@@ -66,7 +67,7 @@ pub fn PlanPage() -> impl IntoView {
             return;
         }
         leptos::task::spawn_local(async move {
-            match api::get::<DayContext>("/plan/day").await {
+            match api::get::<DayContext>(endpoints::PLAN_DAY).await {
                 Ok(c) => {
                     storage::save(CACHE_KEY, &c);
                     chosen.set(c.candidates.iter().map(|p| p.id).collect());

@@ -16,6 +16,7 @@ use shared::visit::{
 use crate::api::{self, Method};
 use crate::components::layout::Page;
 use crate::components::{date_fr, time_fr};
+use crate::endpoints;
 use crate::replica::{self, Saved};
 use crate::storage;
 
@@ -176,11 +177,11 @@ pub fn ReportPage() -> impl IntoView {
         let id = id();
         async move {
             let key = uuid::Uuid::parse_str(&id).ok();
-            let meeting = api::get::<Meeting>(&format!("/meetings/{id}")).await;
+            let meeting = api::get::<Meeting>(&endpoints::meeting(&id)).await;
             let meeting = replica::or_local(meeting, || key.and_then(replica::meeting)).await?;
-            let contact = api::get::<Contact>(&format!("/contacts/{}", meeting.contact_id)).await;
+            let contact = api::get::<Contact>(&endpoints::contact(meeting.contact_id)).await;
             let contact = replica::or_local(contact, || replica::contact(meeting.contact_id)).await?;
-            let settings = api::get::<AgencySettings>("/agency/settings").await;
+            let settings = api::get::<AgencySettings>(endpoints::AGENCY_SETTINGS).await;
             if let Ok(s) = &settings {
                 storage::save(replica::SETTINGS_KEY, s);
             }
@@ -277,7 +278,7 @@ fn ReportForm(m: Meeting, c: Contact, objections: Vec<ObjectionType>) -> impl In
                 report: input.clone(),
             };
             let saved = replica::write(mutation, || async move {
-                api::json::<Report>(Method::Post, &format!("/meetings/{meeting_id}/report"), Some(&input)).await
+                api::json::<Report>(Method::Post, &endpoints::meeting_report(meeting_id), Some(&input)).await
             })
             .await;
             match saved {

@@ -6,6 +6,7 @@ use shared::api::{Me, SessionInfo};
 
 use crate::api::{self, Method};
 use crate::components::layout::Page;
+use crate::endpoints;
 
 fn when(t: chrono::DateTime<chrono::Utc>) -> String {
     use chrono::Timelike;
@@ -21,10 +22,10 @@ fn when(t: chrono::DateTime<chrono::Utc>) -> String {
 #[component]
 pub fn SessionsPage() -> impl IntoView {
     let (version, set_version) = signal(0u32);
-    let me = LocalResource::new(|| api::get::<Me>("/auth/me"));
+    let me = LocalResource::new(|| api::get::<Me>(endpoints::ME));
     let sessions = LocalResource::new(move || {
         version.track();
-        api::get::<Vec<SessionInfo>>("/auth/sessions")
+        api::get::<Vec<SessionInfo>>(endpoints::SESSIONS)
     });
     let (error, set_error) = signal(None::<String>);
     let logout = move |_| {
@@ -44,7 +45,7 @@ pub fn SessionsPage() -> impl IntoView {
         }
         let _ = waiting;
         spawn_local(async move {
-            let _ = api::empty(Method::Post, "/auth/logout", None::<&()>).await;
+            let _ = api::empty(Method::Post, endpoints::LOGOUT, None::<&()>).await;
             // Nothing of the agency's stays on the phone.
             crate::replica::wipe().await;
             #[cfg(feature = "hydrate")]
@@ -55,7 +56,7 @@ pub fn SessionsPage() -> impl IntoView {
     };
     let revoke = move |id: uuid::Uuid| {
         spawn_local(async move {
-            match api::empty(Method::Delete, &format!("/auth/sessions/{id}"), None::<&()>).await {
+            match api::empty(Method::Delete, &endpoints::session(id), None::<&()>).await {
                 Ok(()) => set_version.update(|v| *v += 1),
                 Err(f) => set_error.set(Some(f.message())),
             }
@@ -123,13 +124,13 @@ fn CalendarFeedBlock() -> impl IntoView {
     let (version, set_version) = signal(0u32);
     let status = LocalResource::new(move || {
         version.track();
-        api::get::<shared::visit::CalendarFeed>("/calendar/feed")
+        api::get::<shared::visit::CalendarFeed>(endpoints::CALENDAR_FEED)
     });
     let (url, set_url) = signal(None::<String>);
     let (error, set_error) = signal(None::<String>);
     let create = move |_| {
         spawn_local(async move {
-            match api::json::<shared::visit::CalendarFeed>(Method::Post, "/calendar/feed", None::<&()>).await {
+            match api::json::<shared::visit::CalendarFeed>(Method::Post, endpoints::CALENDAR_FEED, None::<&()>).await {
                 Ok(f) => {
                     let origin = origin();
                     set_url.set(f.url.map(|u| format!("{origin}{u}")));
@@ -141,7 +142,7 @@ fn CalendarFeedBlock() -> impl IntoView {
     };
     let revoke = move |_| {
         spawn_local(async move {
-            match api::empty(Method::Delete, "/calendar/feed", None::<&()>).await {
+            match api::empty(Method::Delete, endpoints::CALENDAR_FEED, None::<&()>).await {
                 Ok(()) => {
                     set_url.set(None);
                     set_version.update(|v| *v += 1);

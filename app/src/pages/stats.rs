@@ -8,6 +8,7 @@ use shared::visit::{ObjectionReport, ReferralReport};
 use crate::api;
 use crate::components::layout::Page;
 use crate::components::today;
+use crate::endpoints;
 
 fn percent(part: i64, whole: i64) -> String {
     if whole == 0 {
@@ -28,7 +29,7 @@ pub fn StatsPage() -> impl IntoView {
         }
     });
     let manager = LocalResource::new(|| async {
-        api::get::<shared::api::Me>("/auth/me")
+        api::get::<shared::api::Me>(endpoints::ME)
             .await
             .map(|m| m.role == shared::api::Role::Manager)
             .unwrap_or(false)
@@ -36,8 +37,8 @@ pub fn StatsPage() -> impl IntoView {
     let data = LocalResource::new(move || {
         let q = format!("from={}&to={}", api::encode(&from.get()), api::encode(&to.get()));
         async move {
-            let o = api::get::<ObjectionReport>(&format!("/reports/objections?{q}")).await?;
-            let r = api::get::<ReferralReport>(&format!("/reports/referrals?{q}")).await?;
+            let o = api::get::<ObjectionReport>(&endpoints::objection_statistics(&q)).await?;
+            let r = api::get::<ReferralReport>(&endpoints::referral_statistics(&q)).await?;
             Ok::<_, api::ApiFailure>((o, r))
         }
     });
@@ -127,7 +128,7 @@ pub fn ObjectionListEditor() -> impl IntoView {
     let (message, set_message) = signal(None::<String>);
     let new_label = RwSignal::new(String::new());
     leptos::task::spawn_local(async move {
-        match api::get::<shared::settings::AgencySettings>("/agency/settings").await {
+        match api::get::<shared::settings::AgencySettings>(endpoints::AGENCY_SETTINGS).await {
             Ok(s) => settings.set(Some(s)),
             Err(f) => set_message.set(Some(f.message())),
         }
@@ -139,7 +140,9 @@ pub fn ObjectionListEditor() -> impl IntoView {
             return;
         }
         leptos::task::spawn_local(async move {
-            match api::json::<shared::settings::AgencySettings>(api::Method::Put, "/agency/settings", Some(&s)).await {
+            match api::json::<shared::settings::AgencySettings>(api::Method::Put, endpoints::AGENCY_SETTINGS, Some(&s))
+                .await
+            {
                 Ok(saved) => {
                     settings.set(Some(saved));
                     set_message.set(Some("Liste enregistrée.".into()));

@@ -7,6 +7,7 @@ use shared::sync::{Conflict, Mutation};
 
 use crate::api::{self, Method};
 use crate::components::layout::Page;
+use crate::endpoints;
 use crate::replica::{self, Saved};
 
 /// A field's wire name in French.
@@ -183,7 +184,7 @@ fn ConflictCard(c: Conflict, set_message: WriteSignal<Option<String>>) -> impl I
         spawn_local(async move {
             let body = serde_json::json!({ "value": value.clone() });
             let saved = replica::write(Mutation::ResolveConflict { id, value }, || async move {
-                api::json::<Conflict>(Method::Post, &format!("/conflicts/{id}/resolve"), Some(&body)).await
+                api::json::<Conflict>(Method::Post, &endpoints::conflict_resolve(id), Some(&body)).await
             })
             .await;
             match saved {

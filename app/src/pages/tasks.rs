@@ -6,7 +6,8 @@ use shared::visit::{Priority, Task, TaskInput};
 
 use crate::api::{self, Method};
 use crate::components::layout::Page;
-use crate::pages::today::TaskList;
+use crate::components::lists::TaskList;
+use crate::endpoints;
 use crate::replica;
 
 #[component]
@@ -17,7 +18,7 @@ pub fn TasksPage() -> impl IntoView {
         version.track();
         let s = scope.get();
         async move {
-            let online = api::get::<Vec<Task>>(&format!("/tasks?scope={s}&limit=200")).await;
+            let online = api::get::<Vec<Task>>(&endpoints::tasks_in(s, 200)).await;
             replica::or_local(online, || Some(replica::tasks_in_scope(s))).await
         }
     });
@@ -56,7 +57,7 @@ pub fn TasksPage() -> impl IntoView {
         spawn_local(async move {
             let mutation = shared::sync::Mutation::CreateTask(input.clone());
             let saved = replica::write(mutation, || async move {
-                api::json::<Task>(Method::Post, "/tasks", Some(&input)).await
+                api::json::<Task>(Method::Post, endpoints::TASKS, Some(&input)).await
             })
             .await;
             match saved {

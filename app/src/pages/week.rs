@@ -8,10 +8,11 @@ use shared::plan::week::WeekPlan;
 use crate::api;
 use crate::components::day_fr;
 use crate::components::layout::Page;
+use crate::endpoints;
 
 #[component]
 pub fn WeekPage() -> impl IntoView {
-    let week = LocalResource::new(|| api::get::<WeekPlan>("/plan/week"));
+    let week = LocalResource::new(|| api::get::<WeekPlan>(endpoints::PLAN_WEEK));
     view! {
         <Page title="Ma semaine">
             <Suspense fallback=|| view! { <p class="muted">"Calcul de la semaine…"</p> }>

@@ -424,7 +424,7 @@ async fn after_sync() {
     if DONE.swap(true, Ordering::Relaxed) {
         return;
     }
-    match crate::api::get::<shared::settings::AgencySettings>("/agency/settings").await {
+    match crate::api::get::<shared::settings::AgencySettings>(crate::endpoints::AGENCY_SETTINGS).await {
         Ok(s) => crate::storage::save(SETTINGS_KEY, &s),
         Err(_) => DONE.store(false, Ordering::Relaxed),
     }

@@ -483,7 +483,7 @@ impl Transport for Fetch {
     async fn push(&mut self, request: &PushRequest) -> Result<PushResponse, TransportError> {
         let body = serde_json::to_string(request).map_err(|e| TransportError::Unreachable(e.to_string()))?;
         let signal = abort_after(PATIENCE_MS);
-        let sent = Request::post("/api/v1/sync/push")
+        let sent = Request::post(&format!("/api/v1{}", crate::endpoints::SYNC_PUSH))
             .header("content-type", "application/json")
             .abort_signal(signal.as_ref())
             .body(body)
@@ -496,7 +496,8 @@ impl Transport for Fetch {
     async fn pull(&mut self, cursor: i64, limit: u32, client_id: uuid::Uuid) -> Result<PullResponse, TransportError> {
         let signal = abort_after(PATIENCE_MS);
         let sent = Request::get(&format!(
-            "/api/v1/sync/pull?cursor={cursor}&limit={limit}&client_id={client_id}"
+            "/api/v1{}",
+            crate::endpoints::sync_pull(cursor, limit, client_id)
         ))
         .abort_signal(signal.as_ref())
         .send()

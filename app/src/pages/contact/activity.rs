@@ -10,8 +10,9 @@ use shared::visit::{
 use uuid::Uuid;
 
 use crate::api::{self, Method};
+use crate::components::lists::MeetingRow;
 use crate::components::{date_fr, time_fr, today, StageBadge};
-use crate::pages::today::MeetingRow;
+use crate::endpoints;
 use crate::replica::{self, Saved};
 
 #[component]
@@ -27,7 +28,7 @@ pub fn Activity(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static
         async move {
             let from = today();
             let to = from + chrono::Duration::days(62);
-            let online = api::get::<Vec<Meeting>>(&format!("/meetings?contact_id={id}&from={from}&to={to}")).await;
+            let online = api::get::<Vec<Meeting>>(&endpoints::meetings_of_contact(id, from, to)).await;
             replica::or_local(online, || {
                 Some(
                     replica::meetings()
@@ -40,7 +41,7 @@ pub fn Activity(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static
         }
     });
     let referrals =
-        LocalResource::new(move || async move { api::get::<Referrals>(&format!("/contacts/{id}/referrals")).await });
+        LocalResource::new(move || async move { api::get::<Referrals>(&endpoints::contact_referrals(id)).await });
     view! {
         <h2>"Rendez-vous à venir"</h2>
         <Suspense fallback=|| ()>
@@ -111,7 +112,7 @@ fn PlanMeeting(c: Contact, on_done: impl Fn() + Copy + Send + Sync + 'static) ->
         spawn_local(async move {
             let mutation = shared::sync::Mutation::PlanMeeting(input.clone());
             let saved = replica::write(mutation, || async move {
-                api::json::<Meeting>(Method::Post, "/meetings", Some(&input)).await
+                api::json::<Meeting>(Method::Post, endpoints::MEETINGS, Some(&input)).await
             })
             .await;
             match saved {
@@ -198,12 +199,8 @@ fn LogInteraction(contact_id: Uuid, on_done: impl Fn() + Copy + Send + Sync + 's
         };
         spawn_local(async move {
             let saved = replica::write(mutation, || async move {
-                api::json::<TimelineEntry>(
-                    Method::Post,
-                    &format!("/contacts/{contact_id}/interactions"),
-                    Some(&input),
-                )
-                .await
+                api::json::<TimelineEntry>(Method::Post, &endpoints::contact_interactions(contact_id), Some(&input))
+                    .await
             })
             .await;
             match saved {
@@ -264,10 +261,7 @@ pub fn Timeline(contact_id: Uuid) -> impl IntoView {
     let (offline, set_offline) = signal(false);
     let load = move |before: Option<String>| {
         spawn_local(async move {
-            let path = match &before {
-                Some(c) => format!("/contacts/{contact_id}/timeline?before={}", api::encode(c)),
-                None => format!("/contacts/{contact_id}/timeline"),
-            };
+            let path = endpoints::contact_timeline(contact_id, before.as_deref());
             match api::get::<TimelinePage>(&path).await {
                 Ok(p) => {
                     items.update(|v| v.extend(p.items));

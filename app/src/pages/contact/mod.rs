@@ -1,6 +1,8 @@
 //! The record (fiche): the contact, situation and relations parts, one-tap call / e-mail /
 //! route, and the stage change with its reason.
 
+mod activity;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
@@ -11,6 +13,7 @@ use shared::values::{Euros, Phone};
 use crate::api::{self, Method};
 use crate::components::layout::Page;
 use crate::components::{SegmentBadge, StageBadge};
+use crate::endpoints;
 use crate::replica;
 
 fn euros(cents: Option<i64>) -> String {
@@ -79,7 +82,7 @@ pub fn ContactPage() -> impl IntoView {
         version.track();
         let id = id();
         async move {
-            let online = api::get::<Contact>(&format!("/contacts/{id}")).await;
+            let online = api::get::<Contact>(&endpoints::contact(&id)).await;
             let id = uuid::Uuid::parse_str(&id).ok();
             replica::or_local(online, || id.and_then(replica::contact)).await
         }
@@ -103,7 +106,7 @@ pub fn ContactPage() -> impl IntoView {
                             view! {
                                 <Record c=c.clone() on_changed=changed/>
                                 <Waiting contact_id version/>
-                                <crate::pages::activity::Activity c=c on_changed=changed/>
+                                <activity::Activity c=c on_changed=changed/>
                             }.into_any()
                         }
                         Err(f) if f.status == 0 => {
@@ -181,7 +184,7 @@ fn Record(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> i
             {(!c.email.is_empty()).then(|| view! { <a class="action" href=format!("mailto:{}", c.email)>"E-mail"</a> })}
             {has_address.then(|| view! { <a class="action" href=maps target="_blank" rel="noopener">"Itinéraire"</a> })}
             {c.lat.zip(c.lon).map(|(lat, lon)| view! {
-                <a class="action" href=crate::pages::nearby::nearby_href(lat, lon, &c.display_name, c.id)>"À proximité"</a>
+                <a class="action" href=crate::components::nearby_href(lat, lon, &c.display_name, c.id)>"À proximité"</a>
             })}
             <a class="action" href=format!("/contacts/{}/edit", c.id)>"Modifier"</a>
         </div>
@@ -281,7 +284,7 @@ fn StageChanger(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static
                 change: change.clone(),
             };
             let saved = replica::write(mutation, || async move {
-                api::json::<Contact>(Method::Post, &format!("/contacts/{id}/stage"), Some(&change)).await
+                api::json::<Contact>(Method::Post, &endpoints::contact_stage(id), Some(&change)).await
             })
             .await;
             match saved {
@@ -358,7 +361,7 @@ fn Position(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) ->
             Ok((lat, lon, _)) => {
                 leptos::task::spawn_local(async move {
                     let body = serde_json::json!({"lat": lat, "lon": lon, "source": "gps"});
-                    match api::json::<Contact>(Method::Post, &format!("/contacts/{id}/position"), Some(&body)).await {
+                    match api::json::<Contact>(Method::Post, &endpoints::contact_position(id), Some(&body)).await {
                         Ok(_) => {
                             set_message.set(Some("Position du client enregistrée.".into()));
                             on_changed();

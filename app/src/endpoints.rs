@@ -1,0 +1,113 @@
+//! The JSON API's addresses (under `/api/v1`), one constant or function each, in the order of
+//! the server's route table (`server/src/api/mod.rs`): a route renamed on the server changes
+//! here once, and no page writes an address by hand.
+
+use std::fmt::Display;
+
+use chrono::NaiveDate;
+
+pub const LOGIN: &str = "/auth/login";
+pub const LOGOUT: &str = "/auth/logout";
+pub const ME: &str = "/auth/me";
+pub const SESSIONS: &str = "/auth/sessions";
+
+pub fn session(id: impl Display) -> String {
+    format!("/auth/sessions/{id}")
+}
+
+pub const CALENDAR_FEED: &str = "/calendar/feed";
+pub const AGENCY_SETTINGS: &str = "/agency/settings";
+pub const CONTACTS: &str = "/contacts";
+
+/// The contact list with its query string (`q=…&stage=…`, already encoded).
+pub fn contacts_where(query: &str) -> String {
+    format!("/contacts?{query}")
+}
+
+pub fn contact(id: impl Display) -> String {
+    format!("/contacts/{id}")
+}
+
+pub fn contact_stage(id: impl Display) -> String {
+    format!("/contacts/{id}/stage")
+}
+
+pub fn contact_position(id: impl Display) -> String {
+    format!("/contacts/{id}/position")
+}
+
+pub fn contact_referrals(id: impl Display) -> String {
+    format!("/contacts/{id}/referrals")
+}
+
+pub fn contact_interactions(id: impl Display) -> String {
+    format!("/contacts/{id}/interactions")
+}
+
+/// A record's timeline, newest first; `before` is the cursor of the next page.
+pub fn contact_timeline(id: impl Display, before: Option<&str>) -> String {
+    match before {
+        Some(cursor) => format!("/contacts/{id}/timeline?before={}", crate::api::encode(cursor)),
+        None => format!("/contacts/{id}/timeline"),
+    }
+}
+
+pub const MEETINGS: &str = "/meetings";
+
+/// The agenda between two days (both included), cancelled meetings too.
+pub fn meetings_between(from: NaiveDate, to: NaiveDate) -> String {
+    format!("/meetings?from={from}&to={to}&include_cancelled=true")
+}
+
+pub fn meetings_of_contact(contact: impl Display, from: NaiveDate, to: NaiveDate) -> String {
+    format!("/meetings?contact_id={contact}&from={from}&to={to}")
+}
+
+pub fn meeting(id: impl Display) -> String {
+    format!("/meetings/{id}")
+}
+
+pub fn meeting_status(id: impl Display) -> String {
+    format!("/meetings/{id}/status")
+}
+
+pub fn meeting_report(id: impl Display) -> String {
+    format!("/meetings/{id}/report")
+}
+
+pub const TODAY: &str = "/today";
+pub const TASKS: &str = "/tasks";
+
+/// A task list: `due`, `overdue`, `open` or `done`.
+pub fn tasks_in(scope: &str, limit: u32) -> String {
+    format!("/tasks?scope={scope}&limit={limit}")
+}
+
+pub fn task_done(id: impl Display) -> String {
+    format!("/tasks/{id}/done")
+}
+
+pub const PLAN_DAY: &str = "/plan/day";
+pub const PLAN_WEEK: &str = "/plan/week";
+pub const LOCATED: &str = "/located";
+pub const AREAS: &str = "/areas";
+
+/// Objection statistics for a period (`from=…&to=…[&owner=…]`).
+pub fn objection_statistics(query: &str) -> String {
+    format!("/statistics/objections?{query}")
+}
+
+/// Referral statistics for a period.
+pub fn referral_statistics(query: &str) -> String {
+    format!("/statistics/referrals?{query}")
+}
+
+pub fn conflict_resolve(id: impl Display) -> String {
+    format!("/conflicts/{id}/resolve")
+}
+
+pub const SYNC_PUSH: &str = "/sync/push";
+
+pub fn sync_pull(cursor: i64, limit: u32, client: impl Display) -> String {
+    format!("/sync/pull?cursor={cursor}&limit={limit}&client_id={client}")
+}
