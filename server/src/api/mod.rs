@@ -57,6 +57,10 @@ pub fn router() -> Router<AppState> {
         .route("/tasks", get(tasks::list).post(tasks::create))
         .route("/tasks/{id}", get(tasks::read).put(tasks::update).delete(tasks::remove))
         .route("/tasks/{id}/done", post(tasks::set_done))
+        .route("/statistics/objections", get(stats::objections))
+        .route("/statistics/referrals", get(stats::referrals))
+        // The former names ("report" means the visit report everywhere else), still answering
+        // for scripts written against them; not in the OpenAPI document.
         .route("/reports/objections", get(stats::objections))
         .route("/reports/referrals", get(stats::referrals))
         .route(

@@ -23,7 +23,7 @@ use super::{agency, areas, auth, calendar, contacts, plan, stats, sync, tasks, v
     ),
     // Referred to by query parameters, which utoipa does not collect by itself.
     components(schemas(shared::visit::TaskScope)),
-    tags((name = "auth"), (name = "contacts"), (name = "agency"), (name = "meetings"), (name = "tasks"), (name = "reports"), (name = "plan"), (name = "sync"))
+    tags((name = "auth"), (name = "contacts"), (name = "agency"), (name = "meetings"), (name = "tasks"), (name = "statistics"), (name = "plan"), (name = "sync"))
 )]
 pub struct ApiDoc;
 

@@ -1,5 +1,6 @@
-//! Activity reports: objections heard and overcome, referral requests. Managers see the
-//! agency (or one advisor with `owner`); advisors their own figures.
+//! Activity statistics (*statistiques d'activité*): objections heard and overcome, referral
+//! requests. Managers see the agency (or one advisor with `owner`); advisors their own figures.
+//! Served at `/statistics/*` (and at the former `/reports/*`).
 
 use axum::extract::State;
 use axum::Json;
@@ -25,7 +26,7 @@ fn period(state: &AppState, q: &PeriodQuery) -> ApiResult<(chrono::NaiveDate, ch
 /// Which objections come up and how often each is overcome, overall and per advisor, most
 /// frequent first. Objections of the list are grouped by code; free texts by their wording
 /// (case and accents ignored).
-#[utoipa::path(get, path = "/api/v1/reports/objections", tag = "reports", params(PeriodQuery), responses((status = 200, body = ObjectionReport)))]
+#[utoipa::path(get, path = "/api/v1/statistics/objections", tag = "statistics", params(PeriodQuery), responses((status = 200, body = ObjectionReport)))]
 pub async fn objections(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -101,7 +102,7 @@ pub async fn objections(
 
 /// Referral requests per advisor: reports written, reports where referrals were asked, names
 /// obtained, and how many of those are clients now.
-#[utoipa::path(get, path = "/api/v1/reports/referrals", tag = "reports", params(PeriodQuery), responses((status = 200, body = ReferralReport)))]
+#[utoipa::path(get, path = "/api/v1/statistics/referrals", tag = "statistics", params(PeriodQuery), responses((status = 200, body = ReferralReport)))]
 pub async fn referrals(
     State(state): State<AppState>,
     current: CurrentUser,

@@ -770,6 +770,12 @@ async fn objection_reports_count_and_group_per_advisor() {
     // A period before any report is empty.
     let (_, none) = body(boss.get("/reports/objections?from=2020-01-01&to=2020-12-31").await).await;
     assert!(none["overall"].as_array().unwrap().is_empty());
+    // The statistics' own address answers the same as the former one.
+    for kind in ["objections", "referrals"] {
+        let (_, old) = body(boss.get(&format!("/reports/{kind}")).await).await;
+        let (status, new) = body(boss.get(&format!("/statistics/{kind}")).await).await;
+        assert_eq!((status, &new), (StatusCode::OK, &old), "{kind}");
+    }
 }
 
 #[tokio::test]
