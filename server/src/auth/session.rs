@@ -4,7 +4,7 @@
 //! database does not leak live sessions. A session can be revoked from "my sessions" (a lost
 //! phone) and expires after the configured number of days.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,9 +14,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::db::{Actor, User};
+use crate::db::{Actor, DynStore, User};
 use crate::error::{ApiError, SessionEnd};
-use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "tournee_session";
 
@@ -68,16 +67,22 @@ impl CurrentUser {
     }
 }
 
-impl FromRequestParts<AppState> for CurrentUser {
+/// Needs only the store from the router's state (not the whole `AppState`, which knows about
+/// auth: no module loop).
+impl<S> FromRequestParts<S> for CurrentUser
+where
+    S: Send + Sync,
+    DynStore: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let store = DynStore::from_ref(state);
         if let Some(cached) = parts.extensions.get::<CurrentUser>() {
             return Ok(cached.clone());
         }
         let token = token_from_headers(&parts.headers).ok_or(ApiError::Unauthorized)?;
-        let found = state
-            .store
+        let found = store
             .session_by_token(&hash_token(&token))
             .await?
             .ok_or(ApiError::Unauthorized)?;
@@ -93,7 +98,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         }
         if now - found.session.last_seen_at > TOUCH_EVERY {
             // Bookkeeping only: a full or busy database must not turn every read into an error.
-            if let Err(e) = state.store.touch_session(found.session.id, now).await {
+            if let Err(e) = store.touch_session(found.session.id, now).await {
                 tracing::warn!(error = %e, "session last-seen time not updated");
             }
         }
