@@ -26,6 +26,9 @@ pub enum Command {
         /// Load the demo agency when the database is new (demo logins, known password).
         #[arg(long)]
         demo: bool,
+        /// How many records the demo agency gets (a large agency for benchmarks: 10000…).
+        #[arg(long, default_value_t = crate::demo::RECORDS, requires = "demo")]
+        demo_records: usize,
     },
     /// Manage agencies.
     Agency {
@@ -114,7 +117,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             say(&serde_json::to_string(&outcome)?);
             Ok(())
         }
-        Command::Serve { demo } => serve(load()?, demo).await,
+        Command::Serve { demo, demo_records } => serve(load()?, demo.then_some(demo_records)).await,
         Command::Backup { file } => {
             anyhow::ensure!(!file.exists(), "{} exists: choose a new file", file.display());
             let store = db::connect(&load()?.database_url).await?;
@@ -238,16 +241,17 @@ async fn find_user(store: &db::DynStore, email: &str) -> anyhow::Result<db::User
         .ok_or_else(|| anyhow::anyhow!("no user {email:?}"))
 }
 
-async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+/// `demo`: load the demo agency with this many records when the database is new.
+async fn serve(config: Config, demo: Option<usize>) -> anyhow::Result<()> {
     // Held while serving: `tournee restore` refuses to replace the database under it.
     let _lock = crate::ops::ServerLock::acquire(&config.database_url)?;
     tracing::info!(database = %redact_url(&config.database_url), "opening the database");
     let store = db::connect(&config.database_url).await?;
-    if demo {
+    if let Some(records) = demo {
         // The agency's day, not the machine's: between midnight in Paris and midnight UTC
         // they differ, and the demo's meetings landed on the wrong day.
         let today = crate::time::AgencyTime::parse(&config.time_zone)?.today();
-        if crate::demo::load_if_empty(&store, today).await? {
+        if crate::demo::load_if_empty(&store, today, records).await? {
             tracing::info!("demo data loaded");
         }
     }
@@ -257,7 +261,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         "Tournée is running on http://{addr}  ({} storage)",
         store.engine()
     ));
-    if demo {
+    if demo.is_some() {
         say(&format!("Demo logins (password \"{}\"):", crate::demo::PASSWORD));
         for (email, name, role) in crate::demo::LOGINS {
             say(&format!("  {email:<34} {name} ({})", role.as_str()));

@@ -254,12 +254,16 @@ fn ascii_lower(s: &str) -> String {
     shared::text::fold(s).replace(' ', "-")
 }
 
-/// Loads the demo agency when the database has none; returns whether it did.
-pub async fn load_if_empty(store: &DynStore, today: NaiveDate) -> anyhow::Result<bool> {
+/// The demo agency's size by default: a believable portfolio for two advisors.
+pub const RECORDS: usize = 200;
+
+/// Loads the demo agency with `count` records when the database has none; returns whether it
+/// did.
+pub async fn load_if_empty(store: &DynStore, today: NaiveDate, count: usize) -> anyhow::Result<bool> {
     if store.agency_by_name(AGENCY).await?.is_some() {
         return Ok(false);
     }
-    load(store, today, 200).await?;
+    load(store, today, count).await?;
     Ok(true)
 }
 

@@ -106,27 +106,35 @@ async fn logout_ends_the_session() {
     assert_eq!(u.get("/auth/me").await.status(), StatusCode::UNAUTHORIZED);
 }
 
+/// The same user signed in on a second device (a phone beside the laptop).
+async fn second_device(user: &User) -> User {
+    let phone = User {
+        client: new_client(),
+        ..user.clone()
+    };
+    let r = phone
+        .post("/auth/login", &json!({"email": user.email, "password": PASSWORD}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    phone
+}
+
+/// The id of the user's one session other than the caller's.
+async fn other_session(user: &User) -> String {
+    let (_, sessions) = body(user.get("/auth/sessions").await).await;
+    let sessions = sessions.as_array().unwrap().clone();
+    assert_eq!(sessions.len(), 2);
+    let other = sessions.iter().find(|s| s["current"] == false).unwrap();
+    other["id"].as_str().unwrap().to_string()
+}
+
 #[tokio::test]
 async fn revoking_a_lost_phone_session_cuts_it_off_at_once() {
     let app = spawn_app().await;
     let agency = app.agency("Agence").await;
     let laptop = app.user(agency, "a@x.fr", Role::Advisor).await;
-    let phone = User {
-        client: new_client(),
-        ..laptop.clone()
-    };
-    assert_eq!(
-        phone
-            .post("/auth/login", &json!({"email": "a@x.fr", "password": PASSWORD}))
-            .await
-            .status(),
-        StatusCode::OK
-    );
-    let (_, sessions) = body(laptop.get("/auth/sessions").await).await;
-    let sessions = sessions.as_array().unwrap().clone();
-    assert_eq!(sessions.len(), 2);
-    let other = sessions.iter().find(|s| s["current"] == false).unwrap();
-    let id = other["id"].as_str().unwrap();
+    let phone = second_device(&laptop).await;
+    let id = other_session(&laptop).await;
     assert_eq!(
         laptop.delete(&format!("/auth/sessions/{id}")).await.status(),
         StatusCode::NO_CONTENT
@@ -363,24 +371,8 @@ async fn a_phone_is_told_why_its_session_ended() {
     let app = spawn_app().await;
     let agency = app.agency("Agence").await;
     let laptop = app.user(agency, "a@x.fr", Role::Advisor).await;
-    let phone = User {
-        client: new_client(),
-        ..laptop.clone()
-    };
-    let r = phone
-        .post("/auth/login", &json!({"email": "a@x.fr", "password": PASSWORD}))
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let (_, sessions) = body(laptop.get("/auth/sessions").await).await;
-    let other = sessions
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["current"] == false)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let phone = second_device(&laptop).await;
+    let other = other_session(&laptop).await;
     laptop.delete(&format!("/auth/sessions/{other}")).await;
     let (status, b) = body(phone.get("/sync/pull?cursor=0").await).await;
     assert_eq!(

@@ -37,6 +37,16 @@ async fn pull_all(user: &User, client: Option<Uuid>) -> (Vec<Value>, Value) {
     }
 }
 
+/// Each outcome's status (`applied`, `already_applied`, `refused`), in order.
+fn statuses(answer: &Value) -> Vec<&str> {
+    answer["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["status"].as_str().unwrap())
+        .collect()
+}
+
 fn ids_of(changes: &[Value], kind: &str) -> Vec<String> {
     changes
         .iter()
@@ -74,24 +84,12 @@ async fn a_pushed_outbox_is_applied_once_and_a_replay_changes_nothing() {
     let (status, r) = push(&u, client, morning(contact_id, task_id)).await;
     assert_eq!(status, StatusCode::OK, "{r}");
     assert_eq!(r["last_mutation_id"], 3);
-    let statuses: Vec<&str> = r["outcomes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(statuses, ["applied", "applied", "applied"], "{r}");
+    assert_eq!(statuses(&r), ["applied", "applied", "applied"], "{r}");
 
     // The answer was lost: the phone sends the same outbox again.
     let (status, again) = push(&u, client, morning(contact_id, task_id)).await;
     assert_eq!(status, StatusCode::OK, "{again}");
-    let statuses: Vec<&str> = again["outcomes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(statuses, ["already_applied"; 3]);
+    assert_eq!(statuses(&again), ["already_applied"; 3]);
 
     let (_, timeline) = body(u.get(&format!("/contacts/{contact_id}/timeline")).await).await;
     let calls = timeline["items"]
@@ -658,13 +656,7 @@ async fn a_create_sent_by_rest_whose_answer_was_lost_is_applied_once_not_refused
 
     let (status, r) = push(&u, client, morning(contact_id, task_id)).await;
     assert_eq!(status, StatusCode::OK, "{r}");
-    let statuses: Vec<&str> = r["outcomes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(statuses, ["applied", "applied", "applied"], "{r}");
+    assert_eq!(statuses(&r), ["applied", "applied", "applied"], "{r}");
     let (_, found) = body(u.get("/contacts?q=lost-answer").await).await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
 
