@@ -3,6 +3,7 @@
 use crate::record::FieldErrors;
 use crate::scoring::{Segment, SizeClass};
 use crate::stage::Stage;
+use crate::visit::{Meeting, Task, TimelineEntry};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -221,4 +222,160 @@ pub struct DueQuery {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShareRequest {
     pub user_id: Uuid,
+}
+
+/// Agenda parameters: the meetings from `from` to `to` included (local dates).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(default)]
+pub struct AgendaQuery {
+    /// First day (default today).
+    pub from: Option<NaiveDate>,
+    /// Last day included (default `from`); at most 62 days after `from`.
+    pub to: Option<NaiveDate>,
+    /// One advisor's agenda (default the caller's; managers may ask for anyone's).
+    pub owner: Option<Uuid>,
+    /// Only this record's meetings (any owner).
+    pub contact_id: Option<Uuid>,
+    /// Include cancelled meetings (default false).
+    pub include_cancelled: Option<bool>,
+}
+
+/// Which tasks to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TaskScope {
+    /// Not done and due today or before.
+    #[default]
+    Due,
+    /// Not done and due before today.
+    Overdue,
+    /// Not done.
+    Open,
+    /// Done.
+    Done,
+}
+
+/// Task list parameters.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(default)]
+pub struct TaskQuery {
+    pub scope: Option<TaskScope>,
+    /// The day "today" means (default the server's today in the agency's time zone).
+    pub on: Option<NaiveDate>,
+    /// Only this record's tasks.
+    pub contact_id: Option<Uuid>,
+    /// Another advisor's tasks (managers); default the caller's.
+    pub owner: Option<Uuid>,
+    /// 1–500, default 100.
+    pub limit: Option<u32>,
+}
+
+/// Mark a task done or not done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskDone {
+    pub done: bool,
+}
+
+/// Timeline page parameters: newest first, `before` is the cursor of the previous page.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(default)]
+pub struct TimelineQuery {
+    pub before: Option<String>,
+    /// 1–200, default 30.
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimelinePage {
+    pub items: Vec<TimelineEntry>,
+    /// Pass as `before` for the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+/// The home screen (*aujourd'hui*).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Today {
+    pub date: NaiveDate,
+    pub meetings: Vec<Meeting>,
+    /// Due today or late, high priority and oldest first.
+    pub tasks: Vec<Task>,
+    pub overdue: Vec<crate::api::DueItem>,
+    /// Held meetings of the last 14 days still without a report.
+    pub reports_missing: Vec<Meeting>,
+}
+
+/// Report parameters: a period and optionally one advisor.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(default)]
+pub struct PeriodQuery {
+    /// First day (default 90 days ago).
+    pub from: Option<NaiveDate>,
+    /// Last day included (default today).
+    pub to: Option<NaiveDate>,
+    pub owner: Option<Uuid>,
+}
+
+/// How often one objection came up and was overcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ObjectionStat {
+    pub code: Option<String>,
+    pub label: String,
+    pub advisor_id: Option<Uuid>,
+    pub advisor_name: Option<String>,
+    pub count: i64,
+    pub overcome: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ObjectionReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Per objection, all advisors together, most frequent first.
+    pub overall: Vec<ObjectionStat>,
+    /// Per advisor and objection.
+    pub by_advisor: Vec<ObjectionStat>,
+}
+
+/// Referral requests per advisor over a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReferralStat {
+    pub advisor_id: Uuid,
+    pub advisor_name: String,
+    /// Reports written.
+    pub reports: i64,
+    /// Reports where referrals were asked.
+    pub asked: i64,
+    /// Names obtained.
+    pub obtained: i64,
+    /// Of those names, how many are clients now.
+    pub converted: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReferralReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub advisors: Vec<ReferralStat>,
+}
+
+/// The advisor's calendar subscription.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CalendarFeed {
+    pub active: bool,
+    pub created_at: Option<DateTime<Utc>>,
+    /// Only in the answer that creates it: the secret URL to give the phone's calendar.
+    pub url: Option<String>,
 }

@@ -46,7 +46,7 @@ pub fn TaskList(tasks: Vec<Task>, on_changed: impl Fn() + Copy + Send + Sync + '
                     spawn_local(async move {
                         let mutation = shared::sync::Mutation::SetTaskDone { id, done };
                         let saved = replica::write(mutation, || async move {
-                            api::json::<Task>(Method::Post, &endpoints::task_done(id), Some(&shared::visit::TaskDone { done })).await
+                            api::json::<Task>(Method::Post, &endpoints::task_done(id), Some(&shared::api::TaskDone { done })).await
                         })
                         .await;
                         match saved {

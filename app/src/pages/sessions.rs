@@ -124,13 +124,13 @@ fn CalendarFeedBlock() -> impl IntoView {
     let (version, set_version) = signal(0u32);
     let status = LocalResource::new(move || {
         version.track();
-        api::get::<shared::visit::CalendarFeed>(endpoints::CALENDAR_FEED)
+        api::get::<shared::api::CalendarFeed>(endpoints::CALENDAR_FEED)
     });
     let (url, set_url) = signal(None::<String>);
     let (error, set_error) = signal(None::<String>);
     let create = move |_| {
         spawn_local(async move {
-            match api::json::<shared::visit::CalendarFeed>(Method::Post, endpoints::CALENDAR_FEED, None::<&()>).await {
+            match api::json::<shared::api::CalendarFeed>(Method::Post, endpoints::CALENDAR_FEED, None::<&()>).await {
                 Ok(f) => {
                     let origin = origin();
                     set_url.set(f.url.map(|u| format!("{origin}{u}")));

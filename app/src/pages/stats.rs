@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 use leptos::prelude::*;
-use shared::visit::{ObjectionReport, ReferralReport};
+use shared::api::{ObjectionReport, ReferralReport};
 
 use crate::api;
 use crate::components::layout::Page;

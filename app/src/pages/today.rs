@@ -2,7 +2,8 @@
 //! write, the tasks due, and the clients most overdue by their segment's cadence.
 
 use leptos::prelude::*;
-use shared::visit::{MeetingStatus, Today};
+use shared::api::Today;
+use shared::visit::MeetingStatus;
 
 use crate::api;
 use crate::components::layout::Page;

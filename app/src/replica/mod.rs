@@ -264,11 +264,11 @@ pub fn tasks_in_scope(scope: &str) -> Vec<Task> {
 
 /// Today from the replica (no network): the day's meetings and the tasks due from the phone's
 /// copy; the overdue clients and missing reports from the last answer of the same day.
-pub fn today(last: Option<shared::visit::Today>) -> shared::visit::Today {
+pub fn today(last: Option<shared::api::Today>) -> shared::api::Today {
     use shared::visit::MeetingStatus;
     let date = crate::components::today();
     let last = last.filter(|t| t.date == date);
-    shared::visit::Today {
+    shared::api::Today {
         date,
         meetings: meetings()
             .into_iter()

@@ -8,7 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Duration, Utc};
 use icalendar::{Calendar, Component, EventLike, EventStatus};
-use shared::visit::{AgendaQuery, CalendarFeed, Meeting, MeetingStatus};
+use shared::api::{AgendaQuery, CalendarFeed};
+use shared::visit::{Meeting, MeetingStatus};
 
 use crate::auth::session::{hash_token, new_token};
 use crate::auth::CurrentUser;

@@ -22,7 +22,7 @@ use super::{agency, areas, auth, calendar, contacts, plan, stats, sync, tasks, v
         sync::push, sync::pull, sync::resolve_conflict,
     ),
     // Referred to by query parameters, which utoipa does not collect by itself.
-    components(schemas(shared::visit::TaskScope)),
+    components(schemas(shared::api::TaskScope)),
     tags((name = "auth"), (name = "contacts"), (name = "agency"), (name = "meetings"), (name = "tasks"), (name = "statistics"), (name = "plan"), (name = "sync"))
 )]
 pub struct ApiDoc;

@@ -5,8 +5,8 @@
 use axum::extract::State;
 use axum::Json;
 use chrono::Duration;
+use shared::api::{ObjectionReport, ObjectionStat, PeriodQuery, ReferralReport, ReferralStat};
 use shared::text::fold;
-use shared::visit::{ObjectionReport, ObjectionStat, PeriodQuery, ReferralReport, ReferralStat};
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiQuery, ApiResult};

@@ -3,7 +3,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use shared::visit::{Task, TaskDone, TaskInput, TaskQuery};
+use shared::api::{TaskDone, TaskQuery};
+use shared::visit::{Task, TaskInput};
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;

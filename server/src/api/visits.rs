@@ -6,9 +6,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Duration, Utc};
 use shared::api::DueQuery;
+use shared::api::{AgendaQuery, TaskQuery, TaskScope, TimelinePage, TimelineQuery, Today};
 use shared::visit::{
-    AgendaQuery, InteractionInput, Meeting, MeetingInput, MeetingStatusChange, Referrals, Report, ReportInput,
-    TaskQuery, TaskScope, TimelineEntry, TimelinePage, TimelineQuery, Today,
+    InteractionInput, Meeting, MeetingInput, MeetingStatusChange, Referrals, Report, ReportInput, TimelineEntry,
 };
 use uuid::Uuid;
 

@@ -7,11 +7,11 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use shared::api::{ObjectionStat, TaskQuery};
 use shared::record::{display_name, ContactKind, MeetingPlace};
 use shared::visit::{
     CheckIn, EventKind, InteractionInput, Meeting, MeetingInput, MeetingStatus, MeetingStatusChange, Objection,
-    ObjectionStat, Outcome, Priority, Referrals, Report, ReportInput, Task, TaskInput, TaskQuery, TaskSource,
-    TimelineEntry,
+    Outcome, Priority, Referrals, Report, ReportInput, Task, TaskInput, TaskSource, TimelineEntry,
 };
 use uuid::Uuid;
 
@@ -403,11 +403,8 @@ macro_rules! impl_visit_store {
         use $crate::time::AgencyTime;
         use shared::record::MeetingPlace;
         use shared::stage::{Stage, StageOutcome};
-        use shared::visit::{
-            excerpt, ContactRef, InteractionInput, InteractionKind, Meeting, MeetingInput, MeetingStatus, MeetingStatusChange,
-            Objection, ObjectionStat, Priority, Referrals, Report, ReportInput, Task, TaskInput, TaskQuery, TaskScope,
-            TaskSource, TimelineEntry,
-        };
+        use shared::visit::{excerpt, ContactRef, InteractionInput, InteractionKind, Meeting, MeetingInput, MeetingStatus, MeetingStatusChange, Objection, Priority, Referrals, Report, ReportInput, Task, TaskInput, TaskSource, TimelineEntry};
+use shared::api::{ObjectionStat, TaskQuery, TaskScope};
 
         /// A task written by the store itself (from a report, a referral, a call, the cadence).
         struct NewTask<'a> {

@@ -3,10 +3,9 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use shared::api::TimelinePage;
 use shared::record::{Contact, MeetingPlace};
-use shared::visit::{
-    CallOutcome, InteractionInput, InteractionKind, Meeting, MeetingInput, Referrals, TimelineEntry, TimelinePage,
-};
+use shared::visit::{CallOutcome, InteractionInput, InteractionKind, Meeting, MeetingInput, Referrals, TimelineEntry};
 use uuid::Uuid;
 
 use crate::api::{self, Method};
