@@ -7,8 +7,8 @@
 //! three fixed meetings or none.
 
 use serde_json::Value;
-use shared::plan::day::{self, DayInput, DayStop, Lunch};
-use shared::plan::{Matrix, Rng};
+use shared::plan::day::{self, DayInput};
+use shared::plan::Matrix;
 use std::time::{Duration, Instant};
 use tournee_server::plan::{solve, Format};
 
@@ -225,55 +225,5 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn random_day(seed: u64, n: usize, windows: bool, fixed: usize) -> (DayInput, Matrix) {
-    const H: i64 = 3600;
-    let mut rng = Rng::new(seed);
-    let mut pts = vec![(0.0, 0.0), (0.0, 0.0)];
-    pts.extend((0..n).map(|_| (rng.unit() * 25.0, rng.unit() * 25.0)));
-    let stops = (0..n)
-        .map(|k| match k {
-            _ if k < fixed => {
-                let t = 9 * H + k as i64 * 3 * H;
-                DayStop {
-                    duration: H,
-                    open: t,
-                    close: t,
-                    priority: 1,
-                    fixed: true,
-                }
-            }
-            _ if windows => {
-                let open = 8 * H + rng.below(16) as i64 * 1800;
-                DayStop {
-                    duration: 30 * 60,
-                    open,
-                    close: open + 3 * H,
-                    priority: 1 + rng.below(5) as u32,
-                    fixed: false,
-                }
-            }
-            _ => DayStop {
-                duration: 30 * 60,
-                open: 0,
-                close: 24 * H,
-                priority: 1 + rng.below(5) as u32,
-                fixed: false,
-            },
-        })
-        .collect();
-    let m = Matrix::from_fn(pts.len(), |i, j| {
-        ((pts[i].0 - pts[j].0).hypot(pts[i].1 - pts[j].1) * 1.3 / 40.0 * 3600.0).round() as i64
-    });
-    (
-        DayInput {
-            day_start: 8 * H,
-            day_end: 19 * H,
-            lunch: Some(Lunch {
-                from: 12 * H,
-                to: 14 * H,
-                duration: H,
-            }),
-            stops,
-        },
-        m,
-    )
+    day::sample::random_day(&day::sample::Shape::BENCH, seed, n, windows, fixed)
 }
