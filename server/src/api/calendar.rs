@@ -91,11 +91,8 @@ pub async fn export(
         .meetings_between(
             &actor,
             &MeetingFilter {
-                owner: Some(owner),
-                contact: None,
-                from: state.time.day_start(from),
-                to: state.time.day_start(to + Duration::days(1)),
                 include_cancelled: true,
+                ..MeetingFilter::days(Some(owner), from, to, &state.time)
             },
             &state.time,
         )

@@ -4,31 +4,17 @@
 
 use axum::extract::State;
 use axum::Json;
-use chrono::{Duration, NaiveDate, Timelike};
+use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use shared::api::{ContactQuery, DueKind};
-use shared::cadence::days_late;
-use shared::plan::itinerary::{km, DayContext, PlanPlace};
-use shared::record::MeetingPlace;
-use shared::visit::MeetingStatus;
+use shared::plan::itinerary::{DayContext, PlanPlace};
+use shared::plan::policy;
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
 use crate::db::visits::MeetingFilter;
 use crate::error::{ApiError, ApiQuery, ApiResult};
 use crate::state::AppState;
-
-const H: i64 = 3600;
-/// The working day and the lunch break, seconds since midnight.
-const DAY_START: i64 = 8 * H + 30 * 60;
-const DAY_END: i64 = 18 * H + 30 * 60;
-const LUNCH: (i64, i64, i64) = (12 * H, 14 * H, H);
-/// A follow-up visit lasts three quarters of an hour.
-const VISIT: i64 = 45 * 60;
-/// Candidates are looked for within this distance of the day's places.
-const NEAR_KM: f64 = 15.0;
-/// Fixed meetings and candidates together stay within the exact planner's reach.
-const MAX_STOPS: usize = 12;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -40,10 +26,6 @@ pub struct DayQuery {
     pub owner: Option<Uuid>,
 }
 
-fn seconds(t: chrono::NaiveDateTime) -> i64 {
-    i64::from(t.num_seconds_from_midnight())
-}
-
 /// The day's places: planned meetings (fixed) and overdue clients near them (candidates).
 #[utoipa::path(get, path = "/api/v1/plan/day", tag = "plan", params(DayQuery), responses((status = 200, body = DayContext)))]
 pub async fn day(
@@ -53,13 +35,8 @@ pub async fn day(
 ) -> ApiResult<Json<DayContext>> {
     let actor = current.actor();
     let date = q.date.unwrap_or_else(|| state.time.today());
-    let owner = q.owner.unwrap_or(actor.user_id);
-    if owner != actor.user_id && !actor.sees_whole_agency() {
-        return Err(ApiError::Forbidden(
-            "la journée d'un autre conseiller est réservée au chef d'agence".into(),
-        ));
-    }
-    let mut ctx = build_day(&state, &actor, owner, date, MAX_STOPS).await?;
+    let owner = super::visits::agenda_owner(&actor, q.owner)?;
+    let mut ctx = build_day(&state, &actor, owner, date, policy::MAX_STOPS).await?;
     ctx.tiles = state.config.tile_layer();
     // Road times when a routing service is configured; estimates when it is off or fails.
     let osrm = state.config.routing_osrm_url.trim();
@@ -102,12 +79,7 @@ pub async fn week(
 ) -> ApiResult<Json<shared::plan::week::WeekPlan>> {
     use chrono::Datelike;
     let actor = current.actor();
-    let owner = q.owner.unwrap_or(actor.user_id);
-    if owner != actor.user_id && !actor.sees_whole_agency() {
-        return Err(ApiError::Forbidden(
-            "la semaine d'un autre conseiller est réservée au chef d'agence".into(),
-        ));
-    }
+    let owner = super::visits::agenda_owner(&actor, q.owner)?;
     let count = q.days.unwrap_or(5).clamp(1, 10) as usize;
     let mut date = q.from.unwrap_or_else(|| state.time.today());
     let mut days = Vec::new();
@@ -140,7 +112,7 @@ pub async fn week(
 }
 
 /// The places of one day: its meetings, and overdue clients near them up to `max_stops`
-/// stops in all.
+/// stops in all (the rules: `shared::plan::policy`).
 async fn build_day(
     state: &AppState,
     actor: &crate::db::Actor,
@@ -159,63 +131,14 @@ async fn build_day(
         .store
         .meetings_between(
             &actor,
-            &MeetingFilter {
-                owner: Some(owner),
-                contact: None,
-                from: state.time.day_start(date),
-                to: state.time.day_start(date + Duration::days(1)),
-                include_cancelled: false,
-            },
+            &MeetingFilter::days(Some(owner), date, date, &state.time),
             &state.time,
         )
         .await?;
-    let located: Vec<(f64, f64)> = meetings.iter().filter_map(|m| m.lat.zip(m.lon)).collect();
-    let (start_label, start) = match &settings.base {
-        Some(b) => (b.label.clone(), (b.lat, b.lon)),
-        None => match located.first() {
-            Some(p) => ("Premier rendez-vous".to_string(), *p),
-            None => ("Départ".to_string(), (46.6, 2.4)),
-        },
-    };
-    let fixed: Vec<PlanPlace> = meetings
-        .iter()
-        .filter(|m| m.status != MeetingStatus::Cancelled && m.status != MeetingStatus::NoShow)
-        .map(|m| {
-            let at = seconds(m.local_start);
-            let (lat, lon, approximate) = match (m.place, m.lat.zip(m.lon)) {
-                (MeetingPlace::Agency, _) => (start.0, start.1, settings.base.is_none()),
-                (_, Some((lat, lon))) => (lat, lon, false),
-                (_, None) => (start.0, start.1, true),
-            };
-            PlanPlace {
-                id: m.id,
-                contact_id: Some(m.contact_id),
-                label: m.contact_name.clone(),
-                address: m.address.clone(),
-                lat,
-                lon,
-                approximate,
-                open: at,
-                close: at,
-                duration: i64::from(m.duration_min) * 60,
-                priority: 1,
-                fixed: true,
-                note: if m.subject.is_empty() {
-                    m.place.label().to_string()
-                } else {
-                    m.subject.clone()
-                },
-            }
-        })
-        .collect();
-
-    // Overdue clients with a position, near the day's places, most worth a visit first.
-    let anchors: Vec<(f64, f64)> = if fixed.is_empty() {
-        vec![start]
-    } else {
-        fixed.iter().map(|p| (p.lat, p.lon)).collect()
-    };
-    let busy: Vec<Uuid> = fixed.iter().filter_map(|p| p.contact_id).collect();
+    let start = policy::start(settings.base.as_ref(), &meetings);
+    let fixed = policy::fixed_places(&meetings, start.1, settings.base.is_some());
+    // Overdue clients of this advisor, near the day's places.
+    let mut candidates = policy::Candidates::new(date, &fixed, start.1);
     let mut query = ContactQuery {
         due: Some(DueKind::Any),
         on: Some(date),
@@ -223,73 +146,14 @@ async fn build_day(
         limit: Some(200),
         ..Default::default()
     };
-    let mut pool = Vec::new();
     for page in 0..5u32 {
         query.offset = Some(page * 200);
         let (contacts, more) = state.store.search_contacts(&actor, &query, date).await?;
-        for c in contacts {
-            let (Some(lat), Some(lon)) = (c.lat, c.lon) else {
-                continue;
-            };
-            if busy.contains(&c.id) {
-                continue;
-            }
-            let distance = anchors.iter().map(|a| km(*a, (lat, lon))).fold(f64::INFINITY, f64::min);
-            if distance > NEAR_KM {
-                continue;
-            }
-            let due = [c.next_meeting_due, c.next_call_due]
-                .into_iter()
-                .flatten()
-                .filter(|d| *d <= date)
-                .min();
-            let late = due.map(|d| days_late(d, date)).unwrap_or(0);
-            let priority = shared::plan::areas::visit_priority(Some(c.segment), late);
-            pool.push((priority, distance, late, c, lat, lon));
-        }
+        contacts.iter().for_each(|c| candidates.offer(c));
         if !more {
             break;
         }
     }
-    pool.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.total_cmp(&b.1)));
     let room = max_stops.saturating_sub(fixed.len());
-    let candidates = pool
-        .into_iter()
-        .take(room)
-        .map(|(priority, distance, late, c, lat, lon)| PlanPlace {
-            id: c.id,
-            contact_id: Some(c.id),
-            label: c.display_name.clone(),
-            address: [c.address_line.as_str(), &format!("{} {}", c.postcode, c.city)]
-                .iter()
-                .map(|s| s.trim())
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join(", "),
-            lat,
-            lon,
-            approximate: false,
-            open: DAY_START,
-            close: DAY_END - VISIT,
-            duration: VISIT,
-            priority,
-            fixed: false,
-            note: format!("En retard de {late} j · {} · {:.1} km", c.segment.label(), distance),
-        })
-        .collect();
-    Ok(DayContext {
-        date,
-        start_label,
-        start_lat: start.0,
-        start_lon: start.1,
-        day_start: DAY_START,
-        day_end: DAY_END,
-        lunch_from: LUNCH.0,
-        lunch_to: LUNCH.1,
-        lunch_duration: LUNCH.2,
-        fixed,
-        candidates,
-        durations: None,
-        tiles: None,
-    })
+    Ok(policy::day_context(date, start, fixed, candidates.best(room)))
 }

@@ -39,11 +39,9 @@ pub async fn agenda(
         .meetings_between(
             &actor,
             &MeetingFilter {
-                owner,
                 contact: q.contact_id,
-                from: state.time.day_start(from),
-                to: state.time.day_start(to + Duration::days(1)),
                 include_cancelled: q.include_cancelled.unwrap_or(false),
+                ..MeetingFilter::days(owner, from, to, &state.time)
             },
             &state.time,
         )
@@ -67,7 +65,7 @@ pub fn agenda_days(state: &AppState, q: &AgendaQuery) -> ApiResult<(chrono::Naiv
 pub fn agenda_owner(actor: &crate::db::Actor, owner: Option<Uuid>) -> ApiResult<Uuid> {
     match owner {
         Some(o) if o != actor.user_id && !actor.sees_whole_agency() => Err(ApiError::Forbidden(
-            "l'agenda d'un autre conseiller est réservé au chef d'agence".into(),
+            "l'agenda, la journée et la semaine d'un autre conseiller sont réservés au chef d'agence".into(),
         )),
         o => Ok(o.unwrap_or(actor.user_id)),
     }

@@ -32,6 +32,20 @@ pub struct MeetingFilter {
     pub include_cancelled: bool,
 }
 
+impl MeetingFilter {
+    /// One advisor's (or, with `None`, everyone's visible) meetings on the agency's days
+    /// `from` to `to`, both included; cancelled ones left out.
+    pub fn days(owner: Option<Uuid>, from: NaiveDate, to: NaiveDate, time: &AgencyTime) -> MeetingFilter {
+        MeetingFilter {
+            owner,
+            contact: None,
+            from: time.day_start(from),
+            to: time.day_start(to + chrono::Duration::days(1)),
+            include_cancelled: false,
+        }
+    }
+}
+
 /// Objection counts per advisor, before grouping.
 pub type ObjectionCounts = Vec<ObjectionStat>;
 

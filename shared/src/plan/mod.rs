@@ -15,6 +15,7 @@ pub mod formats;
 pub mod ics;
 pub mod itinerary;
 pub mod map;
+pub mod policy;
 pub mod tsp;
 pub mod vrptw;
 pub mod week;
