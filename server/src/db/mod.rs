@@ -9,6 +9,8 @@
 //! Every method takes the [`Actor`] or the agency id: there is no query without the agency,
 //! so a forgotten check yields "not found", never another agency's data.
 
+pub mod accounts;
+pub mod engine;
 pub mod geo;
 pub mod postgres;
 mod rows;
@@ -26,6 +28,8 @@ use shared::stage::{StageChange, StageError, StageTransition};
 use std::sync::Arc;
 use uuid::Uuid;
 
+pub use accounts::AccountStore;
+pub use engine::{Engine, SqlStore};
 pub use rows::ContactFields;
 
 /// Who is asking: every contact query is scoped by this.
@@ -181,7 +185,9 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 #[async_trait]
-pub trait Store: visits::VisitStore + geo::GeoStore + sync::SyncStore + Send + Sync + 'static {
+pub trait Store:
+    accounts::AccountStore + visits::VisitStore + geo::GeoStore + sync::SyncStore + Send + Sync + 'static
+{
     /// `sqlite` or `postgres`.
     fn engine(&self) -> &'static str;
     /// Closes the pool: waits for the connections in use to come back, then closes them all
@@ -190,31 +196,11 @@ pub trait Store: visits::VisitStore + geo::GeoStore + sync::SyncStore + Send + S
     /// Whether the database answers (`GET /readyz`).
     async fn ping(&self) -> StoreResult<()>;
 
-    // Agencies and accounts.
-    async fn create_agency(&self, name: &str) -> StoreResult<Agency>;
-    async fn agency(&self, id: Uuid) -> StoreResult<Option<Agency>>;
-    async fn agency_by_name(&self, name: &str) -> StoreResult<Option<Agency>>;
-    /// Saves the settings and recomputes every record's class, segment and due dates.
+    // The agency's settings (recomputes every record's class, segment and due dates).
     async fn set_agency_settings(&self, actor: &Actor, settings: &AgencySettings) -> StoreResult<u64>;
-    async fn create_user(&self, user: NewUser) -> StoreResult<User>;
-    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
-    async fn agency_users(&self, agency_id: Uuid) -> StoreResult<Vec<AgencyUser>>;
-    async fn set_password(&self, user_id: Uuid, password_hash: &str) -> StoreResult<()>;
-    /// Disables (every session revoked at once) or enables a user.
-    async fn set_user_disabled(&self, user_id: Uuid, disabled: bool, at: DateTime<Utc>) -> StoreResult<()>;
-    /// Revokes every session of a user (a password reset).
-    async fn revoke_user_sessions(&self, user_id: Uuid, at: DateTime<Utc>) -> StoreResult<u64>;
     /// A consistent copy of the live database into `path` (SQLite `VACUUM INTO`). PostgreSQL
     /// answers `Invalid`: use `pg_dump`.
     async fn backup_to(&self, path: &str) -> StoreResult<()>;
-
-    // Sessions.
-    async fn create_session(&self, session: NewSession) -> StoreResult<()>;
-    async fn session_by_token(&self, token_hash: &str) -> StoreResult<Option<SessionUser>>;
-    async fn touch_session(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<()>;
-    async fn user_sessions(&self, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<Vec<Session>>;
-    /// Revokes one of the user's sessions; false when it is not theirs or already gone.
-    async fn revoke_session(&self, user_id: Uuid, session_id: Uuid, at: DateTime<Utc>) -> StoreResult<bool>;
 
     // Contacts.
     async fn insert_contact(

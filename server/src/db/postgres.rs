@@ -3,9 +3,7 @@
 use sqlx::postgres::PgPoolOptions;
 use std::time::Duration;
 
-pub struct PgStore {
-    pool: sqlx::PgPool,
-}
+pub type PgStore = super::SqlStore<sqlx::Postgres>;
 
 impl PgStore {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {

@@ -13,9 +13,10 @@ pub const CONTACT_SELECT: &str =
 
 macro_rules! impl_store {
     ($store:ident, $db:ty, $engine:literal) => {
-        use $crate::db::rows::{enum_str, prefix_end, search_terms, AgencyRow, ContactRow, Derived, SessionRow, TransitionRow, UserRow};
+        use $crate::db::rows::{enum_str, prefix_end, search_terms, ContactRow, Derived, TransitionRow, UserRow};
+        use $crate::db::engine::map_unique;
         use $crate::db::sql::CONTACT_SELECT;
-        use $crate::db::{Actor, Agency, ContactFields, DuplicateKeys, NewSession, NewUser, Session, SessionUser, Store, StoreError, StoreResult, User};
+        use $crate::db::{Actor, ContactFields, DuplicateKeys, Store, StoreError, StoreResult, User};
         use chrono::{DateTime, NaiveDate, Utc};
         use shared::api::{AgencyUser, ContactQuery, DueKind, DuplicateMatch, Role};
         use shared::record::{display_name, Contact, ContactKind};
@@ -38,12 +39,6 @@ macro_rules! impl_store {
                 .push_bind(prefix_end(word));
         }
 
-        fn map_unique(e: sqlx::Error, what: &str) -> StoreError {
-            match &e {
-                sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what.to_string()),
-                _ => StoreError::Db(e),
-            }
-        }
 
         impl $store {
             async fn next_seq(tx: &mut Tx<'_>, agency_id: Uuid, count: i64) -> StoreResult<i64> {
@@ -431,31 +426,6 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn create_agency(&self, name: &str) -> StoreResult<Agency> {
-                let id = shared::new_id();
-                let now = $crate::db::now();
-                let settings = serde_json::to_string(&AgencySettings::default()).unwrap_or_else(|_| "{}".into());
-                sqlx::query("INSERT INTO agencies (id, name, change_seq, settings, created_at) VALUES ($1, $2, 0, $3, $4)")
-                    .bind(id)
-                    .bind(name)
-                    .bind(&settings)
-                    .bind(now)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(|e| map_unique(e, "une agence porte déjà ce nom"))?;
-                Ok(Agency { id, name: name.to_string(), settings: AgencySettings::default(), created_at: now })
-            }
-
-            async fn agency(&self, id: Uuid) -> StoreResult<Option<Agency>> {
-                let row: Option<AgencyRow> = sqlx::query_as("SELECT id, name, settings, created_at FROM agencies WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
-                row.map(AgencyRow::into_agency).transpose()
-            }
-
-            async fn agency_by_name(&self, name: &str) -> StoreResult<Option<Agency>> {
-                let row: Option<AgencyRow> = sqlx::query_as("SELECT id, name, settings, created_at FROM agencies WHERE name = $1").bind(name).fetch_optional(&self.pool).await?;
-                row.map(AgencyRow::into_agency).transpose()
-            }
-
             async fn set_agency_settings(&self, actor: &Actor, settings: &AgencySettings) -> StoreResult<u64> {
                 if actor.role != Role::Manager {
                     return Err(StoreError::Forbidden("réservé au chef d'agence"));
@@ -506,151 +476,6 @@ macro_rules! impl_store {
                 Ok(changed.len() as u64)
             }
 
-            async fn create_user(&self, user: NewUser) -> StoreResult<User> {
-                let id = shared::new_id();
-                let email = user.email.trim().to_lowercase();
-                sqlx::query(
-                    "INSERT INTO users (id, agency_id, email, display_name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(id)
-                .bind(user.agency_id)
-                .bind(&email)
-                .bind(&user.display_name)
-                .bind(user.role.as_str())
-                .bind(&user.password_hash)
-                .bind($crate::db::now())
-                .execute(&self.pool)
-                .await
-                .map_err(|e| map_unique(e, "un compte existe déjà avec cet e-mail"))?;
-                Ok(User {
-                    id,
-                    agency_id: user.agency_id,
-                    email,
-                    display_name: user.display_name,
-                    role: user.role,
-                    password_hash: user.password_hash,
-                    disabled: false,
-                })
-            }
-
-            async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-                let row: Option<UserRow> = sqlx::query_as(
-                    "SELECT id, agency_id, email, display_name, role, password_hash, disabled_at FROM users WHERE email = $1",
-                )
-                .bind(email.trim().to_lowercase())
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(UserRow::into_user).transpose()
-            }
-
-            async fn agency_users(&self, agency_id: Uuid) -> StoreResult<Vec<AgencyUser>> {
-                let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
-                    "SELECT id, display_name, role FROM users WHERE agency_id = $1 AND disabled_at IS NULL ORDER BY display_name",
-                )
-                .bind(agency_id)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter()
-                    .map(|(id, display_name, role)| {
-                        let role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?;
-                        Ok(AgencyUser { id, display_name, role })
-                    })
-                    .collect()
-            }
-
-            async fn set_password(&self, user_id: Uuid, password_hash: &str) -> StoreResult<()> {
-                let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(user_id).bind(password_hash).execute(&self.pool).await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                Ok(())
-            }
-
-            async fn create_session(&self, s: NewSession) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO sessions (id, token_hash, user_id, agency_id, created_at, last_seen_at, expires_at, user_agent, ip) \
-                     VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)",
-                )
-                .bind(s.id)
-                .bind(&s.token_hash)
-                .bind(s.user_id)
-                .bind(s.agency_id)
-                .bind(s.created_at)
-                .bind(s.expires_at)
-                .bind(&s.user_agent)
-                .bind(&s.ip)
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
-            async fn session_by_token(&self, token_hash: &str) -> StoreResult<Option<SessionUser>> {
-                let row: Option<SessionRow> = sqlx::query_as(
-                    "SELECT id, user_id, created_at, last_seen_at, expires_at, user_agent, ip, revoked_at FROM sessions WHERE token_hash = $1",
-                )
-                .bind(token_hash)
-                .fetch_optional(&self.pool)
-                .await?;
-                let Some(row) = row else { return Ok(None) };
-                let user: Option<UserRow> = sqlx::query_as(
-                    "SELECT id, agency_id, email, display_name, role, password_hash, disabled_at FROM users WHERE id = $1",
-                )
-                .bind(row.user_id)
-                .fetch_optional(&self.pool)
-                .await?;
-                let Some(user) = user else { return Ok(None) };
-                let user = user.into_user()?;
-                let (agency_name,): (String,) =
-                    sqlx::query_as("SELECT name FROM agencies WHERE id = $1").bind(user.agency_id).fetch_one(&self.pool).await?;
-                Ok(Some(SessionUser { session: row.into_session(), user, agency_name }))
-            }
-
-            async fn touch_session(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<()> {
-                sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1").bind(id).bind(at).execute(&self.pool).await?;
-                Ok(())
-            }
-
-            async fn user_sessions(&self, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<Vec<Session>> {
-                let rows: Vec<SessionRow> = sqlx::query_as(
-                    "SELECT id, user_id, created_at, last_seen_at, expires_at, user_agent, ip, revoked_at FROM sessions \
-                     WHERE user_id = $1 AND revoked_at IS NULL ORDER BY last_seen_at DESC",
-                )
-                .bind(user_id)
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows.into_iter().map(SessionRow::into_session).filter(|s| s.expires_at > now).collect())
-            }
-
-            async fn set_user_disabled(&self, user_id: Uuid, disabled: bool, at: DateTime<Utc>) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
-                let done = sqlx::query("UPDATE users SET disabled_at = $2 WHERE id = $1")
-                    .bind(user_id)
-                    .bind(disabled.then_some(at))
-                    .execute(&mut *tx)
-                    .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                if disabled {
-                    sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
-                        .bind(user_id)
-                        .bind(at)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn revoke_user_sessions(&self, user_id: Uuid, at: DateTime<Utc>) -> StoreResult<u64> {
-                let done = sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
-                    .bind(user_id)
-                    .bind(at)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected())
-            }
-
             async fn backup_to(&self, path: &str) -> StoreResult<()> {
                 if $engine != "sqlite" {
                     return Err(StoreError::Invalid { field: "database".into(), message: "PostgreSQL : utilisez pg_dump".into() });
@@ -660,16 +485,6 @@ macro_rules! impl_store {
                 let quoted = path.replace('\'', "''");
                 sqlx::query(&format!("VACUUM INTO '{quoted}'")).execute(&self.pool).await?;
                 Ok(())
-            }
-
-            async fn revoke_session(&self, user_id: Uuid, session_id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
-                let done = sqlx::query("UPDATE sessions SET revoked_at = $3 WHERE id = $2 AND user_id = $1 AND revoked_at IS NULL")
-                    .bind(user_id)
-                    .bind(session_id)
-                    .bind(at)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected() > 0)
             }
 
             async fn insert_contact(&self, actor: &Actor, id: Uuid, f: &ContactFields, stage_reason: Option<&str>, now: DateTime<Utc>) -> StoreResult<Contact> {

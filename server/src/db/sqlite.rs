@@ -8,9 +8,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use std::str::FromStr;
 use std::time::Duration;
 
-pub struct SqliteStore {
-    pool: sqlx::SqlitePool,
-}
+pub type SqliteStore = super::SqlStore<sqlx::Sqlite>;
 
 impl SqliteStore {
     pub async fn connect(url: &str, store_options: &super::StoreOptions) -> anyhow::Result<Self> {

@@ -1,0 +1,51 @@
+//! One store type over both engines: [`SqlStore<E>`] for `E` = SQLite or PostgreSQL.
+//!
+//! Resources move here one by one from the macro-generated store (`sql::impl_store!` and the
+//! others): each is a trait implemented once, generically, in its own file
+//! (`impl<E: Engine> AccountStore for SqlStore<E> where …`), which rustfmt formats and an
+//! editor navigates. The price is a `where` clause naming what sqlx must be able to encode and
+//! decode on the engine — see `docs/architecture.md`, "Storage", for the measurement and the
+//! choice.
+
+use sqlx::{Database, Pool};
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for sqlx::Sqlite {}
+    impl Sealed for sqlx::Postgres {}
+}
+
+/// The engines Tournée stores on.
+pub trait Engine: Database + sealed::Sealed {
+    /// `sqlite` or `postgres`.
+    const NAME: &'static str;
+    /// Rows a statement changed (sqlx has no common trait for it).
+    fn rows_affected(result: &Self::QueryResult) -> u64;
+}
+
+impl Engine for sqlx::Sqlite {
+    const NAME: &'static str = "sqlite";
+    fn rows_affected(result: &Self::QueryResult) -> u64 {
+        result.rows_affected()
+    }
+}
+
+impl Engine for sqlx::Postgres {
+    const NAME: &'static str = "postgres";
+    fn rows_affected(result: &Self::QueryResult) -> u64 {
+        result.rows_affected()
+    }
+}
+
+/// The store: a connection pool on one engine.
+pub struct SqlStore<E: Engine> {
+    pub(crate) pool: Pool<E>,
+}
+
+/// A unique-key violation as the conflict it means (`what` says which, in French).
+pub(crate) fn map_unique(e: sqlx::Error, what: &str) -> super::StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => super::StoreError::Conflict(what.to_string()),
+        _ => super::StoreError::Db(e),
+    }
+}
