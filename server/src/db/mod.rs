@@ -10,12 +10,14 @@
 //! so a forgotten check yields "not found", never another agency's data.
 
 pub mod accounts;
+pub mod calendar;
 pub mod engine;
 pub mod geo;
 pub mod postgres;
 mod rows;
 mod sql;
 pub mod sqlite;
+pub mod statistics;
 pub mod sync;
 pub mod visits;
 
@@ -186,7 +188,15 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 #[async_trait]
 pub trait Store:
-    accounts::AccountStore + visits::VisitStore + geo::GeoStore + sync::SyncStore + Send + Sync + 'static
+    accounts::AccountStore
+    + calendar::CalendarStore
+    + statistics::StatisticsStore
+    + visits::VisitStore
+    + geo::GeoStore
+    + sync::SyncStore
+    + Send
+    + Sync
+    + 'static
 {
     /// `sqlite` or `postgres`.
     fn engine(&self) -> &'static str;

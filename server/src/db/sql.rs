@@ -13,10 +13,10 @@ pub const CONTACT_SELECT: &str =
 
 macro_rules! impl_store {
     ($store:ident, $db:ty, $engine:literal) => {
-        use $crate::db::rows::{enum_str, prefix_end, search_terms, ContactRow, Derived, TransitionRow, UserRow};
+        use $crate::db::rows::{enum_str, prefix_end, search_terms, ContactRow, Derived, TransitionRow};
         use $crate::db::engine::map_unique;
         use $crate::db::sql::CONTACT_SELECT;
-        use $crate::db::{Actor, ContactFields, DuplicateKeys, Store, StoreError, StoreResult, User};
+        use $crate::db::{Actor, ContactFields, DuplicateKeys, Store, StoreError, StoreResult};
         use chrono::{DateTime, NaiveDate, Utc};
         use shared::api::{AgencyUser, ContactQuery, DueKind, DuplicateMatch, Role};
         use shared::record::{display_name, Contact, ContactKind};

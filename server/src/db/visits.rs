@@ -7,7 +7,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use shared::api::{ObjectionStat, TaskQuery};
+use shared::api::TaskQuery;
 use shared::record::{display_name, ContactKind, MeetingPlace};
 use shared::visit::{
     CheckIn, EventKind, InteractionInput, Meeting, MeetingInput, MeetingStatus, MeetingStatusChange, Objection,
@@ -15,7 +15,7 @@ use shared::visit::{
 };
 use uuid::Uuid;
 
-use super::{Actor, StoreError, StoreResult, User};
+use super::{Actor, StoreError, StoreResult};
 use crate::time::AgencyTime;
 
 /// A position in a timeline: the last line of the previous page.
@@ -46,17 +46,7 @@ impl MeetingFilter {
     }
 }
 
-/// Objection counts per advisor, before grouping.
-pub type ObjectionCounts = Vec<ObjectionStat>;
-
-/// Per advisor: reports, reports with referrals asked, names obtained, names now clients.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReferralCounts {
-    pub reports: i64,
-    pub asked: i64,
-    pub obtained: i64,
-    pub converted: i64,
-}
+pub use super::statistics::{ObjectionCounts, ReferralCounts};
 
 #[async_trait]
 pub trait VisitStore: Send + Sync {
@@ -147,28 +137,6 @@ pub trait VisitStore: Send + Sync {
         limit: u32,
     ) -> StoreResult<(Vec<TimelineEntry>, bool)>;
     async fn referrals(&self, actor: &Actor, contact_id: Uuid) -> StoreResult<Referrals>;
-
-    // Reports for the manager (advisors: their own figures).
-    async fn objection_counts(
-        &self,
-        actor: &Actor,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        owner: Option<Uuid>,
-    ) -> StoreResult<ObjectionCounts>;
-    async fn referral_counts(
-        &self,
-        actor: &Actor,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        owner: Option<Uuid>,
-    ) -> StoreResult<Vec<(Uuid, String, ReferralCounts)>>;
-
-    // Calendar feeds.
-    async fn set_calendar_feed(&self, user: &Actor, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()>;
-    async fn calendar_feed(&self, user_id: Uuid) -> StoreResult<Option<DateTime<Utc>>>;
-    async fn revoke_calendar_feed(&self, user_id: Uuid) -> StoreResult<bool>;
-    async fn calendar_user(&self, token_hash: &str) -> StoreResult<Option<User>>;
 }
 
 /// Columns of a meeting with its record and advisor.
@@ -411,14 +379,14 @@ pub fn when_fr(t: chrono::NaiveDateTime) -> String {
 macro_rules! impl_visit_store {
     ($store:ident, $db:ty) => {
         use $crate::db::visits::{
-            when_fr, EventRow, MeetingFilter, MeetingRow, ObjectionCounts, ReferralCounts, ReportRow, TaskRow, TimelineCursor, VisitStore,
+            when_fr, EventRow, MeetingFilter, MeetingRow, ReportRow, TaskRow, TimelineCursor, VisitStore,
             MEETING_SELECT, TASK_SELECT,
         };
         use $crate::time::AgencyTime;
         use shared::record::MeetingPlace;
         use shared::stage::{Stage, StageOutcome};
         use shared::visit::{excerpt, ContactRef, InteractionInput, InteractionKind, Meeting, MeetingInput, MeetingStatus, MeetingStatusChange, Objection, Priority, Referrals, Report, ReportInput, Task, TaskInput, TaskSource, TimelineEntry};
-use shared::api::{ObjectionStat, TaskQuery, TaskScope};
+use shared::api::{TaskQuery, TaskScope};
 
         /// A task written by the store itself (from a report, a referral, a call, the cadence).
         struct NewTask<'a> {
@@ -1370,102 +1338,6 @@ use shared::api::{ObjectionStat, TaskQuery, TaskScope};
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(Referrals { referred_by: referred_by.map(to_ref), referred: referred.into_iter().map(to_ref).collect() })
-            }
-
-            async fn objection_counts(&self, actor: &Actor, from: DateTime<Utc>, to: DateTime<Utc>, owner: Option<Uuid>) -> StoreResult<ObjectionCounts> {
-                let owner = if actor.sees_whole_agency() { owner } else { Some(actor.user_id) };
-                let mut qb = QueryBuilder::<$db>::new(
-                    "SELECT o.code, o.label, o.author_id, u.display_name, COUNT(*) AS n, SUM(CASE WHEN o.overcome THEN 1 ELSE 0 END) AS overcome \
-                     FROM objections o JOIN users u ON u.id = o.author_id WHERE o.agency_id = ",
-                );
-                qb.push_bind(actor.agency_id).push(" AND o.at >= ").push_bind(from).push(" AND o.at < ").push_bind(to);
-                if let Some(o) = owner {
-                    qb.push(" AND o.author_id = ").push_bind(o);
-                }
-                qb.push(" GROUP BY o.code, o.label, o.author_id, u.display_name");
-                let rows: Vec<(Option<String>, String, Uuid, String, i64, i64)> = qb.build_query_as().fetch_all(&self.pool).await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(code, label, advisor, name, count, overcome)| ObjectionStat {
-                        code,
-                        label,
-                        advisor_id: Some(advisor),
-                        advisor_name: Some(name),
-                        count,
-                        overcome,
-                    })
-                    .collect())
-            }
-
-            async fn referral_counts(&self, actor: &Actor, from: DateTime<Utc>, to: DateTime<Utc>, owner: Option<Uuid>) -> StoreResult<Vec<(Uuid, String, ReferralCounts)>> {
-                let owner = if actor.sees_whole_agency() { owner } else { Some(actor.user_id) };
-                let users: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, display_name FROM users WHERE agency_id = $1 AND disabled_at IS NULL ORDER BY display_name")
-                    .bind(actor.agency_id)
-                    .fetch_all(&self.pool)
-                    .await?;
-                let reports: Vec<(Uuid, i64, i64)> = sqlx::query_as(
-                    "SELECT author_id, COUNT(*), SUM(CASE WHEN referrals_asked THEN 1 ELSE 0 END) FROM visit_reports \
-                     WHERE agency_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY author_id",
-                )
-                .bind(actor.agency_id)
-                .bind(from)
-                .bind(to)
-                .fetch_all(&self.pool)
-                .await?;
-                let names: Vec<(Uuid, i64, i64)> = sqlx::query_as(
-                    "SELECT r.advisor_id, COUNT(*), SUM(CASE WHEN c.stage = 'client' THEN 1 ELSE 0 END) FROM referrals r \
-                     JOIN contacts c ON c.id = r.prospect_id WHERE r.agency_id = $1 AND r.at >= $2 AND r.at < $3 GROUP BY r.advisor_id",
-                )
-                .bind(actor.agency_id)
-                .bind(from)
-                .bind(to)
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(users
-                    .into_iter()
-                    .filter(|(id, _)| owner.is_none_or(|o| o == *id))
-                    .map(|(id, name)| {
-                        let (reports, asked) = reports.iter().find(|r| r.0 == id).map(|r| (r.1, r.2)).unwrap_or((0, 0));
-                        let (obtained, converted) = names.iter().find(|r| r.0 == id).map(|r| (r.1, r.2)).unwrap_or((0, 0));
-                        (id, name, ReferralCounts { reports, asked, obtained, converted })
-                    })
-                    .collect())
-            }
-
-            async fn set_calendar_feed(&self, user: &Actor, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1").bind(user.user_id).execute(&mut *tx).await?;
-                sqlx::query("INSERT INTO calendar_feeds (user_id, agency_id, token_hash, created_at) VALUES ($1, $2, $3, $4)")
-                    .bind(user.user_id)
-                    .bind(user.agency_id)
-                    .bind(token_hash)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn calendar_feed(&self, user_id: Uuid) -> StoreResult<Option<DateTime<Utc>>> {
-                let row: Option<(DateTime<Utc>,)> = sqlx::query_as("SELECT created_at FROM calendar_feeds WHERE user_id = $1").bind(user_id).fetch_optional(&self.pool).await?;
-                Ok(row.map(|(t,)| t))
-            }
-
-            async fn revoke_calendar_feed(&self, user_id: Uuid) -> StoreResult<bool> {
-                let done = sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1").bind(user_id).execute(&self.pool).await?;
-                Ok(done.rows_affected() > 0)
-            }
-
-            async fn calendar_user(&self, token_hash: &str) -> StoreResult<Option<User>> {
-                let row: Option<UserRow> = sqlx::query_as(
-                    "SELECT u.id, u.agency_id, u.email, u.display_name, u.role, u.password_hash, u.disabled_at FROM calendar_feeds f \
-                     JOIN users u ON u.id = f.user_id WHERE f.token_hash = $1",
-                )
-                .bind(token_hash)
-                .fetch_optional(&self.pool)
-                .await?;
-                let user = row.map(UserRow::into_user).transpose()?;
-                Ok(user.filter(|u| !u.disabled))
             }
         }
     };
