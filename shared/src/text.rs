@@ -115,10 +115,14 @@ mod tests {
 /// contact search, as the server runs it on its index and the phone on its replica.
 pub fn matches_words(text: &str, query: &str) -> bool {
     let query = fold(query);
-    query
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .all(|q| text.split(' ').any(|w| w.starts_with(q)))
+    let words: Vec<&str> = query.split(' ').filter(|w| !w.is_empty()).collect();
+    starts_words(text, &words)
+}
+
+/// [`matches_words`] with the query already folded and split (a search over many records
+/// folds it once).
+pub fn starts_words(text: &str, words: &[&str]) -> bool {
+    words.iter().all(|q| text.split(' ').any(|w| w.starts_with(q)))
 }
 
 #[cfg(test)]

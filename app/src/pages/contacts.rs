@@ -50,29 +50,20 @@ impl Filters {
     fn search_replica(&self, limit: u32) -> ContactPage {
         let today = crate::components::today();
         let is = |wanted: &str, value: &str| wanted.trim().is_empty() || wanted == value;
-        let mut found: Vec<(String, ContactSummary)> = replica::contacts()
-            .into_iter()
-            .filter(|c| {
-                is(&self.stage, c.stage.as_str())
-                    && is(&self.segment, c.segment.as_str())
-                    && is(&self.size_class, c.size_class.as_str())
-                    && match self.due.as_str() {
-                        "meeting" => c.next_meeting_due.is_some_and(|d| d <= today),
-                        "call" => c.next_call_due.is_some_and(|d| d <= today),
-                        "any" => [c.next_meeting_due, c.next_call_due]
-                            .iter()
-                            .flatten()
-                            .any(|d| *d <= today),
-                        _ => true,
-                    }
-                    && shared::text::matches_words(&c.search_text(), &self.q)
-            })
-            .map(|c| (shared::text::fold(&c.display_name), ContactSummary::from(&c)))
-            .collect();
-        found.sort_by(|a, b| a.0.cmp(&b.0));
-        let has_more = found.len() > limit as usize;
+        let keep = |c: &shared::record::Contact| {
+            is(&self.stage, c.stage.as_str())
+                && is(&self.segment, c.segment.as_str())
+                && is(&self.size_class, c.size_class.as_str())
+                && match self.due.as_str() {
+                    "meeting" => c.next_meeting_due.is_some_and(|d| d <= today),
+                    "call" => c.next_call_due.is_some_and(|d| d <= today),
+                    "any" => [c.next_meeting_due, c.next_call_due].iter().flatten().any(|d| *d <= today),
+                    _ => true,
+                }
+        };
+        let (found, has_more) = replica::search_contacts(&self.q, keep, limit as usize);
         ContactPage {
-            items: found.into_iter().take(limit as usize).map(|(_, s)| s).collect(),
+            items: found.iter().map(ContactSummary::from).collect(),
             offset: 0,
             limit,
             has_more,

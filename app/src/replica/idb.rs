@@ -131,6 +131,8 @@ fn parse_all<T: DeserializeOwned>(values: JsValue) -> Vec<T> {
 pub struct IdbStore {
     db: IdbDatabase,
     pub mem: RefCell<MemoryStore>,
+    /// Moves whenever the rows change (what a screen's cache of them keys on).
+    pub rows_version: std::cell::Cell<u64>,
 }
 
 impl IdbStore {
@@ -170,15 +172,23 @@ impl IdbStore {
         let store = Rc::new(IdbStore {
             db,
             mem: RefCell::new(MemoryStore::new(shared::new_id())),
+            rows_version: std::cell::Cell::new(0),
         });
         store.load(true).await?;
         Ok(store)
     }
 
+    /// A transaction on `stores`; `strict`: on disk before it completes (the outbox), else
+    /// the browser's default (rows the server can send again).
     fn transaction(&self, stores: &[&str], write: bool) -> Result<IdbTransaction, Error> {
+        self.transaction_with(stores, write, true)
+    }
+
+    fn transaction_with(&self, stores: &[&str], write: bool, strict: bool) -> Result<IdbTransaction, Error> {
         let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
         let options = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&options, &"durability".into(), &"strict".into());
+        let durability = if strict { "strict" } else { "relaxed" };
+        let _ = js_sys::Reflect::set(&options, &"durability".into(), &durability.into());
         let mode = if write { "readwrite" } else { "readonly" };
         self.db
             .unchecked_ref::<RawDatabase>()
@@ -222,6 +232,9 @@ impl IdbStore {
             .map_err(read)?
             .as_string()
             .and_then(|s| serde_json::from_str(&s).ok());
+        if rows_value.is_some() {
+            self.rows_version.set(self.rows_version.get() + 1);
+        }
         let first_start = {
             let mut mem = self.mem.borrow_mut();
             if let Some(values) = rows_value {
@@ -273,9 +286,13 @@ impl IdbStore {
         self.db.close();
     }
 
-    /// Writes `w` in one transaction, then into memory.
+    /// Writes `w` in one transaction, then into memory. A write that adds to the outbox is
+    /// `strict` (the screen says "enregistré" after it); the others — pulled rows with their
+    /// cursor, acknowledgements — are `relaxed`: lost in a crash, they are lost together and
+    /// the next sync pulls or acknowledges them again.
     async fn apply(&self, w: LocalWrite) -> Result<(), Error> {
-        let tx = self.transaction(&[ROWS, OUTBOX, REFUSALS, META], true)?;
+        let strict = !w.enqueue.is_empty();
+        let tx = self.transaction_with(&[ROWS, OUTBOX, REFUSALS, META], true, strict)?;
         let rows = Self::store(&tx, ROWS)?;
         let fail = |e| js_error("écriture", e);
         if w.clear_rows {
@@ -329,6 +346,9 @@ impl IdbStore {
                 .map_err(fail)?;
         }
         committed(&tx).await.map_err(fail)?;
+        if w.clear_rows || !w.put.is_empty() || !w.remove.is_empty() {
+            self.rows_version.set(self.rows_version.get() + 1);
+        }
         self.mem.borrow_mut().apply(w);
         Ok(())
     }

@@ -207,6 +207,71 @@ pub fn contacts() -> Vec<Contact> {
     .unwrap_or_default()
 }
 
+/// The records of the replica matching a search (every word starts a word of the record,
+/// accents and case ignored) and `keep`, sorted by name; at most `limit`, and whether more
+/// matched. The folded words of every record are kept between searches (rebuilt when the
+/// rows change), so a keystroke reads no record it does not show.
+pub fn search_contacts(query: &str, keep: impl Fn(&Contact) -> bool, limit: usize) -> (Vec<Contact>, bool) {
+    #[cfg(feature = "hydrate")]
+    {
+        use shared::sync::engine::RowKind;
+        use shared::sync::Change;
+        use std::cell::RefCell;
+        thread_local! {
+            /// (rows version, [(sort key, search words, id)]) sorted by key.
+            static INDEX: RefCell<(u64, Vec<(String, String, Uuid)>)> = const { RefCell::new((u64::MAX, Vec::new())) };
+        }
+        let Some(store) = service::store() else {
+            return (Vec::new(), false);
+        };
+        let version = store.rows_version.get();
+        let mem = store.mem.borrow();
+        INDEX.with(|index| {
+            let mut index = index.borrow_mut();
+            if index.0 != version {
+                let mut entries: Vec<(String, String, Uuid)> = mem
+                    .rows
+                    .values()
+                    .filter_map(|r| match r {
+                        Change::Contact(c) if !c.deleted => {
+                            Some((shared::text::fold(&c.display_name), c.search_text(), c.id))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                entries.sort();
+                *index = (version, entries);
+            }
+            let folded = shared::text::fold(query);
+            let wanted: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+            let mut found = Vec::new();
+            let mut more = false;
+            for (_, words, id) in index.1.iter() {
+                if !shared::text::starts_words(words, &wanted) {
+                    continue;
+                }
+                let Some(Change::Contact(c)) = mem.rows.get(&(RowKind::Contact, *id)) else {
+                    continue;
+                };
+                if !keep(c) {
+                    continue;
+                }
+                if found.len() == limit {
+                    more = true;
+                    break;
+                }
+                found.push(c.as_ref().clone());
+            }
+            (found, more)
+        })
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (query, keep, limit);
+        (Vec::new(), false)
+    }
+}
+
 /// Every meeting in the replica, by start.
 pub fn meetings() -> Vec<Meeting> {
     use shared::sync::Change;

@@ -149,8 +149,8 @@ pub struct SyncReport {
     pub reset: bool,
 }
 
-/// Rows per pull page.
-pub const PULL_PAGE: u32 = 500;
+/// Rows per pull page: the most the server gives (fewer round trips on a first sync).
+pub const PULL_PAGE: u32 = super::MAX_PULL_LIMIT;
 
 /// The engine over a local store.
 pub struct Engine<S> {
