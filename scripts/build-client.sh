@@ -28,6 +28,9 @@ for f in "$out"/*.wasm; do
     "$f" -o "$f"
 done
 cp style/tournee.css "$out/tournee.css"
+# What makes the app installable on a phone's home screen: the manifest and its icons.
+cp app/public/manifest.webmanifest "$out/manifest.webmanifest"
+mkdir -p "$out/icons" && cp app/public/icons/*.png "$out/icons/"
 for f in "$out"/*.wasm "$out"/*.js "$out"/*.css "$out"/*.json; do
   gzip -9 -k -f "$f"
 done
@@ -35,7 +38,7 @@ done
 # files, so that a phone keeps one consistent copy of the app for offline starts.
 node -e '
   const fs = require("fs"), crypto = require("crypto"), [dir, template, target] = process.argv.slice(1);
-  const files = fs.readdirSync(dir).filter((f) => !f.endsWith(".gz")).sort();
+  const files = fs.readdirSync(dir).filter((f) => !f.endsWith(".gz") && fs.statSync(`${dir}/${f}`).isFile()).sort();
   const hash = crypto.createHash("sha256");
   for (const f of files) hash.update(f).update(fs.readFileSync(`${dir}/${f}`));
   const sw = fs.readFileSync(template, "utf8")

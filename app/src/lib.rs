@@ -41,7 +41,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
                 <meta name="theme-color" content="#1f4e79"/>
-                <link rel="icon" href="data:,"/>
+                <link rel="icon" href="/pkg/icons/icon-192.png"/>
+                <link rel="manifest" href="/pkg/manifest.webmanifest"/>
+                <link rel="apple-touch-icon" href="/pkg/icons/apple-touch-icon.png"/>
                 <link rel="stylesheet" id="tournee" href="/pkg/tournee.css"/>
                 <title>"Tournée"</title>
                 <HydrationScripts options/>

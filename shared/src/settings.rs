@@ -1,6 +1,7 @@
 //! Agency settings: the numbers the domain names as defaults, which each agency may change.
 
 use crate::cadence::CadenceTable;
+use crate::record::FieldErrors;
 use crate::scoring::{SegmentBands, SegmentWeights, SizeThresholds};
 use crate::visit::ObjectionType;
 use serde::{Deserialize, Serialize};
@@ -70,34 +71,48 @@ impl Default for AgencySettings {
 }
 
 impl AgencySettings {
-    /// Checks the settings hang together; returns the field and a message otherwise.
-    pub fn validate(&self) -> Result<(), (&'static str, String)> {
-        self.size_thresholds.validate().map_err(|m| ("size_thresholds", m))?;
-        self.segment_weights.validate().map_err(|m| ("segment_weights", m))?;
-        self.segment_bands.validate().map_err(|m| ("segment_bands", m))?;
-        self.cadence.validate().map_err(|m| ("cadence", m))?;
-        crate::visit::validate_objections(&self.objections).map_err(|m| ("objections", m))?;
+    /// Checks the settings hang together: every problem, by field (`size_thresholds`,
+    /// `segment_weights`, `segment_bands`, `cadence`, `objections`, `sectors`, `base`), as a
+    /// form shows them — the same [`FieldErrors`] as every other validation.
+    pub fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut check = |field: &str, result: Result<(), String>| {
+            if let Err(m) = result {
+                errors.entry(field.to_string()).or_insert(m);
+            }
+        };
+        check("size_thresholds", self.size_thresholds.validate());
+        check("segment_weights", self.segment_weights.validate());
+        check("segment_bands", self.segment_bands.validate());
+        check("cadence", self.cadence.validate());
+        check("objections", crate::visit::validate_objections(&self.objections));
+        check("sectors", self.check_sectors());
+        if let Some(b) = &self.base {
+            if !(-90.0..=90.0).contains(&b.lat) || !(-180.0..=180.0).contains(&b.lon) {
+                check("base", Err("coordonnées invalides".into()));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn check_sectors(&self) -> Result<(), String> {
         for (i, sector) in self.sectors.iter().enumerate() {
             if sector.name.trim().is_empty() || sector.name.chars().count() > 80 {
-                return Err(("sectors", format!("secteur {} : nom de 1 à 80 caractères", i + 1)));
+                return Err(format!("secteur {} : nom de 1 à 80 caractères", i + 1));
             }
             if sector
                 .postcodes
                 .iter()
                 .any(|p| p.is_empty() || p.len() > 5 || !p.chars().all(|c| c.is_ascii_digit()))
             {
-                return Err((
-                    "sectors",
-                    format!("secteur « {} » : codes postaux de 1 à 5 chiffres", sector.name),
-                ));
+                return Err(format!("secteur « {} » : codes postaux de 1 à 5 chiffres", sector.name));
             }
             if self.sectors[..i].iter().any(|o| o.name == sector.name) {
-                return Err(("sectors", format!("secteur « {} » en double", sector.name)));
-            }
-        }
-        if let Some(b) = &self.base {
-            if !(-90.0..=90.0).contains(&b.lat) || !(-180.0..=180.0).contains(&b.lon) {
-                return Err(("base", "coordonnées invalides".into()));
+                return Err(format!("secteur « {} » en double", sector.name));
             }
         }
         Ok(())

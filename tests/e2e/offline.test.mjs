@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { fixture, login, shots, eventually } from './helpers.mjs';
+import { fixture, login, shots, eventually, startServer } from './helpers.mjs';
 
 const use = fixture();
 
@@ -59,4 +59,32 @@ test('the app starts and plans the day with the server unreachable, once opened 
 
   const real = errors.filter((e) => !/ERR_CONNECTION_REFUSED|ERR_FAILED|Failed to fetch|NetworkError|503/.test(e));
   assert.deepEqual(real, []);
+});
+
+test('the app can be installed on a phone: manifest, icons and service worker pass Chromium\'s checks', async () => {
+  const { browser } = use();
+  const server = await startServer();
+  try {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR' });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/login`);
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    await page.goto(`${server.url}/login`);
+    const cdp = await context.newCDPSession(page);
+    const manifest = await cdp.send('Page.getAppManifest');
+    assert.deepEqual(manifest.errors, [], 'the manifest parses');
+    const parsed = JSON.parse(manifest.data);
+    assert.equal(parsed.display, 'standalone');
+    assert.ok(parsed.icons.some((i) => i.purpose === 'maskable'), 'a maskable icon');
+    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+    assert.deepEqual(installabilityErrors, [], 'Chromium finds the app installable');
+    for (const icon of parsed.icons) {
+      const r = await page.request.get(`${server.url}${icon.src}`);
+      assert.equal(r.status(), 200, icon.src);
+      assert.equal(r.headers()['content-type'], 'image/png');
+    }
+    await context.close();
+  } finally {
+    server.stop();
+  }
 });

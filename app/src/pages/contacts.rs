@@ -57,7 +57,10 @@ impl Filters {
                 && match self.due.as_str() {
                     "meeting" => c.next_meeting_due.is_some_and(|d| d <= today),
                     "call" => c.next_call_due.is_some_and(|d| d <= today),
-                    "any" => [c.next_meeting_due, c.next_call_due].iter().flatten().any(|d| *d <= today),
+                    "any" => [c.next_meeting_due, c.next_call_due]
+                        .iter()
+                        .flatten()
+                        .any(|d| *d <= today),
                     _ => true,
                 }
         };

@@ -135,8 +135,8 @@ pub fn ObjectionListEditor() -> impl IntoView {
     });
     let save = move |_| {
         let Some(s) = settings.get_untracked() else { return };
-        if let Err((_, m)) = s.validate() {
-            set_message.set(Some(m));
+        if let Err(fields) = s.validate() {
+            set_message.set(Some(fields.into_values().collect::<Vec<_>>().join(" ; ")));
             return;
         }
         leptos::task::spawn_local(async move {

@@ -31,9 +31,7 @@ pub async fn update_settings(
     if current.user.role != Role::Manager {
         return Err(ApiError::Forbidden("réservé au chef d'agence".into()));
     }
-    settings
-        .validate()
-        .map_err(|(field, message)| ApiError::field(field, message))?;
+    settings.validate().map_err(ApiError::Validation)?;
     let changed = state.store.set_agency_settings(&current.actor(), &settings).await?;
     tracing::info!(agency = %current.user.agency_id, changed, "agency settings updated");
     Ok(Json(settings))
