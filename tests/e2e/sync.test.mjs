@@ -213,3 +213,39 @@ test('a phone whose session is revoked from another device is wiped', async () =
   await laptop.close();
   await context.close();
 });
+
+test('two tabs on one phone write to one outbox: every call sent once, none lost', async () => {
+  const { server, browser } = use();
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+  const first = await context.newPage();
+  await first.goto(`${server.url}/login`);
+  await login(first, server.url, 'julien.bernard@demo.tournee.fr');
+  await first.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await synced(first);
+  const list = await api(first, '/contacts?limit=1');
+  const id = list.items[0].id;
+  const calls = async () => (await api(first, `/contacts/${id}/timeline`)).items.filter((e) => e.kind === 'call').length;
+  const before = await calls();
+  const second = await context.newPage();
+  for (const tab of [first, second]) {
+    await tab.goto(`${server.url}/contacts/${id}`);
+    await tab.getByRole('button', { name: 'Noter un appel ou un message' }).waitFor();
+  }
+  await context.setOffline(true);
+  // Both tabs log calls, interleaved, while offline.
+  for (let i = 0; i < 3; i++) {
+    for (const tab of [first, second]) {
+      await tab.getByRole('button', { name: 'Noter un appel ou un message' }).click();
+      await tab.getByRole('button', { name: 'Pas de réponse', exact: true }).click();
+      await tab.getByRole('region', { name: "En attente d'envoi" }).waitFor();
+    }
+  }
+  await eventually(async () => (await syncLine(first)).pending === 6 || (await syncLine(second)).pending === 6,
+    'six calls waiting in the one outbox', 10000);
+  await context.setOffline(false);
+  await synced(first, 'the first tab drained the outbox');
+  await second.reload();
+  await synced(second, 'the second tab sees it drained');
+  assert.equal(await calls(), before + 6, 'six calls on the server, each once');
+  await context.close();
+});

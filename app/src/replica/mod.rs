@@ -272,6 +272,11 @@ pub fn search_contacts(query: &str, keep: impl Fn(&Contact) -> bool, limit: usiz
     }
 }
 
+/// Builds the search index now if the rows changed since it was built.
+pub fn warm_search_index() {
+    let _ = search_contacts("", |_| false, 0);
+}
+
 /// Every meeting in the replica, by start.
 pub fn meetings() -> Vec<Meeting> {
     use shared::sync::Change;

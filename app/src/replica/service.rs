@@ -297,6 +297,9 @@ async fn settle(result: Result<SyncReport, SyncError<idb::Error>>) {
                 s.just_refused += refused;
             });
             super::after_sync().await;
+            // The search index of a large replica takes seconds to build (100 000 records):
+            // built while the phone is idle, not at the first keystroke.
+            set_timeout(super::warm_search_index, std::time::Duration::from_millis(500));
         }
         Err(SyncError::Transport(TransportError::Unauthorized { erase })) => {
             // Revoked from another device, user disabled: nothing stays on the phone. Expired:

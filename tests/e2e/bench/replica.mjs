@@ -73,6 +73,21 @@ async function run(records) {
       open.onerror = () => reject(open.error);
     }));
     console.log(`  first sync, ${records} records: ${(firstSync / 1000).toFixed(2)} s from login to "À jour" (${rows} rows in IndexedDB)`);
+    // Where the time went: the page after login starting, the pulls on the wire, the phone's
+    // work between them (parsing, IndexedDB).
+    const t = await page.evaluate(() => ({
+      origin: performance.timeOrigin,
+      pulls: performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/sync/pull'))
+        .map((e) => ({ start: e.startTime, requestStart: e.requestStart, end: e.responseEnd })),
+    }));
+    if (t.pulls.length > 0) {
+      const first = t.pulls[0];
+      const last = t.pulls[t.pulls.length - 1];
+      const wire = t.pulls.reduce((n, p) => n + (p.end - p.start), 0);
+      const span = last.end - first.start;
+      console.log(`    login → Today's page: ${(t.origin - t0).toFixed(0)} ms; → first pull sent: ${(t.origin + first.start - t0).toFixed(0)} ms; ` +
+        `${t.pulls.length} pulls over ${span.toFixed(0)} ms, of which ${wire.toFixed(0)} ms waiting for the server and ${(span - wire).toFixed(0)} ms on the phone between them`);
+    }
 
     // Local search, network cut.
     await page.goto(`${server.url}/contacts`);
