@@ -217,9 +217,11 @@ pub fn search_contacts(query: &str, keep: impl Fn(&Contact) -> bool, limit: usiz
         use shared::sync::engine::RowKind;
         use shared::sync::Change;
         use std::cell::RefCell;
+        /// Per record: its sort key (folded name), its search words, its id.
+        type Entry = (String, String, Uuid);
         thread_local! {
-            /// (rows version, [(sort key, search words, id)]) sorted by key.
-            static INDEX: RefCell<(u64, Vec<(String, String, Uuid)>)> = const { RefCell::new((u64::MAX, Vec::new())) };
+            /// (rows version, entries sorted by key).
+            static INDEX: RefCell<(u64, Vec<Entry>)> = const { RefCell::new((u64::MAX, Vec::new())) };
         }
         let Some(store) = service::store() else {
             return (Vec::new(), false);
@@ -229,7 +231,7 @@ pub fn search_contacts(query: &str, keep: impl Fn(&Contact) -> bool, limit: usiz
         INDEX.with(|index| {
             let mut index = index.borrow_mut();
             if index.0 != version {
-                let mut entries: Vec<(String, String, Uuid)> = mem
+                let mut entries: Vec<Entry> = mem
                     .rows
                     .values()
                     .filter_map(|r| match r {
