@@ -186,6 +186,8 @@ fn start_now() {
                 STORE.with(|slot| *slot.borrow_mut() = Some(s));
                 refresh_status(|_| {});
                 kick_now();
+                // Each page load builds its own search index: in the first idle moment.
+                set_timeout(super::warm_search_index, std::time::Duration::from_millis(300));
             }
             Err(e) => {
                 leptos::logging::warn!("replica: {e}");
