@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use shared::api::{AgencyUser, Role};
+use shared::api::AgencyUser;
 use shared::settings::AgencySettings;
 use sqlx::{Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use uuid::Uuid;
@@ -143,12 +143,7 @@ where
         .bind(agency_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|(id, display_name, role)| {
-                let role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?;
-                Ok(AgencyUser { id, display_name, role })
-            })
-            .collect()
+        rows.into_iter().map(super::rows::agency_user).collect()
     }
 
     async fn set_password(&self, user_id: Uuid, password_hash: &str) -> StoreResult<()> {

@@ -499,6 +499,12 @@ impl SessionRow {
     }
 }
 
+/// A member of the agency as listed for sharing and assigning: `(id, display name, role)`.
+pub fn agency_user((id, display_name, role): (Uuid, String, String)) -> StoreResult<shared::api::AgencyUser> {
+    let role = shared::api::Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?;
+    Ok(shared::api::AgencyUser { id, display_name, role })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

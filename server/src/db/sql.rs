@@ -788,12 +788,7 @@ macro_rules! impl_store {
                 .bind(actor.agency_id)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter()
-                    .map(|(id, display_name, role)| {
-                        let role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?;
-                        Ok(AgencyUser { id, display_name, role })
-                    })
-                    .collect()
+                rows.into_iter().map($crate::db::rows::agency_user).collect()
             }
 
             async fn changes_after(&self, agency_id: Uuid, after: i64, limit: u32) -> StoreResult<Vec<Contact>> {

@@ -502,16 +502,7 @@ pub(super) fn exact(input: &DayInput, m: &Matrix, require_fixed: bool) -> DayPla
         (false, Some(p)) => Some(order.len() - 1 - p),
         (false, None) => None,
     };
-    let mut plan = walk(input, m, &order, lunch_pos).unwrap_or_else(|| DayPlan {
-        visits: Vec::new(),
-        lunch_at: None,
-        travel_home: 0,
-        end: input.day_start,
-        total_travel: 0,
-        dropped: Vec::new(),
-        feasible: false,
-        exact: true,
-    });
+    let mut plan = walk(input, m, &order, lunch_pos).unwrap_or_else(|| DayPlan::nothing(input, true));
     plan.exact = true;
     plan
 }
