@@ -39,6 +39,8 @@ cargo build -p tournee-server
 (cd tests/e2e && node --test --test-concurrency=1)
 
 say "browser test on PostgreSQL"
+# A database to connect through: each test server then makes a fresh one of its own
+# (tests/e2e/helpers.mjs), as on SQLite, so no test file sees what another one wrote.
 e2edb="tournee_e2e_$$"
 psql "$pgurl" -qc "CREATE DATABASE $e2edb" >/dev/null
 (cd tests/e2e && TOURNEE_E2E_DATABASE_URL="${pgurl%/*}/$e2edb" node --test --test-concurrency=1)

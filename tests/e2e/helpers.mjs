@@ -1,6 +1,6 @@
 // Shared pieces of the browser tests: start a real `tournee` server on a fresh database,
 // launch Debian's Chromium through playwright-core, and shoot screenshots under target/.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -20,7 +20,9 @@ export async function startServer(extraEnv = {}) {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const env = {
     ...process.env,
-    TOURNEE_DATABASE_URL: process.env.TOURNEE_E2E_DATABASE_URL || `sqlite://${join(dir, 'e2e.db')}`,
+    TOURNEE_DATABASE_URL: process.env.TOURNEE_E2E_DATABASE_URL
+      ? freshPostgres(process.env.TOURNEE_E2E_DATABASE_URL)
+      : `sqlite://${join(dir, 'e2e.db')}`,
     TOURNEE_LISTEN: `127.0.0.1:${port}`,
     TOURNEE_SITE_ROOT: join(root, 'target', 'site'),
     ...extraEnv,
@@ -40,6 +42,14 @@ export async function startServer(extraEnv = {}) {
   }
   child.kill();
   throw new Error(`server did not start: ${output}`);
+}
+
+/** A new database on the PostgreSQL server of `url`, for one server: like a new SQLite file,
+ *  every test file starts from the demo agency alone, whatever the files before it did. */
+function freshPostgres(url) {
+  const name = `tournee_e2e_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+  execFileSync('psql', [url, '-qc', `CREATE DATABASE ${name}`]);
+  return url.replace(/\/[^/]*$/, `/${name}`);
 }
 
 /** A phone-sized page in headless Chromium. `serviceWorkers: 'block'` for tests that hold
