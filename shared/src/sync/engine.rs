@@ -255,12 +255,18 @@ impl<S: LocalStore> Engine<S> {
         transport: &mut impl Transport,
         report: &mut SyncReport,
     ) -> Result<(), SyncError<S::Error>> {
+        // The next page is asked for while the current one is written: the server's time and
+        // the phone's overlap on a long first sync.
+        let mut prefetched: Option<PullResponse> = None;
         loop {
             let (meta, _) = self.store.sync_state().await.map_err(SyncError::Local)?;
-            let page = transport
-                .pull(meta.cursor, PULL_PAGE, meta.client_id)
-                .await
-                .map_err(SyncError::Transport)?;
+            let page = match prefetched.take() {
+                Some(page) => page,
+                None => transport
+                    .pull(meta.cursor, PULL_PAGE, meta.client_id)
+                    .await
+                    .map_err(SyncError::Transport)?,
+            };
             if page.reset {
                 report.reset = true;
                 self.store
@@ -294,12 +300,46 @@ impl<S: LocalStore> Engine<S> {
                     other => write.put.push(other),
                 }
             }
-            self.store.write(write).await.map_err(SyncError::Local)?;
             if !page.has_more {
+                self.store.write(write).await.map_err(SyncError::Local)?;
                 return Ok(());
             }
+            let next = transport.pull(page.cursor, PULL_PAGE, meta.client_id);
+            let (written, next) = both(self.store.write(write), next).await;
+            written.map_err(SyncError::Local)?;
+            prefetched = Some(next.map_err(SyncError::Transport)?);
         }
     }
+}
+
+/// Runs two futures at once on the current task (no executor needed: the browser has one
+/// thread) and gives both results.
+async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    use std::task::Poll;
+    let mut a = std::pin::pin!(a);
+    let mut b = std::pin::pin!(b);
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(|cx| {
+        if ra.is_none() {
+            if let Poll::Ready(v) = a.as_mut().poll(cx) {
+                ra = Some(v);
+            }
+        }
+        if rb.is_none() {
+            if let Poll::Ready(v) = b.as_mut().poll(cx) {
+                rb = Some(v);
+            }
+        }
+        match (ra.take(), rb.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                ra = x;
+                rb = y;
+                Poll::Pending
+            }
+        }
+    })
+    .await
 }
 
 /// The key of a row the server sent.
