@@ -64,6 +64,9 @@ test('text typed before the page code arrives is kept, in the login form and in 
 
 test('a tap on "Se connecter" before the page code arrives still signs in, or says why not', async () => {
   const { server, page, context } = use();
+  // Off the app first: a signed-in page whose session disappears goes to the login page by
+  // itself (its background sync gets a 401), which would race with the navigation below.
+  await page.goto('about:blank');
   await context.clearCookies();
   await page.route('**/pkg/*.wasm', (route) => route.abort());
   await page.goto(`${server.url}/login`);
