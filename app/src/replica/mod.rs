@@ -165,18 +165,38 @@ pub async fn or_local<T>(online: Result<T, ApiFailure>, local: impl FnOnce() -> 
     }
 }
 
-/// Runs `f` over the replica's rows (nothing on the server or before it is open).
-fn with_rows<R>(f: impl FnOnce(&mut dyn Iterator<Item = &shared::sync::Change>) -> R) -> Option<R> {
+/// The rows of the replica that `pick` keeps (nothing on the server or before it is open).
+fn rows_where<T>(pick: impl Fn(&shared::sync::Change) -> Option<T>) -> Vec<T> {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(store) = service::store() else {
+            return Vec::new();
+        };
+        let mem = store.mem.borrow();
+        mem.rows.values().filter_map(pick).collect()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = pick;
+        Vec::new()
+    }
+}
+
+/// One row of the replica by its key, if `pick` keeps it.
+fn row<T>(
+    kind: shared::sync::engine::RowKind,
+    id: Uuid,
+    pick: impl Fn(&shared::sync::Change) -> Option<T>,
+) -> Option<T> {
     #[cfg(feature = "hydrate")]
     {
         let store = service::store()?;
         let mem = store.mem.borrow();
-        let mut rows = mem.rows.values();
-        Some(f(&mut rows))
+        mem.rows.get(&(kind, id)).and_then(pick)
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        let _ = f;
+        let _ = (kind, id, pick);
         None
     }
 }
@@ -184,27 +204,10 @@ fn with_rows<R>(f: impl FnOnce(&mut dyn Iterator<Item = &shared::sync::Change>) 
 /// A record from the replica.
 pub fn contact(id: Uuid) -> Option<Contact> {
     use shared::sync::Change;
-    with_rows(|rows| {
-        rows.filter_map(|r| match r {
-            Change::Contact(c) if c.id == id && !c.deleted => Some(c.as_ref().clone()),
-            _ => None,
-        })
-        .next()
+    row(shared::sync::engine::RowKind::Contact, id, |r| match r {
+        Change::Contact(c) if !c.deleted => Some(c.as_ref().clone()),
+        _ => None,
     })
-    .flatten()
-}
-
-/// Every record in the replica.
-pub fn contacts() -> Vec<Contact> {
-    use shared::sync::Change;
-    with_rows(|rows| {
-        rows.filter_map(|r| match r {
-            Change::Contact(c) if !c.deleted => Some(c.as_ref().clone()),
-            _ => None,
-        })
-        .collect()
-    })
-    .unwrap_or_default()
 }
 
 /// The records of the replica matching a search (every word starts a word of the record,
@@ -282,33 +285,29 @@ pub fn warm_search_index() {
 /// Every meeting in the replica, by start.
 pub fn meetings() -> Vec<Meeting> {
     use shared::sync::Change;
-    let mut v: Vec<Meeting> = with_rows(|rows| {
-        rows.filter_map(|r| match r {
-            Change::Meeting(m) => Some(m.as_ref().clone()),
-            _ => None,
-        })
-        .collect()
-    })
-    .unwrap_or_default();
-    v.sort_by_key(|m| m.starts_at);
+    let mut v = rows_where(|r| match r {
+        Change::Meeting(m) => Some(m.as_ref().clone()),
+        _ => None,
+    });
+    v.sort_by_key(|m: &Meeting| m.starts_at);
     v
 }
 
 pub fn meeting(id: Uuid) -> Option<Meeting> {
-    meetings().into_iter().find(|m| m.id == id)
+    use shared::sync::Change;
+    row(shared::sync::engine::RowKind::Meeting, id, |r| match r {
+        Change::Meeting(m) => Some(m.as_ref().clone()),
+        _ => None,
+    })
 }
 
 /// Every task in the replica.
-pub fn tasks() -> Vec<Task> {
+fn tasks() -> Vec<Task> {
     use shared::sync::Change;
-    with_rows(|rows| {
-        rows.filter_map(|r| match r {
-            Change::Task(t) => Some(t.as_ref().clone()),
-            _ => None,
-        })
-        .collect()
+    rows_where(|r| match r {
+        Change::Task(t) => Some(t.as_ref().clone()),
+        _ => None,
     })
-    .unwrap_or_default()
 }
 
 /// The tasks of a list (`due`, `overdue`, `open`, `done`) from the replica, in the server's
@@ -355,15 +354,11 @@ pub fn today(last: Option<shared::api::Today>) -> shared::api::Today {
 /// The conflicts this user is involved in, open first.
 pub fn conflicts() -> Vec<Conflict> {
     use shared::sync::Change;
-    let mut v: Vec<Conflict> = with_rows(|rows| {
-        rows.filter_map(|r| match r {
-            Change::Conflict(c) => Some(c.as_ref().clone()),
-            _ => None,
-        })
-        .collect()
-    })
-    .unwrap_or_default();
-    v.sort_by_key(|c| (c.resolved_at.is_some(), std::cmp::Reverse(c.mine_at)));
+    let mut v = rows_where(|r| match r {
+        Change::Conflict(c) => Some(c.as_ref().clone()),
+        _ => None,
+    });
+    v.sort_by_key(|c: &Conflict| (c.resolved_at.is_some(), std::cmp::Reverse(c.mine_at)));
     v
 }
 
