@@ -70,6 +70,14 @@ impl Actor {
     pub fn sees_whole_agency(&self) -> bool {
         self.role == Role::Manager
     }
+
+    /// The writer, as the shared rules know them.
+    pub fn author(&self) -> shared::visit::effects::Author {
+        shared::visit::effects::Author {
+            user_id: self.user_id,
+            whole_agency: self.sees_whole_agency(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -185,6 +193,20 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+impl From<shared::visit::effects::Denied> for StoreError {
+    fn from(d: shared::visit::effects::Denied) -> Self {
+        use shared::visit::effects::Denied;
+        match d {
+            Denied::Forbidden(why) => StoreError::Forbidden(why),
+            Denied::Conflict(why) => StoreError::Conflict(why),
+            Denied::Invalid { field, message } => StoreError::Invalid {
+                field: field.into(),
+                message,
+            },
+        }
+    }
+}
 
 #[async_trait]
 pub trait Store:

@@ -1,13 +1,10 @@
 //! What is written to and read from the `contacts` table, and the values derived on write.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use shared::cadence::due_dates;
 use shared::record::{display_name, Contact, ContactKind, MeetingPlace, Situation, ValidContact};
-use shared::scoring::{client_score, ScoreInputs, Segment, SizeClass};
-use shared::settings::AgencySettings;
+pub use shared::scoring::{DeriveInputs, Derived};
 use shared::stage::{Stage, StageTransition, TransitionKind};
 use shared::text::fold;
-use shared::values::Euros;
 use uuid::Uuid;
 
 use super::{StoreError, StoreResult};
@@ -115,71 +112,6 @@ impl ContactFields {
 
     pub fn networks_json(&self) -> String {
         serde_json::to_string(&self.networks).unwrap_or_else(|_| "[]".into())
-    }
-}
-
-/// Values computed from a record and its agency's settings on every write.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Derived {
-    pub score: i64,
-    pub segment: Segment,
-    pub size_class: SizeClass,
-    pub next_meeting_due: Option<NaiveDate>,
-    pub next_call_due: Option<NaiveDate>,
-}
-
-/// The inputs of the derivation, whether from a new write or a stored row.
-pub struct DeriveInputs {
-    pub accessible_potential_cents: i64,
-    pub assets_entrusted_cents: i64,
-    pub relationship_quality: Option<i64>,
-    pub referrals_made: i64,
-    pub last_meeting_on: Option<NaiveDate>,
-    pub last_call_on: Option<NaiveDate>,
-    pub stage: Stage,
-    /// When the current stage began: the start of the relationship for a client never met.
-    pub stage_since: DateTime<Utc>,
-}
-
-impl Derived {
-    /// The earlier of the two due dates: the record is due for something from that day.
-    pub fn next_due(&self) -> Option<NaiveDate> {
-        match (self.next_meeting_due, self.next_call_due) {
-            (Some(m), Some(c)) => Some(m.min(c)),
-            (m, c) => m.or(c),
-        }
-    }
-
-    pub fn compute(d: &DeriveInputs, settings: &AgencySettings) -> Self {
-        let euros = |c: i64| Euros::from_cents(c.max(0)).unwrap_or(Euros::ZERO);
-        let inputs = ScoreInputs {
-            assets_entrusted: euros(d.assets_entrusted_cents),
-            accessible_potential: euros(d.accessible_potential_cents),
-            relationship_quality: d.relationship_quality.map(|q| q.clamp(1, 5) as u8),
-            referrals_made: d.referrals_made.clamp(0, u32::MAX as i64) as u32,
-        };
-        let score = client_score(&inputs, &settings.segment_weights);
-        let segment = settings.segment_bands.segment(score);
-        let size_class = settings.size_thresholds.classify(inputs.accessible_potential);
-        // Cadence applies to clients; a prospect's next step is its next-contact date.
-        let (next_meeting_due, next_call_due) = if d.stage == Stage::Client {
-            let due = due_dates(
-                &settings.cadence.for_segment(segment),
-                d.last_meeting_on,
-                d.last_call_on,
-                d.stage_since.date_naive(),
-            );
-            (Some(due.meeting), Some(due.call))
-        } else {
-            (None, None)
-        };
-        Derived {
-            score: score as i64,
-            segment,
-            size_class,
-            next_meeting_due,
-            next_call_due,
-        }
     }
 }
 
@@ -301,6 +233,16 @@ pub fn name_of(kind: &str, first: &str, last: &str, company: &str) -> String {
 }
 
 impl ContactRow {
+    /// What the shared rules need to know of the record.
+    pub fn facts(&self) -> StoreResult<shared::visit::effects::ContactFacts> {
+        Ok(shared::visit::effects::ContactFacts {
+            id: self.id,
+            owner_id: self.owner_id,
+            name: self.name(),
+            stage: self.stage()?,
+        })
+    }
+
     /// The name shown for the record.
     pub fn name(&self) -> String {
         name_of(&self.kind, &self.first_name, &self.last_name, &self.company_name)

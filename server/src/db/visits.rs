@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use shared::api::TaskQuery;
 use shared::record::{display_name, ContactKind, MeetingPlace};
+use shared::visit::effects::MeetingFacts;
 use shared::visit::{
     CheckIn, EventKind, InteractionInput, Meeting, MeetingInput, MeetingStatus, MeetingStatusChange, Objection,
     Outcome, Priority, Referrals, Report, ReportInput, Task, TaskInput, TaskSource, TimelineEntry,
@@ -185,6 +186,21 @@ impl MeetingRow {
     pub fn contact_name(&self) -> String {
         let kind = ContactKind::parse(&self.contact_kind).unwrap_or_default();
         display_name(kind, &self.first_name, &self.last_name, &self.company_name)
+    }
+
+    /// What the shared rules need to know of the meeting.
+    pub fn facts(&self, time: &AgencyTime) -> StoreResult<MeetingFacts> {
+        Ok(MeetingFacts {
+            id: self.id,
+            contact_id: self.contact_id,
+            owner_id: self.owner_id,
+            contact_owner_id: self.contact_owner_id,
+            status: self.status()?,
+            starts_at: self.starts_at,
+            local_start: time.local(self.starts_at),
+            subject: self.subject.clone(),
+            has_report: self.has_report,
+        })
     }
 
     pub fn into_meeting(self, time: &AgencyTime) -> StoreResult<Meeting> {
@@ -371,10 +387,7 @@ impl EventRow {
     }
 }
 
-/// `dd/mm/yyyy à HHhMM`, the way an advisor reads a meeting time.
-pub fn when_fr(t: chrono::NaiveDateTime) -> String {
-    t.format("%d/%m/%Y à %Hh%M").to_string()
-}
+pub use shared::visit::effects::when_fr;
 
 macro_rules! impl_visit_store {
     ($store:ident, $db:ty) => {
@@ -385,29 +398,10 @@ macro_rules! impl_visit_store {
         use $crate::time::AgencyTime;
         use shared::record::MeetingPlace;
         use shared::stage::{Stage, StageOutcome};
-        use shared::visit::{excerpt, ContactRef, InteractionInput, InteractionKind, Meeting, MeetingInput, MeetingStatus, MeetingStatusChange, Objection, Priority, Referrals, Report, ReportInput, Task, TaskInput, TaskSource, TimelineEntry};
+        use shared::visit::{ContactRef, InteractionInput, Meeting, MeetingInput, MeetingStatus, MeetingStatusChange, Objection, Priority, Referrals, Report, ReportInput, Task, TaskInput, TaskSource, TimelineEntry};
 use shared::api::{TaskQuery, TaskScope};
 
-        /// A task written by the store itself (from a report, a referral, a call, the cadence).
-        struct NewTask<'a> {
-            owner_id: Uuid,
-            contact_id: Option<Uuid>,
-            title: &'a str,
-            notes: &'a str,
-            due_on: NaiveDate,
-            priority: Priority,
-            source: TaskSource,
-            source_id: Option<Uuid>,
-        }
-
-        /// Last-contact dates a write moves forward.
-        #[derive(Default)]
-        struct Touch {
-            meeting_on: Option<NaiveDate>,
-            call_on: Option<NaiveDate>,
-            contact_on: Option<NaiveDate>,
-            referrals_made: i64,
-        }
+        use shared::visit::effects::{self as fx, Held, NewEvent, NewTask, Touch};
 
         impl $store {
             #[allow(clippy::too_many_arguments)]
@@ -441,28 +435,26 @@ use shared::api::{TaskQuery, TaskScope};
                 Ok(id)
             }
 
+            async fn insert_new_event(tx: &mut Tx<'_>, agency_id: Uuid, e: &NewEvent) -> StoreResult<Uuid> {
+                Self::insert_event(tx, agency_id, e.contact_id, e.at, e.kind, &e.title, &e.detail, e.author_id, e.ref_id).await
+            }
+
             async fn stage_event(tx: &mut Tx<'_>, actor: &Actor, id: Uuid, o: &StageOutcome, now: DateTime<Utc>) -> StoreResult<()> {
-                let title = match (o.kind, &o.competitor) {
-                    (TransitionKind::Lost, Some(c)) => format!("Perdu : a signé chez {c}"),
-                    (TransitionKind::Left, _) => "Client parti".to_string(),
-                    _ => format!("Étape : {}", o.to.label().to_lowercase()),
-                };
-                Self::insert_event(tx, actor.agency_id, id, now, EventKind::Stage, &title, o.reason.as_deref().unwrap_or(""), Some(actor.user_id), Some(id)).await?;
+                Self::insert_new_event(tx, actor.agency_id, &fx::stage_event(o, id, &actor.author(), now)).await?;
                 Ok(())
             }
 
-            async fn insert_task(tx: &mut Tx<'_>, agency_id: Uuid, author: Uuid, t: NewTask<'_>, seq: i64, now: DateTime<Utc>) -> StoreResult<Uuid> {
-                let id = shared::new_id();
+            async fn insert_task(tx: &mut Tx<'_>, agency_id: Uuid, author: Uuid, t: &NewTask, seq: i64, now: DateTime<Utc>) -> StoreResult<Uuid> {
                 sqlx::query(
                     "INSERT INTO tasks (id, agency_id, owner_id, contact_id, title, notes, due_on, priority, priority_rank, source, source_id, \
                      done_at, created_at, created_by, updated_at, seq, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12, $13, $12, $14, NULL)",
                 )
-                .bind(id)
+                .bind(t.id)
                 .bind(agency_id)
                 .bind(t.owner_id)
                 .bind(t.contact_id)
-                .bind(t.title)
-                .bind(t.notes)
+                .bind(&t.title)
+                .bind(&t.notes)
                 .bind(t.due_on)
                 .bind(t.priority.as_str())
                 .bind(t.priority.rank())
@@ -472,59 +464,44 @@ use shared::api::{TaskQuery, TaskScope};
                 .bind(author)
                 .bind(seq)
                 .execute(&mut **tx)
-                .await?;
-                Ok(id)
+                .await
+                .map_err(|e| map_unique(e, "cette tâche existe déjà"))?;
+                Ok(t.id)
             }
 
             /// Tells the referrer's advisor to report back when a referred prospect becomes a
-            /// client or signs elsewhere.
+            /// client or signs elsewhere (`fx::referral_news`).
             async fn after_stage_change(tx: &mut Tx<'_>, actor: &Actor, before: &ContactRow, o: &StageOutcome, now: DateTime<Utc>) -> StoreResult<()> {
-                let news = match (o.to, o.kind, &o.competitor) {
-                    (Stage::Client, _, _) => "est devenu client".to_string(),
-                    (_, TransitionKind::Lost, Some(c)) => format!("a signé chez {c}"),
-                    _ => return Ok(()),
-                };
-                let referrer: Option<(Uuid, Uuid, String, String, String, String)> = sqlx::query_as(
-                    "SELECT c.id, c.owner_id, c.kind, c.first_name, c.last_name, c.company_name FROM referrals r \
+                #[allow(clippy::type_complexity)]
+                let referrer: Option<(Uuid, Uuid, String, String, String, String, String)> = sqlx::query_as(
+                    "SELECT c.id, c.owner_id, c.kind, c.first_name, c.last_name, c.company_name, c.stage FROM referrals r \
                      JOIN contacts c ON c.id = r.referrer_id WHERE r.prospect_id = $1 AND r.agency_id = $2 AND c.deleted_at IS NULL",
                 )
                 .bind(before.id)
                 .bind(actor.agency_id)
                 .fetch_optional(&mut **tx)
                 .await?;
-                let Some((referrer_id, owner_id, kind, first, last, company)) = referrer else { return Ok(()) };
-                let referrer_name = $crate::db::rows::name_of(&kind, &first, &last, &company);
-                let prospect = before.name();
-                let title = format!("Informer {referrer_name} : {prospect} {news}");
-                let seq = Self::next_seq_as(tx, actor, 1).await?;
-                let task = NewTask {
+                let Some((referrer_id, owner_id, kind, first, last, company, stage)) = referrer else { return Ok(()) };
+                let referrer = fx::ContactFacts {
+                    id: referrer_id,
                     owner_id,
-                    contact_id: Some(referrer_id),
-                    title: &title,
-                    notes: "",
-                    due_on: now.date_naive() + chrono::Duration::days(2),
-                    priority: Priority::Normal,
-                    source: TaskSource::ReferralOutcome,
-                    source_id: Some(before.id),
+                    name: $crate::db::rows::name_of(&kind, &first, &last, &company),
+                    stage: Stage::parse(&stage).ok_or_else(|| StoreError::Corrupt(format!("stage {stage:?}")))?,
                 };
-                Self::insert_task(tx, actor.agency_id, actor.user_id, task, seq, now).await?;
-                Self::insert_event(tx, actor.agency_id, referrer_id, now, EventKind::Referral, &format!("Recommandation : {prospect} {news}"), "", Some(actor.user_id), Some(before.id)).await?;
+                let Some(news) = fx::referral_news(o, &before.facts()?, &referrer, &actor.author(), shared::new_id(), now) else { return Ok(()) };
+                let seq = Self::next_seq_as(tx, actor, 1).await?;
+                Self::insert_task(tx, actor.agency_id, actor.user_id, &news.task, seq, now).await?;
+                Self::insert_new_event(tx, actor.agency_id, &news.event).await?;
                 Ok(())
             }
 
-            /// Moves a record's last-contact dates forward, recomputes what depends on them,
-            /// and closes its open cadence task when a meeting or a call took place.
+            /// Moves a record's last-contact dates forward (`Touch::apply`), recomputes what
+            /// depends on them, and closes its open cadence task when a meeting or a call took
+            /// place.
             async fn touch_contact(tx: &mut Tx<'_>, actor: &Actor, contact_id: Uuid, t: Touch, now: DateTime<Utc>) -> StoreResult<()> {
                 let row = Self::visible_row(tx, &Actor { role: Role::Manager, ..*actor }, contact_id).await?;
-                let later = |old: Option<NaiveDate>, new: Option<NaiveDate>| match (old, new) {
-                    (Some(o), Some(n)) => Some(o.max(n)),
-                    (o, n) => o.or(n),
-                };
                 let mut inputs = row.derive_inputs()?;
-                inputs.last_meeting_on = later(row.last_meeting_on, t.meeting_on);
-                inputs.last_call_on = later(row.last_call_on, t.call_on);
-                inputs.referrals_made = row.referrals_made + t.referrals_made;
-                let last_contact = later(later(later(row.last_contact_on, t.contact_on), t.meeting_on), t.call_on);
+                let last_contact = t.apply(&mut inputs, row.last_contact_on);
                 let settings = Self::settings_tx(tx, actor.agency_id).await?;
                 let d = Derived::compute(&inputs, &settings);
                 let seq = Self::next_seq_as(tx, actor, 1).await?;
@@ -550,7 +527,7 @@ use shared::api::{TaskQuery, TaskScope};
                 .bind(actor.user_id)
                 .execute(&mut **tx)
                 .await?;
-                if t.meeting_on.is_some() || t.call_on.is_some() {
+                if t.closes_cadence_task() {
                     sqlx::query(
                         "UPDATE tasks SET done_at = $3, updated_at = $3, seq = $4 WHERE contact_id = $1 AND agency_id = $2 \
                          AND source = 'cadence' AND done_at IS NULL AND deleted_at IS NULL",
@@ -599,11 +576,8 @@ use shared::api::{TaskQuery, TaskScope};
                 qb.build_query_as().fetch_optional(&mut **tx).await?.ok_or(StoreError::NotFound)
             }
 
-            /// Marks a planned meeting held and moves the record's last-meeting date.
-            async fn hold_meeting(tx: &mut Tx<'_>, actor: &Actor, m: &MeetingRow, time: &AgencyTime, now: DateTime<Utc>) -> StoreResult<()> {
-                if time.day_of(m.starts_at) > time.day_of(now) {
-                    return Err(StoreError::Conflict("ce rendez-vous n'a pas encore eu lieu".into()));
-                }
+            /// Writes a meeting held (`fx::hold`): its status, the record's dates, the history.
+            async fn write_held(tx: &mut Tx<'_>, actor: &Actor, m: &MeetingRow, held: &Held, now: DateTime<Utc>) -> StoreResult<()> {
                 let seq = Self::next_seq_as(tx, actor, 1).await?;
                 sqlx::query("UPDATE meetings SET status = 'held', status_reason = NULL, updated_at = $3, updated_by = $4, seq = $5 WHERE id = $1 AND agency_id = $2")
                     .bind(m.id)
@@ -613,9 +587,8 @@ use shared::api::{TaskQuery, TaskScope};
                     .bind(seq)
                     .execute(&mut **tx)
                     .await?;
-                let day = time.day_of(m.starts_at);
-                Self::touch_contact(tx, actor, m.contact_id, Touch { meeting_on: Some(day), ..Touch::default() }, now).await?;
-                Self::insert_event(tx, actor.agency_id, m.contact_id, m.starts_at, EventKind::Meeting, "RDV tenu", &format!("{} — {}", when_fr(time.local(m.starts_at)), m.subject), Some(actor.user_id), Some(m.id)).await?;
+                Self::touch_contact(tx, actor, m.contact_id, held.touch, now).await?;
+                Self::insert_new_event(tx, actor.agency_id, &held.event).await?;
                 Ok(())
             }
 
@@ -778,43 +751,23 @@ use shared::api::{TaskQuery, TaskScope};
                 let mut tx = self.pool.begin().await?;
                 let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
                 let m = Self::meeting_row(&mut tx, actor, id).await?;
-                if !Self::may_edit_meeting(actor, &m) {
-                    return Err(StoreError::Forbidden("seuls le conseiller du rendez-vous, celui du dossier et le chef d'agence le modifient"));
+                let fx = fx::set_meeting_status(&m.facts(time)?, change, &actor.author(), time.day_of(now), now)?;
+                if let Some(held) = &fx.held {
+                    Self::write_held(&mut tx, actor, &m, held, now).await?;
+                } else {
+                    sqlx::query("UPDATE meetings SET status = $3, status_reason = $4, updated_at = $5, updated_by = $6, seq = $7 WHERE id = $1 AND agency_id = $2")
+                        .bind(id)
+                        .bind(actor.agency_id)
+                        .bind(fx.status.as_str())
+                        .bind(&fx.reason)
+                        .bind(now)
+                        .bind(actor.user_id)
+                        .bind(seq)
+                        .execute(&mut *tx)
+                        .await?;
                 }
-                let from = m.status()?;
-                let to = change.status;
-                if !from.can_become(to) {
-                    return Err(StoreError::Conflict(format!("un rendez-vous « {} » ne peut pas passer à « {} »", from.label(), to.label())));
-                }
-                if m.has_report {
-                    return Err(StoreError::Conflict("le compte rendu est déjà saisi : le statut ne change plus".into()));
-                }
-                let reason = change.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(|r| r.chars().take(500).collect::<String>());
-                let when = when_fr(time.local(m.starts_at));
-                match to {
-                    MeetingStatus::Held => Self::hold_meeting(&mut tx, actor, &m, time, now).await?,
-                    MeetingStatus::Cancelled | MeetingStatus::NoShow | MeetingStatus::Planned => {
-                        sqlx::query("UPDATE meetings SET status = $3, status_reason = $4, updated_at = $5, updated_by = $6, seq = $7 WHERE id = $1 AND agency_id = $2")
-                            .bind(id)
-                            .bind(actor.agency_id)
-                            .bind(to.as_str())
-                            .bind(&reason)
-                            .bind(now)
-                            .bind(actor.user_id)
-                            .bind(seq)
-                            .execute(&mut *tx)
-                            .await?;
-                        let title = match to {
-                            MeetingStatus::Cancelled => "RDV annulé",
-                            MeetingStatus::NoShow => "RDV : client absent",
-                            _ => "RDV remis à planifié",
-                        };
-                        let detail = match &reason {
-                            Some(r) => format!("{when} — {r}"),
-                            None => when,
-                        };
-                        Self::insert_event(&mut tx, actor.agency_id, m.contact_id, now, EventKind::Meeting, title, &detail, Some(actor.user_id), Some(id)).await?;
-                    }
+                if let Some(event) = &fx.event {
+                    Self::insert_new_event(&mut tx, actor.agency_id, event).await?;
                 }
                 let row = Self::meeting_row(&mut tx, &Actor { role: Role::Manager, ..*actor }, id).await?;
                 tx.commit().await?;
@@ -863,34 +816,29 @@ use shared::api::{TaskQuery, TaskScope};
                 let mut tx = self.pool.begin().await?;
                 let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
                 let m = Self::meeting_row(&mut tx, actor, meeting_id).await?;
-                if !Self::may_edit_meeting(actor, &m) {
-                    return Err(StoreError::Forbidden("seuls le conseiller du rendez-vous, celui du dossier et le chef d'agence rédigent le compte rendu"));
-                }
-                if m.has_report {
-                    return Err(StoreError::Conflict("ce rendez-vous a déjà son compte rendu".into()));
-                }
-                match m.status()? {
-                    MeetingStatus::Held => {}
-                    MeetingStatus::Planned => Self::hold_meeting(&mut tx, actor, &m, time, now).await?,
-                    s => return Err(StoreError::Conflict(format!("un rendez-vous « {} » n'a pas de compte rendu", s.label()))),
-                }
                 let settings = Self::settings_tx(&mut tx, actor.agency_id).await?;
-                let codes: Vec<String> = settings.objections.iter().map(|o| o.code.clone()).collect();
-                let r = r.clone().validate(&codes).map_err(|errors| {
-                    let (field, message) = errors.into_iter().next().unwrap_or_default();
-                    StoreError::Invalid { field: field.into(), message }
-                })?;
                 let contact = Self::visible_row(&mut tx, &Actor { role: Role::Manager, ..*actor }, m.contact_id).await?;
-                let stage_from = contact.stage()?;
-                let report_id = shared::new_id();
-                let today = time.day_of(now);
-                let meeting_day = time.day_of(m.starts_at);
+                let fx = fx::save_report(
+                    fx::ReportContext {
+                        meeting: &m.facts(time)?,
+                        contact: &contact.facts()?,
+                        objection_types: &settings.objections,
+                        author: actor.author(),
+                        today: time.day_of(now),
+                        now,
+                    },
+                    r.clone(),
+                )?;
+                if let Some(held) = &fx.held {
+                    Self::write_held(&mut tx, actor, &m, held, now).await?;
+                }
+                let r = &fx.report;
                 sqlx::query(
                     "INSERT INTO visit_reports (id, agency_id, meeting_id, contact_id, author_id, outcome, summary, needs, interest_signs, satisfaction, \
                      stage_from, stage_to, next_step, next_step_due, referrals_asked, checkin_at, checkin_lat, checkin_lon, checkin_accuracy, created_at, seq) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
                 )
-                .bind(report_id)
+                .bind(fx.id)
                 .bind(actor.agency_id)
                 .bind(meeting_id)
                 .bind(m.contact_id)
@@ -900,8 +848,8 @@ use shared::api::{TaskQuery, TaskScope};
                 .bind(&r.needs)
                 .bind(&r.interest_signs)
                 .bind(r.satisfaction.map(i64::from))
-                .bind(stage_from.as_str())
-                .bind(r.stage_to.filter(|s| *s != stage_from).map(|s| s.as_str()))
+                .bind(fx.stage_from.as_str())
+                .bind(fx.stage_to.map(|s| s.as_str()))
                 .bind(&r.next_step)
                 .bind(r.next_step_due)
                 .bind(r.referrals_asked)
@@ -914,107 +862,52 @@ use shared::api::{TaskQuery, TaskScope};
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| map_unique(e, "ce rendez-vous a déjà son compte rendu"))?;
-                let summary_line = if r.summary.is_empty() { String::new() } else { excerpt(&r.summary, 140) };
-                Self::insert_event(&mut tx, actor.agency_id, m.contact_id, now, EventKind::Report, &format!("Compte rendu : {}", r.outcome.label()), &summary_line, Some(actor.user_id), Some(meeting_id)).await?;
-
-                for o in &r.objections {
-                    let label = match &o.code {
-                        Some(code) => settings.objections.iter().find(|t| &t.code == code).map(|t| t.label.clone()).unwrap_or_else(|| code.clone()),
-                        None => o.text.clone(),
-                    };
-                    let oid = shared::new_id();
+                for o in &fx.objections {
                     sqlx::query(
                         "INSERT INTO objections (id, agency_id, report_id, contact_id, author_id, code, label, text, answer, overcome, at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                     )
-                    .bind(oid)
+                    .bind(o.id)
                     .bind(actor.agency_id)
-                    .bind(report_id)
+                    .bind(fx.id)
                     .bind(m.contact_id)
                     .bind(actor.user_id)
                     .bind(&o.code)
-                    .bind(&label)
+                    .bind(&o.label)
                     .bind(&o.text)
                     .bind(&o.answer)
                     .bind(o.overcome)
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
-                    let detail = match (o.overcome, o.answer.is_empty()) {
-                        (true, true) => "levée".to_string(),
-                        (true, false) => format!("levée — {}", excerpt(&o.answer, 120)),
-                        (false, true) => "non levée".to_string(),
-                        (false, false) => format!("non levée — {}", excerpt(&o.answer, 120)),
-                    };
-                    Self::insert_event(&mut tx, actor.agency_id, m.contact_id, now, EventKind::Objection, &format!("Objection : {label}"), &detail, Some(actor.user_id), Some(oid)).await?;
                 }
-
-                let referrer_name = contact.name();
                 let as_owner = Actor { role: Role::Manager, ..*actor };
-                let mut names = Vec::new();
-                for (i, given) in r.referrals.iter().enumerate() {
-                    let input = given.to_contact(m.contact_id, contact.owner_id);
-                    let valid = input.validate().map_err(|errors| {
-                        let (field, message) = errors.into_iter().next().unwrap_or_default();
-                        StoreError::Invalid { field: format!("referrals.{i}.{field}").into(), message }
-                    })?;
-                    let fields = ContactFields::from_valid(&valid);
-                    let prospect_id = given.id.unwrap_or_else(shared::new_id);
-                    Self::insert_contact_tx(&mut tx, &as_owner, prospect_id, &fields, Some(&format!("Recommandé par {referrer_name}")), now).await?;
+                for p in &fx.prospects {
+                    let fields = ContactFields::from_valid(&p.contact);
+                    Self::insert_contact_tx(&mut tx, &as_owner, p.id, &fields, Some(&p.source), now).await?;
                     sqlx::query("INSERT INTO referrals (id, agency_id, report_id, referrer_id, prospect_id, advisor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                        .bind(shared::new_id())
+                        .bind(p.referral_id)
                         .bind(actor.agency_id)
-                        .bind(report_id)
+                        .bind(fx.id)
                         .bind(m.contact_id)
-                        .bind(prospect_id)
+                        .bind(p.id)
                         .bind(actor.user_id)
                         .bind(now)
                         .execute(&mut *tx)
                         .await?;
-                    let name = valid.display_name();
-                    Self::insert_event(&mut tx, actor.agency_id, m.contact_id, now, EventKind::Referral, &format!("A recommandé {name}"), "", Some(actor.user_id), Some(prospect_id)).await?;
-                    Self::insert_event(&mut tx, actor.agency_id, prospect_id, now, EventKind::Referral, &format!("Recommandé par {referrer_name}"), &given.note, Some(actor.user_id), Some(m.contact_id)).await?;
-                    names.push(name);
                 }
-                if r.referrals_asked && r.referrals.is_empty() {
-                    Self::insert_event(&mut tx, actor.agency_id, m.contact_id, now, EventKind::Referral, "Recommandations demandées : aucun nom", "", Some(actor.user_id), Some(report_id)).await?;
+                for e in &fx.events {
+                    Self::insert_new_event(&mut tx, actor.agency_id, e).await?;
                 }
-
                 let task_seq = Self::next_seq_as(&mut tx, actor, 1).await?;
-                if !names.is_empty() {
-                    let title = format!("Remercier {referrer_name} pour ses recommandations");
-                    let notes = names.join(", ");
-                    let task = NewTask {
-                        owner_id: contact.owner_id,
-                        contact_id: Some(m.contact_id),
-                        title: &title,
-                        notes: &notes,
-                        due_on: today + chrono::Duration::days(1),
-                        priority: Priority::High,
-                        source: TaskSource::ReferralThanks,
-                        source_id: Some(report_id),
-                    };
-                    Self::insert_task(&mut tx, actor.agency_id, actor.user_id, task, task_seq, now).await?;
+                for t in &fx.tasks {
+                    Self::insert_task(&mut tx, actor.agency_id, actor.user_id, t, task_seq, now).await?;
                 }
-                if !r.next_step.is_empty() {
-                    let task = NewTask {
-                        owner_id: m.owner_id,
-                        contact_id: Some(m.contact_id),
-                        title: &r.next_step,
-                        notes: "",
-                        due_on: r.next_step_due.unwrap_or(today + chrono::Duration::days(7)),
-                        priority: Priority::Normal,
-                        source: TaskSource::Report,
-                        source_id: Some(report_id),
-                    };
-                    Self::insert_task(&mut tx, actor.agency_id, actor.user_id, task, task_seq, now).await?;
+                if fx.touch != Touch::default() {
+                    Self::touch_contact(&mut tx, actor, m.contact_id, fx.touch, now).await?;
                 }
-                if !names.is_empty() {
-                    Self::touch_contact(&mut tx, actor, m.contact_id, Touch { referrals_made: names.len() as i64, ..Touch::default() }, now).await?;
-                }
-                if let Some(to) = r.stage_to.filter(|s| *s != stage_from) {
-                    let change = StageChange::Move { to, reason: Some(format!("Compte rendu du RDV du {}", meeting_day.format("%d/%m/%Y"))) };
-                    Self::change_stage_tx(&mut tx, actor, m.contact_id, &change, now).await.map_err(|e| match e {
+                if let Some(change) = &fx.stage_change {
+                    Self::change_stage_tx(&mut tx, actor, m.contact_id, change, now).await.map_err(|e| match e {
                         StoreError::Stage(e) => StoreError::Invalid { field: "stage_to".into(), message: e.to_string() },
                         e => e,
                     })?;
@@ -1036,8 +929,9 @@ use shared::api::{TaskQuery, TaskScope};
                 let mut tx = self.pool.begin().await?;
                 let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
                 let contact = Self::visible_row(&mut tx, actor, contact_id).await?;
-                let id = input.id.unwrap_or_else(shared::new_id);
                 let at = $crate::db::micros(input.at.unwrap_or(now));
+                let id = input.id.unwrap_or_else(shared::new_id);
+                let fx = fx::log_interaction(&contact.facts()?, id, input, &actor.author(), at, time.day_of(at));
                 sqlx::query("INSERT INTO interactions (id, agency_id, contact_id, author_id, kind, outcome, note, at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
                     .bind(id)
                     .bind(actor.agency_id)
@@ -1051,37 +945,14 @@ use shared::api::{TaskQuery, TaskScope};
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| map_unique(e, "cet échange est déjà enregistré"))?;
-                let day = time.day_of(at);
-                let title = match input.outcome {
-                    Some(o) => format!("{} : {}", input.kind.label(), o.label().to_lowercase()),
-                    None => input.kind.label().to_string(),
-                };
-                let detail = excerpt(&input.note, 200);
-                let event = Self::insert_event(&mut tx, actor.agency_id, contact_id, at, EventKind::from_interaction(input.kind), &title, &detail, Some(actor.user_id), Some(id)).await?;
-                let spoke = input.outcome.map(|o| o.spoke()).unwrap_or(true);
-                let touch = match input.kind {
-                    InteractionKind::Call if spoke => Touch { call_on: Some(day), ..Touch::default() },
-                    InteractionKind::Call => Touch::default(),
-                    _ => Touch { contact_on: Some(day), ..Touch::default() },
-                };
-                Self::touch_contact(&mut tx, actor, contact_id, touch, now).await?;
-                if input.outcome == Some(shared::visit::CallOutcome::CallBack) {
-                    let name = contact.name();
-                    let title = format!("Rappeler {name}");
-                    let task = NewTask {
-                        owner_id: actor.user_id,
-                        contact_id: Some(contact_id),
-                        title: &title,
-                        notes: &input.note,
-                        due_on: input.call_back_on.unwrap_or(day + chrono::Duration::days(1)),
-                        priority: Priority::Normal,
-                        source: TaskSource::CallBack,
-                        source_id: Some(id),
-                    };
+                let event = Self::insert_new_event(&mut tx, actor.agency_id, &fx.event).await?;
+                Self::touch_contact(&mut tx, actor, contact_id, fx.touch, now).await?;
+                if let Some(task) = &fx.task {
                     Self::insert_task(&mut tx, actor.agency_id, actor.user_id, task, seq, now).await?;
                 }
                 tx.commit().await?;
-                Ok(TimelineEntry { id: event, at, kind: EventKind::from_interaction(input.kind), title, detail, author_name: String::new(), ref_id: Some(id) })
+                let e = fx.event;
+                Ok(TimelineEntry { id: event, at, kind: e.kind, title: e.title, detail: e.detail, author_name: String::new(), ref_id: Some(id) })
             }
 
             async fn create_task(&self, actor: &Actor, id: Uuid, input: &TaskInput, now: DateTime<Utc>) -> StoreResult<Task> {
@@ -1273,16 +1144,17 @@ use shared::api::{TaskQuery, TaskScope};
                             ("Appel de suivi (cadence du segment)", call_due.unwrap_or(today))
                         };
                         let task = NewTask {
+                            id: shared::new_id(),
                             owner_id: *owner_id,
                             contact_id: Some(*contact_id),
-                            title,
-                            notes: "",
+                            title: title.into(),
+                            notes: String::new(),
                             due_on,
                             priority: Priority::Normal,
                             source: TaskSource::Cadence,
                             source_id: None,
                         };
-                        Self::insert_task(&mut tx, agency_id, *owner_id, task, seq, now).await?;
+                        Self::insert_task(&mut tx, agency_id, *owner_id, &task, seq, now).await?;
                         created += 1;
                     }
                     tx.commit().await?;

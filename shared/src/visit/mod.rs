@@ -11,6 +11,7 @@ use crate::text;
 const SHORT: usize = 200;
 const LONG: usize = 5000;
 
+pub mod effects;
 mod interaction;
 mod meeting;
 mod report;

@@ -195,3 +195,197 @@ fn excerpt_is_one_short_line() {
     assert_eq!(excerpt("a\n b", 10), "a b");
     assert_eq!(excerpt("abcdefghijkl", 5), "abcd…");
 }
+
+mod effects {
+    use super::*;
+    use crate::visit::effects::*;
+    use chrono::{NaiveDate, TimeZone};
+    use uuid::Uuid;
+
+    const ADVISOR: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001);
+    const OTHER: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0002);
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+    }
+
+    fn meeting(status: MeetingStatus, on: NaiveDate) -> MeetingFacts {
+        let local_start = on.and_hms_opt(14, 30, 0).unwrap();
+        MeetingFacts {
+            id: crate::new_id(),
+            contact_id: crate::new_id(),
+            owner_id: ADVISOR,
+            contact_owner_id: ADVISOR,
+            status,
+            starts_at: Utc.from_utc_datetime(&local_start),
+            local_start,
+            subject: "Bilan retraite".into(),
+            has_report: false,
+        }
+    }
+
+    fn contact(m: &MeetingFacts) -> ContactFacts {
+        ContactFacts {
+            id: m.contact_id,
+            owner_id: ADVISOR,
+            name: "Marie Durand".into(),
+            stage: Stage::Contacted,
+        }
+    }
+
+    fn me() -> Author {
+        Author {
+            user_id: ADVISOR,
+            whole_agency: false,
+        }
+    }
+
+    #[test]
+    fn a_report_on_a_planned_meeting_holds_it_names_prospects_and_makes_tasks_with_stable_ids() {
+        let m = meeting(MeetingStatus::Planned, day());
+        let c = contact(&m);
+        let types = default_objections();
+        let mut r = report();
+        r.next_step = "Envoyer l'étude".into();
+        r.stage_to = Some(Stage::Engaged);
+        r.referrals_asked = true;
+        r.referrals = vec![ReferralInput {
+            first_name: "Paul".into(),
+            last_name: "Martin".into(),
+            phone: "06 11 22 33 44".into(),
+            ..ReferralInput::default()
+        }];
+        r.objections = vec![ObjectionInput {
+            code: Some(types[0].code.clone()),
+            text: String::new(),
+            answer: String::new(),
+            overcome: true,
+        }];
+        let ctx = ReportContext {
+            meeting: &m,
+            contact: &c,
+            objection_types: &types,
+            author: me(),
+            today: day(),
+            now: Utc::now(),
+        };
+        let fx = save_report(ctx, r.clone()).unwrap();
+        assert_eq!(fx.held.as_ref().unwrap().touch.meeting_on, Some(day()));
+        assert_eq!(fx.objections[0].label, types[0].label);
+        assert_eq!(fx.prospects.len(), 1);
+        assert_eq!(fx.touch.referrals_made, 1);
+        assert_eq!(fx.tasks.len(), 2, "thank the referrer, then the next step");
+        assert_eq!(fx.tasks[1].due_on, day() + chrono::Duration::days(7));
+        assert_eq!(fx.stage_to, Some(Stage::Engaged));
+        assert!(
+            fx.events.iter().any(|e| e.contact_id == fx.prospects[0].id),
+            "the prospect's history says who referred them"
+        );
+        let again = save_report(ctx, r).unwrap();
+        assert_eq!(again.id, fx.id);
+        assert_eq!(
+            again.tasks.iter().map(|t| t.id).collect::<Vec<_>>(),
+            fx.tasks.iter().map(|t| t.id).collect::<Vec<_>>(),
+            "the phone and the server make the same ids"
+        );
+        assert_eq!(again.prospects[0].id, fx.prospects[0].id);
+    }
+
+    #[test]
+    fn a_report_is_refused_before_the_meeting_twice_by_another_advisor_or_with_a_stage_backwards() {
+        let types = default_objections();
+        let future = meeting(MeetingStatus::Planned, day() + chrono::Duration::days(1));
+        let c = contact(&future);
+        let ctx = |m| ReportContext {
+            meeting: m,
+            contact: &c,
+            objection_types: &types,
+            author: me(),
+            today: day(),
+            now: Utc::now(),
+        };
+        assert!(matches!(save_report(ctx(&future), report()), Err(Denied::Conflict(_))));
+        let mut done = meeting(MeetingStatus::Held, day());
+        done.contact_id = c.id;
+        done.has_report = true;
+        assert!(matches!(save_report(ctx(&done), report()), Err(Denied::Conflict(_))));
+        let mut theirs = meeting(MeetingStatus::Held, day());
+        theirs.contact_id = c.id;
+        theirs.owner_id = OTHER;
+        theirs.contact_owner_id = OTHER;
+        assert!(matches!(save_report(ctx(&theirs), report()), Err(Denied::Forbidden(_))));
+        let ok = {
+            let mut m = meeting(MeetingStatus::Held, day());
+            m.contact_id = c.id;
+            m
+        };
+        let mut back = report();
+        back.stage_to = Some(Stage::Qualified);
+        match save_report(ctx(&ok), back) {
+            Err(Denied::Invalid { field, .. }) => assert_eq!(field, "stage_to"),
+            other => panic!("a stage backwards is refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_call_answered_moves_the_call_date_and_call_back_makes_a_task() {
+        let m = meeting(MeetingStatus::Planned, day());
+        let c = contact(&m);
+        let id = crate::new_id();
+        let at = Utc::now();
+        let mut input = InteractionInput {
+            id: Some(id),
+            kind: InteractionKind::Call,
+            outcome: Some(CallOutcome::Reached),
+            at: None,
+            note: String::new(),
+            call_back_on: None,
+        };
+        let fx = log_interaction(&c, id, &input, &me(), at, day());
+        assert_eq!(fx.touch.call_on, Some(day()));
+        assert!(fx.task.is_none());
+        input.outcome = Some(CallOutcome::CallBack);
+        let fx = log_interaction(&c, id, &input, &me(), at, day());
+        let task = fx.task.expect("a call-back task");
+        assert_eq!(task.due_on, day() + chrono::Duration::days(1));
+        assert_eq!(task.title, "Rappeler Marie Durand");
+        input.outcome = Some(CallOutcome::NoAnswer);
+        assert_eq!(
+            log_interaction(&c, id, &input, &me(), at, day()).touch,
+            Touch::default(),
+            "nobody answered: not a contact"
+        );
+    }
+
+    #[test]
+    fn touch_only_moves_dates_forward() {
+        let mut inputs = crate::scoring::DeriveInputs {
+            accessible_potential_cents: 0,
+            assets_entrusted_cents: 0,
+            relationship_quality: None,
+            referrals_made: 1,
+            last_meeting_on: Some(day()),
+            last_call_on: None,
+            stage: Stage::Client,
+            stage_since: Utc::now(),
+        };
+        let before = day() - chrono::Duration::days(10);
+        let last = Touch {
+            meeting_on: Some(before),
+            call_on: Some(before),
+            contact_on: None,
+            referrals_made: 2,
+        }
+        .apply(&mut inputs, Some(day()));
+        assert_eq!(inputs.last_meeting_on, Some(day()));
+        assert_eq!(inputs.last_call_on, Some(before));
+        assert_eq!(inputs.referrals_made, 3);
+        assert_eq!(last, Some(day()));
+    }
+
+    #[test]
+    fn meeting_times_read_the_french_way() {
+        let t = day().and_hms_opt(9, 5, 0).unwrap();
+        assert_eq!(when_fr(t), "30/11/2026 à 09h05");
+    }
+}
