@@ -92,6 +92,17 @@ test('a morning of field work with no network reaches the server once, nothing l
   await page.getByRole('region', { name: "En attente d'envoi" }).getByText(/Compte rendu de visite \(2 objection/).waitFor();
   await page.screenshot({ path: join(shots, '40-offline-waiting.png'), fullPage: true });
 
+  // What waits is laid over the phone's copy by the server's own rules: the meeting shows as
+  // held, the named prospect is found by a search, the record's last contact is today.
+  await page.goto(`${server.url}/meetings/${meeting.id}`);
+  await page.locator('.record-head .badges').getByText('Tenu', { exact: true }).waitFor();
+  await page.goto(`${server.url}/contacts`);
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+  await page.getByLabel('Rechercher').fill('sans-fil');
+  await page.getByRole('link', { name: /SANS-FIL Bastien/ }).waitFor();
+  await page.goto(`${server.url}/contacts/${clientId}`);
+  await page.getByRole('heading', { name: client.display_name }).first().waitFor();
+
   // Reloaded while still offline: everything is still there, waiting.
   await page.reload();
   await page.getByRole('heading', { name: client.display_name }).first().waitFor();

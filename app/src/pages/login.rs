@@ -50,6 +50,7 @@ pub fn LoginPage() -> impl IntoView {
                         crate::replica::wipe().await;
                     }
                     crate::storage::save(crate::replica::OWNER_KEY, &me.user_id);
+                    crate::storage::save(crate::replica::ME_KEY, &me);
                     #[cfg(feature = "hydrate")]
                     if let Some(w) = web_sys::window() {
                         let _ = w.location().set_href("/");

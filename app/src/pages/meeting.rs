@@ -94,6 +94,7 @@ fn MeetingView(
                 Ok(crate::replica::Saved::Queued) => {
                     set_mode.set("");
                     set_error.set(Some(crate::replica::QUEUED_NOTICE.into()));
+                    on_changed();
                 }
                 Err(f) => set_error.set(Some(f.message())),
             }

@@ -133,6 +133,8 @@ pub struct IdbStore {
     pub mem: RefCell<MemoryStore>,
     /// Moves whenever the rows change (what a screen's cache of them keys on).
     pub rows_version: std::cell::Cell<u64>,
+    /// The outbox laid over the rows (`shared::sync::overlay`): what the screens show.
+    pub layer: RefCell<shared::sync::overlay::Layer>,
 }
 
 impl IdbStore {
@@ -173,6 +175,7 @@ impl IdbStore {
             db,
             mem: RefCell::new(MemoryStore::new(shared::new_id())),
             rows_version: std::cell::Cell::new(0),
+            layer: RefCell::new(Default::default()),
         });
         store.load(true).await?;
         Ok(store)
@@ -257,6 +260,7 @@ impl IdbStore {
             // First start: this installation's id is made here and saved at once.
             self.put_meta(&meta).await?;
         }
+        self.relayer();
         Ok(())
     }
 
@@ -346,11 +350,27 @@ impl IdbStore {
                 .map_err(fail)?;
         }
         committed(&tx).await.map_err(fail)?;
-        if w.clear_rows || !w.put.is_empty() || !w.remove.is_empty() {
-            self.rows_version.set(self.rows_version.get() + 1);
-        }
+        let rows_changed = w.clear_rows || !w.put.is_empty() || !w.remove.is_empty();
+        let outbox_changed = !w.enqueue.is_empty() || w.ack_up_to.is_some();
         self.mem.borrow_mut().apply(w);
+        if rows_changed || outbox_changed {
+            self.relayer();
+        }
         Ok(())
+    }
+
+    /// Lays the outbox over the rows again (after a pull, a write or an acknowledgement).
+    fn relayer(&self) {
+        let layer = {
+            let mem = self.mem.borrow();
+            if mem.outbox.is_empty() {
+                Default::default()
+            } else {
+                super::lay_over(&mem.rows, &mem.outbox)
+            }
+        };
+        *self.layer.borrow_mut() = layer;
+        self.rows_version.set(self.rows_version.get() + 1);
     }
 }
 

@@ -173,7 +173,14 @@ fn rows_where<T>(pick: impl Fn(&shared::sync::Change) -> Option<T>) -> Vec<T> {
             return Vec::new();
         };
         let mem = store.mem.borrow();
-        mem.rows.values().filter_map(pick).collect()
+        let layer = store.layer.borrow();
+        mem.rows
+            .iter()
+            .filter(|(key, _)| !layer.contains_key(key))
+            .map(|(_, row)| row)
+            .chain(layer.values().flatten())
+            .filter_map(pick)
+            .collect()
     }
     #[cfg(not(feature = "hydrate"))]
     {
@@ -191,6 +198,9 @@ fn row<T>(
     #[cfg(feature = "hydrate")]
     {
         let store = service::store()?;
+        if let Some(over) = store.layer.borrow().get(&(kind, id)) {
+            return over.as_ref().and_then(pick);
+        }
         let mem = store.mem.borrow();
         mem.rows.get(&(kind, id)).and_then(pick)
     }
@@ -231,12 +241,20 @@ pub fn search_contacts(query: &str, keep: impl Fn(&Contact) -> bool, limit: usiz
         };
         let version = store.rows_version.get();
         let mem = store.mem.borrow();
+        let layer = store.layer.borrow();
+        let get = |id: Uuid| match layer.get(&(RowKind::Contact, id)) {
+            Some(over) => over.as_ref(),
+            None => mem.rows.get(&(RowKind::Contact, id)),
+        };
         INDEX.with(|index| {
             let mut index = index.borrow_mut();
             if index.0 != version {
                 let mut entries: Vec<Entry> = mem
                     .rows
-                    .values()
+                    .iter()
+                    .filter(|(key, _)| !layer.contains_key(key))
+                    .map(|(_, row)| row)
+                    .chain(layer.values().flatten())
                     .filter_map(|r| match r {
                         Change::Contact(c) if !c.deleted => {
                             Some((shared::text::fold(&c.display_name), c.search_text(), c.id))
@@ -255,7 +273,7 @@ pub fn search_contacts(query: &str, keep: impl Fn(&Contact) -> bool, limit: usiz
                 if !shared::text::starts_words(words, &wanted) {
                     continue;
                 }
-                let Some(Change::Contact(c)) = mem.rows.get(&(RowKind::Contact, *id)) else {
+                let Some(Change::Contact(c)) = get(*id) else {
                     continue;
                 };
                 if !keep(c) {
@@ -479,6 +497,47 @@ pub async fn wipe() {
 /// Whose replica this phone holds (set at login).
 pub const OWNER_KEY: &str = "tournee.replica.owner";
 
+/// The signed-in user as last read (`shared::api::Me`): whose writes the phone lays over its
+/// rows, with which name and rights.
+pub const ME_KEY: &str = "tournee.replica.me";
+
+/// The outbox laid over the rows by the shared rules (`shared::sync::overlay`), with the
+/// agency's settings and the user from the last sync, on the phone's clock (the agency's).
+#[cfg(feature = "hydrate")]
+fn lay_over(
+    rows: &std::collections::BTreeMap<shared::sync::engine::RowKey, shared::sync::Change>,
+    outbox: &[PendingMutation],
+) -> shared::sync::overlay::Layer {
+    use chrono::{Local, NaiveDateTime, TimeZone};
+    use shared::sync::overlay::{lay_over, Context};
+    let me = crate::storage::load::<shared::api::Me>(ME_KEY);
+    let owner = crate::storage::load::<Uuid>(OWNER_KEY);
+    let Some(user_id) = me.as_ref().map(|m| m.user_id).or(owner) else {
+        return Default::default();
+    };
+    let settings: shared::settings::AgencySettings = crate::storage::load(SETTINGS_KEY).unwrap_or_default();
+    let instant = |t: NaiveDateTime| {
+        Local
+            .from_local_datetime(&t)
+            .earliest()
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_else(|| Utc.from_utc_datetime(&t))
+    };
+    let day_of = |t: DateTime<Utc>| t.with_timezone(&Local).date_naive();
+    let ctx = Context {
+        me: shared::visit::effects::Author {
+            user_id,
+            whole_agency: me.as_ref().is_some_and(|m| m.role == shared::api::Role::Manager),
+        },
+        my_name: me.as_ref().map(|m| m.display_name.as_str()).unwrap_or(""),
+        settings: &settings,
+        today: crate::components::today(),
+        instant: &instant,
+        day_of: &day_of,
+    };
+    lay_over(rows, outbox, &ctx)
+}
+
 /// The agency's settings kept for the screens that need them offline (the report's list of
 /// objections).
 pub const SETTINGS_KEY: &str = "tournee.cache.settings";
@@ -494,5 +553,8 @@ async fn after_sync() {
     match crate::api::get::<shared::settings::AgencySettings>(crate::endpoints::AGENCY_SETTINGS).await {
         Ok(s) => crate::storage::save(SETTINGS_KEY, &s),
         Err(_) => DONE.store(false, Ordering::Relaxed),
+    }
+    if let Ok(me) = crate::api::get::<shared::api::Me>(crate::endpoints::ME).await {
+        crate::storage::save(ME_KEY, &me);
     }
 }

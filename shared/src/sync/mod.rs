@@ -9,6 +9,7 @@
 
 pub mod engine;
 pub mod merge;
+pub mod overlay;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
