@@ -7,7 +7,7 @@
 
 use crate::scoring::{Segment, SizeClass};
 use crate::stage::Stage;
-use crate::text::{fold, fold_name};
+use crate::text::fold_name;
 use crate::values::{Email, Euros, Phone, Postcode};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -211,6 +211,26 @@ const SHORT: usize = 120;
 const LONG: usize = 4000;
 
 impl ContactInput {
+    /// The words a search finds this record by, from values as kept (see
+    /// [`ValidContact::search_text`]).
+    fn search_text(&self) -> String {
+        crate::text::search_words(
+            &[
+                &self.last_name,
+                &self.first_name,
+                &self.spouse_name,
+                &self.company_name,
+                &self.city,
+                &self.postcode,
+                &self.sector,
+                &self.email,
+            ],
+            &self.city,
+            &self.postcode,
+            &[&self.phone_mobile, &self.phone_landline],
+        )
+    }
+
     /// Trims every text, checks every value; all errors at once, keyed by field.
     pub fn validate(mut self) -> Result<ValidContact, FieldErrors> {
         let mut errors = FieldErrors::new();
@@ -430,13 +450,10 @@ impl ValidContact {
         )
     }
 
-    /// Folded text searched by the list: names, company, city, postcode, sector, e-mail.
+    /// Folded text searched by the list (`crate::text::search_words`): names, company, city,
+    /// postcode and arrondissement, sector, e-mail, phone numbers.
     pub fn search_text(&self) -> String {
-        let i = &self.input;
-        fold(&format!(
-            "{} {} {} {} {} {} {} {}",
-            i.last_name, i.first_name, i.spouse_name, i.company_name, i.city, i.postcode, i.sector, i.email
-        ))
+        self.stored_input().search_text()
     }
 
     /// Key for duplicate detection by name: folded name + postcode.
@@ -540,17 +557,21 @@ impl Contact {
     /// The words a search looks in, folded (accents and case ignored), as the server
     /// indexes them.
     pub fn search_text(&self) -> String {
-        fold(&format!(
-            "{} {} {} {} {} {} {} {}",
-            self.last_name,
-            self.first_name,
-            self.spouse_name,
-            self.company_name,
-            self.city,
-            self.postcode,
-            self.sector,
-            self.email
-        ))
+        crate::text::search_words(
+            &[
+                &self.last_name,
+                &self.first_name,
+                &self.spouse_name,
+                &self.company_name,
+                &self.city,
+                &self.postcode,
+                &self.sector,
+                &self.email,
+            ],
+            &self.city,
+            &self.postcode,
+            &[&self.phone_mobile, &self.phone_landline],
+        )
     }
 
     pub fn to_input(&self) -> ContactInput {

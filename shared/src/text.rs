@@ -111,10 +111,93 @@ mod tests {
     }
 }
 
+/// The words a record is found by (folded), from its names, company, city, postcode, sector,
+/// e-mail and phone numbers — the same on the server's index and on the phone:
+/// - "saint"/"sainte" are also found as "st"/"ste" (advisors type "st genis");
+/// - a Paris, Lyon or Marseille postcode also gives its arrondissement ("lyon 4", "paris 16e");
+/// - a phone number is found by its national digits (`0611223344`; see [`search_query`] for
+///   what is typed).
+pub fn search_words(texts: &[&str], city: &str, postcode: &str, phones: &[&str]) -> String {
+    let mut out = fold(&texts.join(" "));
+    let mut extra: Vec<String> = Vec::new();
+    for w in out.split(' ') {
+        match w {
+            "saint" => extra.push("st".into()),
+            "sainte" => extra.push("ste".into()),
+            _ => {}
+        }
+    }
+    if let Some(n) = arrondissement(city, postcode) {
+        extra.push(n.to_string());
+        extra.push(if n == 1 { "1er".into() } else { format!("{n}e") });
+    }
+    for p in phones {
+        if let Some(digits) = national_digits(p) {
+            extra.push(digits);
+        }
+    }
+    for e in extra {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&e);
+    }
+    out
+}
+
+/// The arrondissement of a Paris (75001–75020, 75116), Lyon (69001–69009) or Marseille
+/// (13001–13016) postcode, when the city is that one.
+fn arrondissement(city: &str, postcode: &str) -> Option<u32> {
+    let code: u32 = postcode.trim().parse().ok()?;
+    let city = fold(city);
+    let city = city.split(' ').next().unwrap_or("");
+    let n = match (city, code) {
+        ("paris", 75116) => 16,
+        ("paris", 75001..=75020) => code - 75000,
+        ("lyon", 69001..=69009) => code - 69000,
+        ("marseille", 13001..=13016) => code - 13000,
+        _ => return None,
+    };
+    Some(n)
+}
+
+/// A French number as dialled at home (`0611223344`) from how it is kept or typed
+/// (`+33611223344`, `06 11 22 33 44`, `0033 6…`); other countries' numbers as their digits.
+/// `None` when it is not a phone number (fewer than 6 digits, or letters).
+fn national_digits(s: &str) -> Option<String> {
+    let s = s.trim();
+    if s.is_empty() || !s.chars().all(|c| c.is_ascii_digit() || " +.-/()".contains(c)) {
+        return None;
+    }
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 6 {
+        return None;
+    }
+    let international = s.starts_with('+') || digits.starts_with("00");
+    let digits = digits
+        .strip_prefix("00")
+        .filter(|_| international)
+        .unwrap_or(&digits)
+        .to_string();
+    match digits.strip_prefix("33") {
+        Some(rest) if international => Some(format!("0{}", rest.trim_start_matches('0'))),
+        _ => Some(digits),
+    }
+}
+
+/// A search as typed, folded, with a phone number made one word of its national digits
+/// ("06 11 22 33 44", "+33 6 11 22 33 44" and "0611223344" all search `0611223344`).
+pub fn search_query(query: &str) -> String {
+    match national_digits(query) {
+        Some(digits) => digits,
+        None => fold(query),
+    }
+}
+
 /// Whether every word of `query` starts a word of `text` (`text` already folded): the
 /// contact search, as the server runs it on its index and the phone on its replica.
 pub fn matches_words(text: &str, query: &str) -> bool {
-    let query = fold(query);
+    let query = search_query(query);
     let words: Vec<&str> = query.split(' ').filter(|w| !w.is_empty()).collect();
     starts_words(text, &words)
 }
@@ -128,6 +211,58 @@ pub fn starts_words(text: &str, words: &[&str]) -> bool {
 #[cfg(test)]
 mod search_tests {
     use super::*;
+
+    #[test]
+    fn what_advisors_type_finds_the_record() {
+        let text = search_words(
+            &[
+                "Durand",
+                "Marie",
+                "",
+                "Saint-Genis Immobilier",
+                "Lyon",
+                "69004",
+                "",
+                "marie@exemple.fr",
+            ],
+            "Lyon",
+            "69004",
+            &["+33611223344", "+33478000000"],
+        );
+        for typed in [
+            "0611223344",
+            "06 11 22 33 44",
+            "06.11.22.33.44",
+            "+33 6 11 22 33 44",
+            "0033611223344",
+            "061122",
+            "04 78 00",
+            "st genis",
+            "lyon 4",
+            "lyon 4e",
+            "durand ma",
+        ] {
+            assert!(matches_words(&text, typed), "{typed:?} finds the record");
+        }
+        for typed in ["0611223345", "lyon 5", "ste genis"] {
+            assert!(!matches_words(&text, typed), "{typed:?} does not");
+        }
+        assert!(search_words(&["Paris"], "Paris", "75116", &[])
+            .split(' ')
+            .any(|w| w == "16e"));
+        assert!(search_words(&["x"], "Paris", "75001", &[])
+            .split(' ')
+            .any(|w| w == "1er"));
+        assert!(
+            !search_words(&["x"], "Villeurbanne", "69100", &[]).contains(' '),
+            "no arrondissement outside the three cities"
+        );
+        assert_eq!(
+            search_query("Hélène 12"),
+            "helene 12",
+            "a short number is a word, not a phone"
+        );
+    }
 
     #[test]
     fn every_query_word_starts_a_word_of_the_text() {

@@ -58,7 +58,7 @@ test('advisor logs in, creates a contact, edits it, moves its stage and finds it
 
   // Search, accents and case ignored.
   await page.getByRole('link', { name: 'Contacts', exact: true }).click();
-  await page.getByPlaceholder('Nom, société, ville, code postal…').fill('ecuyer');
+  await page.getByPlaceholder('Nom, téléphone, ville, code postal…').fill('ecuyer');
   const results = page.getByRole('list', { name: 'Résultats' });
   await eventually(async () => (await results.locator('li').count()) === 1, 'one search result');
   assert.ok(await results.getByText('ÉCUYER-TESTARD Hélène').isVisible());

@@ -162,7 +162,7 @@ pub fn ContactsPage() -> impl IntoView {
                 <input
                     id="search"
                     type="search"
-                    placeholder="Nom, société, ville, code postal…"
+                    placeholder="Nom, téléphone, ville, code postal…"
                     autocomplete="off"
                     prop:value=move || filters.with(|f| f.q.clone())
                     on:input=move |ev| {

@@ -265,7 +265,7 @@ pub fn search_contacts(query: &str, keep: impl Fn(&Contact) -> bool, limit: usiz
                 entries.sort();
                 *index = (version, entries);
             }
-            let folded = shared::text::fold(query);
+            let folded = shared::text::search_query(query);
             let wanted: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
             let mut found = Vec::new();
             let mut more = false;

@@ -142,22 +142,35 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            /// Indexes the records written before the word index existed (run at start).
+            /// Indexes the records that have no words in the index (run at start): written
+            /// before the index existed, or before its words changed (a migration empties it).
+            /// The words are recomputed from the record (`Contact::search_text`).
             pub async fn backfill_terms(&self) -> StoreResult<u64> {
-                let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
-                    "SELECT c.id, c.agency_id, c.search_text FROM contacts c \
-                     WHERE c.search_text <> '' AND NOT EXISTS (SELECT 1 FROM contact_terms t WHERE t.contact_id = c.id)",
-                )
-                .fetch_all(&self.pool)
-                .await?;
+                let missing = "NOT EXISTS (SELECT 1 FROM contact_terms t WHERE t.contact_id = c.id)";
+                let agencies: std::collections::HashMap<Uuid, Uuid> =
+                    sqlx::query_as::<_, (Uuid, Uuid)>(&format!("SELECT c.id, c.agency_id FROM contacts c WHERE {missing}"))
+                        .fetch_all(&self.pool)
+                        .await?
+                        .into_iter()
+                        .collect();
+                let rows: Vec<ContactRow> = sqlx::query_as(&format!("{CONTACT_SELECT} WHERE {missing}")).fetch_all(&self.pool).await?;
+                let mut indexed = 0u64;
                 for chunk in rows.chunks(1000) {
                     let mut tx = self.pool.begin().await?;
-                    for (id, agency_id, text) in chunk {
-                        Self::write_terms(&mut tx, *agency_id, *id, text).await?;
+                    for row in chunk {
+                        let id = row.id;
+                        let Some(&agency_id) = agencies.get(&id) else { continue };
+                        let text = row.clone().into_contact()?.search_text();
+                        if text.is_empty() {
+                            continue;
+                        }
+                        sqlx::query("UPDATE contacts SET search_text = $2 WHERE id = $1").bind(id).bind(&text).execute(&mut *tx).await?;
+                        Self::write_terms(&mut tx, agency_id, id, &text).await?;
+                        indexed += 1;
                     }
                     tx.commit().await?;
                 }
-                Ok(rows.len() as u64)
+                Ok(indexed)
             }
 
             /// Writes an edit of the record `row` (already checked) under change number `seq`,
@@ -548,7 +561,7 @@ macro_rules! impl_store {
                 let mut words: Vec<String> = q
                     .q
                     .as_deref()
-                    .map(shared::text::fold)
+                    .map(shared::text::search_query)
                     .unwrap_or_default()
                     .split(' ')
                     .filter(|w| !w.is_empty())

@@ -215,6 +215,25 @@ async fn search_ignores_accents_and_case_filters_and_pages() {
         ["ÉCUYER Hélène"],
         "each word typed may be the start of a word"
     );
+    // What advisors type: a phone number however written, "st" for Saint, an arrondissement.
+    for typed in [
+        "0611111111",
+        "06%2011%2011%2011%2011",
+        "%2B33%206%2011%2011%2011%2011",
+        "06.11.11",
+        "st%20etienne",
+    ] {
+        let (_, r) = body(u.get(&format!("/contacts?q={typed}")).await).await;
+        assert_eq!(names(&r), ["ÉCUYER Hélène"], "{typed}");
+    }
+    let (_, r) = body(u.get("/contacts?q=lyon%202e").await).await;
+    assert_eq!(names(&r), ["Boulangerie Dupré"]);
+    let (_, r) = body(u.get("/contacts?q=lyon%203e").await).await;
+    assert_eq!(
+        names(&r).len(),
+        5,
+        "the five records of Lyon 3e, not the bakery of the 2e"
+    );
     let (_, r) = body(u.get("/contacts?q=cuyer").await).await;
     assert!(names(&r).is_empty(), "words match from their start");
     let (_, r) = body(u.get("/contacts?q=100%25_").await).await;
