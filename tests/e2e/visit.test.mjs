@@ -18,6 +18,14 @@ test('advisor logs a visit report with two objections and a referral from Today'
   assert.equal(await meetings.locator('li').count(), 4, "the demo's four meetings today");
   await page.getByRole('list', { name: 'Clients en retard' }).waitFor();
   await page.screenshot({ path: join(shots, '10-today.png'), fullPage: true });
+  // Today fits a phone: the cadence's follow-ups are the overdue clients, listed once, and
+  // each list shows a few lines with a link to the rest.
+  const todayTasks = await page.getByRole('list', { name: 'Tâches' }).locator('li').allInnerTexts();
+  assert.ok(todayTasks.length <= 8, `${todayTasks.length} tasks on Today`);
+  assert.ok(todayTasks.every((t) => !/cadence du segment/.test(t)), 'no cadence task repeated above the overdue clients');
+  assert.ok(await page.getByRole('list', { name: 'Clients en retard' }).locator('li').count() <= 8);
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  assert.ok(height < 740 * 5, `Today is ${height} px high`);
 
   // From here on, every tap of the advisor is counted.
   let taps = 0;

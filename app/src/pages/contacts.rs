@@ -88,10 +88,21 @@ pub fn ContactsPage() -> impl IntoView {
     let filters = RwSignal::new(Filters::default());
     let limit = RwSignal::new(PAGE);
     // Restore the filters once in the browser (not during server rendering, to hydrate cleanly).
+    let query = leptos_router::hooks::use_query_map();
     Effect::new(move |first: Option<()>| {
         if first.is_none() {
-            if let Some(saved) = storage::load::<Filters>(FILTERS_KEY) {
-                filters.set(saved);
+            // A link asking for one list (Today's "clients en retard": `?due=any`) shows that
+            // list alone; otherwise the advisor's last search comes back.
+            match query.with_untracked(|q| q.get("due")) {
+                Some(due) => filters.set(Filters {
+                    due,
+                    ..Filters::default()
+                }),
+                None => {
+                    if let Some(saved) = storage::load::<Filters>(FILTERS_KEY) {
+                        filters.set(saved);
+                    }
+                }
             }
         }
     });

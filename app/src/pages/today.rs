@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use shared::api::Today;
-use shared::visit::MeetingStatus;
+use shared::visit::{MeetingStatus, Task, TaskSource};
 
 use crate::api;
 use crate::components::layout::Page;
@@ -15,6 +15,9 @@ use crate::storage;
 
 /// The last Today the server sent, for the parts the phone cannot work out alone.
 const TODAY_KEY: &str = "tournee.cache.today";
+
+/// Today fits a phone: this many tasks and overdue clients, then a link to the full list.
+const SHOWN: usize = 8;
 
 #[component]
 pub fn TodayPage() -> impl IntoView {
@@ -47,6 +50,14 @@ pub fn TodayPage() -> impl IntoView {
 #[component]
 fn TodayView(t: Today, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let next = t.meetings.iter().position(|m| m.status == MeetingStatus::Planned);
+    // The cadence's follow-ups are the overdue clients below: listed once, there.
+    let (cadence, mut tasks): (Vec<Task>, Vec<Task>) =
+        t.tasks.into_iter().partition(|t| t.source == TaskSource::Cadence);
+    let more_tasks = tasks.len().saturating_sub(SHOWN);
+    tasks.truncate(SHOWN);
+    let mut overdue = t.overdue;
+    let more_overdue = overdue.len().saturating_sub(SHOWN);
+    overdue.truncate(SHOWN);
     view! {
         <p class="muted">{date_fr(t.date)}</p>
         <a class="primary wide button" href="/plan">"Planifier ma journée"</a>
@@ -75,14 +86,20 @@ fn TodayView(t: Today, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> 
             </ul>
         })}
         <h2>"Tâches"</h2>
-        <TaskList tasks=t.tasks on_changed=on_changed/>
+        <TaskList tasks=tasks on_changed=on_changed/>
+        {(more_tasks > 0).then(|| view! {
+            <a href="/tasks" class="muted">{format!("{more_tasks} autre(s) tâche(s) à faire")}</a>
+        })}
         <h2>"Clients en retard"</h2>
-        {if t.overdue.is_empty() {
+        {(!cadence.is_empty()).then(|| view! {
+            <p class="muted small">{format!("{} suivi(s) à faire selon la cadence des segments.", cadence.len())}</p>
+        })}
+        {if overdue.is_empty() {
             view! { <p class="muted">"Personne n'est en retard sur sa cadence."</p> }.into_any()
         } else {
             view! {
                 <ul class="list" aria-label="Clients en retard">
-                    {t.overdue.into_iter().map(|d| {
+                    {overdue.into_iter().map(|d| {
                         let what = match d.kind {
                             shared::api::DueKind::Call => "Appel",
                             _ => "RDV",
@@ -101,7 +118,11 @@ fn TodayView(t: Today, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> 
                         }
                     }).collect_view()}
                 </ul>
-                <a href="/contacts" class="muted">"Toute la liste"</a>
+                <a href="/contacts?due=any" class="muted">{if more_overdue > 0 {
+                    format!("{more_overdue} autre(s) client(s) en retard : toute la liste")
+                } else {
+                    "Toute la liste".to_string()
+                }}</a>
             }.into_any()
         }}
     }

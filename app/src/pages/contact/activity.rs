@@ -206,10 +206,15 @@ fn LogInteraction(contact_id: Uuid, on_done: impl Fn() + Copy + Send + Sync + 's
                 Ok(saved) => {
                     note.set(String::new());
                     set_error.set(None);
+                    let call_back = if outcome == Some(shared::visit::CallOutcome::CallBack) {
+                        " — tâche « Rappeler » ajoutée pour demain"
+                    } else {
+                        ""
+                    };
                     set_done_msg.set(Some(match saved {
-                        Saved::Sent(e) => format!("Noté : {}", e.title),
+                        Saved::Sent(e) => format!("Noté : {}{call_back}", e.title),
                         Saved::Queued => format!(
-                            "Noté sur ce téléphone (envoi au retour du réseau) : {}",
+                            "Noté sur ce téléphone (envoi au retour du réseau) : {}{call_back}",
                             describe_interaction(kind.get_untracked(), outcome)
                         ),
                     }));
