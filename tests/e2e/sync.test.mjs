@@ -51,6 +51,12 @@ test('a morning of field work with no network reaches the server once, nothing l
   const client = await api(page, `/contacts/${clientId}`);
   const callsBefore = (await api(page, `/contacts/${clientId}/timeline`)).items.filter((e) => e.kind === 'call').length;
 
+  // After the sync, the phone keeps the history of the day's records.
+  await eventually(
+    async () => page.evaluate((id) => localStorage.getItem(`tournee.cache.timeline.${id}`) !== null, clientId),
+    "the history of today's client is kept",
+  );
+
   // The network goes.
   await context.setOffline(true);
   await eventually(async () => (await syncLine(page)).state === 'offline', 'the phone says it is offline');
@@ -59,6 +65,8 @@ test('a morning of field work with no network reaches the server once, nothing l
   // the replica.
   await page.goto(`${server.url}/contacts/${clientId}`);
   await page.getByRole('heading', { name: client.display_name }).first().waitFor();
+  await page.getByText(/Hors ligne : l'historique tel qu'il était le/).waitFor();
+  assert.ok(await page.getByRole('list', { name: 'Historique' }).locator('li').count() > 0, 'the history reads offline');
 
   // A call, logged offline.
   await page.getByRole('button', { name: 'Noter un appel ou un message' }).click();

@@ -262,17 +262,33 @@ pub fn Timeline(contact_id: Uuid) -> impl IntoView {
     let next = RwSignal::new(None::<String>);
     let (error, set_error) = signal(None::<String>);
     let (loaded, set_loaded) = signal(false);
-    let (offline, set_offline) = signal(false);
+    // Offline: the history as last read on this phone, and when.
+    let (offline, set_offline) = signal(None::<Option<chrono::DateTime<chrono::Utc>>>);
     let load = move |before: Option<String>| {
         spawn_local(async move {
+            let first = before.is_none();
             let path = endpoints::contact_timeline(contact_id, before.as_deref());
             match api::get::<TimelinePage>(&path).await {
                 Ok(p) => {
+                    if first {
+                        replica::keep_timeline(contact_id, &p.items);
+                    }
                     items.update(|v| v.extend(p.items));
                     next.set(p.next);
                     set_loaded.set(true);
                 }
-                Err(f) if f.status == 0 => set_offline.set(true),
+                Err(f) if f.status == 0 => {
+                    let kept = if first {
+                        replica::kept_timeline(contact_id)
+                    } else {
+                        None
+                    };
+                    set_offline.set(Some(kept.as_ref().map(|k| k.at)));
+                    if let Some(k) = kept {
+                        items.set(k.items);
+                        set_loaded.set(true);
+                    }
+                }
                 Err(f) => set_error.set(Some(f.message())),
             }
         });
@@ -293,8 +309,21 @@ pub fn Timeline(contact_id: Uuid) -> impl IntoView {
             </For>
         </ol>
         {move || (loaded.get() && items.with(|v| v.is_empty())).then(|| view! { <p class="muted small">"Rien pour l'instant."</p> })}
-        {move || offline.get().then(|| view! { <p class="muted small">"Hors ligne : l'historique s'affichera au retour du réseau ; ce qui attend d'être envoyé est listé plus haut."</p> })}
-        {move || next.get().map(|c| view! { <button class="secondary wide" on:click=move |_| load(Some(c.clone()))>"Voir plus"</button> })}
+        {move || offline.get().map(|kept| {
+            let text = match kept {
+                Some(at) => {
+                    let local = at.with_timezone(&chrono::Local);
+                    format!(
+                        "Hors ligne : l'historique tel qu'il était le {} à {} ; ce qui attend d'être envoyé est listé plus haut.",
+                        date_fr(local.date_naive()),
+                        time_fr(local.naive_local())
+                    )
+                }
+                None => "Hors ligne : l'historique s'affichera au retour du réseau ; ce qui attend d'être envoyé est listé plus haut.".to_string(),
+            };
+            view! { <p class="muted small" role="status">{text}</p> }
+        })}
+        {move || (offline.get().is_none()).then(|| next.get().map(|c| view! { <button class="secondary wide" on:click=move |_| load(Some(c.clone()))>"Voir plus"</button> }))}
         {move || error.get().map(|m| view! { <p class="error">{m}</p> })}
     }
 }
