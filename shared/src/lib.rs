@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod cadence;
+pub mod edits;
 pub mod ids;
 pub mod plan;
 pub mod record;

@@ -264,8 +264,13 @@ macro_rules! impl_store {
                 }
                 Self::geo_after_write(tx, id, Some(&row), f, now).await?;
                 sqlx::query("UPDATE contacts SET edited_seq = seq WHERE id = $1").bind(id).execute(&mut **tx).await?;
-                let row = Self::visible_row(tx, &Actor { role: Role::Manager, ..*actor }, id).await?;
-                row.into_contact()
+                let before = row.clone().into_contact()?.to_input();
+                let after = Self::visible_row(tx, &Actor { role: Role::Manager, ..*actor }, id).await?.into_contact()?;
+                // Who changed which field, from what to what: a line of the record's history.
+                if let Some((title, detail)) = shared::edits::edit_line(&shared::edits::field_changes(&before, &after.to_input())) {
+                    Self::insert_event(tx, actor.agency_id, id, now, EventKind::Edit, &title, &detail, Some(actor.user_id), Some(id)).await?;
+                }
+                Ok(after)
             }
 
             /// Inserts a record, its first stage line and its timeline line, in the caller's

@@ -37,6 +37,31 @@ async fn a_contact_is_created_with_a_client_chosen_id_read_updated_and_deleted()
     assert_eq!(status, StatusCode::OK, "{updated}");
     assert_eq!(updated["city"], "Villeurbanne");
     assert!(updated["seq"].as_i64() > created["seq"].as_i64());
+    // The history says who changed which fields, from what to what.
+    let (_, timeline) = body(u.get(&format!("/contacts/{id}/timeline")).await).await;
+    let line = &timeline["items"][0];
+    assert_eq!(line["kind"], "edit", "{timeline}");
+    assert!(
+        line["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Fiche modifiée : code postal, ville, e-mail"),
+        "{line}"
+    );
+    let detail = line["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("Ville : Lyon → Villeurbanne") && detail.contains("E-mail : Jeanne.Test@exemple.fr → —"),
+        "{detail}"
+    );
+    assert!(!line["author_name"].as_str().unwrap().is_empty());
+    // The same edit again changes nothing and writes no line.
+    edit["expected_seq"] = updated["seq"].clone();
+    assert_eq!(u.put(&format!("/contacts/{id}"), &edit).await.status(), StatusCode::OK);
+    let (_, again) = body(u.get(&format!("/contacts/{id}/timeline")).await).await;
+    assert_eq!(
+        again["items"].as_array().unwrap().len(),
+        timeline["items"].as_array().unwrap().len()
+    );
 
     assert_eq!(
         u.delete(&format!("/contacts/{id}")).await.status(),

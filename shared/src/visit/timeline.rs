@@ -20,10 +20,12 @@ pub enum EventKind {
     Email,
     Letter,
     Sms,
+    /// Fields of the record edited (who changed what, from what to what).
+    Edit,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         Self::Stage,
         Self::Meeting,
         Self::Report,
@@ -33,6 +35,7 @@ impl EventKind {
         Self::Email,
         Self::Letter,
         Self::Sms,
+        Self::Edit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +49,7 @@ impl EventKind {
             Self::Email => "email",
             Self::Letter => "letter",
             Self::Sms => "sms",
+            Self::Edit => "edit",
         }
     }
 
