@@ -8,13 +8,15 @@ use crate::replica::{self, SyncStatus};
 
 #[component]
 pub fn Page(#[prop(into)] title: Signal<String>, children: Children) -> impl IntoView {
+    Effect::new(move |_| super::feedback::reveal_errors());
     view! {
         <header class="topbar">
-            <a href="/" class="brand" aria-label="Accueil">"Tournée"</a>
+            <a href="/" class="brand" aria-label="Tournée, accueil">"Tournée"</a>
             <h1>{move || title.get()}</h1>
         </header>
         <SyncLine/>
         <main class="content">{children()}</main>
+        <super::feedback::Toast/>
         <nav class="bottombar" aria-label="Navigation principale">
             <A href="/" exact=true>"Aujourd'hui"</A>
             <A href="/contacts">"Contacts"</A>

@@ -18,9 +18,8 @@ pub fn MeetingRow(m: Meeting, #[prop(optional)] next: bool) -> impl IntoView {
     view! {
         <li class=class>
             <a class="contact-row" href=format!("/meetings/{}", m.id)>
-                <span class="time">{time_fr(m.local_start)}" · "{format!("{} min", m.duration_min)}</span>
-                <span class="name">{m.contact_name.clone()}</span>
-                <span class="muted small">{m.place.label()}{(!m.address.is_empty()).then(|| format!(" — {}", m.address))}</span>
+                <span class="name"><span class="time">{time_fr(m.local_start)}</span>" "{m.contact_name.clone()}</span>
+                <span class="muted small">{format!("{} min · ", m.duration_min)}{m.place.label()}{(!m.address.is_empty()).then(|| format!(" — {}", m.address))}</span>
                 {(!m.subject.is_empty()).then(|| view! { <span class="small">{m.subject.clone()}</span> })}
                 {status.map(|s| view! { <span class="badges"><span class="badge">{s}</span>{m.has_report.then(|| view! { <span class="badge">"CR saisi"</span> })}</span> })}
             </a>
@@ -50,7 +49,10 @@ pub fn TaskList(tasks: Vec<Task>, on_changed: impl Fn() + Copy + Send + Sync + '
                         })
                         .await;
                         match saved {
-                            Ok(Saved::Sent(_)) => on_changed(),
+                            Ok(Saved::Sent(_)) => {
+                                crate::components::feedback::notify(if done { "Tâche terminée" } else { "Tâche rouverte" });
+                                on_changed()
+                            }
                             Ok(Saved::Queued) => {
                                 // Shown as done at once; the list catches up after the sync.
                                 set_done_now.set(done);

@@ -1,5 +1,6 @@
 //! Small pieces used by several pages.
 
+pub mod feedback;
 pub mod fields;
 pub mod layout;
 pub mod lists;

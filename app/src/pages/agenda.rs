@@ -85,7 +85,7 @@ pub fn AgendaPage() -> impl IntoView {
                             }.into_any()
                         }
                         Err(f) if f.status == 0 => view! { <p class="muted">"Chargement…"</p> }.into_any(),
-                        Err(f) => view! { <p class="error">{f.message()}</p> }.into_any(),
+                        Err(f) => view! { <p class="error" role="alert">{f.message()}</p> }.into_any(),
                     }
                 })}
             </Suspense>

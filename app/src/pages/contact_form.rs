@@ -42,8 +42,18 @@ fn amount_text(cents: Option<i64>) -> String {
 
 impl FormState {
     fn from_contact(c: &Contact) -> Self {
+        // Numbers as the advisor types them (06 12 34 56 78), not as they are kept (+33…);
+        // the server compares them in the kept form, so this is no change.
+        let national = |p: &str| {
+            shared::values::Phone::parse(p)
+                .map(|p| p.to_string())
+                .unwrap_or_else(|_| p.to_string())
+        };
+        let mut input = c.to_input();
+        input.phone_mobile = national(&input.phone_mobile);
+        input.phone_landline = national(&input.phone_landline);
         FormState {
-            input: c.to_input(),
+            input,
             potential: amount_text(Some(c.accessible_potential_cents)),
             assets: amount_text(Some(c.assets_entrusted_cents)),
             income: amount_text(c.situation.income_cents),
@@ -109,7 +119,7 @@ pub fn EditContactPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match contact.await {
                         Ok(c) => view! { <ContactForm existing=Some(c)/> }.into_any(),
-                        Err(f) => view! { <p class="error">{f.message()}</p> }.into_any(),
+                        Err(f) => view! { <p class="error" role="alert">{f.message()}</p> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -239,6 +249,7 @@ fn ContactForm(existing: Option<Contact>) -> impl IntoView {
             match result {
                 Ok(Saved::Sent(id)) => {
                     storage::remove(&key);
+                    crate::components::feedback::notify("Fiche enregistrée");
                     navigate(&format!("/contacts/{id}"), Default::default());
                 }
                 Ok(Saved::Queued) => {

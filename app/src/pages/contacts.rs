@@ -227,7 +227,7 @@ pub fn ContactsPage() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(f) => view! { <p class="error">{f.message()}</p> }.into_any(),
+                        Err(f) => view! { <p class="error" role="alert">{f.message()}</p> }.into_any(),
                     }
                 })}
             </Transition>

@@ -55,8 +55,8 @@ pub fn MeetingPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok((m, r)) => view! { <MeetingView m=m report=r on_changed=move || set_version.update(|v| *v += 1)/> }.into_any(),
-                        Err(f) if f.status == 404 => view! { <p class="error">"Ce rendez-vous n'existe pas ou ne vous est pas accessible."</p> }.into_any(),
-                        Err(f) => view! { <p class="error">{f.message()}</p> }.into_any(),
+                        Err(f) if f.status == 404 => view! { <p class="error" role="alert">"Ce rendez-vous n'existe pas ou ne vous est pas accessible."</p> }.into_any(),
+                        Err(f) => view! { <p class="error" role="alert">{f.message()}</p> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -87,13 +87,20 @@ fn MeetingView(
             })
             .await;
             match saved {
-                Ok(crate::replica::Saved::Sent(_)) => {
+                Ok(crate::replica::Saved::Sent(m)) => {
                     set_mode.set("");
+                    crate::components::feedback::notify(match m.status {
+                        MeetingStatus::Planned => "Rendez-vous remis en « planifié »".to_string(),
+                        s => format!(
+                            "Rendez-vous : {} — « Remettre en planifié » pour revenir en arrière",
+                            s.label().to_lowercase()
+                        ),
+                    });
                     on_changed();
                 }
                 Ok(crate::replica::Saved::Queued) => {
                     set_mode.set("");
-                    set_error.set(Some(crate::replica::QUEUED_NOTICE.into()));
+                    crate::components::feedback::notify(crate::replica::QUEUED_NOTICE);
                     on_changed();
                 }
                 Err(f) => set_error.set(Some(f.message())),
@@ -149,7 +156,7 @@ fn MeetingView(
                     }
                     Ok(crate::replica::Saved::Queued) => {
                         set_mode.set("");
-                        set_error.set(Some(crate::replica::QUEUED_NOTICE.into()));
+                        crate::components::feedback::notify(crate::replica::QUEUED_NOTICE);
                     }
                     Err(f) => set_error.set(Some(f.message())),
                 }
@@ -175,21 +182,37 @@ fn MeetingView(
         {planned.then(|| view! {
             <button class="primary wide" on:click=go_report.clone()>"Tenu — saisir le compte rendu"</button>
             <div class="actions">
-                <button class="secondary" on:click=move |_| set_status(MeetingStatus::NoShow, None)>"Client absent"</button>
-                <button class="secondary" on:click=move |_| set_mode.set("cancel")>"Annuler"</button>
-                <button class="secondary" on:click=move |_| set_mode.set("move")>"Déplacer"</button>
+                <button class="secondary" on:click=move |_| set_mode.set("noshow")>"Client absent…"</button>
+                <button class="secondary" on:click=move |_| set_mode.set("cancel")>"Annuler le RDV…"</button>
+                <button class="secondary" on:click=move |_| set_mode.set("move")>"Déplacer…"</button>
             </div>
         })}
         {(m.status == MeetingStatus::Held && report.is_none()).then(|| view! {
             <a class="primary wide button" href=report_link.clone()>"Saisir le compte rendu"</a>
         })}
+        <Show when=move || mode.get() == "noshow">
+            <form class="card" on:submit=move |ev| { ev.prevent_default(); let r = reason.get_untracked(); set_status(MeetingStatus::NoShow, Some(r).filter(|r| !r.trim().is_empty())); }>
+                <p>"Le client n'était pas là ? Le rendez-vous sera marqué « client absent »."</p>
+                <div class="field">
+                    <label for="noshow-reason">"Précision (facultatif)"</label>
+                    <input id="noshow-reason" type="text" bind:value=reason/>
+                </div>
+                <div class="actions">
+                    <button type="submit" class="primary">"Confirmer : client absent"</button>
+                    <button type="button" class="secondary" on:click=move |_| set_mode.set("")>"Retour"</button>
+                </div>
+            </form>
+        </Show>
         <Show when=move || mode.get() == "cancel">
             <form class="card" on:submit=move |ev| { ev.prevent_default(); let r = reason.get_untracked(); set_status(MeetingStatus::Cancelled, Some(r).filter(|r| !r.trim().is_empty())); }>
                 <div class="field">
                     <label for="cancel-reason">"Raison de l'annulation"</label>
                     <input id="cancel-reason" type="text" bind:value=reason/>
                 </div>
-                <button type="submit" class="primary">"Annuler le rendez-vous"</button>
+                <div class="actions">
+                    <button type="submit" class="primary">"Confirmer l'annulation"</button>
+                    <button type="button" class="secondary" on:click=move |_| set_mode.set("")>"Retour"</button>
+                </div>
             </form>
         </Show>
         <Show when=move || mode.get() == "move">

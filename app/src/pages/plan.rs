@@ -144,7 +144,7 @@ pub fn PlanPage() -> impl IntoView {
     view! {
         <Page title="Ma journée">
             {move || offline.get().then(|| view! { <p class="notice" role="status">"Hors ligne : journée calculée sur le téléphone à partir des dernières données."</p> })}
-            {move || error.get().map(|m| view! { <p class="error">{m}</p> })}
+            {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
             {move || ctx.get().is_none().then(|| view! { <p class="muted">"Chargement…"</p> })}
             {move || shown.get().and_then(|r| r.ok()).map(|s| {
                 let c = ctx.get_untracked();
@@ -157,7 +157,7 @@ pub fn PlanPage() -> impl IntoView {
                         {s.plan.lunch_at.map(|l| format!(" · déjeuner {}", hhmm(l)))}
                     </p>
                     <p class="muted small" data-testid="plan-ms">{format!("Calculé sur le téléphone en {:.1} ms{}", s.ms, if s.manual { " (ordre manuel)" } else if s.plan.exact { " (optimum)" } else { "" })}</p>
-                    {(!s.plan.feasible).then(|| view! { <p class="error">"Les rendez-vous fixes ne tiennent pas tous : les retards prévus sont indiqués, aucune visite n'est ajoutée."</p> })}
+                    {(!s.plan.feasible).then(|| view! { <p class="error" role="alert">"Les rendez-vous fixes ne tiennent pas tous : les retards prévus sont indiqués, aucune visite n'est ajoutée."</p> })}
                     <DayMap ctx=c.clone() shown=s.clone()/>
                 }
             })}

@@ -203,7 +203,7 @@ pub fn ReportPage() -> impl IntoView {
                                 <a href=format!("/contacts/{}", c.id)>"Voir la fiche"</a></p>
                         }.into_any(),
                         Ok((m, c, s)) => view! { <ReportForm m=m c=c objections=s.objections/> }.into_any(),
-                        Err(f) => view! { <p class="error">{f.message()}</p> }.into_any(),
+                        Err(f) => view! { <p class="error" role="alert">{f.message()}</p> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -282,8 +282,14 @@ fn ReportForm(m: Meeting, c: Contact, objections: Vec<ObjectionType>) -> impl In
             })
             .await;
             match saved {
-                Ok(Saved::Sent(_)) => {
+                Ok(Saved::Sent(r)) => {
                     storage::remove(&key);
+                    let tasks = r.tasks.len();
+                    crate::components::feedback::notify(if tasks > 0 {
+                        format!("Compte rendu enregistré — {tasks} tâche(s) créée(s)")
+                    } else {
+                        "Compte rendu enregistré".to_string()
+                    });
                     navigate(&format!("/meetings/{meeting_id}?saved=1"), Default::default());
                 }
                 Ok(Saved::Queued) => {

@@ -83,7 +83,7 @@ pub fn SessionsPage() -> impl IntoView {
             <CalendarFeedBlock/>
             <button class="danger wide" on:click=logout>"Se déconnecter"</button>
             <h2>"Appareils connectés"</h2>
-            {move || error.get().map(|m| view! { <p class="error">{m}</p> })}
+            {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
             <Suspense fallback=|| view! { <p class="muted">"Chargement…"</p> }>
                 {move || Suspend::new(async move {
                     match sessions.await {
@@ -110,7 +110,7 @@ pub fn SessionsPage() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(f) => view! { <p class="error">{f.message()}</p> }.into_any(),
+                        Err(f) => view! { <p class="error" role="alert">{f.message()}</p> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -166,7 +166,7 @@ fn CalendarFeedBlock() -> impl IntoView {
         {move || url.get().map(|u| view! {
             <p class="notice">"Copiez ce lien dans votre agenda (il ne sera plus affiché) : "<code class="wrap">{u}</code></p>
         })}
-        {move || error.get().map(|m| view! { <p class="error">{m}</p> })}
+        {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
     }
 }
 

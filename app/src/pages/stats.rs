@@ -80,7 +80,7 @@ pub fn StatsPage() -> impl IntoView {
                                 }).collect_view()}</tbody>
                             </table>
                         }.into_any(),
-                        Err(f) => view! { <p class="error">{f.message()}</p> }.into_any(),
+                        Err(f) => view! { <p class="error" role="alert">{f.message()}</p> }.into_any(),
                     }
                 })}
             </Suspense>

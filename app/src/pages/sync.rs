@@ -124,7 +124,7 @@ pub fn SyncPage() -> impl IntoView {
                     (true, false) => "Hors ligne : vos saisies sont gardées sur ce téléphone et partiront seules au retour du réseau.".to_string(),
                     (true, true) => "En ligne.".to_string(),
                 })}</p>
-                {move || status.with(|s| s.problem.clone()).map(|p| view! { <p class="error">{p}</p> })}
+                {move || status.with(|s| s.problem.clone()).map(|p| view! { <p class="error" role="alert">{p}</p> })}
                 <button class="secondary wide" on:click=move |_| replica::sync_now()>"Synchroniser maintenant"</button>
             </section>
 
@@ -155,7 +155,7 @@ pub fn SyncPage() -> impl IntoView {
                     view! {
                         <article class="card refusal">
                             <h3>{what}</h3>
-                            <p class="error">{r.refusal.detail.clone()}</p>
+                            <p class="error" role="alert">{r.refusal.detail.clone()}</p>
                             {fields.into_iter().map(|f| view! { <p class="error small">{f}</p> }).collect_view()}
                             <p class="muted small">"Ce que vous aviez saisi :"</p>
                             <ul class="typed">{values.into_iter().map(|v| view! { <li>{v}</li> }).collect_view()}</ul>

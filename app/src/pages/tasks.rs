@@ -100,7 +100,7 @@ pub fn TasksPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match tasks.await {
                         Ok(list) => view! { <TaskList tasks=list on_changed=refresh/> }.into_any(),
-                        Err(f) => view! { <p class="error">{f.message()}</p> }.into_any(),
+                        Err(f) => view! { <p class="error" role="alert">{f.message()}</p> }.into_any(),
                     }
                 })}
             </Suspense>

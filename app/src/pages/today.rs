@@ -8,7 +8,7 @@ use shared::visit::{MeetingStatus, Task, TaskSource};
 use crate::api;
 use crate::components::layout::Page;
 use crate::components::lists::{MeetingRow, TaskList};
-use crate::components::{date_fr, time_fr, SegmentBadge};
+use crate::components::{date_fr, day_fr, time_fr, SegmentBadge};
 use crate::endpoints;
 use crate::replica;
 use crate::storage;
@@ -16,8 +16,10 @@ use crate::storage;
 /// The last Today the server sent, for the parts the phone cannot work out alone.
 const TODAY_KEY: &str = "tournee.cache.today";
 
-/// Today fits a phone: this many tasks and overdue clients, then a link to the full list.
-const SHOWN: usize = 8;
+/// Today fits two screens of a phone: this many tasks, then a link to the full list.
+const TASKS_SHOWN: usize = 3;
+/// The most overdue clients shown; the rest are one line with a link.
+const OVERDUE_SHOWN: usize = 3;
 
 #[component]
 pub fn TodayPage() -> impl IntoView {
@@ -39,7 +41,7 @@ pub fn TodayPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match today.await {
                         Ok(t) => view! { <TodayView t=t on_changed=refresh/> }.into_any(),
-                        Err(f) => view! { <p class="error">{f.message()}</p> }.into_any(),
+                        Err(f) => view! { <p class="error" role="alert">{f.message()}</p> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -53,16 +55,18 @@ fn TodayView(t: Today, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> 
     // The cadence's follow-ups are the overdue clients below: listed once, there.
     let (cadence, mut tasks): (Vec<Task>, Vec<Task>) =
         t.tasks.into_iter().partition(|t| t.source == TaskSource::Cadence);
-    let more_tasks = tasks.len().saturating_sub(SHOWN);
-    tasks.truncate(SHOWN);
+    let more_tasks = tasks.len().saturating_sub(TASKS_SHOWN);
+    tasks.truncate(TASKS_SHOWN);
     let mut overdue = t.overdue;
-    let more_overdue = overdue.len().saturating_sub(SHOWN);
-    overdue.truncate(SHOWN);
+    // Everyone due by the cadence: the clients in the overdue list and the cadence tasks.
+    let to_see = overdue.len().max(cadence.len());
+    overdue.truncate(OVERDUE_SHOWN);
     view! {
-        <p class="muted">{date_fr(t.date)}</p>
-        <a class="primary wide button" href="/plan">"Planifier ma journée"</a>
-        <a class="secondary wide button" href="/nearby">"Autour de moi"</a>
-        <h2>"Rendez-vous du jour"</h2>
+        <div class="actions today-actions">
+            <a class="primary button" href="/plan">"Planifier ma journée"</a>
+            <a class="secondary button" href="/nearby">"Autour de moi"</a>
+        </div>
+        <h2>"Rendez-vous du jour "<span class="muted small">{day_fr(t.date)}</span></h2>
         {if t.meetings.is_empty() {
             view! { <p class="muted">"Aucun rendez-vous aujourd'hui. "<a href="/agenda">"Voir l'agenda"</a></p> }.into_any()
         } else {
@@ -91,9 +95,6 @@ fn TodayView(t: Today, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> 
             <a href="/tasks" class="muted">{format!("{more_tasks} autre(s) tâche(s) à faire")}</a>
         })}
         <h2>"Clients en retard"</h2>
-        {(!cadence.is_empty()).then(|| view! {
-            <p class="muted small">{format!("{} suivi(s) à faire selon la cadence des segments.", cadence.len())}</p>
-        })}
         {if overdue.is_empty() {
             view! { <p class="muted">"Personne n'est en retard sur sa cadence."</p> }.into_any()
         } else {
@@ -105,21 +106,20 @@ fn TodayView(t: Today, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> 
                             _ => "RDV",
                         };
                         view! {
-                            <li class="card">
+                            <li class="card compact">
                                 <a class="contact-row" href=format!("/contacts/{}", d.contact.id)>
-                                    <span class="name">{d.contact.display_name.clone()}</span>
+                                    <span class="name">{d.contact.display_name.clone()}" "<span class="muted small">{d.contact.city.clone()}</span></span>
                                     <span class="badges">
                                         <SegmentBadge segment=d.contact.segment/>
                                         <span class="badge late">{format!("{what} en retard de {} j", d.days_late)}</span>
                                     </span>
-                                    <span class="muted small">{d.contact.city.clone()}</span>
                                 </a>
                             </li>
                         }
                     }).collect_view()}
                 </ul>
-                <a href="/contacts?due=any" class="muted">{if more_overdue > 0 {
-                    format!("{more_overdue} autre(s) client(s) en retard : toute la liste")
+                <a href="/contacts?due=any" class="muted">{if to_see > OVERDUE_SHOWN {
+                    format!("{to_see} clients à revoir selon la cadence : voir la liste")
                 } else {
                     "Toute la liste".to_string()
                 }}</a>

@@ -37,7 +37,7 @@ pub fn WeekPage() -> impl IntoView {
                             }).collect_view()}
                             {(!w.unplanned.is_empty()).then(|| view! { <p class="muted">{format!("{} client(s) en retard sans place cette semaine.", w.unplanned.len())}</p> })}
                         }.into_any(),
-                        Err(f) => view! { <p class="error">{f.message()}</p> }.into_any(),
+                        Err(f) => view! { <p class="error" role="alert">{f.message()}</p> }.into_any(),
                     }
                 })}
             </Suspense>

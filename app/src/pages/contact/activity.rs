@@ -48,7 +48,7 @@ pub fn Activity(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static
                 match meetings.await {
                     Ok(list) if list.is_empty() => view! { <p class="muted small">"Aucun rendez-vous prévu."</p> }.into_any(),
                     Ok(list) => view! { <ol class="list" aria-label="Rendez-vous à venir">{list.into_iter().map(|m| view! { <MeetingRow m=m/> }).collect_view()}</ol> }.into_any(),
-                    Err(f) => view! { <p class="error">{f.message()}</p> }.into_any(),
+                    Err(f) => view! { <p class="error" role="alert">{f.message()}</p> }.into_any(),
                 }
             })}
         </Suspense>
@@ -171,10 +171,40 @@ fn describe_interaction(kind: InteractionKind, outcome: Option<CallOutcome>) -> 
     }
 }
 
+/// The record whose "Appeler" was just tapped: its call form opens on the outcomes, so that
+/// back from the call, one tap logs it (two taps in all).
+fn call_started() -> ArcRwSignal<Option<Uuid>> {
+    static STARTED: std::sync::OnceLock<ArcRwSignal<Option<Uuid>>> = std::sync::OnceLock::new();
+    STARTED.get_or_init(|| ArcRwSignal::new(None)).clone()
+}
+
+/// Called by the record's "Appeler": the dialler opens, and the outcome form waits for the
+/// advisor's return.
+pub fn start_call(contact_id: Uuid) {
+    call_started().set(Some(contact_id));
+}
+
 #[component]
 fn LogInteraction(contact_id: Uuid, on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let (open, set_open) = signal(false);
     let kind = RwSignal::new(InteractionKind::Call);
+    let started = call_started();
+    Effect::new(move |_| {
+        if started.get() == Some(contact_id) {
+            started.set(None);
+            kind.set(InteractionKind::Call);
+            set_open.set(true);
+            #[cfg(feature = "hydrate")]
+            request_animation_frame(|| {
+                if let Some(el) = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id("log-interaction"))
+                {
+                    el.scroll_into_view();
+                }
+            });
+        }
+    });
     let note = RwSignal::new(String::new());
     let (error, set_error) = signal(None::<String>);
     let (done_msg, set_done_msg) = signal(None::<String>);
@@ -211,13 +241,15 @@ fn LogInteraction(contact_id: Uuid, on_done: impl Fn() + Copy + Send + Sync + 's
                     } else {
                         ""
                     };
-                    set_done_msg.set(Some(match saved {
+                    let said = match saved {
                         Saved::Sent(e) => format!("Noté : {}{call_back}", e.title),
                         Saved::Queued => format!(
                             "Noté sur ce téléphone (envoi au retour du réseau) : {}{call_back}",
                             describe_interaction(kind.get_untracked(), outcome)
                         ),
-                    }));
+                    };
+                    crate::components::feedback::notify(said.clone());
+                    set_done_msg.set(Some(said));
                     set_open.set(false);
                     on_done();
                 }
@@ -229,7 +261,7 @@ fn LogInteraction(contact_id: Uuid, on_done: impl Fn() + Copy + Send + Sync + 's
         <button class="secondary wide" on:click=move |_| set_open.update(|o| *o = !*o) aria-expanded=move || open.get().to_string()>"Noter un appel ou un message"</button>
         {move || done_msg.get().map(|m| view! { <p class="muted small" role="status">{m}</p> })}
         <Show when=move || open.get()>
-            <div class="card">
+            <div class="card" id="log-interaction">
                 <div class="segmented four">
                     {InteractionKind::ALL.into_iter().map(|k| view! {
                         <button type="button" class:on=move || kind.get() == k on:click=move |_| kind.set(k)>{k.label()}</button>
@@ -324,6 +356,6 @@ pub fn Timeline(contact_id: Uuid) -> impl IntoView {
             view! { <p class="muted small" role="status">{text}</p> }
         })}
         {move || (offline.get().is_none()).then(|| next.get().map(|c| view! { <button class="secondary wide" on:click=move |_| load(Some(c.clone()))>"Voir plus"</button> }))}
-        {move || error.get().map(|m| view! { <p class="error">{m}</p> })}
+        {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
     }
 }

@@ -11,6 +11,7 @@ use shared::stage::{Stage, StageChange};
 use shared::values::{Euros, Phone};
 
 use crate::api::{self, Method};
+use crate::components::feedback::notify;
 use crate::components::layout::Page;
 use crate::components::{SegmentBadge, StageBadge};
 use crate::endpoints;
@@ -121,12 +122,12 @@ pub fn ContactPage() -> impl IntoView {
                                     <Waiting contact_id version/>
                                 }.into_any(),
                                 None => view! {
-                                    <p class="error">"Hors ligne : ce dossier n'est pas sur ce téléphone. Il s'ouvrira au retour du réseau."</p>
+                                    <p class="error" role="alert">"Hors ligne : ce dossier n'est pas sur ce téléphone. Il s'ouvrira au retour du réseau."</p>
                                 }.into_any(),
                             }
                         }
-                        Err(f) if f.status == 404 => view! { <p class="error">"Ce dossier n'existe pas ou ne vous est pas accessible."</p> }.into_any(),
-                        Err(f) => view! { <p class="error">{f.message()}</p> }.into_any(),
+                        Err(f) if f.status == 404 => view! { <p class="error" role="alert">"Ce dossier n'existe pas ou ne vous est pas accessible."</p> }.into_any(),
+                        Err(f) => view! { <p class="error" role="alert">{f.message()}</p> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -180,7 +181,10 @@ fn Record(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> i
             <p class="muted">{[c.address_line.clone(), format!("{} {}", c.postcode, c.city).trim().to_string()].into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" · ")}</p>
         </section>
         <div class="actions">
-            {(!phone.is_empty()).then(|| view! { <a class="action" href=format!("tel:{phone}")>"Appeler"</a> })}
+            {(!phone.is_empty()).then(|| {
+                let id = c.id;
+                view! { <a class="action" href=format!("tel:{phone}") on:click=move |_| activity::start_call(id)>"Appeler"</a> }
+            })}
             {(!c.email.is_empty()).then(|| view! { <a class="action" href=format!("mailto:{}", c.email)>"E-mail"</a> })}
             {has_address.then(|| view! { <a class="action" href=maps target="_blank" rel="noopener">"Itinéraire"</a> })}
             {c.lat.zip(c.lon).map(|(lat, lon)| view! {
@@ -288,13 +292,14 @@ fn StageChanger(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static
             })
             .await;
             match saved {
-                Ok(replica::Saved::Sent(_)) => {
+                Ok(replica::Saved::Sent(c)) => {
                     set_open.set(false);
+                    notify(format!("Étape : {}", c.stage.label().to_lowercase()));
                     on_changed();
                 }
                 Ok(replica::Saved::Queued) => {
                     set_open.set(false);
-                    set_error.set(Some(replica::QUEUED_NOTICE.into()));
+                    notify(replica::QUEUED_NOTICE);
                     on_changed();
                 }
                 Err(f) => set_error.set(Some(f.message())),

@@ -1,0 +1,76 @@
+// Nothing that happens is silent, and nothing goes unseen: a call logged in two taps from the
+// record's header says so in a toast, an error of a failed save is brought into the viewport
+// (not left below the fold or behind the sticky save bar), a meeting is not cancelled or
+// marked "client absent" by one stray tap, and Today fits two screens.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { fixture, login, shots } from './helpers.mjs';
+
+const use = fixture();
+
+async function api(page, path) {
+  const r = await page.request.get(`${new URL(page.url()).origin}/api/v1${path}`);
+  assert.equal(r.status(), 200, `GET ${path}`);
+  return r.json();
+}
+
+test('an advisor sees what every tap did, in view', async () => {
+  const { server, page, errors } = use();
+  await page.goto(`${server.url}/login`);
+  await login(page, server.url, 'sophie.girard@demo.tournee.fr');
+  await page.getByRole('list', { name: 'Rendez-vous du jour' }).waitFor();
+
+  // Today fits two screens of a 360 × 740 phone with the demo agency.
+  await page.screenshot({ path: join(shots, '49-today-fits.png'), fullPage: true });
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  assert.ok(height <= 2 * 740, `Today is ${height} px high`);
+
+  // A call in two taps: "Appeler" in the record's header (the dialler opens; here it is held
+  // back), then the outcome — and a toast says what was logged.
+  const today = await api(page, '/today');
+  const meeting = today.meetings.find((m) => m.status === 'planned' && m.contact_phone);
+  assert.ok(meeting, 'a planned meeting today with a phone number');
+  await page.goto(`${server.url}/contacts/${meeting.contact_id}`);
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+  const call = page.locator('.actions a[href^="tel:"]').first();
+  await call.evaluate((a) => a.addEventListener('click', (e) => e.preventDefault()));
+  await call.click();
+  const reached = page.getByRole('button', { name: 'Joint', exact: true });
+  await reached.waitFor();
+  await reached.click();
+  const toast = page.locator('.toast-area .toast');
+  await toast.filter({ hasText: 'Noté : Appel : joint' }).waitFor();
+  const box = await toast.boundingBox();
+  assert.ok(box && box.y >= 0 && box.y + box.height <= 740, 'the toast is in view');
+  await page.screenshot({ path: join(shots, '50-call-two-taps.png') });
+
+  // A report saved with no outcome: the error comes into view, whatever the scroll.
+  await page.goto(`${server.url}/meetings/${meeting.id}/report`);
+  await page.getByRole('group', { name: "Issue de l'entretien" }).waitFor();
+  await page.getByRole('button', { name: 'Enregistrer le compte rendu' }).click();
+  const error = page.locator('.error[role="alert"]').first();
+  await error.waitFor();
+  await page.waitForTimeout(300);
+  const e = await error.boundingBox();
+  assert.ok(e && e.y >= 0 && e.y + e.height <= 740, `the error is in the viewport (y = ${e?.y})`);
+  await page.screenshot({ path: join(shots, '51-report-error-in-view.png') });
+
+  // A meeting is not marked "client absent" by one tap: it asks first.
+  await page.goto(`${server.url}/meetings/${meeting.id}`);
+  await page.getByRole('button', { name: 'Client absent…' }).click();
+  await page.getByRole('button', { name: 'Confirmer : client absent' }).waitFor();
+  assert.equal((await api(page, `/meetings/${meeting.id}`)).status, 'planned', 'nothing changed yet');
+  await page.getByRole('button', { name: 'Retour' }).click();
+  await page.getByRole('button', { name: 'Annuler le RDV…' }).click();
+  await page.getByRole('button', { name: "Confirmer l'annulation" }).waitFor();
+  assert.equal((await api(page, `/meetings/${meeting.id}`)).status, 'planned');
+
+  // The edit form shows the numbers as they are typed, not as they are kept.
+  await page.goto(`${server.url}/contacts/${meeting.contact_id}/edit`);
+  const mobile = page.getByLabel('Mobile');
+  await mobile.waitFor();
+  assert.match(await mobile.inputValue(), /^0\d( \d\d){4}$|^$/);
+
+  assert.deepEqual(errors, []);
+});
