@@ -4,6 +4,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod csp;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -20,6 +20,7 @@ pub fn router(state: AppState) -> Router {
     let pkg_dir = state.config.site_root.join("pkg");
     let options = state.leptos_options.clone();
     let secure = state.config.secure_cookies;
+    let tiles = crate::csp::origin_of(&state.config.map_tiles_url);
     let router = Router::new()
         // Answers carry personal data: never kept by a browser's or a proxy's cache.
         .nest(
@@ -45,10 +46,18 @@ pub fn router(state: AppState) -> Router {
                     HeaderValue::from_static("no-cache"),
                 )),
         )
-        .leptos_routes(&state, routes, move || app::shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .leptos_routes_with_context(&state, routes, crate::csp::provide_nonce, move || {
+            app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            crate::csp::provide_nonce,
+            app::shell,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(reject_cross_site))
+        .layer(middleware::from_fn(move |req, next| {
+            crate::csp::layer(tiles.clone(), req, next)
+        }))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -17,7 +17,14 @@ async function api(page, path) {
 
 test('an advisor sees what every tap did, in view', async () => {
   const { server, page, errors } = use();
-  await page.goto(`${server.url}/login`);
+  // Every page is served with a strict Content-Security-Policy that the app runs under: its
+  // inline hydration scripts carry this answer's nonce, and no violation is reported (the
+  // console errors of this whole test are checked at the end).
+  const first = await page.goto(`${server.url}/login`);
+  const csp = first.headers()['content-security-policy'] ?? '';
+  const nonce = csp.match(/'nonce-([0-9a-f]+)'/)?.[1];
+  assert.ok(nonce && /'wasm-unsafe-eval'/.test(csp) && /frame-ancestors 'none'/.test(csp), csp);
+  assert.ok(await page.evaluate((n) => [...document.querySelectorAll('script:not([src])')].every((s) => s.nonce === n), nonce), 'every inline script has the nonce');
   await login(page, server.url, 'sophie.girard@demo.tournee.fr');
   await page.getByRole('list', { name: 'Rendez-vous du jour' }).waitFor();
 

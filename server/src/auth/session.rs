@@ -19,6 +19,19 @@ use crate::error::{ApiError, SessionEnd};
 
 pub const SESSION_COOKIE: &str = "tournee_session";
 
+/// The session cookie's name over https: the `__Host-` prefix makes the browser refuse it
+/// unless it is `Secure`, has `Path=/` and no `Domain` — a sibling subdomain cannot plant or
+/// shadow it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-tournee_session";
+
+fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
 /// Touch `last_seen_at` at most this often, not on every request.
 const TOUCH_EVERY: Duration = Duration::minutes(5);
 
@@ -34,23 +47,30 @@ pub fn hash_token(token: &str) -> String {
 }
 
 pub fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> String {
+    let name = cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
+    format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
 }
 
 pub fn clear_cookie(secure: bool) -> String {
     session_cookie("", 0, secure)
 }
 
+/// The session token: from the `__Host-` cookie when there is one (https), else the plain one.
 pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, v)| *k == SESSION_COOKIE && !v.is_empty())
-        .map(|(_, v)| v.to_string())
+    let cookies = || {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+    };
+    [SECURE_SESSION_COOKIE, SESSION_COOKIE].into_iter().find_map(|name| {
+        cookies()
+            .find(|(k, v)| *k == name && !v.is_empty())
+            .map(|(_, v)| v.to_string())
+    })
 }
 
 /// The signed-in user, from the session cookie; 401 otherwise.
@@ -138,5 +158,17 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::COOKIE, "a=1; tournee_session=abc; b=2".parse().unwrap());
         assert_eq!(token_from_headers(&h).as_deref(), Some("abc"));
+        h.insert(
+            header::COOKIE,
+            "tournee_session=planted; __Host-tournee_session=mine".parse().unwrap(),
+        );
+        assert_eq!(
+            token_from_headers(&h).as_deref(),
+            Some("mine"),
+            "the __Host- cookie wins"
+        );
+        assert!(session_cookie("t", 60, true).starts_with("__Host-tournee_session=t; Path=/;"));
+        assert!(session_cookie("t", 60, true).ends_with("; Secure"));
+        assert!(session_cookie("t", 60, false).starts_with("tournee_session=t;"));
     }
 }

@@ -31,13 +31,18 @@ async fn cookies_are_secure_when_configured_for_https() {
     let r = anonymous(&app)
         .post("/auth/login", &json!({"email": "a@x.fr", "password": PASSWORD}))
         .await;
-    assert!(r
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .contains("; Secure"));
+    let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(cookie.contains("; Secure"));
+    // Over https the browser keeps it only as sent: Secure, Path=/, no Domain.
+    assert!(cookie.starts_with("__Host-tournee_session=") && cookie.contains("; Path=/") && !cookie.contains("Domain"));
+    let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_string();
+    let me = reqwest::Client::new()
+        .get(format!("{}/api/v1/auth/me", app.url))
+        .header("cookie", format!("__Host-tournee_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200, "the __Host- cookie signs in");
 }
 
 #[tokio::test]
