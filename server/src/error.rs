@@ -42,6 +42,9 @@ impl SessionEnd {
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
+    /// A body naming a field the operation does not know (a typo would lose the value).
+    #[error("unknown field {0}")]
+    UnknownField(String),
     #[error("authentication required")]
     Unauthorized,
     /// The session was ended on purpose (revoked from another device, the user disabled) or
@@ -99,6 +102,11 @@ impl ApiError {
     pub fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
             ApiError::BadRequest(d) => (StatusCode::BAD_REQUEST, "bad_request", d.clone()),
+            ApiError::UnknownField(f) => (
+                StatusCode::BAD_REQUEST,
+                "unknown_field",
+                format!("champ inconnu : « {f} » (vérifiez son nom) ; rien n'a été enregistré"),
+            ),
             ApiError::SessionEnded(end) => (StatusCode::UNAUTHORIZED, end.code(), end.detail().into()),
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
@@ -157,6 +165,7 @@ impl IntoResponse for ApiError {
             detail,
             fields: match &self {
                 ApiError::Validation(f) => f.clone(),
+                ApiError::UnknownField(f) => FieldErrors::from([(f.clone(), "champ inconnu".to_string())]),
                 _ => FieldErrors::new(),
             },
             duplicates: match self {
@@ -205,9 +214,22 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::MissingJsonContentType(_) => {
                 ApiError::bad_request("le corps doit être du JSON (Content-Type: application/json)")
             }
-            other => ApiError::bad_request(format!("JSON invalide : {}", other.body_text())),
+            other => {
+                let text = other.body_text();
+                match unknown_field(&text) {
+                    Some(field) => ApiError::UnknownField(field),
+                    None => ApiError::bad_request(format!("JSON invalide : {text}")),
+                }
+            }
         }
     }
+}
+
+/// The field serde names in "unknown field `notse`, expected one of …".
+fn unknown_field(serde_message: &str) -> Option<String> {
+    let rest = serde_message.split("unknown field `").nth(1)?;
+    let name = rest.split('`').next()?;
+    Some(name.chars().take(60).collect())
 }
 
 impl From<PathRejection> for ApiError {
@@ -272,9 +294,65 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
         }
         let axum::Json(mut value) = axum::Json::<serde_json::Value>::from_bytes(&bytes)?;
         clean_text(&mut value)?;
-        let v = serde_json::from_value(value).map_err(|e| ApiError::bad_request(format!("JSON invalide : {e}")))?;
+        // A field the operation does not know is refused, not silently dropped (a typo would
+        // lose the value) — except the read-only fields of what the API sends back, so that a
+        // record read can be sent back as it is.
+        let mut unknown: Vec<String> = Vec::new();
+        let v = serde_ignored::deserialize(value, |path| unknown.push(path.to_string()))
+            .map_err(|e| ApiError::bad_request(format!("JSON invalide : {e}")))?;
+        if let Some(path) = unknown
+            .into_iter()
+            .find(|p| !is_read_only(p.rsplit('.').next().unwrap_or(p)))
+        {
+            return Err(ApiError::UnknownField(path));
+        }
         Ok(ApiJson(v))
     }
+}
+
+/// Fields the API sends in its answers but does not take in a write (computed or kept by the
+/// server: names, score, change numbers, times): ignored when a client sends them back.
+const READ_ONLY: [&str; 36] = [
+    "author_name",
+    "contact_name",
+    "contact_phone",
+    "created_at",
+    "created_by",
+    "deleted",
+    "display_name",
+    "done_at",
+    "edited_seq",
+    "geo_note",
+    "geo_precision",
+    "geo_source",
+    "geo_status",
+    "has_report",
+    "last_contact_on",
+    "local_start",
+    "lost_to",
+    "meeting_id",
+    "next_call_due",
+    "next_meeting_due",
+    "owner_name",
+    "referred",
+    "score",
+    "segment",
+    "seq",
+    "size_class",
+    "source",
+    "stage_changed_at",
+    "stage_from",
+    "status",
+    "status_reason",
+    "tasks",
+    "updated_at",
+    "updated_by",
+    "contact_id",
+    "label",
+];
+
+fn is_read_only(field: &str) -> bool {
+    READ_ONLY.contains(&field)
 }
 
 /// Invisible characters that reorder or hide text (bidi overrides and isolates, zero-width

@@ -312,3 +312,33 @@ async fn one_name_however_its_accents_were_typed_and_no_disguised_names() {
         assert_eq!(status, reqwest::StatusCode::BAD_REQUEST, "{v}");
     }
 }
+
+#[tokio::test]
+async fn an_unknown_field_is_a_400_naming_it_and_a_record_read_can_be_sent_back() {
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    let u = app.user(agency, "a@x.fr", Role::Advisor).await;
+    // A typo ("notse") would lose the value: refused, naming the field, nothing saved.
+    let mut typo = contact("typo");
+    typo["notse"] = serde_json::json!("À rappeler après 18 h");
+    let (status, v) = body(u.post("/contacts", &typo).await).await;
+    assert_eq!(status, reqwest::StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"], "unknown_field");
+    assert!(v["fields"]["notse"].is_string(), "{v}");
+    let (_, list) = body(u.get("/contacts?q=typo").await).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0, "nothing saved");
+    // Nested too.
+    let mut report_like = contact("nested"); // the situation is a nested object
+    report_like["situation"] = serde_json::json!({"decider": "lui", "revenus": 1});
+    let (status, v) = body(u.post("/contacts", &report_like).await).await;
+    assert_eq!(status, reqwest::StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["fields"]["situation.revenus"], "champ inconnu", "{v}");
+    // A record as read (with its computed fields) goes back as it is.
+    let c = u.create_contact(contact("read-back")).await;
+    let mut edit = c.clone();
+    edit["city"] = serde_json::json!("Villeurbanne");
+    edit["expected_seq"] = c["seq"].clone();
+    let (status, v) = body(u.put(&format!("/contacts/{}", c["id"].as_str().unwrap()), &edit).await).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{v}");
+    assert_eq!(v["city"], "Villeurbanne");
+}
