@@ -22,8 +22,8 @@ if [ "$have" != "$want" ]; then
 fi
 
 # wasm-opt from npm's binaryen: Debian's older build produces a bundle that fails to load.
-if [ ! -x tests/e2e/node_modules/.bin/wasm-opt ] || [ ! -d tests/e2e/node_modules/playwright-core ]; then
-  say "installing npm tools (binaryen, playwright-core)"
+if [ ! -x tests/e2e/node_modules/.bin/wasm-opt ] || [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/axe-core ]; then
+  say "installing npm tools (binaryen, playwright-core, axe-core)"
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi
 

@@ -100,9 +100,13 @@ pub fn SyncLine() -> impl IntoView {
         {move || line.with(sync_text).map(|(text, state)| {
             let pending = line.with(|s| s.pending).to_string();
             let attention = line.with(|s| s.refusals + s.conflicts > 0);
+            // The status role on a wrapper: on the link itself it would hide the link's text
+            // from its accessible name.
             view! {
-                <a href="/sync" class=format!("syncline {state}") class:attention=attention role="status"
-                    data-state=state data-pending=pending>{text}</a>
+                <div role="status" class="syncline-area">
+                    <a href="/sync" class=format!("syncline {state}") class:attention=attention
+                        data-state=state data-pending=pending>{text}</a>
+                </div>
             }
         })}
     }

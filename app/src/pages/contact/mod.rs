@@ -28,6 +28,17 @@ fn date(d: Option<chrono::NaiveDate>) -> String {
     d.map(crate::components::date_fr).unwrap_or_else(|| "—".into())
 }
 
+/// Who gave a record's point, in words; nothing when the precision already says it.
+fn source_fr(source: &str) -> Option<&'static str> {
+    match source {
+        "ban" => Some("Base Adresse Nationale"),
+        "nominatim" => Some("OpenStreetMap"),
+        "communes" => Some("centre de la commune"),
+        "gps" | "saisie" | "manual" => None,
+        _ => None,
+    }
+}
+
 fn shown_phone(p: &str) -> String {
     Phone::parse(p).map(|p| p.to_string()).unwrap_or_else(|_| p.to_string())
 }
@@ -380,7 +391,7 @@ fn Position(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) ->
     };
     view! {
         <div class="position">
-            {(!precision.is_empty()).then(|| view! { <p class="muted small">{format!("Position : {precision}{}", c.geo_source.as_deref().map(|s| format!(" ({s})")).unwrap_or_default())}</p> })}
+            {(!precision.is_empty()).then(|| view! { <p class="muted small">{format!("Position : {precision}{}", c.geo_source.as_deref().and_then(source_fr).map(|s| format!(" ({s})")).unwrap_or_default())}</p> })}
             {status.map(|s| view! { <p class=if flagged { "notice" } else { "muted small" }>{s}</p> })}
             <button class="secondary wide" on:click=here>"Je suis chez le client (enregistrer la position)"</button>
             {move || message.get().map(|m| view! { <p class="muted small" role="status">{m}</p> })}
