@@ -17,6 +17,8 @@ pub fn session(id: impl Display) -> String {
 
 pub const CALENDAR_FEED: &str = "/calendar/feed";
 pub const AGENCY_SETTINGS: &str = "/agency/settings";
+/// The agency's people, for pickers (advisor filter, reassign, share).
+pub const AGENCY_USERS: &str = "/agency/users";
 pub const CONTACTS: &str = "/contacts";
 
 /// The contact list with its query string (`q=…&stage=…`, already encoded).
@@ -26,6 +28,15 @@ pub fn contacts_where(query: &str) -> String {
 
 pub fn contact(id: impl Display) -> String {
     format!("/contacts/{id}")
+}
+
+/// Who a record is shared with (GET), share it (POST `{user_id}`).
+pub fn contact_shares(id: impl Display) -> String {
+    format!("/contacts/{id}/shares")
+}
+
+pub fn contact_share(id: impl Display, user: impl Display) -> String {
+    format!("/contacts/{id}/shares/{user}")
 }
 
 pub fn contact_stage(id: impl Display) -> String {
@@ -57,6 +68,16 @@ pub const MEETINGS: &str = "/meetings";
 /// The agenda between two days (both included), cancelled meetings too.
 pub fn meetings_between(from: NaiveDate, to: NaiveDate) -> String {
     format!("/meetings?from={from}&to={to}&include_cancelled=true")
+}
+
+/// The agenda of `who`: `""` the caller's, `"team"` the whole agency's (managers), or an
+/// advisor's id (managers).
+pub fn meetings_of(from: NaiveDate, to: NaiveDate, who: &str) -> String {
+    match who {
+        "" => meetings_between(from, to),
+        "team" => format!("{}&team=true", meetings_between(from, to)),
+        id => format!("{}&owner={id}", meetings_between(from, to)),
+    }
 }
 
 pub fn meetings_of_contact(contact: impl Display, from: NaiveDate, to: NaiveDate) -> String {

@@ -235,6 +235,8 @@ pub struct AgendaQuery {
     pub to: Option<NaiveDate>,
     /// One advisor's agenda (default the caller's; managers may ask for anyone's).
     pub owner: Option<Uuid>,
+    /// The whole agency's meetings, every advisor's (managers only).
+    pub team: Option<bool>,
     /// Only this record's meetings (any owner).
     pub contact_id: Option<Uuid>,
     /// Include cancelled meetings (default false).

@@ -12,7 +12,13 @@ use crate::replica::{self, Saved};
 
 /// One meeting of a list: time, who, where, status.
 #[component]
-pub fn MeetingRow(m: Meeting, #[prop(optional)] next: bool) -> impl IntoView {
+pub fn MeetingRow(
+    m: Meeting,
+    #[prop(optional)] next: bool,
+    /// Say whose meeting it is (the manager's team view).
+    #[prop(optional)]
+    owner: bool,
+) -> impl IntoView {
     let status = (m.status != MeetingStatus::Planned).then(|| m.status.label());
     let class = if next { "card meeting next" } else { "card meeting" };
     view! {
@@ -21,6 +27,7 @@ pub fn MeetingRow(m: Meeting, #[prop(optional)] next: bool) -> impl IntoView {
                 <span class="name"><span class="time">{time_fr(m.local_start)}</span>" "{m.contact_name.clone()}</span>
                 <span class="muted small">{format!("{} min · ", m.duration_min)}{m.place.label()}{(!m.address.is_empty()).then(|| format!(" — {}", m.address))}</span>
                 {(!m.subject.is_empty()).then(|| view! { <span class="small">{m.subject.clone()}</span> })}
+                {owner.then(|| view! { <span class="small owner">{format!("Conseiller : {}", m.owner_name)}</span> })}
                 {status.map(|s| view! { <span class="badges"><span class="badge">{s}</span>{m.has_report.then(|| view! { <span class="badge">"CR saisi"</span> })}</span> })}
             </a>
         </li>

@@ -38,6 +38,17 @@ pub fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
 
+/// The signed-in user as kept on this phone at login (browser only; `None` while rendering on
+/// the server, so read it in an effect or a local resource).
+pub fn me() -> Option<shared::api::Me> {
+    crate::storage::load(crate::replica::ME_KEY)
+}
+
+/// The signed-in user is the agency's manager (sees the team).
+pub fn is_manager() -> bool {
+    me().is_some_and(|m| m.role == shared::api::Role::Manager)
+}
+
 /// The stage as a coloured label.
 #[component]
 pub fn StageBadge(stage: Stage) -> impl IntoView {

@@ -2,6 +2,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 use leptos::prelude::*;
+use shared::api::AgencyUser;
 use shared::visit::Meeting;
 
 use crate::api;
@@ -19,10 +20,27 @@ fn monday(d: NaiveDate) -> NaiveDate {
 pub fn AgendaPage() -> impl IntoView {
     let week = RwSignal::new(false);
     let day = RwSignal::new(None::<NaiveDate>);
-    // The phone's today, once in the browser (the server renders without it).
+    // Whose agenda: "" mine, "team" the agency's, or an advisor's id (managers choose).
+    let who = RwSignal::new(String::new());
+    let manager = RwSignal::new(false);
+    // The phone's today, once in the browser (the server renders without it); a manager
+    // starts on the agency's day.
     Effect::new(move |_| {
         if day.get_untracked().is_none() {
+            if crate::components::is_manager() {
+                manager.set(true);
+                who.set("team".into());
+            }
             day.set(Some(today()));
+        }
+    });
+    let people = LocalResource::new(move || async move {
+        if manager.get() {
+            api::get::<Vec<AgencyUser>>(endpoints::AGENCY_USERS)
+                .await
+                .unwrap_or_default()
+        } else {
+            Vec::new()
         }
     });
     let range = move || {
@@ -35,13 +53,26 @@ pub fn AgendaPage() -> impl IntoView {
     };
     let meetings = LocalResource::new(move || {
         let r = range();
+        let whose = who.get();
         async move {
             match r {
                 Some((from, to)) => {
-                    let online = api::get::<Vec<Meeting>>(&endpoints::meetings_between(from, to)).await;
+                    let online = api::get::<Vec<Meeting>>(&endpoints::meetings_of(from, to, &whose)).await;
+                    let me = crate::components::me().map(|m| m.user_id);
                     let local = || {
                         let days = |m: &Meeting| m.local_start.date() >= from && m.local_start.date() <= to;
-                        Some(crate::replica::meetings().into_iter().filter(days).collect())
+                        let whose_ok = |m: &Meeting| match whose.as_str() {
+                            "team" => true,
+                            "" => Some(m.owner_id) == me,
+                            id => m.owner_id.to_string() == id,
+                        };
+                        Some(
+                            crate::replica::meetings()
+                                .into_iter()
+                                .filter(days)
+                                .filter(whose_ok)
+                                .collect(),
+                        )
                     };
                     crate::replica::or_local(online, local).await.map(|m| (from, to, m))
                 }
@@ -54,6 +85,18 @@ pub fn AgendaPage() -> impl IntoView {
     view! {
         <Page title="Agenda">
             <a class="secondary wide button" href="/week">"Planifier ma semaine"</a>
+            {move || manager.get().then(|| view! {
+                <div class="field">
+                    <label for="agenda-who">"Agenda de"</label>
+                    <select id="agenda-who" on:change=move |ev| who.set(event_target_value(&ev)) prop:value=move || who.get()>
+                        <option value="team">"Toute l'agence"</option>
+                        <option value="">"Moi"</option>
+                        {move || people.get().unwrap_or_default().into_iter().map(|u| view! {
+                            <option value=u.id.to_string()>{u.display_name}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+            })}
             <div class="segmented">
                 <button class:on=move || !week.get() on:click=move |_| week.set(false)>"Jour"</button>
                 <button class:on=move || week.get() on:click=move |_| week.set(true)>"Semaine"</button>
@@ -77,7 +120,8 @@ pub fn AgendaPage() -> impl IntoView {
                                         {if of_day.is_empty() {
                                             view! { <p class="muted small">"Aucun rendez-vous."</p> }.into_any()
                                         } else {
-                                            view! { <ol class="list" aria-label=format!("Rendez-vous du {}", day_fr(d))>{of_day.into_iter().map(|m| view! { <MeetingRow m=m/> }).collect_view()}</ol> }.into_any()
+                                            let owner = who.get_untracked() == "team";
+                                            view! { <ol class="list" aria-label=format!("Rendez-vous du {}", day_fr(d))>{of_day.into_iter().map(|m| view! { <MeetingRow m=m owner=owner/> }).collect_view()}</ol> }.into_any()
                                         }}
                                     }
                                 }).collect_view()}

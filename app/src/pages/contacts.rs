@@ -18,12 +18,15 @@ const PAGE: u32 = 50;
 
 /// The list's search and filters, remembered across visits.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 struct Filters {
     q: String,
     stage: String,
     segment: String,
     size_class: String,
     due: String,
+    /// One advisor's portfolio (managers).
+    owner: String,
 }
 
 impl Filters {
@@ -35,6 +38,7 @@ impl Filters {
             ("segment", &self.segment),
             ("size_class", &self.size_class),
             ("due", &self.due),
+            ("owner", &self.owner),
         ] {
             if !v.trim().is_empty() {
                 parts.push(format!("{k}={}", encode(v.trim())));
@@ -52,6 +56,7 @@ impl Filters {
         let is = |wanted: &str, value: &str| wanted.trim().is_empty() || wanted == value;
         let keep = |c: &shared::record::Contact| {
             is(&self.stage, c.stage.as_str())
+                && is(&self.owner, &c.owner_id.to_string())
                 && is(&self.segment, c.segment.as_str())
                 && is(&self.size_class, c.size_class.as_str())
                 && match self.due.as_str() {
@@ -107,6 +112,18 @@ pub fn ContactsPage() -> impl IntoView {
         }
     });
     Effect::new(move |_| storage::save(FILTERS_KEY, &filters.get()));
+    // A manager filters by advisor and sees whose each record is.
+    let manager = RwSignal::new(false);
+    Effect::new(move |_| manager.set(crate::components::is_manager()));
+    let people = LocalResource::new(move || async move {
+        if manager.get() {
+            api::get::<Vec<shared::api::AgencyUser>>(endpoints::AGENCY_USERS)
+                .await
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        }
+    });
     let results = LocalResource::new(move || {
         let f = filters.get();
         let limit = limit.get();
@@ -188,6 +205,23 @@ pub fn ContactsPage() -> impl IntoView {
                 {select(|f| f.segment.clone(), |f, v| f.segment = v, "Segment", segment_opts)}
                 {select(|f| f.size_class.clone(), |f, v| f.size_class = v, "Taille", size_opts)}
                 {select(|f| f.due.clone(), |f, v| f.due = v, "Échéance", due_opts)}
+                {move || manager.get().then(|| view! {
+                    <label class="filter">
+                        <span class="sr-only">"Conseiller"</span>
+                        <select on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            filters.update(|f| f.owner = v);
+                            limit.set(PAGE);
+                        }>
+                            <option value="" selected=move || filters.with(|f| f.owner.is_empty())>"Tous les conseillers"</option>
+                            {move || people.get().unwrap_or_default().into_iter().map(|u| {
+                                let id = u.id.to_string();
+                                let id2 = id.clone();
+                                view! { <option value=id selected=move || filters.with(|f| f.owner == id2)>{u.display_name}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                })}
             </div>
             <Transition fallback=|| view! { <p class="muted">"Chargement…"</p> }>
                 {move || Suspend::new(async move {
@@ -210,6 +244,7 @@ pub fn ContactsPage() -> impl IntoView {
                                                     <a class="card contact-row" href=format!("/contacts/{}", c.id)>
                                                         <span class="name">{c.display_name.clone()}</span>
                                                         <span class="muted small">{format!("{} {}", c.postcode, c.city)}</span>
+                                                        {manager.get_untracked().then(|| view! { <span class="muted small">{format!("Conseiller : {}", c.owner_name)}</span> })}
                                                         <span class="badges">
                                                             <StageBadge stage=c.stage/>
                                                             {is_client.then(|| view! { <SegmentBadge segment=c.segment/> })}

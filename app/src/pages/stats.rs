@@ -57,28 +57,28 @@ pub fn StatsPage() -> impl IntoView {
                                 view! { <p class="muted">"Aucune objection notée sur la période."</p> }.into_any()
                             } else {
                                 view! {
-                                    <table class="stats" aria-label="Objections">
+                                    <div class="table-scroll" tabindex="0" role="region" aria-label="Objections"><table class="stats">
                                         <thead><tr><th>"Objection"</th><th>"Fois"</th><th>"Levée"</th></tr></thead>
                                         <tbody>{o.overall.into_iter().map(|s| view! {
                                             <tr><td>{s.label}</td><td>{s.count}</td><td>{percent(s.overcome, s.count)}</td></tr>
                                         }).collect_view()}</tbody>
-                                    </table>
+                                    </table></div>
                                     <h3>"Par conseiller"</h3>
-                                    <table class="stats" aria-label="Objections par conseiller">
+                                    <div class="table-scroll" tabindex="0" role="region" aria-label="Objections par conseiller"><table class="stats">
                                         <thead><tr><th>"Conseiller"</th><th>"Objection"</th><th>"Fois"</th><th>"Levée"</th></tr></thead>
                                         <tbody>{o.by_advisor.into_iter().map(|s| view! {
                                             <tr><td>{s.advisor_name.unwrap_or_default()}</td><td>{s.label}</td><td>{s.count}</td><td>{percent(s.overcome, s.count)}</td></tr>
                                         }).collect_view()}</tbody>
-                                    </table>
+                                    </table></div>
                                 }.into_any()
                             }}
                             <h2>"Recommandations"</h2>
-                            <table class="stats" aria-label="Recommandations">
+                            <div class="table-scroll" tabindex="0" role="region" aria-label="Recommandations"><table class="stats">
                                 <thead><tr><th>"Conseiller"</th><th>"CR"</th><th>"Demandées"</th><th>"Noms"</th><th>"Clients"</th></tr></thead>
                                 <tbody>{r.advisors.into_iter().map(|a| view! {
                                     <tr><td>{a.advisor_name}</td><td>{a.reports}</td><td>{a.asked}</td><td>{a.obtained}</td><td>{a.converted}</td></tr>
                                 }).collect_view()}</tbody>
-                            </table>
+                            </table></div>
                         }.into_any(),
                         Err(f) => view! { <p class="error" role="alert">{f.message()}</p> }.into_any(),
                     }

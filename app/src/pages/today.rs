@@ -49,6 +49,55 @@ pub fn TodayPage() -> impl IntoView {
     }
 }
 
+/// The manager's view of the agency's day: every advisor's meetings today, counted per
+/// advisor (the list is one tap away, in the agenda).
+#[component]
+fn TeamDay() -> impl IntoView {
+    let team = LocalResource::new(move || async move {
+        if !crate::components::is_manager() {
+            return None;
+        }
+        let day = crate::components::today();
+        api::get::<Vec<shared::visit::Meeting>>(&endpoints::meetings_of(day, day, "team"))
+            .await
+            .ok()
+    });
+    move || {
+        team.get().flatten().map(|meetings| {
+            let mut per: Vec<(String, usize, usize)> = Vec::new();
+            for m in meetings.iter().filter(|m| m.status != MeetingStatus::Cancelled) {
+                let held = usize::from(m.status == MeetingStatus::Held);
+                match per.iter_mut().find(|(n, _, _)| *n == m.owner_name) {
+                    Some(p) => {
+                        p.1 += 1;
+                        p.2 += held;
+                    }
+                    None => per.push((m.owner_name.clone(), 1, held)),
+                }
+            }
+            per.sort();
+            view! {
+                <h2>"L'agence aujourd'hui"</h2>
+                {if per.is_empty() {
+                    view! { <p class="muted">"Aucun rendez-vous dans l'agence aujourd'hui."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="list" aria-label="L'agence aujourd'hui">
+                            {per.into_iter().map(|(name, n, held)| view! {
+                                <li class="card compact">
+                                    <span class="name">{name}</span>" "
+                                    <span class="muted small">{format!("{n} rendez-vous, {held} tenu(s)")}</span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                        <a href="/agenda" class="muted">"Voir les rendez-vous de l'agence"</a>
+                    }.into_any()
+                }}
+            }
+        })
+    }
+}
+
 #[component]
 fn TodayView(t: Today, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let next = t.meetings.iter().position(|m| m.status == MeetingStatus::Planned);
@@ -66,6 +115,7 @@ fn TodayView(t: Today, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> 
             <a class="primary button" href="/plan">"Planifier ma journée"</a>
             <a class="secondary button" href="/nearby">"Autour de moi"</a>
         </div>
+        <TeamDay/>
         <h2>"Rendez-vous du jour "<span class="muted small">{day_fr(t.date)}</span></h2>
         {if t.meetings.is_empty() {
             view! { <p class="muted">"Aucun rendez-vous aujourd'hui. "<a href="/agenda">"Voir l'agenda"</a></p> }.into_any()

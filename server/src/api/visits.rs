@@ -29,10 +29,17 @@ pub async fn agenda(
 ) -> ApiResult<Json<Vec<Meeting>>> {
     let actor = current.actor();
     let (from, to) = agenda_days(&state, &q)?;
-    // A record's meetings whoever holds them; otherwise one advisor's agenda.
-    let owner = match q.contact_id {
-        Some(_) => q.owner,
-        None => Some(agenda_owner(&actor, q.owner)?),
+    // A record's meetings whoever holds them; the agency's (managers); otherwise one
+    // advisor's agenda.
+    let owner = match (q.contact_id, q.team.unwrap_or(false)) {
+        (Some(_), _) => q.owner,
+        (None, true) if actor.sees_whole_agency() => None,
+        (None, true) => {
+            return Err(ApiError::Forbidden(
+                "les rendez-vous de toute l'agence sont réservés au chef d'agence".into(),
+            ))
+        }
+        (None, false) => Some(agenda_owner(&actor, q.owner)?),
     };
     let meetings = state
         .store

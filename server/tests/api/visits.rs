@@ -872,6 +872,18 @@ async fn meeting_and_visit_routes_follow_the_record_and_the_agency() {
         theirs.as_array().unwrap().is_empty(),
         "another agency's agenda is empty"
     );
+    // The agency's day (every advisor's meetings): the manager's team view, nobody else's.
+    let team = "/meetings?team=true&from=2031-01-01&to=2031-01-01";
+    assert_eq!(cast.owner.get(team).await.status(), StatusCode::FORBIDDEN);
+    let (s, all) = body(cast.manager.get(team).await).await;
+    assert_eq!(s, StatusCode::OK);
+    let all = all.as_array().unwrap();
+    assert!(
+        !all.is_empty() && all.iter().all(|m| m["owner_id"] == json!(cast.owner.id)),
+        "the owner's meetings, in the agency's day"
+    );
+    let (_, foreign_team) = body(cast.foreign_manager.get(team).await).await;
+    assert!(foreign_team.as_array().unwrap().is_empty(), "never another agency's");
     // An advisor cannot plan for a colleague; a manager can.
     let c = cast.owner.create_contact(contact("assign")).await;
     let plan = json!({"contact_id": c["id"], "starts_at": "2031-02-01T10:00", "duration_min": 30, "place": "town", "owner_id": cast.colleague.id});

@@ -117,6 +117,7 @@ pub fn ContactPage() -> impl IntoView {
                             let contact_id = c.id;
                             view! {
                                 <Record c=c.clone() on_changed=changed/>
+                                <Team c=c.clone() on_changed=changed/>
                                 <Waiting contact_id version/>
                                 <activity::Activity c=c on_changed=changed/>
                             }.into_any()
@@ -143,6 +144,151 @@ pub fn ContactPage() -> impl IntoView {
                 })}
             </Suspense>
         </Page>
+    }
+}
+
+/// The manager's hand on a record: hand it over to another advisor (their portfolio from now
+/// on) and share it with colleagues (who then see it too).
+#[component]
+fn Team(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    use shared::api::AgencyUser;
+    let manager = RwSignal::new(false);
+    Effect::new(move |_| manager.set(crate::components::is_manager()));
+    let id = c.id;
+    let (version, set_version) = signal(0u32);
+    let people = LocalResource::new(move || async move {
+        if manager.get() {
+            api::get::<Vec<AgencyUser>>(endpoints::AGENCY_USERS)
+                .await
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        }
+    });
+    let shares = LocalResource::new(move || {
+        version.track();
+        async move {
+            if manager.get() {
+                api::get::<Vec<AgencyUser>>(&endpoints::contact_shares(id))
+                    .await
+                    .unwrap_or_default()
+            } else {
+                Vec::new()
+            }
+        }
+    });
+    let owner = RwSignal::new(c.owner_id.to_string());
+    let share_with = RwSignal::new(String::new());
+    let (error, set_error) = signal(None::<String>);
+    let record = StoredValue::new(c.clone());
+    let reassign = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(to) = uuid::Uuid::parse_str(&owner.get_untracked()) else {
+            return;
+        };
+        let c = record.get_value();
+        if to == c.owner_id {
+            return;
+        }
+        let name = people
+            .get_untracked()
+            .unwrap_or_default()
+            .into_iter()
+            .find(|u| u.id == to)
+            .map(|u| u.display_name)
+            .unwrap_or_default();
+        let mut input = c.to_input();
+        input.owner_id = Some(to);
+        spawn_local(async move {
+            match api::json::<Contact>(Method::Put, &endpoints::contact(id), Some(&input)).await {
+                Ok(_) => {
+                    notify(format!("Dossier confié à {name}"));
+                    on_changed();
+                }
+                Err(f) => set_error.set(Some(f.message())),
+            }
+        });
+    };
+    let share = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(user_id) = uuid::Uuid::parse_str(&share_with.get_untracked()) else {
+            return;
+        };
+        spawn_local(async move {
+            let body = shared::api::ShareRequest { user_id };
+            match api::empty(Method::Post, &endpoints::contact_shares(id), Some(&body)).await {
+                Ok(()) => {
+                    notify("Dossier partagé");
+                    share_with.set(String::new());
+                    set_version.update(|v| *v += 1);
+                }
+                Err(f) => set_error.set(Some(f.message())),
+            }
+        });
+    };
+    let unshare = move |user: uuid::Uuid| {
+        spawn_local(async move {
+            match api::empty(Method::Delete, &endpoints::contact_share(id, user), None::<&()>).await {
+                Ok(()) => {
+                    notify("Partage retiré");
+                    set_version.update(|v| *v += 1);
+                }
+                Err(f) => set_error.set(Some(f.message())),
+            }
+        });
+    };
+    move || {
+        manager.get().then(|| view! {
+            <section class="card" aria-label="Conseiller et partages">
+                <h3>"Conseiller et partages"</h3>
+                <form on:submit=reassign class="row-form">
+                    <div class="field">
+                        <label for="reassign">"Confier le dossier à"</label>
+                        <select id="reassign" on:change=move |ev| owner.set(event_target_value(&ev))>
+                            {move || people.get().unwrap_or_default().into_iter().map(|u| {
+                                let v = u.id.to_string();
+                                let selected = v == owner.get_untracked();
+                                view! { <option value=v selected=selected>{u.display_name}</option> }
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    <button type="submit" class="secondary">"Réattribuer"</button>
+                </form>
+                <p class="muted small">"Partagé avec : "
+                    {move || {
+                        let list = shares.get().unwrap_or_default();
+                        if list.is_empty() {
+                            view! { <span>"personne"</span> }.into_any()
+                        } else {
+                            list.into_iter().map(|u| {
+                                let uid = u.id;
+                                view! {
+                                    <span class="badge">{u.display_name.clone()}" "
+                                        <button type="button" class="link" aria-label=format!("Retirer le partage avec {}", u.display_name) on:click=move |_| unshare(uid)>"×"</button>
+                                    </span>" "
+                                }
+                            }).collect_view().into_any()
+                        }
+                    }}
+                </p>
+                <form on:submit=share class="row-form">
+                    <div class="field">
+                        <label for="share-with">"Partager avec"</label>
+                        <select id="share-with" on:change=move |ev| share_with.set(event_target_value(&ev)) prop:value=move || share_with.get()>
+                            <option value="">"Choisir…"</option>
+                            {move || {
+                                let owner_id = record.get_value().owner_id;
+                                people.get().unwrap_or_default().into_iter().filter(|u| u.id != owner_id).map(|u| view! {
+                                    <option value=u.id.to_string()>{u.display_name}</option>
+                                }).collect_view()
+                            }}
+                        </select>
+                    </div>
+                    <button type="submit" class="secondary">"Partager"</button>
+                </form>
+                {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            </section>
+        })
     }
 }
 
