@@ -119,11 +119,14 @@ test('advisor plans the day around fixed meetings, reorders it, and plans it off
   await context.setGeolocation({ latitude: 45.7578, longitude: 4.832 });
   await page.goto(`${server.url}/nearby`);
   await page.getByRole('table', { name: 'Zones' }).waitFor();
-  await page.getByRole('button', { name: 'Utiliser ma position' }).click();
+  // No tap for the position: the page asks for it by itself; nearest first, said on screen.
   await page.getByRole('button', { name: '20 km' }).click();
   const near = page.getByRole('list', { name: 'À proximité' });
   await near.locator('li').first().waitFor();
   assert.ok((await near.locator('li').count()) > 0);
+  assert.equal(await page.getByRole('button', { name: "Plus proches d'abord" }).getAttribute('aria-pressed'), 'true');
+  const around = (await near.locator('li .small').allInnerTexts()).map((t) => Number(t.split(' km')[0]));
+  assert.deepEqual(around, [...around].sort((a, b) => a - b), `nearest first: ${around}`);
   await page.screenshot({ path: join(shots, '23-nearby.png'), fullPage: true });
 
   // From a record, who else is near it: the list centres on the record and leaves it out.

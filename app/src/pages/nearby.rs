@@ -3,7 +3,7 @@
 //! last list of placed records (works without network once loaded), and the portfolio's areas.
 
 use leptos::prelude::*;
-use shared::plan::areas::{nearby, Located};
+use shared::plan::areas::{nearby_by, Located};
 
 use crate::api;
 use crate::components::layout::Page;
@@ -11,6 +11,10 @@ use crate::endpoints;
 use crate::storage;
 
 const CACHE_KEY: &str = "tournee.located";
+/// The phone's last position (lat, lon, when), so the list shows at once.
+const POSITION_KEY: &str = "tournee.position";
+/// How the list is ordered: nearest first (default) or most worth visiting first.
+const ORDER_KEY: &str = "tournee.nearby.order";
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 struct AreaView {
@@ -63,7 +67,9 @@ pub fn NearbyPage() -> impl IntoView {
     let label = RwSignal::new(around.as_ref().map(|a| a.label.clone()));
     let exclude = RwSignal::new(around.and_then(|a| a.exclude));
     let radius = RwSignal::new(5.0f64);
+    let by_distance = RwSignal::new(true);
     let (message, set_message) = signal(None::<String>);
+    Effect::new(move |_| storage::save(ORDER_KEY, &by_distance.get()));
     Effect::new(move |first: Option<()>| {
         if first.is_some() {
             return;
@@ -83,23 +89,44 @@ pub fn NearbyPage() -> impl IntoView {
         });
     });
     let areas = LocalResource::new(|| api::get::<AreasView>(endpoints::AREAS));
-    let locate = move |_| {
+    let locate = move || {
         set_message.set(Some("Recherche de la position…".into()));
         crate::geo::current_position(move |r| match r {
             Ok((lat, lon, _)) => {
+                storage::save(POSITION_KEY, &(lat, lon, chrono::Utc::now()));
                 center.set(Some((lat, lon)));
                 label.set(None);
                 exclude.set(None);
                 set_message.set(None);
             }
-            Err(m) => set_message.set(Some(m)),
+            Err(m) => set_message.set(Some(if center.get_untracked().is_some() {
+                format!("{m} — liste autour de la dernière position connue.")
+            } else {
+                m
+            })),
         });
     };
+    // Opened on its own (not from a record): the last known position at once, then the
+    // current one without a tap.
+    Effect::new(move |first: Option<()>| {
+        if first.is_some() {
+            return;
+        }
+        if let Some(order) = storage::load::<bool>(ORDER_KEY) {
+            by_distance.set(order);
+        }
+        if label.get_untracked().is_none() {
+            if let Some((lat, lon, _at)) = storage::load::<(f64, f64, chrono::DateTime<chrono::Utc>)>(POSITION_KEY) {
+                center.set(Some((lat, lon)));
+            }
+            locate();
+        }
+    });
     let hits = Memo::new(move |_| {
         let skip = exclude.get();
         center.get().map(|c| {
             points.with(|p| {
-                let mut list = nearby(p, c, radius.get(), 51);
+                let mut list = nearby_by(p, c, radius.get(), 51, by_distance.get());
                 list.retain(|(l, _)| Some(l.id) != skip);
                 list.truncate(50);
                 list
@@ -109,7 +136,11 @@ pub fn NearbyPage() -> impl IntoView {
     view! {
         <Page title="Autour de moi">
             {move || label.get().map(|l| view! { <p class="big" data-testid="around">{format!("Autour de : {l}")}</p> })}
-            <button class=move || if label.with(Option::is_some) { "secondary wide" } else { "primary wide" } on:click=locate>"Utiliser ma position"</button>
+            <button class=move || if label.with(Option::is_some) { "secondary wide" } else { "primary wide" } on:click=move |_| locate()>"Utiliser ma position"</button>
+            <div class="segmented" role="group" aria-label="Ordre de la liste">
+                <button aria-pressed=move || by_distance.get().to_string() class:on=move || by_distance.get() on:click=move |_| by_distance.set(true)>"Plus proches d'abord"</button>
+                <button aria-pressed=move || (!by_distance.get()).to_string() class:on=move || !by_distance.get() on:click=move |_| by_distance.set(false)>"À voir d'abord"</button>
+            </div>
             <div class="segmented four">
                 {[2.0, 5.0, 10.0, 20.0].into_iter().map(|km| view! {
                     <button class:on=move || radius.get() == km on:click=move |_| radius.set(km)>{format!("{km} km")}</button>

@@ -121,12 +121,27 @@ pub fn visit_priority(client_segment: Option<crate::scoring::Segment>, days_late
 
 /// Who is within `km` of a point, most worth visiting first, then nearest.
 pub fn nearby(points: &[Located], center: (f64, f64), km: f64, limit: usize) -> Vec<(Located, f64)> {
+    nearby_by(points, center, km, limit, false)
+}
+
+/// [`nearby`], nearest first when `by_distance` (ties: most worth visiting first).
+pub fn nearby_by(
+    points: &[Located],
+    center: (f64, f64),
+    km: f64,
+    limit: usize,
+    by_distance: bool,
+) -> Vec<(Located, f64)> {
     let mut hits: Vec<(Located, f64)> = points
         .iter()
         .map(|p| (p.clone(), haversine_m(center, (p.lat, p.lon)) / 1000.0))
         .filter(|(_, d)| *d <= km)
         .collect();
-    hits.sort_by(|a, b| b.0.priority.cmp(&a.0.priority).then(a.1.total_cmp(&b.1)));
+    if by_distance {
+        hits.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.priority.cmp(&a.0.priority)));
+    } else {
+        hits.sort_by(|a, b| b.0.priority.cmp(&a.0.priority).then(a.1.total_cmp(&b.1)));
+    }
     hits.truncate(limit);
     hits
 }
@@ -193,5 +208,10 @@ mod tests {
         let ids: Vec<u128> = n.iter().map(|(p, _)| p.id.as_u128()).collect();
         assert_eq!(ids, vec![2, 1, 3]);
         assert!(n[1].1 < 0.01);
+        let by_distance: Vec<u128> = nearby_by(&pts, (45.76, 4.84), 5.0, 10, true)
+            .iter()
+            .map(|(p, _)| p.id.as_u128())
+            .collect();
+        assert_eq!(by_distance, vec![1, 2, 3], "nearest first");
     }
 }
