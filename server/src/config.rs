@@ -48,6 +48,9 @@ pub struct Config {
     /// Seconds a client has to send a request's headers, and that an idle kept-alive
     /// connection stays open.
     pub header_timeout_secs: u64,
+    /// The bearer token a Prometheus scraper sends for `/metrics`. Empty: `/metrics` answers
+    /// only to the loopback address (a scraper on the same machine).
+    pub metrics_token: String,
 }
 
 impl Default for Config {
@@ -69,6 +72,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             max_connections: 800,
             header_timeout_secs: 10,
+            metrics_token: String::new(),
         }
     }
 }
@@ -91,6 +95,7 @@ impl fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("max_connections", &self.max_connections)
             .field("header_timeout_secs", &self.header_timeout_secs)
+            .field("metrics_token", &if self.metrics_token.is_empty() { "" } else { "***" })
             .finish()
     }
 }
@@ -209,6 +214,9 @@ impl Config {
             self.header_timeout_secs = v
                 .parse()
                 .map_err(|e| anyhow::anyhow!("TOURNEE_HEADER_TIMEOUT_SECS={v:?}: {e}"))?;
+        }
+        if let Some(v) = get("TOURNEE_METRICS_TOKEN") {
+            self.metrics_token = v;
         }
         if let Some(v) = get("TOURNEE_TRUSTED_PROXIES") {
             self.trusted_proxies = v

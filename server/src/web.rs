@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", axum::routing::get(healthz))
         .route("/readyz", axum::routing::get(readyz))
+        .route("/metrics", axum::routing::get(crate::metrics::serve))
         .route("/ical/{file}", axum::routing::get(crate::api::calendar::feed))
         // The login form also works before the page's code has loaded.
         .route("/login", axum::routing::post(crate::api::auth::login_form))
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("same-origin"),
         ))
         .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(crate::metrics::record))
         // A bug that panics in a handler answers the JSON 500 and is logged, instead of
         // dropping the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_answer))
@@ -135,6 +137,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(state.config.max_connections.max(1)));
     let header_timeout = std::time::Duration::from_secs(state.config.header_timeout_secs.max(1));
     let app = router(state);
+    SERVING.store(true, std::sync::atomic::Ordering::Relaxed);
     // HTTP/1.1 only (a reverse proxy speaks HTTP/2 to the phones): version detection would
     // wait for a silent client's first bytes with no timeout.
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -166,8 +169,10 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
         });
         let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
+        let counted = Counted::new();
         tokio::spawn(async move {
             let _slot = slot;
+            let _counted = counted;
             let _ = connection.await;
         });
     }
@@ -180,6 +185,32 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Client connections being served, while [`serve`] runs (`/metrics`).
+static CONNECTIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static SERVING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Client connections being served now, when this process serves through [`serve`].
+pub fn connections_in_use() -> Option<usize> {
+    use std::sync::atomic::Ordering;
+    SERVING
+        .load(Ordering::Relaxed)
+        .then(|| CONNECTIONS.load(Ordering::Relaxed))
+}
+
+/// One connection counted while it lives.
+struct Counted;
+impl Counted {
+    fn new() -> Counted {
+        CONNECTIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Counted
+    }
+}
+impl Drop for Counted {
+    fn drop(&mut self) {
+        CONNECTIONS.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// The longest a request may take.

@@ -105,6 +105,11 @@ pub async fn push(
                 }
             }
         };
+        crate::metrics::count_mutation(match outcome {
+            MutationOutcome::Applied { .. } => "applied",
+            MutationOutcome::AlreadyApplied { .. } => "already_applied",
+            MutationOutcome::Refused { .. } => "refused",
+        });
         last = pending.id;
         outcomes.push(outcome);
     }

@@ -227,6 +227,8 @@ pub trait Store:
     async fn close(&self);
     /// Whether the database answers (`GET /readyz`).
     async fn ping(&self) -> StoreResult<()>;
+    /// Connections open in the pool, and idle among them (`/metrics`).
+    fn pool_status(&self) -> Option<(u32, usize)>;
 
     // The agency's settings (recomputes every record's class, segment and due dates).
     async fn set_agency_settings(&self, actor: &Actor, settings: &AgencySettings) -> StoreResult<u64>;

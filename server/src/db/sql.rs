@@ -444,6 +444,10 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            fn pool_status(&self) -> Option<(u32, usize)> {
+                Some((self.pool.size(), self.pool.num_idle()))
+            }
+
             async fn set_agency_settings(&self, actor: &Actor, settings: &AgencySettings) -> StoreResult<u64> {
                 if actor.role != Role::Manager {
                     return Err(StoreError::Forbidden("réservé au chef d'agence"));

@@ -342,3 +342,40 @@ async fn an_unknown_field_is_a_400_naming_it_and_a_record_read_can_be_sent_back(
     assert_eq!(status, reqwest::StatusCode::OK, "{v}");
     assert_eq!(v["city"], "Villeurbanne");
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_for_the_scraper_only() {
+    // A token configured: the scraper sends it; nobody else sees anything there.
+    let app = spawn_app_with(|c| c.metrics_token = "scrape-me".into()).await;
+    let agency = app.agency("Agence").await;
+    let u = app.user(agency, "a@x.fr", Role::Advisor).await;
+    let c = u.create_contact(contact("metrics")).await;
+    u.get(&format!("/contacts/{}", c["id"].as_str().unwrap())).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/metrics", app.url);
+    assert_eq!(
+        client.get(&url).send().await.unwrap().status(),
+        reqwest::StatusCode::NOT_FOUND,
+        "no token, nothing"
+    );
+    assert_eq!(
+        client.get(&url).bearer_auth("wrong").send().await.unwrap().status(),
+        reqwest::StatusCode::NOT_FOUND
+    );
+    let r = client.get(&url).bearer_auth("scrape-me").send().await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    let text = r.text().await.unwrap();
+    // By route template, never the raw path with its ids.
+    assert!(
+        text.contains(r#"tournee_http_requests_total{method="GET",route="/api/v1/contacts/{id}",status="200"}"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"tournee_http_requests_total{method="POST",route="/api/v1/contacts",status="201"}"#));
+    assert!(!text.contains(c["id"].as_str().unwrap()));
+    assert!(text.contains("tournee_http_request_duration_seconds_bucket"));
+    assert!(text.contains(r#"tournee_db_pool_connections{state="open"}"#));
+}
