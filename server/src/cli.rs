@@ -55,6 +55,10 @@ pub enum Command {
         time_limit_ms: u64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Print the routes too (each stop's arrival and service start for VRPTW), so that
+        /// the cost and the feasibility can be checked independently.
+        #[arg(long)]
+        routes: bool,
     },
 }
 
@@ -111,9 +115,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             file,
             time_limit_ms,
             seed,
+            routes,
         } => {
             let text = std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let outcome = crate::plan::solve(format, &text, time_limit_ms, seed)?;
+            let outcome = crate::plan::solve_with(format, &text, time_limit_ms, seed, routes)?;
             say(&serde_json::to_string(&outcome)?);
             Ok(())
         }

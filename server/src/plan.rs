@@ -1,5 +1,8 @@
 //! `tournee plan`: solves a standard benchmark instance with the planner of `shared::plan`
-//! and prints one JSON line `{"instance", "cost", "vehicles", "unassigned", "ms"}`.
+//! and prints one JSON line `{"instance", "cost", "vehicles", "unassigned", "ms"}`; with
+//! `--routes`, the routes too (for a VRPTW instance each stop's arrival and service start),
+//! so that anyone can check the cost and the feasibility of what it reports
+//! (`server/tests/plan_routes.rs` does, with its own parser and arithmetic).
 
 use serde::Serialize;
 use shared::plan::formats::{Solomon, Tsplib};
@@ -48,10 +51,56 @@ pub struct Outcome {
     pub vehicles: usize,
     pub unassigned: usize,
     pub ms: u64,
+    /// With `--routes`: the tour (TSPLIB node numbers) or each vehicle's stops.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routes: Option<Vec<Route>>,
+}
+
+/// One vehicle's route as printed by `--routes`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Route {
+    /// The depot is not listed: a route leaves it and comes back to it.
+    pub stops: Vec<RouteStop>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RouteStop {
+    /// The node number of the file (TSPLIB from 1; Solomon's `CUST NO.`).
+    pub node: usize,
+    /// VRPTW: when the vehicle arrives, and when service starts (not before the window).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arrival: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<f64>,
+}
+
+/// The stops of a VRPTW route with their times, walked as the planner's feasibility check
+/// walks it.
+fn timed(p: &vrptw::Problem, route: &[usize]) -> Route {
+    let mut t = p.stops[0].ready;
+    let mut prev = 0;
+    let mut stops = Vec::with_capacity(route.len());
+    for &v in route {
+        let arrival = t + p.cost[prev * p.stops.len() + v];
+        let start = arrival.max(p.stops[v].ready);
+        stops.push(RouteStop {
+            node: v,
+            arrival: Some((arrival * 1000.0).round() / 1000.0),
+            start: Some((start * 1000.0).round() / 1000.0),
+        });
+        t = start + p.stops[v].service;
+        prev = v;
+    }
+    Route { stops }
 }
 
 /// Solves `text` in `format` within `time_limit_ms`, checking the answer before returning it.
 pub fn solve(format: Format, text: &str, time_limit_ms: u64, seed: u64) -> anyhow::Result<Outcome> {
+    solve_with(format, text, time_limit_ms, seed, false)
+}
+
+/// [`solve`], with the routes in the outcome when `routes`.
+pub fn solve_with(format: Format, text: &str, time_limit_ms: u64, seed: u64, routes: bool) -> anyhow::Result<Outcome> {
     let start = Instant::now();
     let mut budget = Deadline::new(time_limit_ms);
     match format {
@@ -69,6 +118,18 @@ pub fn solve(format: Format, text: &str, time_limit_ms: u64, seed: u64) -> anyho
                 vehicles: 1,
                 unassigned: 0,
                 ms,
+                routes: routes.then(|| {
+                    vec![Route {
+                        stops: tour
+                            .iter()
+                            .map(|&v| RouteStop {
+                                node: v + 1,
+                                arrival: None,
+                                start: None,
+                            })
+                            .collect(),
+                    }]
+                }),
             })
         }
         Format::Solomon => {
@@ -86,6 +147,13 @@ pub fn solve(format: Format, text: &str, time_limit_ms: u64, seed: u64) -> anyho
                 vehicles: s.vehicles(),
                 unassigned: s.unassigned.len(),
                 ms,
+                routes: routes.then(|| {
+                    s.routes
+                        .iter()
+                        .filter(|r| !r.is_empty())
+                        .map(|r| timed(&p, r))
+                        .collect()
+                }),
             })
         }
     }
