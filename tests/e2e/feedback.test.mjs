@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { fixture, login, shots } from './helpers.mjs';
+import { eventually, fixture, login, shots } from './helpers.mjs';
 
 const use = fixture();
 
@@ -32,6 +32,20 @@ test('an advisor sees what every tap did, in view', async () => {
   await page.screenshot({ path: join(shots, '49-today-fits.png'), fullPage: true });
   const height = await page.evaluate(() => document.documentElement.scrollHeight);
   assert.ok(height <= 2 * 740, `Today is ${height} px high`);
+
+  // A task ticked by mistake: the toast offers "Annuler" for a few seconds, and it takes it
+  // back.
+  const tick = page.getByRole('list', { name: 'Tâches' }).locator('button.check').first();
+  const label = await tick.getAttribute('aria-label');
+  const taskTitle = label.replace(/^Fait : /, '');
+  const before = (await api(page, '/tasks?scope=open')).find((t) => t.title === taskTitle);
+  assert.ok(before, `the task "${taskTitle}" is open`);
+  await tick.click();
+  const undoToast = page.locator('.toast', { hasText: 'Tâche terminée' });
+  await undoToast.waitFor();
+  assert.ok((await api(page, `/tasks/${before.id}`)).done_at, 'done');
+  await undoToast.getByRole('button', { name: 'Annuler' }).click();
+  await eventually(async () => (await api(page, `/tasks/${before.id}`)).done_at === null, 'the task is open again');
 
   // A call in two taps: "Appeler" in the record's header (the dialler opens; here it is held
   // back), then the outcome — and a toast says what was logged.

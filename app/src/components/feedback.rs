@@ -11,40 +11,72 @@ use std::sync::OnceLock;
 
 use leptos::prelude::*;
 
-/// The toast shown now: a number (each notice its own) and its text.
-fn current() -> ArcRwSignal<Option<(u64, String)>> {
-    static TOAST: OnceLock<ArcRwSignal<Option<(u64, String)>>> = OnceLock::new();
+/// An action that takes back what a toast announces.
+type Undo = std::sync::Arc<dyn Fn() + Send + Sync>;
+
+/// The toast shown now: a number (each notice its own), its text, and its undo if any.
+#[derive(Clone)]
+struct Shown {
+    n: u64,
+    text: String,
+    undo: Option<Undo>,
+}
+
+fn current() -> ArcRwSignal<Option<Shown>> {
+    static TOAST: OnceLock<ArcRwSignal<Option<Shown>>> = OnceLock::new();
     TOAST.get_or_init(|| ArcRwSignal::new(None)).clone()
 }
 
-/// How long a toast stays.
+/// How long a toast stays; one that can be undone stays longer.
 #[cfg(feature = "hydrate")]
 const SHOWN_MS: u64 = 4_000;
+#[cfg(feature = "hydrate")]
+const UNDO_MS: u64 = 7_000;
 
 /// Says that something happened ("Étape : engagé", "Tâche terminée").
 pub fn notify(text: impl Into<String>) {
+    show(text.into(), None);
+}
+
+/// Says that something happened and offers to take it back for a few seconds ("Annuler").
+pub fn notify_undo(text: impl Into<String>, undo: impl Fn() + Send + Sync + 'static) {
+    show(text.into(), Some(std::sync::Arc::new(undo)));
+}
+
+fn show(text: String, undo: Option<Undo>) {
     let toast = current();
-    let n = toast.with_untracked(|t| t.as_ref().map(|(n, _)| n + 1).unwrap_or(1));
-    toast.set(Some((n, text.into())));
+    let n = toast.with_untracked(|t| t.as_ref().map(|s| s.n + 1).unwrap_or(1));
+    #[cfg(feature = "hydrate")]
+    let ms = if undo.is_some() { UNDO_MS } else { SHOWN_MS };
+    toast.set(Some(Shown { n, text, undo }));
     #[cfg(feature = "hydrate")]
     set_timeout(
         move || {
-            if current().with_untracked(|t| t.as_ref().map(|(m, _)| *m)) == Some(n) {
+            if current().with_untracked(|t| t.as_ref().map(|s| s.n)) == Some(n) {
                 current().set(None);
             }
         },
-        std::time::Duration::from_millis(SHOWN_MS),
+        std::time::Duration::from_millis(ms),
     );
 }
 
 /// The toast area, always in the page (so screen readers announce what appears in it).
 #[component]
 pub fn Toast() -> impl IntoView {
-    let shown = RwSignal::new(None::<String>);
-    Effect::new(move |_| shown.set(current().get().map(|(_, t)| t)));
+    let shown = RwSignal::new(None::<(String, bool)>);
+    Effect::new(move |_| shown.set(current().get().map(|s| (s.text, s.undo.is_some()))));
+    let undo = move |_| {
+        let action = current().with_untracked(|t| t.as_ref().and_then(|s| s.undo.clone()));
+        current().set(None);
+        if let Some(action) = action {
+            action();
+        }
+    };
     view! {
         <div class="toast-area" role="status" aria-live="polite">
-            {move || shown.get().map(|t| view! { <p class="toast">{t}</p> })}
+            {move || shown.get().map(|(t, can_undo)| view! {
+                <p class="toast">{t}{can_undo.then(|| view! { " " <button type="button" class="toast-undo" on:click=undo>"Annuler"</button> })}</p>
+            })}
         </div>
     }
 }
@@ -79,7 +111,7 @@ pub fn reveal_errors() {
                         el.query_selector(".error").ok().flatten()
                     };
                     if let Some(error) = error {
-                        show(&error);
+                        bring_into_view(&error);
                         return;
                     }
                 }
@@ -98,7 +130,7 @@ pub fn reveal_errors() {
 /// Scrolls `el` to the middle of the screen unless it is already well in view (clear of the
 /// top bar and of the sticky bars at the bottom).
 #[cfg(feature = "hydrate")]
-fn show(el: &web_sys::Element) {
+fn bring_into_view(el: &web_sys::Element) {
     let Some(window) = web_sys::window() else { return };
     let height = window.inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(740.0);
     let rect = el.get_bounding_client_rect();

@@ -57,7 +57,18 @@ pub fn TaskList(tasks: Vec<Task>, on_changed: impl Fn() + Copy + Send + Sync + '
                         .await;
                         match saved {
                             Ok(Saved::Sent(_)) => {
-                                crate::components::feedback::notify(if done { "Tâche terminée" } else { "Tâche rouverte" });
+                                // Ticked by mistake: "Annuler" sets it back, for a few seconds.
+                                let undo = move || {
+                                    spawn_local(async move {
+                                        let back = shared::sync::Mutation::SetTaskDone { id, done: !done };
+                                        let _ = replica::write(back, || async move {
+                                            api::json::<Task>(Method::Post, &endpoints::task_done(id), Some(&shared::api::TaskDone { done: !done })).await
+                                        })
+                                        .await;
+                                        on_changed();
+                                    });
+                                };
+                                crate::components::feedback::notify_undo(if done { "Tâche terminée" } else { "Tâche rouverte" }, undo);
                                 on_changed()
                             }
                             Ok(Saved::Queued) => {
