@@ -194,6 +194,57 @@ pub fn search_query(query: &str) -> String {
     }
 }
 
+/// The shortest word typed that a one-letter typo is forgiven in.
+pub const FUZZY_FROM: usize = 4;
+
+/// Whether `a` and `b` differ by at most one edit: a letter changed, added, removed, or two
+/// neighbours swapped ("dupnot" / "dupont").
+pub fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a == b {
+        return true;
+    }
+    let (la, lb) = (a.len(), b.len());
+    if la.abs_diff(lb) > 1 {
+        return false;
+    }
+    let start = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let (ra, rb) = (&a[start..], &b[start..]);
+    match la.cmp(&lb) {
+        std::cmp::Ordering::Equal => {
+            ra[1..] == rb[1..] || (ra.len() >= 2 && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..])
+        }
+        std::cmp::Ordering::Less => ra == &rb[1..],
+        std::cmp::Ordering::Greater => &ra[1..] == rb,
+    }
+}
+
+/// Whether `word` (a record's, folded) starts like `typed` give or take one typo: same first
+/// letter, and `typed` one edit from the beginning of `word` (of `typed`'s length, or one
+/// letter more or less).
+/// Short words typed must match exactly: a typo there matches too much.
+pub fn starts_like(word: &str, typed: &str) -> bool {
+    let n = typed.chars().count();
+    if n < FUZZY_FROM || word.starts_with(typed) {
+        return word.starts_with(typed);
+    }
+    // The first letter is taken as typed (the server looks for candidates by it).
+    if word.chars().next() != typed.chars().next() {
+        return false;
+    }
+    let chars: Vec<char> = word.chars().collect();
+    [n - 1, n, n + 1].into_iter().filter(|&k| k <= chars.len()).any(|k| {
+        let prefix: String = chars[..k].iter().collect();
+        one_edit_apart(&prefix, typed)
+    })
+}
+
+/// [`starts_words`] forgiving one typo per word typed (of [`FUZZY_FROM`] letters or more):
+/// what the search tries when the exact one finds nothing.
+pub fn starts_words_fuzzy(text: &str, words: &[&str]) -> bool {
+    words.iter().all(|q| text.split(' ').any(|w| starts_like(w, q)))
+}
+
 /// Whether every word of `query` starts a word of `text` (`text` already folded): the
 /// contact search, as the server runs it on its index and the phone on its replica.
 pub fn matches_words(text: &str, query: &str) -> bool {
@@ -211,6 +262,33 @@ pub fn starts_words(text: &str, words: &[&str]) -> bool {
 #[cfg(test)]
 mod search_tests {
     use super::*;
+
+    #[test]
+    fn one_typo_is_forgiven_in_a_name_of_four_letters_or_more() {
+        for (word, typed) in [
+            ("dupont", "dupnot"),
+            ("dupont", "dupomt"),
+            ("durand", "durnd"),
+            ("lefevre", "lefebvre"),
+            ("martin", "martinn"),
+            ("martin", "mratin"),
+            ("girard", "gira"),
+        ] {
+            assert!(starts_like(word, typed), "{typed} ~ {word}");
+        }
+        for (word, typed) in [
+            ("dupont", "dpnot"),
+            ("martin", "marion"),
+            ("lyon", "lym"),
+            ("dupont", "xupo"),
+        ] {
+            assert!(!starts_like(word, typed), "{typed} !~ {word}");
+        }
+        assert!(!starts_like("lyon", "lyx"), "three letters: exact only");
+        assert!(one_edit_apart("ab", "ba") && !one_edit_apart("abc", "cab"));
+        assert!(starts_words_fuzzy("durand marie lyon", &["durnd", "marie"]));
+        assert!(!starts_words_fuzzy("durand marie lyon", &["durnd", "paul"]));
+    }
 
     #[test]
     fn what_advisors_type_finds_the_record() {

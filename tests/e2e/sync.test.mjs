@@ -108,6 +108,9 @@ test('a morning of field work with no network reaches the server once, nothing l
   await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
   await page.getByLabel('Rechercher').fill('sans-fil');
   await page.getByRole('link', { name: /SANS-FIL Bastien/ }).waitFor();
+  // A typo is forgiven on the phone too (one letter, in a word of four or more).
+  await page.getByLabel('Rechercher').fill('bastein');
+  await page.getByRole('link', { name: /SANS-FIL Bastien/ }).waitFor();
   await page.goto(`${server.url}/contacts/${clientId}`);
   await page.getByRole('heading', { name: client.display_name }).first().waitFor();
 

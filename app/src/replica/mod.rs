@@ -267,25 +267,41 @@ pub fn search_contacts(query: &str, keep: impl Fn(&Contact) -> bool, limit: usiz
             }
             let folded = shared::text::search_query(query);
             let wanted: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
-            let mut found = Vec::new();
-            let mut more = false;
-            for (_, words, id) in index.1.iter() {
-                if !shared::text::starts_words(words, &wanted) {
-                    continue;
-                }
-                let Some(Change::Contact(c)) = get(*id) else {
-                    continue;
-                };
-                if !keep(c) {
-                    continue;
-                }
-                if found.len() == limit {
-                    more = true;
+            // The words as typed; when that finds nothing, once more forgiving one typo per
+            // word of four letters or more (as the server does).
+            let forgivable = wanted.iter().any(|w| w.chars().count() >= shared::text::FUZZY_FROM);
+            for fuzzy in [false, true] {
+                if fuzzy && !forgivable {
                     break;
                 }
-                found.push(c.as_ref().clone());
+                let mut found = Vec::new();
+                let mut more = false;
+                for (_, words, id) in index.1.iter() {
+                    let hit = if fuzzy {
+                        shared::text::starts_words_fuzzy(words, &wanted)
+                    } else {
+                        shared::text::starts_words(words, &wanted)
+                    };
+                    if !hit {
+                        continue;
+                    }
+                    let Some(Change::Contact(c)) = get(*id) else {
+                        continue;
+                    };
+                    if !keep(c) {
+                        continue;
+                    }
+                    if found.len() == limit {
+                        more = true;
+                        break;
+                    }
+                    found.push(c.as_ref().clone());
+                }
+                if !found.is_empty() || fuzzy {
+                    return (found, more);
+                }
             }
-            (found, more)
+            (Vec::new(), false)
         })
     }
     #[cfg(not(feature = "hydrate"))]

@@ -30,13 +30,24 @@ macro_rules! impl_store {
 
         /// ` t.contact_id FROM contact_terms t WHERE …`: the records with a word starting with
         /// `word`, as one range of the word index.
-        fn push_word_range(qb: &mut QueryBuilder<'_, $db>, agency_id: Uuid, word: &str) {
+        fn push_word_range(qb: &mut QueryBuilder<'_, $db>, agency_id: Uuid, word: &str, also: &[String]) {
             qb.push(" t.contact_id FROM contact_terms t WHERE t.agency_id = ")
                 .push_bind(agency_id)
-                .push(" AND t.term >= ")
+                .push(" AND ((t.term >= ")
                 .push_bind(word.to_string())
                 .push(" AND t.term < ")
-                .push_bind(prefix_end(word));
+                .push_bind(prefix_end(word))
+                .push(")");
+            // The index's words one typo away from the word typed (the second try).
+            if !also.is_empty() {
+                qb.push(" OR t.term IN (");
+                let mut list = qb.separated(", ");
+                for term in also {
+                    list.push_bind(term.clone());
+                }
+                qb.push(")");
+            }
+            qb.push(")");
         }
 
 
@@ -588,13 +599,18 @@ macro_rules! impl_store {
                 };
                 let order_by = |t: &str| format!(" ORDER BY {t}.{}", order.replace("{t}", t));
 
+                // First the words as typed; when that finds nothing, once more forgiving one
+                // typo per word of four letters or more (shared::text::starts_like): the words
+                // of the index one edit away stand in for it too.
+                let mut also: Vec<Vec<String>> = vec![Vec::new(); words.len()];
+                for attempt in 0..2 {
                 let mut qb = QueryBuilder::<$db>::new("");
                 if let Some(driver) = words.first() {
                     // Words typed: take the page of ids starting from the word index, then load
                     // just those rows. Walking the agency in name order and probing each record
                     // is a table scan on a large agency. (CROSS JOIN keeps SQLite on this order.)
                     qb.push("SELECT c.*, u.display_name AS owner_name FROM (SELECT p.id FROM (SELECT DISTINCT");
-                    push_word_range(&mut qb, actor.agency_id, driver);
+                    push_word_range(&mut qb, actor.agency_id, driver, &also[0]);
                     qb.push(") m CROSS JOIN contacts p WHERE p.id = m.contact_id");
                 } else {
                     qb.push("SELECT c.*, u.display_name AS owner_name FROM (SELECT p.id FROM contacts p WHERE 1 = 1");
@@ -608,9 +624,9 @@ macro_rules! impl_store {
                         .push("))");
                 }
                 // Every other word typed must also start a word of the record.
-                for word in words.iter().skip(1) {
+                for (i, word) in words.iter().enumerate().skip(1) {
                     qb.push(" AND p.id IN (SELECT");
-                    push_word_range(&mut qb, actor.agency_id, word);
+                    push_word_range(&mut qb, actor.agency_id, word, &also[i]);
                     qb.push(")");
                 }
                 if let Some(stage) = q.stage {
@@ -648,9 +664,32 @@ macro_rules! impl_store {
                 qb.push(") page CROSS JOIN contacts c JOIN users u ON u.id = c.owner_id WHERE c.id = page.id");
                 qb.push(order_by("c"));
                 let rows: Vec<ContactRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                let forgivable = words.iter().any(|w| w.chars().count() >= shared::text::FUZZY_FROM);
+                if attempt == 0 && rows.is_empty() && offset == 0 && forgivable {
+                    for (i, word) in words.iter().enumerate() {
+                        if word.chars().count() < shared::text::FUZZY_FROM {
+                            continue;
+                        }
+                        let first: String = word.chars().take(1).collect();
+                        let terms: Vec<(String,)> = sqlx::query_as(
+                            "SELECT DISTINCT term FROM contact_terms WHERE agency_id = $1 AND term >= $2 AND term < $3",
+                        )
+                        .bind(actor.agency_id)
+                        .bind(&first)
+                        .bind(prefix_end(&first))
+                        .fetch_all(&self.pool)
+                        .await?;
+                        also[i] = terms.into_iter().map(|(t,)| t).filter(|t| shared::text::starts_like(t, word)).take(50).collect();
+                    }
+                    if also.iter().any(|a| !a.is_empty()) {
+                        continue;
+                    }
+                }
                 let has_more = rows.len() > limit as usize;
                 let contacts = rows.into_iter().take(limit as usize).map(ContactRow::into_contact).collect::<StoreResult<Vec<_>>>()?;
-                Ok((contacts, has_more))
+                return Ok((contacts, has_more));
+                }
+                Ok((Vec::new(), false))
             }
 
             async fn find_duplicates(&self, actor: &Actor, keys: &DuplicateKeys) -> StoreResult<Vec<DuplicateMatch>> {

@@ -261,6 +261,13 @@ async fn search_ignores_accents_and_case_filters_and_pages() {
     );
     let (_, r) = body(u.get("/contacts?q=cuyer").await).await;
     assert!(names(&r).is_empty(), "words match from their start");
+    // One typo forgiven in a word of four letters or more, when the exact search finds nothing.
+    for typed in ["ecuyre", "ecyuer", "helne%20ecuyer", "boulangrie"] {
+        let (_, r) = body(u.get(&format!("/contacts?q={typed}")).await).await;
+        assert_eq!(names(&r).len(), 1, "{typed}: {r}");
+    }
+    let (_, r) = body(u.get("/contacts?q=ecuyrr%20dupre").await).await;
+    assert!(names(&r).is_empty(), "every word must still match something: {r}");
     let (_, r) = body(u.get("/contacts?q=100%25_").await).await;
     assert!(names(&r).is_empty(), "wildcards are not wildcards");
     let (_, p1) = body(u.get("/contacts?limit=4").await).await;
