@@ -77,6 +77,15 @@ async fn main() -> anyhow::Result<()> {
             q: Some("zzzz".into()),
             ..Default::default()
         },
+        // One typo: the exact search finds nothing, the second try forgives it.
+        ContactQuery {
+            q: Some("martni".into()),
+            ..Default::default()
+        },
+        ContactQuery {
+            q: Some("dupnot".into()),
+            ..Default::default()
+        },
         ContactQuery {
             stage: Some(shared::stage::Stage::Client),
             ..Default::default()
@@ -119,6 +128,8 @@ async fn main() -> anyhow::Result<()> {
         "q=69003",
         "q=helene%20dup",
         "q=zzzz",
+        "q=martni",
+        "q=dupnot",
         "stage=client",
         "due=any",
         "",
