@@ -31,6 +31,7 @@ test('an advisor sees what every tap did, in view', async () => {
   // Today fits two screens of a 360 × 740 phone with the demo agency.
   await page.screenshot({ path: join(shots, '49-today-fits.png'), fullPage: true });
   const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  console.log(`Today at 360 × 740: ${height} px high`);
   assert.ok(height <= 2 * 740, `Today is ${height} px high`);
 
   // A task ticked by mistake: the toast offers "Annuler" for a few seconds, and it takes it
