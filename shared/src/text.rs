@@ -219,17 +219,18 @@ pub fn one_edit_apart(a: &str, b: &str) -> bool {
     }
 }
 
-/// Whether `word` (a record's, folded) starts like `typed` give or take one typo: same first
-/// letter, and `typed` one edit from the beginning of `word` (of `typed`'s length, or one
-/// letter more or less).
+/// Whether `word` (a record's, folded) starts like `typed` give or take one typo: `typed` one
+/// edit from the beginning of `word` (of `typed`'s length, or one letter more or less), the
+/// typo not in the first letter nor a change of the second ([`fuzzy_heads`]).
 /// Short words typed must match exactly: a typo there matches too much.
 pub fn starts_like(word: &str, typed: &str) -> bool {
     let n = typed.chars().count();
     if n < FUZZY_FROM || word.starts_with(typed) {
         return word.starts_with(typed);
     }
-    // The first letter is taken as typed (the server looks for candidates by it).
-    if word.chars().next() != typed.chars().next() {
+    // The first letter is taken as typed, and the second as typed or swapped with the third
+    // (the server looks for candidates by these two beginnings of two letters).
+    if !fuzzy_heads(typed).iter().any(|h| word.starts_with(h.as_str())) {
         return false;
     }
     let chars: Vec<char> = word.chars().collect();
@@ -237,6 +238,20 @@ pub fn starts_like(word: &str, typed: &str) -> bool {
         let prefix: String = chars[..k].iter().collect();
         one_edit_apart(&prefix, typed)
     })
+}
+
+/// The two-letter beginnings a word one typo away from `typed` starts with: `typed`'s own
+/// first two letters, or its first and third (a letter added, or the second and third swapped).
+pub fn fuzzy_heads(typed: &str) -> Vec<String> {
+    let c: Vec<char> = typed.chars().collect();
+    let mut heads = Vec::new();
+    if c.len() >= 2 {
+        heads.push(c[..2].iter().collect::<String>());
+    }
+    if c.len() >= 3 && c[2] != c[1] {
+        heads.push([c[0], c[2]].iter().collect::<String>());
+    }
+    heads
 }
 
 /// [`starts_words`] forgiving one typo per word typed (of [`FUZZY_FROM`] letters or more):

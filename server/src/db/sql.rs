@@ -33,21 +33,22 @@ macro_rules! impl_store {
         fn push_word_range(qb: &mut QueryBuilder<'_, $db>, agency_id: Uuid, word: &str, also: &[String]) {
             qb.push(" t.contact_id FROM contact_terms t WHERE t.agency_id = ")
                 .push_bind(agency_id)
-                .push(" AND ((t.term >= ")
+                .push(" AND t.term >= ")
                 .push_bind(word.to_string())
                 .push(" AND t.term < ")
-                .push_bind(prefix_end(word))
-                .push(")");
-            // The index's words one typo away from the word typed (the second try).
+                .push_bind(prefix_end(word));
+            // The index's words one typo away from the word typed (the second try): a UNION,
+            // not an OR, so that each part stays a range of the index.
             if !also.is_empty() {
-                qb.push(" OR t.term IN (");
+                qb.push(" UNION SELECT t.contact_id FROM contact_terms t WHERE t.agency_id = ")
+                    .push_bind(agency_id)
+                    .push(" AND t.term IN (");
                 let mut list = qb.separated(", ");
                 for term in also {
                     list.push_bind(term.clone());
                 }
                 qb.push(")");
             }
-            qb.push(")");
         }
 
 
@@ -670,15 +671,28 @@ macro_rules! impl_store {
                         if word.chars().count() < shared::text::FUZZY_FROM {
                             continue;
                         }
-                        let first: String = word.chars().take(1).collect();
-                        let terms: Vec<(String,)> = sqlx::query_as(
-                            "SELECT DISTINCT term FROM contact_terms WHERE agency_id = $1 AND term >= $2 AND term < $3",
-                        )
-                        .bind(actor.agency_id)
-                        .bind(&first)
-                        .bind(prefix_end(&first))
-                        .fetch_all(&self.pool)
-                        .await?;
+                        // The distinct words of the index that start like a typo of it
+                        // would (two two-letter beginnings), one index seek each — a skip
+                        // scan: reading the ranges would read every record's copy of each word
+                        // ("martin" 2 000 times).
+                        let mut terms: Vec<(String,)> = Vec::new();
+                        for head in shared::text::fuzzy_heads(word) {
+                            terms.extend(
+                                sqlx::query_as::<_, (String,)>(
+                                    "WITH RECURSIVE w(term, n) AS ( \
+                                       SELECT (SELECT min(term) FROM contact_terms WHERE agency_id = $1 AND term >= $2 AND term < $3), 0 \
+                                       UNION ALL \
+                                       SELECT (SELECT min(term) FROM contact_terms WHERE agency_id = $1 AND term > w.term AND term < $3), n + 1 \
+                                       FROM w WHERE w.term IS NOT NULL AND n < 20000) \
+                                     SELECT term FROM w WHERE term IS NOT NULL",
+                                )
+                                .bind(actor.agency_id)
+                                .bind(&head)
+                                .bind(prefix_end(&head))
+                                .fetch_all(&self.pool)
+                                .await?,
+                            );
+                        }
                         also[i] = terms.into_iter().map(|(t,)| t).filter(|t| shared::text::starts_like(t, word)).take(50).collect();
                     }
                     if also.iter().any(|a| !a.is_empty()) {
