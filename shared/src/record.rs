@@ -210,24 +210,25 @@ pub struct ValidContact {
 const SHORT: usize = 120;
 const LONG: usize = 4000;
 
+/// A record's search words (`crate::text::search_words`) from its names (last, first,
+/// spouse, company), its place and contact texts (city, postcode, sector, e-mail) and its
+/// phone numbers — the one list of what a search looks in.
+fn record_words(names: [&String; 4], place: [&String; 4], phones: [&String; 2]) -> String {
+    let [city, postcode, ..] = place;
+    let texts: Vec<&str> = names.iter().chain(place.iter()).map(|s| s.as_str()).collect();
+    let phones = phones.map(|p| p.as_str());
+    crate::text::search_words(&texts, city, postcode, &phones)
+}
+
 impl ContactInput {
     /// The words a search finds this record by, from values as kept (see
     /// [`ValidContact::search_text`]).
     fn search_text(&self) -> String {
-        crate::text::search_words(
-            &[
-                &self.last_name,
-                &self.first_name,
-                &self.spouse_name,
-                &self.company_name,
-                &self.city,
-                &self.postcode,
-                &self.sector,
-                &self.email,
-            ],
-            &self.city,
-            &self.postcode,
-            &[&self.phone_mobile, &self.phone_landline],
+        let texts = [&self.last_name, &self.first_name, &self.spouse_name, &self.company_name];
+        record_words(
+            texts,
+            [&self.city, &self.postcode, &self.sector, &self.email],
+            [&self.phone_mobile, &self.phone_landline],
         )
     }
 
@@ -553,27 +554,18 @@ pub struct Contact {
 }
 
 impl Contact {
-    /// Back to an input, for the edit form.
     /// The words a search looks in, folded (accents and case ignored), as the server
     /// indexes them.
     pub fn search_text(&self) -> String {
-        crate::text::search_words(
-            &[
-                &self.last_name,
-                &self.first_name,
-                &self.spouse_name,
-                &self.company_name,
-                &self.city,
-                &self.postcode,
-                &self.sector,
-                &self.email,
-            ],
-            &self.city,
-            &self.postcode,
-            &[&self.phone_mobile, &self.phone_landline],
+        let names = [&self.last_name, &self.first_name, &self.spouse_name, &self.company_name];
+        record_words(
+            names,
+            [&self.city, &self.postcode, &self.sector, &self.email],
+            [&self.phone_mobile, &self.phone_landline],
         )
     }
 
+    /// Back to an input, for the edit form.
     pub fn to_input(&self) -> ContactInput {
         ContactInput {
             id: Some(self.id),

@@ -49,6 +49,20 @@ pub fn is_manager() -> bool {
     me().is_some_and(|m| m.role == shared::api::Role::Manager)
 }
 
+/// The agency's people for a manager's pickers (advisor filter, reassign, share), read once
+/// `manager` is known to be true; empty for an advisor.
+pub fn agency_people(manager: RwSignal<bool>) -> LocalResource<Vec<shared::api::AgencyUser>> {
+    LocalResource::new(move || async move {
+        if manager.get() {
+            crate::api::get::<Vec<shared::api::AgencyUser>>(crate::endpoints::AGENCY_USERS)
+                .await
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        }
+    })
+}
+
 /// The stage as a coloured label.
 #[component]
 pub fn StageBadge(stage: Stage) -> impl IntoView {

@@ -2,7 +2,6 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 use leptos::prelude::*;
-use shared::api::AgencyUser;
 use shared::visit::Meeting;
 
 use crate::api;
@@ -34,15 +33,7 @@ pub fn AgendaPage() -> impl IntoView {
             day.set(Some(today()));
         }
     });
-    let people = LocalResource::new(move || async move {
-        if manager.get() {
-            api::get::<Vec<AgencyUser>>(endpoints::AGENCY_USERS)
-                .await
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        }
-    });
+    let people = crate::components::agency_people(manager);
     let range = move || {
         let d = day.get()?;
         Some(if week.get() {

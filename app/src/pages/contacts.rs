@@ -115,15 +115,7 @@ pub fn ContactsPage() -> impl IntoView {
     // A manager filters by advisor and sees whose each record is.
     let manager = RwSignal::new(false);
     Effect::new(move |_| manager.set(crate::components::is_manager()));
-    let people = LocalResource::new(move || async move {
-        if manager.get() {
-            api::get::<Vec<shared::api::AgencyUser>>(endpoints::AGENCY_USERS)
-                .await
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        }
-    });
+    let people = crate::components::agency_people(manager);
     let results = LocalResource::new(move || {
         let f = filters.get();
         let limit = limit.get();

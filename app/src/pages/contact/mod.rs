@@ -156,15 +156,7 @@ fn Team(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> imp
     Effect::new(move |_| manager.set(crate::components::is_manager()));
     let id = c.id;
     let (version, set_version) = signal(0u32);
-    let people = LocalResource::new(move || async move {
-        if manager.get() {
-            api::get::<Vec<AgencyUser>>(endpoints::AGENCY_USERS)
-                .await
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        }
-    });
+    let people = crate::components::agency_people(manager);
     let shares = LocalResource::new(move || {
         version.track();
         async move {
