@@ -94,5 +94,13 @@ test('an advisor sees what every tap did, in view', async () => {
   await mobile.waitFor();
   assert.match(await mobile.inputValue(), /^0\d( \d\d){4}$|^$/);
 
+  // The record's situation can be filled from the record: its part links to the form's,
+  // unfolded and in view.
+  await page.goto(`${server.url}/contacts/${meeting.contact_id}`);
+  await page.locator('summary', { hasText: /^Situation/ }).click();
+  await page.getByRole('link', { name: 'Compléter la situation' }).click();
+  await page.waitForURL(/\/edit#situation$/);
+  await page.getByLabel('Profession').waitFor();
+
   assert.deepEqual(errors, []);
 });

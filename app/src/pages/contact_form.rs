@@ -141,6 +141,23 @@ fn ContactForm(existing: Option<Contact>) -> impl IntoView {
     let state = RwSignal::new(initial.clone());
     let errors = RwSignal::new(FieldErrors::new());
     let (message, set_message) = signal(None::<String>);
+    // Opened from the record's "Compléter la situation" (`#situation`): that part unfolded and
+    // in view.
+    let situation_open = RwSignal::new(false);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if web_sys::window().and_then(|w| w.location().hash().ok()).as_deref() == Some("#situation") {
+            situation_open.set(true);
+            request_animation_frame(|| {
+                if let Some(el) = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id("situation"))
+                {
+                    el.scroll_into_view();
+                }
+            });
+        }
+    });
     let (restored, set_restored) = signal(false);
     let (busy, set_busy) = signal(false);
     let duplicates = RwSignal::new(Vec::<DuplicateMatch>::new());
@@ -338,7 +355,7 @@ fn ContactForm(existing: Option<Contact>) -> impl IntoView {
                 <TextField state errors name="website" label="Site web" kind="url"
                     get=|s: &FormState| s.input.website.clone() set=|s: &mut FormState, v| s.input.website = v/>
             </details>
-            <details class="part">
+            <details class="part" id="situation" prop:open=move || situation_open.get()>
                 <summary>"Situation"</summary>
                 <TextField state errors name="situation.profession" label="Profession"
                     get=|s: &FormState| s.input.situation.profession.clone() set=|s: &mut FormState, v| s.input.situation.profession = v/>

@@ -359,7 +359,7 @@ fn Record(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> i
             </dl>
         </details>
         <details class="part">
-            <summary>"Situation"</summary>
+            <summary>{if s == shared::record::Situation::default() { "Situation — à compléter" } else { "Situation" }}</summary>
             <dl>
                 {row("Profession", s.profession.clone())}
                 {row("Famille", s.family.clone())}
@@ -375,6 +375,8 @@ fn Record(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> i
                 {row("Points sensibles", s.sensitive_points.clone())}
                 {row("Potentiel accessible", euros(Some(c.accessible_potential_cents)))}
             </dl>
+            {(s == shared::record::Situation::default()).then(|| view! { <p class="muted small">"Rien de renseigné sur la situation."</p> })}
+            <a class="secondary wide button" href=format!("/contacts/{}/edit#situation", c.id)>"Compléter la situation"</a>
         </details>
         <details class="part" open>
             <summary>"Relation"</summary>
