@@ -45,6 +45,9 @@ pub enum ApiError {
     /// A body naming a field the operation does not know (a typo would lose the value).
     #[error("unknown field {0}")]
     UnknownField(String),
+    /// A route that exists, asked with a method it does not take (`PATCH /contacts/{id}`).
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("authentication required")]
     Unauthorized,
     /// The session was ended on purpose (revoked from another device, the user disabled) or
@@ -102,6 +105,11 @@ impl ApiError {
     pub fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
             ApiError::BadRequest(d) => (StatusCode::BAD_REQUEST, "bad_request", d.clone()),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "méthode non prise en charge sur cette route".into(),
+            ),
             ApiError::UnknownField(f) => (
                 StatusCode::BAD_REQUEST,
                 "unknown_field",

@@ -76,5 +76,5 @@ pub fn router() -> Router<AppState> {
         .route("/conflicts/{id}/resolve", post(sync::resolve_conflict))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError::NotFound })
-        .method_not_allowed_fallback(|| async { ApiError::bad_request("méthode non prise en charge sur cette route") })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }

@@ -159,6 +159,13 @@ async fn malformed_requests_get_json_errors_and_change_nothing() {
             "{method} {path}: {b}"
         );
     }
+    // A method a route does not take is a 405 (JSON), not a 400.
+    let r = u
+        .raw(Method::PATCH, &format!("/contacts/{id}"), "application/json", "{}")
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::METHOD_NOT_ALLOWED);
+    let (_, b) = body(r).await;
+    assert_eq!(b["error"], "method_not_allowed");
     let (_, after) = body(u.get(&format!("/contacts/{id}")).await).await;
     assert_eq!(after, c, "nothing saved was changed");
     assert_eq!(app.store.count_contacts(agency).await.unwrap(), 1);
