@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::record::ContactKind;
-use crate::stage::StageChange;
+use crate::stage::{Stage, StageChange};
 use crate::sync::PendingMutation;
 use crate::visit::{
     CallOutcome, InteractionInput, InteractionKind, MeetingStatusChange, Outcome, ReferralInput, ReportInput,
