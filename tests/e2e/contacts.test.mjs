@@ -40,7 +40,9 @@ test('advisor logs in, creates a contact, edits it, moves its stage and finds it
   assert.equal(await page.getByLabel('E-mail').inputValue(), 'helene.ecuyer@exemple.fr');
   await page.getByRole('button', { name: 'Enregistrer' }).click();
   await page.waitForURL(/\/contacts\/[0-9a-f-]{36}$/);
-  await page.getByText('helene.ecuyer@exemple.fr').waitFor();
+  await page.getByText('helene.ecuyer@exemple.fr', { exact: true }).waitFor();
+  // The edit is in the record's history, who changed what from what.
+  await page.getByRole('list', { name: 'Historique' }).getByText(/E-mail : — → helene.ecuyer@exemple.fr/).waitFor();
 
   // Change stage: recensé → qualifié is one step.
   await page.getByRole('button', { name: "Changer d'étape" }).click();
