@@ -320,7 +320,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
 
 /// Fields the API sends in its answers but does not take in a write (computed or kept by the
 /// server: names, score, change numbers, times): ignored when a client sends them back.
-const READ_ONLY: [&str; 36] = [
+const READ_ONLY: [&str; 39] = [
     "author_name",
     "contact_name",
     "contact_phone",
@@ -357,6 +357,9 @@ const READ_ONLY: [&str; 36] = [
     "updated_by",
     "contact_id",
     "label",
+    "manual_prognosis",
+    "prognosis_changed_at",
+    "prognosis_changed_by",
 ];
 
 fn is_read_only(field: &str) -> bool {

@@ -8,6 +8,7 @@ pub mod api;
 pub mod cadence;
 pub mod edits;
 pub mod ids;
+pub mod offer;
 pub mod plan;
 pub mod record;
 pub mod scoring;

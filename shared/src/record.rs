@@ -551,6 +551,9 @@ pub struct Contact {
     /// (`expected_seq` below it) is refused; the system's own writes do not count.
     pub edited_seq: i64,
     pub deleted: bool,
+    /// The global prognosis set by hand, for agencies whose rule is `manual`.
+    #[serde(default)]
+    pub manual_prognosis: Option<crate::offer::Prognosis>,
 }
 
 impl Contact {

@@ -1,6 +1,7 @@
 //! Agency settings: the numbers the domain names as defaults, which each agency may change.
 
 use crate::cadence::CadenceTable;
+use crate::offer::{ProductFamily, PrognosisRule};
 use crate::record::FieldErrors;
 use crate::scoring::{SegmentBands, SegmentWeights, SizeThresholds};
 use crate::visit::ObjectionType;
@@ -26,6 +27,11 @@ pub struct AgencySettings {
     pub base: Option<BasePlace>,
     /// Named sectors drawn by the manager, by postcode (a code, or its first digits).
     pub sectors: Vec<Sector>,
+    /// The product families offers are filed under (*familles de produits*).
+    #[serde(default = "crate::offer::default_families")]
+    pub product_families: Vec<ProductFamily>,
+    /// How a record's offers sum into its global prognosis.
+    pub prognosis_rule: PrognosisRule,
 }
 
 /// A sector (*secteur*) defined by the manager.
@@ -66,13 +72,15 @@ impl Default for AgencySettings {
             objections: crate::visit::default_objections(),
             base: None,
             sectors: Vec::new(),
+            product_families: crate::offer::default_families(),
+            prognosis_rule: PrognosisRule::default(),
         }
     }
 }
 
 impl AgencySettings {
     /// Checks the settings hang together: every problem, by field (`size_thresholds`,
-    /// `segment_weights`, `segment_bands`, `cadence`, `objections`, `sectors`, `base`), as a
+    /// `segment_weights`, `segment_bands`, `cadence`, `objections`, `sectors`, `base`, `product_families`), as a
     /// form shows them — the same [`FieldErrors`] as every other validation.
     pub fn validate(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
@@ -87,6 +95,10 @@ impl AgencySettings {
         check("cadence", self.cadence.validate());
         check("objections", crate::visit::validate_objections(&self.objections));
         check("sectors", self.check_sectors());
+        check(
+            "product_families",
+            crate::offer::validate_families(&self.product_families),
+        );
         if let Some(b) = &self.base {
             if !(-90.0..=90.0).contains(&b.lat) || !(-180.0..=180.0).contains(&b.lon) {
                 check("base", Err("coordonnées invalides".into()));

@@ -454,6 +454,8 @@ pub fn contact_of(m: &Mutation) -> Option<Uuid> {
         Mutation::SaveReport { meeting_id, .. } => meeting(*meeting_id).map(|m| m.contact_id),
         Mutation::LogInteraction { contact_id, .. } => Some(*contact_id),
         Mutation::CreateTask(i) | Mutation::EditTask { input: i, .. } => i.contact_id,
+        Mutation::SaveOffer(i) => Some(i.contact_id),
+        Mutation::SetManualPrognosis { contact_id, .. } => Some(*contact_id),
         Mutation::SetTaskDone { .. } | Mutation::ResolveConflict { .. } => None,
     }
 }
@@ -502,6 +504,13 @@ pub fn describe(m: &Mutation) -> String {
         Mutation::SetTaskDone { done: true, .. } => "Tâche terminée".into(),
         Mutation::SetTaskDone { done: false, .. } => "Tâche rouverte".into(),
         Mutation::ResolveConflict { .. } => "Conflit réglé".into(),
+        Mutation::SaveOffer(i) => format!(
+            "Offre {} — pronostic {} %",
+            shared::offer::family_label(&shared::offer::default_families(), &i.family),
+            i.prognosis.percent()
+        ),
+        Mutation::SetManualPrognosis { prognosis: Some(p), .. } => format!("Pronostic global : {} %", p.percent()),
+        Mutation::SetManualPrognosis { prognosis: None, .. } => "Pronostic global effacé".into(),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod areas;
 pub mod auth;
 pub mod calendar;
 pub mod contacts;
+pub mod offers;
 pub mod openapi;
 pub mod plan;
 pub mod stats;
@@ -12,7 +13,7 @@ pub mod sync;
 pub mod tasks;
 pub mod visits;
 
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 
 use crate::error::ApiError;
@@ -40,6 +41,13 @@ pub fn router() -> Router<AppState> {
         .route("/contacts/{id}/interactions", post(visits::log_interaction))
         .route("/contacts/{id}/timeline", get(visits::timeline))
         .route("/contacts/{id}/referrals", get(visits::referrals))
+        .route("/contacts/{id}/offers", get(offers::of_contact))
+        .route("/contacts/{id}/prognosis", put(offers::set_manual))
+        .route("/offers", post(offers::create))
+        .route("/offers/{id}", get(offers::read).put(offers::update))
+        .route("/offers/{id}/history", get(offers::history))
+        .route("/statistics/pipeline", get(offers::pipeline))
+        .route("/statistics/pipeline.csv", get(offers::pipeline_csv))
         .route("/meetings", get(visits::agenda).post(visits::create_meeting))
         .route("/meetings.ics", get(calendar::export))
         .route("/meetings/{id}", get(visits::read_meeting).put(visits::update_meeting))

@@ -19,7 +19,7 @@ use shared::visit::{MeetingInput, TaskInput};
 use uuid::Uuid;
 
 use crate::api::contacts::{self, PositionInput};
-use crate::api::{tasks, visits};
+use crate::api::{offers, tasks, visits};
 use crate::auth::CurrentUser;
 use crate::db::{Actor, MutationAttempt};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
@@ -177,6 +177,12 @@ async fn apply(state: &AppState, actor: &Actor, mutation: Mutation, at: DateTime
         Mutation::CreateTask(input) => tasks::create_task(state, actor, input).await.map(drop),
         Mutation::EditTask { id, input } => tasks::edit_task(state, actor, id, input).await.map(drop),
         Mutation::SetTaskDone { id, done } => tasks::set_task_done(state, actor, id, done).await.map(drop),
+        Mutation::SaveOffer(input) => offers::save(state, actor, input).await.map(drop),
+        Mutation::SetManualPrognosis { contact_id, prognosis } => {
+            offers::set_manual_prognosis(state, actor, contact_id, prognosis)
+                .await
+                .map(drop)
+        }
     }
 }
 

@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod calendar;
 pub mod engine;
 pub mod geo;
+pub mod offers;
 pub mod postgres;
 mod rows;
 mod sql;
@@ -32,6 +33,7 @@ use uuid::Uuid;
 
 pub use accounts::AccountStore;
 pub use engine::{Engine, SqlStore};
+pub use offers::OfferStore;
 pub use rows::ContactFields;
 
 /// Who is asking: every contact query is scoped by this.
@@ -215,6 +217,7 @@ pub trait Store:
     + statistics::StatisticsStore
     + visits::VisitStore
     + geo::GeoStore
+    + offers::OfferStore
     + sync::SyncStore
     + Send
     + Sync

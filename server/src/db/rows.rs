@@ -225,6 +225,7 @@ pub struct ContactRow {
     pub seq: i64,
     pub edited_seq: i64,
     pub deleted_at: Option<DateTime<Utc>>,
+    pub manual_prognosis: Option<i64>,
 }
 
 /// The name shown for a record stored as `kind` and its name columns.
@@ -331,6 +332,10 @@ impl ContactRow {
             seq: self.seq,
             edited_seq: self.edited_seq,
             deleted: self.deleted_at.is_some(),
+            manual_prognosis: self
+                .manual_prognosis
+                .and_then(|p| u8::try_from(p).ok())
+                .and_then(shared::offer::Prognosis::new),
         })
     }
 }

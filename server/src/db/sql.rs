@@ -205,6 +205,8 @@ macro_rules! impl_store {
                         return Err(StoreError::Forbidden("seul le chef d'agence réattribue un dossier"));
                     }
                     Self::check_owner(tx, actor.agency_id, owner_id).await?;
+                    // The new advisor's phone pulls the record's offers with it.
+                    sqlx::query("UPDATE offers SET seq = $2 WHERE contact_id = $1").bind(id).bind(seq).execute(&mut **tx).await?;
                 }
                 // A referrer kept as it was needs no check (someone who sees more may have set it).
                 if f.referred_by != row.referred_by {
@@ -825,9 +827,10 @@ macro_rules! impl_store {
                 .bind(actor.user_id)
                 .execute(&mut *tx)
                 .await?;
-                // The record is new to the person it is shared with: give it a new sequence
-                // number so their next pull brings it.
+                // The record is new to the person it is shared with: give it (and its offers) a
+                // new sequence number so their next pull brings it.
                 sqlx::query("UPDATE contacts SET seq = $3 WHERE id = $1 AND agency_id = $2").bind(id).bind(actor.agency_id).bind(seq).execute(&mut *tx).await?;
+                sqlx::query("UPDATE offers SET seq = $2 WHERE contact_id = $1").bind(id).bind(seq).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(())
             }

@@ -9,6 +9,7 @@ mod contacts;
 mod convergence;
 mod durability;
 mod geocoding;
+mod offers;
 mod plan;
 mod robustness;
 mod sequence;

@@ -61,6 +61,7 @@ pub enum RowKind {
     Meeting,
     Task,
     Conflict,
+    Offer,
 }
 
 /// One local transaction: everything in it is written together or not at all.
@@ -349,6 +350,7 @@ pub fn row_key(change: &Change) -> Option<RowKey> {
         Change::Meeting(m) => Some((RowKind::Meeting, m.id)),
         Change::Task(t) => Some((RowKind::Task, t.id)),
         Change::Conflict(c) => Some((RowKind::Conflict, c.id)),
+        Change::Offer(o) => Some((RowKind::Offer, o.id)),
         Change::ContactRemoved { .. } | Change::TaskRemoved { .. } => None,
     }
 }
@@ -386,6 +388,7 @@ impl MemoryStore {
                     Change::Meeting(m) => m.contact_id != key.1,
                     Change::Task(t) => t.contact_id != Some(key.1),
                     Change::Conflict(c) => c.contact_id != key.1,
+                    Change::Offer(o) => o.contact_id != key.1,
                     _ => true,
                 });
             }

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::offer::{Offer, OfferInput, Prognosis};
 use crate::record::{Contact, ContactInput, FieldErrors};
 use crate::stage::StageChange;
 use crate::visit::{InteractionInput, Meeting, MeetingInput, MeetingStatusChange, ReportInput, Task, TaskInput};
@@ -71,6 +72,15 @@ pub enum Mutation {
     EditTask { id: Uuid, input: TaskInput },
     /// `POST /tasks/{id}/done` with `done: true`, or `false` to reopen it.
     SetTaskDone { id: Uuid, done: bool },
+    /// `POST /offers` or `PUT /offers/{id}`: an offer created or changed (the phone chooses
+    /// the id of a new one); a changed prognosis adds a line to the offer's history.
+    SaveOffer(OfferInput),
+    /// `PUT /contacts/{id}/prognosis`: the global prognosis set by hand (agencies whose rule is
+    /// `manual`); `None` clears it.
+    SetManualPrognosis {
+        contact_id: Uuid,
+        prognosis: Option<Prognosis>,
+    },
     /// Settles a conflict with the value picked (one side's, or a new one typed).
     ResolveConflict {
         id: Uuid,
@@ -96,6 +106,8 @@ impl Mutation {
             Mutation::CreateTask(_) => "create_task",
             Mutation::EditTask { .. } => "edit_task",
             Mutation::SetTaskDone { .. } => "set_task_done",
+            Mutation::SaveOffer(_) => "save_offer",
+            Mutation::SetManualPrognosis { .. } => "set_manual_prognosis",
             Mutation::ResolveConflict { .. } => "resolve_conflict",
         }
     }
@@ -189,6 +201,8 @@ pub enum Change {
     },
     /// A conflict this user is involved in, open or settled.
     Conflict(Box<Conflict>),
+    /// An offer on a record this user sees.
+    Offer(Box<Offer>),
 }
 
 /// Two people changed one field of a record differently (*conflit de modification*). The
@@ -230,6 +244,7 @@ impl Change {
             Change::Meeting(m) => m.seq,
             Change::Task(t) => t.seq,
             Change::Conflict(c) => c.seq,
+            Change::Offer(o) => o.seq,
             Change::ContactRemoved { seq, .. } | Change::TaskRemoved { seq, .. } => *seq,
         }
     }

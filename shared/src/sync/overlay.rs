@@ -468,6 +468,28 @@ fn apply(view: &mut View<'_>, m: &Mutation, at: DateTime<Utc>, ctx: &Context<'_>
             task.done_at = done.then_some(task.done_at.unwrap_or(at));
             view.put(Change::Task(Box::new(task)));
         }
+        Mutation::SaveOffer(input) => {
+            let Some(id) = input.id else { return };
+            if view.contact(input.contact_id).is_none() {
+                return;
+            }
+            let existing = match view.get(RowKind::Offer, id) {
+                Some(Change::Offer(o)) => Some(o.as_ref().clone()),
+                _ => None,
+            };
+            let kept = existing.as_ref().map(|o| o.family.as_str());
+            let Ok(valid) = input.clone().validate(&ctx.settings.product_families, kept) else {
+                return;
+            };
+            if let Ok(fx) = crate::offer::save_offer(existing.as_ref(), id, valid, ctx.me.user_id, ctx.my_name, at) {
+                view.put(Change::Offer(Box::new(fx.offer)));
+            }
+        }
+        Mutation::SetManualPrognosis { contact_id, prognosis } => {
+            let Some(mut c) = view.contact(*contact_id) else { return };
+            c.manual_prognosis = *prognosis;
+            view.put(Change::Contact(Box::new(c)));
+        }
         Mutation::ResolveConflict { id, value } => {
             let Some(Change::Conflict(conflict)) = view.get(RowKind::Conflict, *id).cloned() else {
                 return;

@@ -134,6 +134,7 @@ pub(super) fn new_contact(id: Uuid, v: &ValidContact, at: DateTime<Utc>, ctx: &C
         seq: 0,
         edited_seq: 0,
         deleted: false,
+        manual_prognosis: None,
     };
     fill(&mut c, v);
     if c.lat.is_some() && c.lon.is_some() {

@@ -333,3 +333,52 @@ fn an_edit_merges_with_the_row_and_a_delete_hides_what_hangs_on_the_record() {
         assert_eq!(layer.get(&key), Some(&None), "{key:?} hidden");
     }
 }
+
+#[test]
+fn an_offer_made_offline_shows_at_once_and_its_prognosis_moves_on_the_phone() {
+    use crate::offer::{OfferInput, OfferStatus, Prognosis};
+    let c = pulled_contact();
+    let id = crate::new_id();
+    let input = |p: u8| OfferInput {
+        id: Some(id),
+        contact_id: c.id,
+        family: "savings".into(),
+        label: "Assurance-vie".into(),
+        amount_cents: 2_000_000,
+        amount_kind: Default::default(),
+        closing_month: "2027-1".into(), // not YYYY-MM: refused by the rules, not laid over
+        quote_sent_on: None,
+        quote_answer: Default::default(),
+        status: OfferStatus::Open,
+        prognosis: Prognosis::new(p).unwrap(),
+        notes: String::new(),
+    };
+    let rows = rows(vec![Change::Contact(Box::new(c.clone()))]);
+    let refused = with_ctx(|ctx| lay_over(&rows, &outbox(vec![Mutation::SaveOffer(input(20))]), ctx));
+    assert!(refused.is_empty(), "a write the rules refuse is not shown");
+
+    let good = |p| OfferInput {
+        closing_month: "2027-01".into(),
+        ..input(p)
+    };
+    let layer = with_ctx(|ctx| {
+        lay_over(
+            &rows,
+            &outbox(vec![
+                Mutation::SaveOffer(good(20)),
+                Mutation::SaveOffer(good(100)),
+                Mutation::SetManualPrognosis {
+                    contact_id: c.id,
+                    prognosis: Prognosis::new(60),
+                },
+            ]),
+            ctx,
+        )
+    });
+    let Some(Some(Change::Offer(o))) = layer.get(&(RowKind::Offer, id)) else {
+        panic!("offer not laid over: {layer:?}");
+    };
+    assert_eq!((o.status, o.prognosis.percent()), (OfferStatus::Signed, 100));
+    assert_eq!(o.prognosis_changed_by, ME);
+    assert_eq!(contact_in(&layer, c.id).manual_prognosis, Prognosis::new(60));
+}
