@@ -39,6 +39,35 @@ pub fn contact_share(id: impl Display, user: impl Display) -> String {
     format!("/contacts/{id}/shares/{user}")
 }
 
+/// A record's offers with its global prognosis (GET).
+pub fn contact_offers(id: impl Display) -> String {
+    format!("/contacts/{id}/offers")
+}
+
+/// The record's global prognosis set by hand (PUT `{prognosis}`).
+pub fn contact_prognosis(id: impl Display) -> String {
+    format!("/contacts/{id}/prognosis")
+}
+
+pub const OFFERS: &str = "/offers";
+
+pub fn offer(id: impl Display) -> String {
+    format!("/offers/{id}")
+}
+
+pub fn offer_history(id: impl Display) -> String {
+    format!("/offers/{id}/history")
+}
+
+/// The weighted pipeline (`query` already encoded, may be empty).
+pub fn pipeline(query: &str) -> String {
+    if query.is_empty() {
+        "/statistics/pipeline".into()
+    } else {
+        format!("/statistics/pipeline?{query}")
+    }
+}
+
 pub fn contact_stage(id: impl Display) -> String {
     format!("/contacts/{id}/stage")
 }

@@ -26,7 +26,9 @@ use pages::nearby::NearbyPage;
 use pages::plan::PlanPage;
 use pages::report::ReportPage;
 use pages::sessions::SessionsPage;
+use pages::settings::SettingsPage;
 use pages::stats::StatsPage;
+use pages::steering::SteeringPage;
 use pages::sync::SyncPage;
 use pages::tasks::TasksPage;
 use pages::today::TodayPage;
@@ -71,6 +73,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/week") view={Lazy::<WeekRoute>::new()}/>
                 <Route path=path!("/tasks") view={Lazy::<TasksRoute>::new()}/>
                 <Route path=path!("/reports") view={Lazy::<StatsRoute>::new()}/>
+                <Route path=path!("/steering") view={Lazy::<SteeringRoute>::new()}/>
+                <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()}/>
                 <Route path=path!("/meetings/:id") view={Lazy::<MeetingRoute>::new()}/>
                 <Route path=path!("/meetings/:id/report") view={Lazy::<ReportRoute>::new()}/>
                 <Route path=path!("/contacts/new") view={Lazy::<NewContactRoute>::new()}/>
@@ -158,6 +162,10 @@ lazy_screens! {
     office / __preload_office / OfficeScreens {
         StatsRoute => StatsPage,
         SessionsRoute => SessionsPage,
+    }
+    steering / __preload_steering / SteeringScreens {
+        SteeringRoute => SteeringPage,
+        SettingsRoute => SettingsPage,
     }
 }
 

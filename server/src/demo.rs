@@ -4,6 +4,8 @@
 //! Addresses use real communes and postcodes of the Rhône (with their centre coordinates) and
 //! common French street names. Only loaded by `tournee serve --demo` on an empty database.
 
+mod offers;
+
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -338,6 +340,7 @@ pub async fn load(store: &DynStore, today: NaiveDate, count: usize) -> anyhow::R
     store.set_agency_settings(&manager, &settings).await?;
     let actors = [users[1].actor(), users[2].actor()];
     meetings(store, &mut rng, &actors, &portfolio, today).await?;
+    offers::load(store, &mut rng, &actors, &portfolio, today).await?;
     store.generate_cadence_tasks(agency.id, today).await?;
     Ok(())
 }

@@ -57,6 +57,11 @@ impl AgencyTime {
         }
     }
 
+    /// The last second of a local day (a deadline counted in days ends then).
+    pub fn day_end(&self, day: NaiveDate) -> DateTime<Utc> {
+        self.day_start(day + chrono::Duration::days(1)) - chrono::Duration::seconds(1)
+    }
+
     /// The instant the local day begins.
     pub fn day_start(&self, day: NaiveDate) -> DateTime<Utc> {
         let midnight = day.and_time(NaiveTime::MIN);

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod cadence;
+pub mod complaint;
 pub mod edits;
 pub mod ids;
 pub mod offer;
@@ -18,5 +19,6 @@ pub mod sync;
 pub mod text;
 pub mod values;
 pub mod visit;
+pub mod workdays;
 
 pub use ids::new_id;

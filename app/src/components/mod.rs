@@ -1,5 +1,6 @@
 //! Small pieces used by several pages.
 
+pub mod chart;
 pub mod feedback;
 pub mod fields;
 pub mod layout;

@@ -111,6 +111,8 @@ fn row_id(kind: RowKind, id: uuid::Uuid) -> String {
         RowKind::Meeting => "meeting",
         RowKind::Task => "task",
         RowKind::Conflict => "conflict",
+        RowKind::Offer => "offer",
+        RowKind::Complaint => "complaint",
     };
     format!("{kind}/{id}")
 }
@@ -313,6 +315,8 @@ impl IdbStore {
                             Change::Meeting(m) => m.contact_id == *id,
                             Change::Task(t) => t.contact_id == Some(*id),
                             Change::Conflict(c) => c.contact_id == *id,
+                            Change::Offer(o) => o.contact_id == *id,
+                            Change::Complaint(c) => c.contact_id == *id,
                             _ => false,
                         };
                         if hangs {

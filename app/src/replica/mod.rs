@@ -225,6 +225,35 @@ pub fn contact(id: Uuid) -> Option<Contact> {
     })
 }
 
+/// A record's offers from the replica (with the ones made on this phone laid over).
+pub fn offers_of(contact_id: Uuid) -> Vec<shared::offer::Offer> {
+    use shared::sync::Change;
+    rows_where(|r| match r {
+        Change::Offer(o) if o.contact_id == contact_id => Some(o.as_ref().clone()),
+        _ => None,
+    })
+}
+
+/// A complaint from the replica.
+pub fn complaint(id: Uuid) -> Option<shared::complaint::Complaint> {
+    use shared::sync::Change;
+    row(shared::sync::engine::RowKind::Complaint, id, |r| match r {
+        Change::Complaint(c) => Some(c.as_ref().clone()),
+        _ => None,
+    })
+}
+
+/// Every complaint in the replica (the advisor's clients'), newest first.
+pub fn complaints() -> Vec<shared::complaint::Complaint> {
+    use shared::sync::Change;
+    let mut v = rows_where(|r| match r {
+        Change::Complaint(c) => Some(c.as_ref().clone()),
+        _ => None,
+    });
+    v.sort_by_key(|c| std::cmp::Reverse(c.received_at));
+    v
+}
+
 /// The records of the replica matching a search (every word starts a word of the record,
 /// accents and case ignored) and `keep`, sorted by name; at most `limit`, and whether more
 /// matched. The folded words of every record are kept between searches (rebuilt when the
@@ -455,6 +484,8 @@ pub fn contact_of(m: &Mutation) -> Option<Uuid> {
         Mutation::LogInteraction { contact_id, .. } => Some(*contact_id),
         Mutation::CreateTask(i) | Mutation::EditTask { input: i, .. } => i.contact_id,
         Mutation::SaveOffer(i) => Some(i.contact_id),
+        Mutation::CreateComplaint(i) => Some(i.contact_id),
+        Mutation::AdvanceComplaint { id, .. } => complaint(*id).map(|c| c.contact_id),
         Mutation::SetManualPrognosis { contact_id, .. } => Some(*contact_id),
         Mutation::SetTaskDone { .. } | Mutation::ResolveConflict { .. } => None,
     }
@@ -511,6 +542,8 @@ pub fn describe(m: &Mutation) -> String {
         ),
         Mutation::SetManualPrognosis { prognosis: Some(p), .. } => format!("Pronostic global : {} %", p.percent()),
         Mutation::SetManualPrognosis { prognosis: None, .. } => "Pronostic global effacé".into(),
+        Mutation::CreateComplaint(_) => "Réclamation reçue".into(),
+        Mutation::AdvanceComplaint { step, .. } => format!("Réclamation : {}", step.phase().label().to_lowercase()),
     }
 }
 

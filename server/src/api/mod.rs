@@ -4,6 +4,7 @@ pub mod agency;
 pub mod areas;
 pub mod auth;
 pub mod calendar;
+pub mod complaints;
 pub mod contacts;
 pub mod offers;
 pub mod openapi;
@@ -46,6 +47,11 @@ pub fn router() -> Router<AppState> {
         .route("/offers", post(offers::create))
         .route("/offers/{id}", get(offers::read).put(offers::update))
         .route("/offers/{id}/history", get(offers::history))
+        .route("/complaints", get(complaints::list).post(complaints::create))
+        .route("/complaints.csv", get(complaints::export))
+        .route("/complaints/{id}", get(complaints::read))
+        .route("/complaints/{id}/steps", post(complaints::step))
+        .route("/statistics/complaints", get(complaints::statistics))
         .route("/statistics/pipeline", get(offers::pipeline))
         .route("/statistics/pipeline.csv", get(offers::pipeline_csv))
         .route("/meetings", get(visits::agenda).post(visits::create_meeting))

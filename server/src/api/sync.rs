@@ -19,7 +19,7 @@ use shared::visit::{MeetingInput, TaskInput};
 use uuid::Uuid;
 
 use crate::api::contacts::{self, PositionInput};
-use crate::api::{offers, tasks, visits};
+use crate::api::{complaints, offers, tasks, visits};
 use crate::auth::CurrentUser;
 use crate::db::{Actor, MutationAttempt};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
@@ -131,6 +131,9 @@ async fn made_already(state: &AppState, actor: &Actor, mutation: &Mutation) -> b
             state.store.meeting(actor, *id, &state.time).await.is_ok()
         }
         Mutation::CreateTask(TaskInput { id: Some(id), .. }) => state.store.task(actor, *id).await.is_ok(),
+        Mutation::CreateComplaint(shared::complaint::ComplaintInput { id: Some(id), .. }) => {
+            state.store.complaint(actor, *id).await.is_ok()
+        }
         _ => false,
     }
 }
@@ -178,6 +181,10 @@ async fn apply(state: &AppState, actor: &Actor, mutation: Mutation, at: DateTime
         Mutation::EditTask { id, input } => tasks::edit_task(state, actor, id, input).await.map(drop),
         Mutation::SetTaskDone { id, done } => tasks::set_task_done(state, actor, id, done).await.map(drop),
         Mutation::SaveOffer(input) => offers::save(state, actor, input).await.map(drop),
+        Mutation::CreateComplaint(input) => complaints::create_complaint(state, actor, input).await.map(drop),
+        Mutation::AdvanceComplaint { id, step } => {
+            complaints::advance_complaint(state, actor, id, step).await.map(drop)
+        }
         Mutation::SetManualPrognosis { contact_id, prognosis } => {
             offers::set_manual_prognosis(state, actor, contact_id, prognosis)
                 .await

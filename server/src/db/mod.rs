@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod calendar;
+pub mod complaints;
 pub mod engine;
 pub mod geo;
 pub mod offers;
@@ -32,6 +33,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 pub use accounts::AccountStore;
+pub use complaints::ComplaintStore;
 pub use engine::{Engine, SqlStore};
 pub use offers::OfferStore;
 pub use rows::ContactFields;
@@ -218,6 +220,7 @@ pub trait Store:
     + visits::VisitStore
     + geo::GeoStore
     + offers::OfferStore
+    + complaints::ComplaintStore
     + sync::SyncStore
     + Send
     + Sync

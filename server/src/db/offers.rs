@@ -9,11 +9,10 @@ use shared::offer::{
     QuoteAnswer,
 };
 use shared::record::Contact;
-use shared::settings::AgencySettings;
 use sqlx::{Decode, Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use uuid::Uuid;
 
-use super::engine::{Engine, SqlStore};
+use super::engine::{Engine, SqlStore, VISIBLE};
 use super::rows::ContactRow;
 use super::sql::CONTACT_SELECT;
 use super::{Actor, StoreError, StoreResult};
@@ -21,11 +20,6 @@ use super::{Actor, StoreError, StoreResult};
 const OFFER_COLUMNS: &str = "o.id, o.contact_id, o.family, o.label, o.amount_cents, o.amount_kind, o.closing_month, \
      o.quote_sent_on, o.quote_answer, o.status, o.prognosis, o.notes, o.prognosis_changed_at, o.prognosis_changed_by, \
      o.created_at, o.created_by, o.updated_at, o.seq";
-
-/// Who may see a record: the whole agency for a manager, else the owner and those it is shared
-/// with. `$1` is the agency, `$2` whether the actor sees the whole agency, `$3` the actor.
-const VISIBLE: &str = "c.agency_id = $1 AND c.deleted_at IS NULL AND ($2 OR c.owner_id = $3 OR EXISTS \
-     (SELECT 1 FROM contact_shares s WHERE s.contact_id = c.id AND s.user_id = $3))";
 
 /// Filters of a pipeline: one advisor (by the record's owner), a range of closing months.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -141,55 +135,6 @@ where
     (i64,): for<'r> FromRow<'r, E::Row>,
     (String,): for<'r> FromRow<'r, E::Row>,
 {
-    /// The agency's next change number for a write by `actor`, marking the actor's phone
-    /// mutation applied in the same transaction (see `sql::impl_store!`'s `next_seq_as`).
-    pub(crate) async fn next_seq_for(conn: &mut E::Connection, actor: &Actor, count: i64) -> StoreResult<i64> {
-        let (seq,): (i64,) = sqlx::query_as::<E, (i64,)>(
-            "UPDATE agencies SET change_seq = change_seq + $2 WHERE id = $1 RETURNING change_seq",
-        )
-        .bind(actor.agency_id)
-        .bind(count)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        if let Some(m) = actor.mutation {
-            let done = sqlx::query::<E>(super::sync::MARK_APPLIED)
-                .bind(m.client_id)
-                .bind(actor.user_id)
-                .bind(m.mutation_id)
-                .bind(m.attempt)
-                .execute(&mut *conn)
-                .await?;
-            if E::rows_affected(&done) == 0 {
-                return Err(StoreError::AlreadyApplied);
-            }
-        }
-        Ok(seq)
-    }
-
-    pub(crate) async fn settings_in(conn: &mut E::Connection, agency_id: Uuid) -> StoreResult<AgencySettings> {
-        let (json,): (String,) = sqlx::query_as::<E, (String,)>("SELECT settings FROM agencies WHERE id = $1")
-            .bind(agency_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("settings: {e}")))
-    }
-
-    /// Whether the actor sees the record (live records only): `NotFound` otherwise.
-    pub(crate) async fn check_visible(conn: &mut E::Connection, actor: &Actor, contact_id: Uuid) -> StoreResult<()> {
-        let sql = format!("SELECT c.seq FROM contacts c WHERE c.id = $4 AND {VISIBLE}");
-        sqlx::query_as::<E, (i64,)>(&sql)
-            .bind(actor.agency_id)
-            .bind(actor.sees_whole_agency())
-            .bind(actor.user_id)
-            .bind(contact_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(drop)
-            .ok_or(StoreError::NotFound)
-    }
-
     async fn offer_in(conn: &mut E::Connection, actor: &Actor, id: Uuid) -> StoreResult<Option<Offer>> {
         let sql = format!(
             "SELECT {OFFER_COLUMNS} FROM offers o JOIN contacts c ON c.id = o.contact_id WHERE o.id = $4 AND {VISIBLE}"
@@ -274,10 +219,7 @@ where
         let valid = input
             .validate(&settings.product_families, kept)
             .map_err(StoreError::Validation)?;
-        let (name,): (String,) = sqlx::query_as::<E, (String,)>("SELECT display_name FROM users WHERE id = $1")
-            .bind(actor.user_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let name = Self::user_name(&mut tx, actor.user_id).await?;
         let fx = save_offer(existing.as_ref(), id, valid, actor.user_id, &name, now)?;
         let o = &fx.offer;
         let sql = if fx.created {

@@ -283,7 +283,7 @@ macro_rules! impl_sync_store {
                     return Ok(SyncPage { changes: Vec::new(), cursor: 0, has_more: false, reset: true });
                 }
                 let mut candidates = Vec::new();
-                for table in ["contacts", "meetings", "tasks", "conflicts", "offers"] {
+                for table in ["contacts", "meetings", "tasks", "conflicts", "offers", "complaints"] {
                     let sql = format!("SELECT seq FROM {table} WHERE agency_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4");
                     let seqs: Vec<(i64,)> =
                         sqlx::query_as(&sql).bind(actor.agency_id).bind(cursor).bind(agency_seq).bind(limit + 1).fetch_all(&mut *tx).await?;
@@ -341,6 +341,11 @@ macro_rules! impl_sync_store {
                 for (id, seq, owner) in gone {
                     if whole || owner == actor.user_id {
                         changes.push(Change::TaskRemoved { id, seq });
+                    }
+                }
+                for complaint in $store::complaints_changed(&mut tx, actor.agency_id, cursor, upper).await? {
+                    if sees(complaint.owner_id, complaint.contact_id) {
+                        changes.push(Change::Complaint(Box::new(complaint)));
                     }
                 }
                 for (offer, owner) in $store::offers_changed(&mut tx, actor.agency_id, cursor, upper).await? {

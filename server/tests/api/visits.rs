@@ -945,4 +945,16 @@ async fn the_demo_has_todays_meetings_past_reports_and_tasks() {
     )
     .await;
     assert!(refs["advisors"][0]["reports"].as_i64().unwrap() > 3, "{refs}");
+    // Offers: a pipeline in several months, some signed, each offer with its history.
+    let (_, p) = body(julien.get("/statistics/pipeline").await).await;
+    let months = p["months"].as_array().unwrap();
+    assert!(months.len() >= 3, "{p}");
+    assert!(months.iter().any(|m| m["signed_count"].as_i64().unwrap() > 0), "{p}");
+    assert!(
+        months
+            .iter()
+            .map(|m| m["weighted_cents"].as_i64().unwrap())
+            .sum::<i64>()
+            > 0
+    );
 }

@@ -62,6 +62,7 @@ pub enum RowKind {
     Task,
     Conflict,
     Offer,
+    Complaint,
 }
 
 /// One local transaction: everything in it is written together or not at all.
@@ -351,6 +352,7 @@ pub fn row_key(change: &Change) -> Option<RowKey> {
         Change::Task(t) => Some((RowKind::Task, t.id)),
         Change::Conflict(c) => Some((RowKind::Conflict, c.id)),
         Change::Offer(o) => Some((RowKind::Offer, o.id)),
+        Change::Complaint(c) => Some((RowKind::Complaint, c.id)),
         Change::ContactRemoved { .. } | Change::TaskRemoved { .. } => None,
     }
 }
@@ -389,6 +391,7 @@ impl MemoryStore {
                     Change::Task(t) => t.contact_id != Some(key.1),
                     Change::Conflict(c) => c.contact_id != key.1,
                     Change::Offer(o) => o.contact_id != key.1,
+                    Change::Complaint(c) => c.contact_id != key.1,
                     _ => true,
                 });
             }

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::complaint::{Complaint, ComplaintInput, ComplaintStep};
 use crate::offer::{Offer, OfferInput, Prognosis};
 use crate::record::{Contact, ContactInput, FieldErrors};
 use crate::stage::StageChange;
@@ -81,6 +82,10 @@ pub enum Mutation {
         contact_id: Uuid,
         prognosis: Option<Prognosis>,
     },
+    /// `POST /complaints`: a complaint received (the phone chooses the id).
+    CreateComplaint(ComplaintInput),
+    /// `POST /complaints/{id}/steps`: the complaint taken one step further.
+    AdvanceComplaint { id: Uuid, step: ComplaintStep },
     /// Settles a conflict with the value picked (one side's, or a new one typed).
     ResolveConflict {
         id: Uuid,
@@ -108,6 +113,8 @@ impl Mutation {
             Mutation::SetTaskDone { .. } => "set_task_done",
             Mutation::SaveOffer(_) => "save_offer",
             Mutation::SetManualPrognosis { .. } => "set_manual_prognosis",
+            Mutation::CreateComplaint(_) => "create_complaint",
+            Mutation::AdvanceComplaint { .. } => "advance_complaint",
             Mutation::ResolveConflict { .. } => "resolve_conflict",
         }
     }
@@ -203,6 +210,8 @@ pub enum Change {
     Conflict(Box<Conflict>),
     /// An offer on a record this user sees.
     Offer(Box<Offer>),
+    /// A complaint about a record this user sees, with its steps.
+    Complaint(Box<Complaint>),
 }
 
 /// Two people changed one field of a record differently (*conflit de modification*). The
@@ -245,6 +254,7 @@ impl Change {
             Change::Task(t) => t.seq,
             Change::Conflict(c) => c.seq,
             Change::Offer(o) => o.seq,
+            Change::Complaint(c) => c.seq,
             Change::ContactRemoved { seq, .. } | Change::TaskRemoved { seq, .. } => *seq,
         }
     }

@@ -485,6 +485,35 @@ fn apply(view: &mut View<'_>, m: &Mutation, at: DateTime<Utc>, ctx: &Context<'_>
                 view.put(Change::Offer(Box::new(fx.offer)));
             }
         }
+        Mutation::CreateComplaint(input) => {
+            let Some(id) = input.id else { return };
+            let Some(contact) = view.contact(input.contact_id) else {
+                return;
+            };
+            if view.get(RowKind::Complaint, id).is_some() {
+                return;
+            }
+            if let Ok(valid) = input.clone().validate(at) {
+                let c = crate::complaint::receive(
+                    id,
+                    valid,
+                    &contact.display_name,
+                    contact.owner_id,
+                    ctx.me.user_id,
+                    ctx.my_name,
+                    at,
+                );
+                view.put(Change::Complaint(Box::new(c)));
+            }
+        }
+        Mutation::AdvanceComplaint { id, step } => {
+            let Some(Change::Complaint(c)) = view.get(RowKind::Complaint, *id) else {
+                return;
+            };
+            if let Ok(next) = crate::complaint::advance(c, step.clone(), ctx.me.user_id, ctx.my_name, at) {
+                view.put(Change::Complaint(Box::new(next)));
+            }
+        }
         Mutation::SetManualPrognosis { contact_id, prognosis } => {
             let Some(mut c) = view.contact(*contact_id) else { return };
             c.manual_prognosis = *prognosis;

@@ -2,6 +2,7 @@
 //! route, and the stage change with its reason.
 
 mod activity;
+mod offers;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -117,6 +118,7 @@ pub fn ContactPage() -> impl IntoView {
                             let contact_id = c.id;
                             view! {
                                 <Record c=c.clone() on_changed=changed/>
+                                <offers::Offers c=c.clone() on_changed=changed/>
                                 <Team c=c.clone() on_changed=changed/>
                                 <Waiting contact_id version/>
                                 <activity::Activity c=c on_changed=changed/>

@@ -1,0 +1,187 @@
+//! The agency's settings the manager sets for steering (issue 10): the product families offers
+//! are filed under and the rule of the global prognosis. Checked by the same validation as the
+//! API (`AgencySettings::validate`) before sending; the server checks again.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::offer::{ProductFamily, PrognosisRule};
+use shared::settings::AgencySettings;
+
+use crate::api::{self, Method};
+use crate::components::feedback::notify;
+use crate::components::layout::Page;
+use crate::endpoints;
+
+/// A code for a new family from its label: folded, lowercase ASCII and `_`, unique.
+pub fn code_for(label: &str, taken: &[String]) -> String {
+    let folded = shared::text::fold(label);
+    let mut code = folded
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect::<String>()
+        .split('_')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("_");
+    code.truncate(30);
+    if code.is_empty() {
+        code = "famille".into();
+    }
+    let base = code.clone();
+    let mut n = 2;
+    while taken.contains(&code) {
+        code = format!("{base}_{n}");
+        n += 1;
+    }
+    code
+}
+
+/// The labels of the settings' parts, for messages.
+fn part_label(field: &str) -> &'static str {
+    match field {
+        "product_families" => "Familles de produits",
+        "prognosis_rule" => "Pronostic global",
+        "objections" => "Objections",
+        "cadence" => "Cadence",
+        _ => "Réglages",
+    }
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let settings = RwSignal::new(None::<AgencySettings>);
+    let (message, set_message) = signal(None::<String>);
+    let (error, set_error) = signal(None::<String>);
+    let new_family = RwSignal::new(String::new());
+    let manager = RwSignal::new(false);
+    Effect::new(move |_| manager.set(crate::components::is_manager()));
+    // Loaded in the browser (an effect never runs while the server renders).
+    Effect::new(move |_| {
+        spawn_local(async move {
+            match api::get::<AgencySettings>(endpoints::AGENCY_SETTINGS).await {
+                Ok(s) => settings.set(Some(s)),
+                Err(f) => set_error.set(Some(f.message())),
+            }
+        });
+    });
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        set_message.set(None);
+        let Some(s) = settings.get_untracked() else { return };
+        if let Err(fields) = s.validate() {
+            set_error.set(Some(
+                fields
+                    .into_iter()
+                    .map(|(f, m)| format!("{} : {m}", part_label(&f)))
+                    .collect::<Vec<_>>()
+                    .join(" ; "),
+            ));
+            return;
+        }
+        set_error.set(None);
+        spawn_local(async move {
+            match api::json::<AgencySettings>(Method::Put, endpoints::AGENCY_SETTINGS, Some(&s)).await {
+                Ok(saved) => {
+                    settings.set(Some(saved.clone()));
+                    crate::storage::save(crate::replica::SETTINGS_KEY, &saved);
+                    notify("Réglages enregistrés");
+                    set_message.set(Some("Réglages enregistrés.".into()));
+                }
+                Err(f) => set_error.set(Some(
+                    f.body
+                        .fields
+                        .iter()
+                        .map(|(k, m)| format!("{} : {m}", part_label(k)))
+                        .next()
+                        .unwrap_or_else(|| f.message()),
+                )),
+            }
+        });
+    };
+    let add = move |_| {
+        let label = new_family.get_untracked().trim().to_string();
+        if label.is_empty() {
+            return;
+        }
+        settings.update(|s| {
+            if let Some(s) = s {
+                let taken: Vec<String> = s.product_families.iter().map(|f| f.code.clone()).collect();
+                s.product_families.push(ProductFamily {
+                    code: code_for(&label, &taken),
+                    label,
+                });
+            }
+        });
+        new_family.set(String::new());
+    };
+    view! {
+        <Page title="Réglages de l'agence">
+            {move || (!manager.get()).then(|| view! { <p class="notice">"Seul le chef d'agence modifie ces réglages ; vous les voyez tels qu'ils s'appliquent."</p> })}
+            <Show when=move || settings.with(Option::is_some) fallback=move || view! {
+                {move || match error.get() {
+                    Some(m) => view! { <p class="error" role="alert">{m}</p> }.into_any(),
+                    None => view! { <p class="muted">"Chargement…"</p> }.into_any(),
+                }}
+            }>
+            <form on:submit=save>
+                <h2>"Pronostic global d'un dossier"</h2>
+                <div class="field">
+                    <label for="s-rule">"Règle"</label>
+                    <select id="s-rule" on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        settings.update(|s| if let (Some(s), Some(r)) = (s.as_mut(), PrognosisRule::parse(&v)) { s.prognosis_rule = r });
+                    }>
+                        {move || {
+                            let current = settings.with(|s| s.as_ref().map(|s| s.prognosis_rule)).unwrap_or_default();
+                            PrognosisRule::ALL.into_iter().map(|r| view! {
+                                <option value=r.as_str() selected=r == current>{r.label()}</option>
+                            }).collect_view()
+                        }}
+                    </select>
+                </div>
+                <h2>"Familles de produits"</h2>
+                <ul class="list" aria-label="Familles de produits">
+                    {move || settings.with(|s| s.as_ref().map(|s| s.product_families.clone()).unwrap_or_default()).into_iter().enumerate().map(|(i, f)| view! {
+                        <li class="inline-add">
+                            <input type="text" aria-label=format!("Famille {}", i + 1) prop:value=f.label.clone()
+                                on:change=move |ev| settings.update(|s| if let Some(x) = s.as_mut().and_then(|s| s.product_families.get_mut(i)) { x.label = event_target_value(&ev) })/>
+                            <button type="button" class="secondary" aria-label=format!("Retirer {}", f.label)
+                                on:click=move |_| settings.update(|s| if let Some(s) = s { if i < s.product_families.len() { s.product_families.remove(i); } })>"Retirer"</button>
+                        </li>
+                    }).collect_view()}
+                </ul>
+                <p class="muted small">"Une famille retirée reste lisible sur les offres qui la portent."</p>
+                <div class="inline-add">
+                    <input type="text" aria-label="Nouvelle famille de produits" placeholder="Nouvelle famille…" bind:value=new_family/>
+                    <button type="button" class="secondary" on:click=add>"Ajouter"</button>
+                </div>
+                {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+                {move || message.get().map(|m| view! { <p class="muted" role="status">{m}</p> })}
+                <button type="submit" class="primary wide" disabled=move || !manager.get()>"Enregistrer les réglages"</button>
+            </form>
+            </Show>
+        </Page>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_family_codes_are_simple_and_unique() {
+        assert_eq!(code_for("Épargne salariale", &[]), "epargne_salariale");
+        assert_eq!(code_for("Santé", &["sante".into()]), "sante_2");
+        assert!(shared::offer::validate_families(&[ProductFamily {
+            code: code_for("€€", &[]),
+            label: "x".into()
+        }])
+        .is_ok());
+    }
+}

@@ -1,0 +1,130 @@
+// The agency's steering at 360 × 740: an advisor adds an offer on a record, moves its
+// prognosis in one tap (online, then offline — it reaches the server once back online) and
+// reads its history; a wrong amount is refused with a French message and nothing typed is
+// lost. The manager sets the prognosis rule, then opens the pipeline: chart, tables, CSV.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { fixture, login, shots, eventually } from './helpers.mjs';
+
+const use = fixture();
+
+async function api(page, path) {
+  const r = await page.request.get(`${new URL(page.url()).origin}/api/v1${path}`);
+  assert.equal(r.status(), 200, `GET ${path}`);
+  return r.json();
+}
+
+async function fits(page, what) {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, `${what} is ${width} px wide`);
+}
+
+async function syncLine(page) {
+  const line = page.locator('.syncline');
+  if ((await line.count()) === 0) return { state: null, pending: null, text: '' };
+  return {
+    state: await line.getAttribute('data-state'),
+    pending: Number(await line.getAttribute('data-pending')),
+    text: (await line.innerText()).trim(),
+  };
+}
+
+async function synced(page, what) {
+  await eventually(async () => {
+    const s = await syncLine(page);
+    return s.state === 'online' && s.pending === 0 && s.text.startsWith('À jour');
+  }, what, 20000);
+}
+
+test('an advisor adds an offer and moves its prognosis, online and offline; the manager sees the pipeline', async () => {
+  const { server, page, context, errors } = use();
+  await page.goto(`${server.url}/login`);
+  await login(page, server.url, 'julien.bernard@demo.tournee.fr');
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.goto(`${server.url}/`);
+  await synced(page, 'the first sync');
+
+  // A prospect of Julien's, contacted, without offers.
+  const me = await api(page, '/auth/me');
+  const list = (await api(page, `/contacts?stage=contacted&owner=${me.user_id}&limit=50`)).items;
+  let target = null;
+  for (const c of list) {
+    if ((await api(page, `/contacts/${c.id}/offers`)).offers.length === 0) { target = c; break; }
+  }
+  assert.ok(target, 'a contacted prospect without offers');
+  await page.goto(`${server.url}/contacts/${target.id}`);
+  const offers = page.getByRole('region', { name: 'Offres' });
+  await offers.getByText('Aucune offre sur ce dossier.').waitFor();
+
+  // A wrong amount: a French message, what was typed stays.
+  await offers.getByRole('button', { name: 'Ajouter une offre' }).click();
+  await offers.getByLabel('Famille de produits').selectOption({ label: 'Épargne' });
+  await offers.getByLabel('Intitulé').fill('Assurance-vie, versement initial');
+  await offers.getByLabel('Montant (€)').fill('douze mille');
+  await offers.getByRole('button', { name: "Enregistrer l'offre" }).click();
+  await offers.getByRole('alert').getByText('Montant : montant en euros attendu').waitFor();
+  assert.equal(await offers.getByLabel('Intitulé').inputValue(), 'Assurance-vie, versement initial');
+
+  await offers.getByLabel('Montant (€)').fill('12 000');
+  await offers.getByLabel('Mois de signature prévu').fill('2027-03');
+  await offers.getByLabel('Pronostic', { exact: true }).selectOption('40');
+  await offers.getByRole('button', { name: "Enregistrer l'offre" }).click();
+  await page.locator('.toast', { hasText: 'Offre ajoutée' }).waitFor();
+  const steps = offers.getByRole('group', { name: /Pronostic de l'offre Épargne/ });
+  await steps.getByRole('button', { name: '40 %', pressed: true }).waitFor();
+  await offers.getByText('Pronostic global : 40 %').waitFor();
+
+  // One tap moves the prognosis.
+  await steps.getByRole('button', { name: '60 %' }).click();
+  await page.locator('.toast', { hasText: 'Pronostic : 40 % → 60 %' }).waitFor();
+  await steps.getByRole('button', { name: '60 %', pressed: true }).waitFor();
+  await fits(page, 'the record with its offers');
+
+  // Offline: the tap is kept on the phone and shown at once.
+  await context.setOffline(true);
+  await eventually(async () => (await syncLine(page)).state === 'offline', 'the phone says it is offline');
+  await steps.getByRole('button', { name: '80 %' }).click();
+  await page.locator('.toast', { hasText: 'Enregistré sur ce téléphone' }).waitFor();
+  await steps.getByRole('button', { name: '80 %', pressed: true }).waitFor();
+  await page.getByRole('region', { name: "En attente d'envoi" }).getByText(/pronostic 80 %/).waitFor();
+  await page.screenshot({ path: join(shots, '70-offer-offline.png'), fullPage: true });
+  await context.setOffline(false);
+  await synced(page, 'the prognosis change sent after the network came back');
+
+  const [offer] = (await api(page, `/contacts/${target.id}/offers`)).offers;
+  assert.equal(offer.prognosis, 80);
+  const history = await api(page, `/offers/${offer.id}/history`);
+  assert.deepEqual(history.map((h) => [h.from, h.to]), [[null, 40], [40, 60], [60, 80]], 'every change kept, once');
+  await page.reload();
+  await offers.getByRole('button', { name: 'Historique du pronostic' }).click();
+  const lines = offers.getByRole('list', { name: 'Historique du pronostic' }).locator('li');
+  await eventually(async () => (await lines.count()) === 3, 'three lines of history');
+  assert.match(await lines.nth(2).innerText(), /Julien Bernard : 60 % → 80 %/);
+  await page.screenshot({ path: join(shots, '71-offer-history.png'), fullPage: true });
+
+  // The manager: the rule of the global prognosis, then the pipeline.
+  await page.goto('about:blank');
+  await context.clearCookies();
+  await page.goto(`${server.url}/login`);
+  await login(page, server.url, 'claire.martin@demo.tournee.fr');
+  await page.goto(`${server.url}/settings`);
+  await page.getByLabel('Règle').waitFor();
+  await page.getByLabel('Règle').selectOption('weighted');
+  await page.getByRole('button', { name: 'Enregistrer les réglages' }).click();
+  await page.locator('.toast', { hasText: 'Réglages enregistrés' }).waitFor();
+  assert.equal((await api(page, '/agency/settings')).prognosis_rule, 'weighted');
+  await fits(page, 'the settings');
+
+  await page.goto(`${server.url}/steering`);
+  await page.getByRole('img', { name: 'Pipeline par mois de signature' }).waitFor();
+  const table = page.getByRole('region', { name: 'Pipeline par mois' });
+  await table.getByText('mars 2027').waitFor();
+  await page.getByRole('region', { name: 'Pipeline par conseiller' }).getByText('Julien Bernard').waitFor();
+  const csv = await page.request.get(`${server.url}/api/v1/statistics/pipeline.csv`);
+  assert.equal(csv.status(), 200);
+  assert.match(await csv.text(), /^mois;offres en cours/);
+  await fits(page, 'the steering');
+  await page.screenshot({ path: join(shots, '72-steering-pipeline.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+});
