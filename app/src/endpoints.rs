@@ -51,6 +51,26 @@ pub fn contact_prognosis(id: impl Display) -> String {
 
 pub const OFFERS: &str = "/offers";
 
+pub const COMPLAINTS: &str = "/complaints";
+pub const COMPLAINT_STATISTICS: &str = "/statistics/complaints";
+
+/// The complaints list with its query string (already encoded, may be empty).
+pub fn complaints(query: &str) -> String {
+    if query.is_empty() {
+        "/complaints".into()
+    } else {
+        format!("/complaints?{query}")
+    }
+}
+
+pub fn complaint(id: impl Display) -> String {
+    format!("/complaints/{id}")
+}
+
+pub fn complaint_steps(id: impl Display) -> String {
+    format!("/complaints/{id}/steps")
+}
+
 pub fn offer(id: impl Display) -> String {
     format!("/offers/{id}")
 }

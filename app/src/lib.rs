@@ -17,6 +17,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, Lazy, LazyRoute};
 
 use pages::agenda::AgendaPage;
+use pages::complaints::{ComplaintPage, ComplaintsPage};
 use pages::contact::ContactPage;
 use pages::contact_form::{EditContactPage, NewContactPage};
 use pages::contacts::ContactsPage;
@@ -74,6 +75,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/tasks") view={Lazy::<TasksRoute>::new()}/>
                 <Route path=path!("/reports") view={Lazy::<StatsRoute>::new()}/>
                 <Route path=path!("/steering") view={Lazy::<SteeringRoute>::new()}/>
+                <Route path=path!("/complaints") view={Lazy::<ComplaintsRoute>::new()}/>
+                <Route path=path!("/complaints/:id") view={Lazy::<ComplaintRoute>::new()}/>
                 <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()}/>
                 <Route path=path!("/meetings/:id") view={Lazy::<MeetingRoute>::new()}/>
                 <Route path=path!("/meetings/:id/report") view={Lazy::<ReportRoute>::new()}/>
@@ -166,6 +169,8 @@ lazy_screens! {
     steering / __preload_steering / SteeringScreens {
         SteeringRoute => SteeringPage,
         SettingsRoute => SettingsPage,
+        ComplaintsRoute => ComplaintsPage,
+        ComplaintRoute => ComplaintPage,
     }
 }
 

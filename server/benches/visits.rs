@@ -51,6 +51,8 @@ fn interaction(i: usize, at: chrono::DateTime<Utc>) -> InteractionInput {
         at: Some(at),
         note: format!("échange numéro {i} : point sur le contrat et les versements"),
         call_back_on: None,
+        session_id: None,
+        objection: None,
     }
 }
 

@@ -4,6 +4,7 @@
 //! Addresses use real communes and postcodes of the Rhône (with their centre coordinates) and
 //! common French street names. Only loaded by `tournee serve --demo` on an empty database.
 
+mod complaints;
 mod offers;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
@@ -341,6 +342,7 @@ pub async fn load(store: &DynStore, today: NaiveDate, count: usize) -> anyhow::R
     let actors = [users[1].actor(), users[2].actor()];
     meetings(store, &mut rng, &actors, &portfolio, today).await?;
     offers::load(store, &mut rng, &actors, &portfolio, today).await?;
+    complaints::load(store, &mut rng, &actors, &portfolio, crate::db::now()).await?;
     store.generate_cadence_tasks(agency.id, today).await?;
     Ok(())
 }

@@ -10,6 +10,7 @@ pub mod complaint;
 pub mod edits;
 pub mod ids;
 pub mod offer;
+pub mod phoning;
 pub mod plan;
 pub mod record;
 pub mod scoring;

@@ -32,6 +32,14 @@ pub struct AgencySettings {
     pub product_families: Vec<ProductFamily>,
     /// How a record's offers sum into its global prognosis.
     pub prognosis_rule: PrognosisRule,
+    /// The period, in days, within which one person is called at most 3 times in phoning
+    /// sessions (*période de relance*).
+    #[serde(default = "default_follow_up_period")]
+    pub follow_up_period_days: u32,
+}
+
+fn default_follow_up_period() -> u32 {
+    30
 }
 
 /// A sector (*secteur*) defined by the manager.
@@ -74,6 +82,7 @@ impl Default for AgencySettings {
             sectors: Vec::new(),
             product_families: crate::offer::default_families(),
             prognosis_rule: PrognosisRule::default(),
+            follow_up_period_days: default_follow_up_period(),
         }
     }
 }
@@ -99,6 +108,12 @@ impl AgencySettings {
             "product_families",
             crate::offer::validate_families(&self.product_families),
         );
+        if !(1..=365).contains(&self.follow_up_period_days) {
+            check(
+                "follow_up_period_days",
+                Err("période de relance de 1 à 365 jours".into()),
+            );
+        }
         if let Some(b) = &self.base {
             if !(-90.0..=90.0).contains(&b.lat) || !(-180.0..=180.0).contains(&b.lon) {
                 check("base", Err("coordonnées invalides".into()));

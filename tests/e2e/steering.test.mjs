@@ -128,3 +128,60 @@ test('an advisor adds an offer and moves its prognosis, online and offline; the 
   await page.screenshot({ path: join(shots, '72-steering-pipeline.png'), fullPage: true });
   assert.deepEqual(errors, []);
 });
+
+test('an advisor logs a complaint and takes it step by step; the manager sees the late ones first', async () => {
+  const { server, page, context, errors } = use();
+  await page.goto('about:blank');
+  await context.clearCookies();
+  await page.goto(`${server.url}/login`);
+  await login(page, server.url, 'julien.bernard@demo.tournee.fr');
+  const me = await api(page, '/auth/me');
+  const client = (await api(page, `/contacts?stage=client&owner=${me.user_id}&limit=1`)).items[0];
+  await page.goto(`${server.url}/contacts/${client.id}`);
+  const card = page.getByRole('region', { name: 'Réclamations' });
+  await card.getByRole('button', { name: 'Noter une réclamation' }).click();
+  await card.getByLabel('Reçue par').selectOption('email');
+  // Nothing described: a French message, nothing sent.
+  await card.getByRole('button', { name: 'Enregistrer la réclamation' }).click();
+  await card.getByRole('alert').getByText('décrivez la réclamation').waitFor();
+  await card.getByLabel('Ce que dit le client').fill('Relevé annuel jamais reçu.');
+  await card.getByRole('button', { name: 'Enregistrer la réclamation' }).click();
+  await page.locator('.toast', { hasText: 'accusé de réception sous 24 h' }).waitFor();
+  await card.getByRole('link', { name: /Reçue le/ }).first().click();
+
+  // Its clocks, then its steps.
+  await page.getByRole('region', { name: 'Délais' }).getByText('Accusé de réception sous 24 h').waitFor();
+  await page.getByRole('region', { name: 'Délais' }).getByText('Réponse sous 2 mois (ACPR)').waitFor();
+  await page.getByLabel('Ce qui a été dit au client').fill('Remercié, réponse sous huit jours.');
+  await page.getByRole('button', { name: 'Valider : accusé de réception envoyé' }).click();
+  await page.locator('.toast', { hasText: 'Réclamation : accusé de réception envoyé' }).waitFor();
+  await page.getByLabel('Nature').selectOption('technical');
+  await page.getByRole('button', { name: 'Valider : enregistrée' }).click();
+  await page.locator('.toast', { hasText: 'Réclamation : enregistrée' }).waitFor();
+  await page.getByLabel('Réponse apportée au client').fill('Relevé renvoyé, excuses.');
+  await page.getByLabel('Cas grave').check();
+  await page.getByRole('button', { name: 'Valider : traitée' }).click();
+  await page.getByRole('alert').getByText('une réclamation grave se traite par téléphone').waitFor();
+  await page.getByLabel('Réponse donnée par téléphone').check();
+  await page.getByRole('button', { name: 'Valider : traitée' }).click();
+  await page.locator('.toast', { hasText: 'Réclamation : traitée' }).waitFor();
+  const steps = page.getByRole('list', { name: 'Étapes' }).locator('li');
+  await eventually(async () => (await steps.count()) === 4, 'four steps in the history');
+  assert.match(await steps.nth(3).innerText(), /Traitée — .* — Julien Bernard/);
+  await fits(page, 'a complaint');
+  await page.screenshot({ path: join(shots, '73-complaint.png'), fullPage: true });
+
+  // The manager: the dashboard, the late ones first.
+  await page.goto('about:blank');
+  await context.clearCookies();
+  await page.goto(`${server.url}/login`);
+  await login(page, server.url, 'claire.martin@demo.tournee.fr');
+  await page.goto(`${server.url}/complaints`);
+  const board = page.getByRole('region', { name: 'Tableau de bord des réclamations' });
+  await board.getByText(/\d+ en retard/).waitFor();
+  const first = page.getByRole('list', { name: 'Liste des réclamations' }).locator('li').first();
+  await first.getByText('En retard').waitFor();
+  await fits(page, 'the complaints');
+  await page.screenshot({ path: join(shots, '74-complaints-dashboard.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+});

@@ -1,6 +1,7 @@
 //! One module per screen.
 
 pub mod agenda;
+pub mod complaints;
 pub mod contact;
 pub mod contact_form;
 pub mod contacts;

@@ -81,6 +81,7 @@ pub fn SessionsPage() -> impl IntoView {
             </Suspense>
             <p><a href="/reports">"Activité : objections et recommandations"</a></p>
             <p><a href="/steering">"Pilotage : pipeline et pronostics"</a></p>
+            <p><a href="/complaints">"Réclamations"</a></p>
             <p><a href="/settings">"Réglages de l'agence"</a></p>
             <CalendarFeedBlock/>
             <button class="danger wide" on:click=logout>"Se déconnecter"</button>

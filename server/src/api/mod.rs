@@ -8,6 +8,7 @@ pub mod complaints;
 pub mod contacts;
 pub mod offers;
 pub mod openapi;
+pub mod phoning;
 pub mod plan;
 pub mod stats;
 pub mod sync;
@@ -52,6 +53,8 @@ pub fn router() -> Router<AppState> {
         .route("/complaints/{id}", get(complaints::read))
         .route("/complaints/{id}/steps", post(complaints::step))
         .route("/statistics/complaints", get(complaints::statistics))
+        .route("/phoning/list", get(phoning::list))
+        .route("/phoning/sessions/{id}", get(phoning::tally))
         .route("/statistics/pipeline", get(offers::pipeline))
         .route("/statistics/pipeline.csv", get(offers::pipeline_csv))
         .route("/meetings", get(visits::agenda).post(visits::create_meeting))

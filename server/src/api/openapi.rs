@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{agency, areas, auth, calendar, complaints, contacts, offers, plan, stats, sync, tasks, visits};
+use super::{agency, areas, auth, calendar, complaints, contacts, offers, phoning, plan, stats, sync, tasks, visits};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,13 +20,14 @@ use super::{agency, areas, auth, calendar, complaints, contacts, offers, plan, s
         stats::objections, stats::referrals,
         offers::of_contact, offers::create, offers::read, offers::update, offers::history, offers::set_manual,
         offers::pipeline, offers::pipeline_csv,
+        phoning::list, phoning::tally,
         complaints::list, complaints::create, complaints::read, complaints::step, complaints::statistics, complaints::export,
         plan::day, plan::week, areas::list, areas::nearby, areas::all_located,
         sync::push, sync::pull, sync::resolve_conflict,
     ),
     // Referred to by query parameters, which utoipa does not collect by itself.
     components(schemas(shared::api::TaskScope)),
-    tags((name = "auth"), (name = "contacts"), (name = "agency"), (name = "meetings"), (name = "tasks"), (name = "offers"), (name = "complaints"), (name = "statistics"), (name = "plan"), (name = "sync"))
+    tags((name = "auth"), (name = "contacts"), (name = "agency"), (name = "meetings"), (name = "tasks"), (name = "offers"), (name = "complaints"), (name = "phoning"), (name = "statistics"), (name = "plan"), (name = "sync"))
 )]
 pub struct ApiDoc;
 

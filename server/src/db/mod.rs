@@ -15,6 +15,7 @@ pub mod complaints;
 pub mod engine;
 pub mod geo;
 pub mod offers;
+pub mod phoning;
 pub mod postgres;
 mod rows;
 mod sql;
@@ -36,6 +37,7 @@ pub use accounts::AccountStore;
 pub use complaints::ComplaintStore;
 pub use engine::{Engine, SqlStore};
 pub use offers::OfferStore;
+pub use phoning::PhoningStore;
 pub use rows::ContactFields;
 
 /// Who is asking: every contact query is scoped by this.
@@ -221,6 +223,7 @@ pub trait Store:
     + geo::GeoStore
     + offers::OfferStore
     + complaints::ComplaintStore
+    + phoning::PhoningStore
     + sync::SyncStore
     + Send
     + Sync

@@ -932,7 +932,29 @@ use shared::api::{TaskQuery, TaskScope};
                 let at = $crate::db::micros(input.at.unwrap_or(now));
                 let id = input.id.unwrap_or_else(shared::new_id);
                 let fx = fx::log_interaction(&contact.facts()?, id, input, &actor.author(), at, time.day_of(at));
-                sqlx::query("INSERT INTO interactions (id, agency_id, contact_id, author_id, kind, outcome, note, at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                if input.session_id.is_some() || input.objection.is_some() {
+                    let settings = Self::settings_tx(&mut tx, actor.agency_id).await?;
+                    if let Some(code) = &input.objection {
+                        if !settings.objections.iter().any(|o| &o.code == code) {
+                            return Err(StoreError::Invalid { field: "objection".into(), message: "objection inconnue de la liste de l'agence".into() });
+                        }
+                    }
+                    if input.session_id.is_some() {
+                        // The follow-ups of this person in the period, before this one.
+                        let since = at - chrono::Duration::days(i64::from(settings.follow_up_period_days));
+                        let previous: Vec<(DateTime<Utc>,)> = sqlx::query_as(
+                            "SELECT at FROM interactions WHERE contact_id = $1 AND session_id IS NOT NULL AND kind = 'call' AND at > $2 AND at <= $3",
+                        )
+                        .bind(contact_id)
+                        .bind(since)
+                        .bind(at)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                        let previous: Vec<DateTime<Utc>> = previous.into_iter().map(|(t,)| t).collect();
+                        shared::phoning::check_follow_up(&previous, settings.follow_up_period_days)?;
+                    }
+                }
+                sqlx::query("INSERT INTO interactions (id, agency_id, contact_id, author_id, kind, outcome, note, at, seq, session_id, objection_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
                     .bind(id)
                     .bind(actor.agency_id)
                     .bind(contact_id)
@@ -942,6 +964,8 @@ use shared::api::{TaskQuery, TaskScope};
                     .bind(&input.note)
                     .bind(at)
                     .bind(seq)
+                    .bind(input.session_id)
+                    .bind(input.objection.as_deref())
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| map_unique(e, "cet échange est déjà enregistré"))?;

@@ -11,6 +11,7 @@ mod convergence;
 mod durability;
 mod geocoding;
 mod offers;
+mod phoning;
 mod plan;
 mod robustness;
 mod sequence;

@@ -569,17 +569,32 @@ pub fn log_interaction(
             ..Touch::default()
         },
     };
-    let task = (input.outcome == Some(CallOutcome::CallBack)).then(|| NewTask {
-        id: derived(id, "call_back", 0),
-        owner_id: author.user_id,
-        contact_id: Some(contact.id),
-        title: format!("Rappeler {}", contact.name),
-        notes: input.note.clone(),
-        due_on: input.call_back_on.unwrap_or(day + Duration::days(1)),
-        priority: Priority::Normal,
-        source: TaskSource::CallBack,
-        source_id: Some(id),
-    });
+    let task = match input.outcome {
+        Some(CallOutcome::CallBack) => Some(NewTask {
+            id: derived(id, "call_back", 0),
+            owner_id: author.user_id,
+            contact_id: Some(contact.id),
+            title: format!("Rappeler {}", contact.name),
+            notes: input.note.clone(),
+            due_on: input.call_back_on.unwrap_or(day + Duration::days(1)),
+            priority: Priority::Normal,
+            source: TaskSource::CallBack,
+            source_id: Some(id),
+        }),
+        // A wrong number is fixed on the record before the next call.
+        Some(CallOutcome::WrongNumber) => Some(NewTask {
+            id: derived(id, "wrong_number", 0),
+            owner_id: author.user_id,
+            contact_id: Some(contact.id),
+            title: format!("Corriger le numéro de {}", contact.name),
+            notes: input.note.clone(),
+            due_on: day,
+            priority: Priority::High,
+            source: TaskSource::Manual,
+            source_id: Some(id),
+        }),
+        _ => None,
+    };
     InteractionEffects {
         id,
         at,

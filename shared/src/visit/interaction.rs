@@ -59,15 +59,18 @@ pub enum CallOutcome {
     AppointmentBooked,
     /// *refus*
     Refused,
+    /// *faux numéro*
+    WrongNumber,
 }
 
 impl CallOutcome {
-    pub const ALL: [CallOutcome; 5] = [
+    pub const ALL: [CallOutcome; 6] = [
         Self::Reached,
         Self::NoAnswer,
         Self::CallBack,
         Self::AppointmentBooked,
         Self::Refused,
+        Self::WrongNumber,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +80,7 @@ impl CallOutcome {
             Self::CallBack => "call_back",
             Self::AppointmentBooked => "appointment_booked",
             Self::Refused => "refused",
+            Self::WrongNumber => "wrong_number",
         }
     }
 
@@ -91,6 +95,7 @@ impl CallOutcome {
             Self::CallBack => "À rappeler",
             Self::AppointmentBooked => "RDV pris",
             Self::Refused => "Refus",
+            Self::WrongNumber => "Faux numéro",
         }
     }
 
@@ -118,6 +123,13 @@ pub struct InteractionInput {
     /// For "call back": the day to call back, which becomes a task.
     #[serde(default)]
     pub call_back_on: Option<NaiveDate>,
+    /// The phoning session the call was made in (an id the phone chooses): such calls are
+    /// follow-ups, at most 3 per person and period (`shared::phoning`).
+    #[serde(default)]
+    pub session_id: Option<Uuid>,
+    /// For a refusal: the objection heard, a code of the agency's list.
+    #[serde(default)]
+    pub objection: Option<String>,
 }
 
 impl InteractionInput {
@@ -133,6 +145,15 @@ impl InteractionInput {
                 errors.insert("outcome".into(), "réservé aux appels".into());
             }
             (_, None) => {}
+        }
+        if self.objection.is_some() && self.outcome != Some(CallOutcome::Refused) {
+            errors.insert("objection".into(), "une objection accompagne un refus".into());
+        }
+        if self.session_id.is_some() && self.kind != InteractionKind::Call {
+            errors.insert(
+                "session_id".into(),
+                "une séance de phoning ne compte que des appels".into(),
+            );
         }
         if let Some(at) = self.at {
             if at > now + chrono::Duration::minutes(5) {

@@ -140,6 +140,8 @@ fn calls_need_an_outcome_and_others_none() {
         at: None,
         note: String::new(),
         call_back_on: None,
+        session_id: None,
+        objection: None,
     };
     assert!(call.clone().validate(now).unwrap_err().contains_key("outcome"));
     let ok = InteractionInput {
@@ -340,6 +342,8 @@ mod effects {
             at: None,
             note: String::new(),
             call_back_on: None,
+            session_id: None,
+            objection: None,
         };
         let fx = log_interaction(&c, id, &input, &me(), at, day());
         assert_eq!(fx.touch.call_on, Some(day()));

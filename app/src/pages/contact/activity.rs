@@ -216,6 +216,8 @@ fn LogInteraction(contact_id: Uuid, on_done: impl Fn() + Copy + Send + Sync + 's
             at: None,
             note: note.get_untracked(),
             call_back_on: None,
+            session_id: None,
+            objection: None,
         };
         // Kept with its time: sent later, it is still dated when it happened.
         let queued = InteractionInput {

@@ -119,6 +119,7 @@ pub fn ContactPage() -> impl IntoView {
                             view! {
                                 <Record c=c.clone() on_changed=changed/>
                                 <offers::Offers c=c.clone() on_changed=changed/>
+                                <crate::pages::complaints::RecordComplaints contact_id=contact_id/>
                                 <Team c=c.clone() on_changed=changed/>
                                 <Waiting contact_id version/>
                                 <activity::Activity c=c on_changed=changed/>

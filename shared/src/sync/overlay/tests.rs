@@ -188,6 +188,8 @@ fn a_morning_offline_shows_on_the_screens_as_the_server_will_make_it() {
                 at: None,
                 note: "Rappeler après 18 h".into(),
                 call_back_on: None,
+                session_id: None,
+                objection: None,
             },
         },
         Mutation::SaveReport {
