@@ -51,6 +51,8 @@ pub fn contact_prognosis(id: impl Display) -> String {
 
 pub const OFFERS: &str = "/offers";
 
+pub const PHONING_LIST: &str = "/phoning/list";
+
 pub const COMPLAINTS: &str = "/complaints";
 pub const COMPLAINT_STATISTICS: &str = "/statistics/complaints";
 

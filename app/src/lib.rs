@@ -24,6 +24,7 @@ use pages::contacts::ContactsPage;
 use pages::login::LoginPage;
 use pages::meeting::MeetingPage;
 use pages::nearby::NearbyPage;
+use pages::phoning::PhoningPage;
 use pages::plan::PlanPage;
 use pages::report::ReportPage;
 use pages::sessions::SessionsPage;
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/tasks") view={Lazy::<TasksRoute>::new()}/>
                 <Route path=path!("/reports") view={Lazy::<StatsRoute>::new()}/>
                 <Route path=path!("/steering") view={Lazy::<SteeringRoute>::new()}/>
+                <Route path=path!("/phoning") view={Lazy::<PhoningRoute>::new()}/>
                 <Route path=path!("/complaints") view={Lazy::<ComplaintsRoute>::new()}/>
                 <Route path=path!("/complaints/:id") view={Lazy::<ComplaintRoute>::new()}/>
                 <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()}/>
@@ -170,6 +172,7 @@ lazy_screens! {
         SteeringRoute => SteeringPage,
         SettingsRoute => SettingsPage,
         ComplaintsRoute => ComplaintsPage,
+        PhoningRoute => PhoningPage,
         ComplaintRoute => ComplaintPage,
     }
 }

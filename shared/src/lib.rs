@@ -17,6 +17,7 @@ pub mod scoring;
 pub mod settings;
 pub mod stage;
 pub mod sync;
+pub mod targets;
 pub mod text;
 pub mod values;
 pub mod visit;

@@ -36,6 +36,8 @@ pub struct AgencySettings {
     /// sessions (*période de relance*).
     #[serde(default = "default_follow_up_period")]
     pub follow_up_period_days: u32,
+    /// Weekly targets, the agency's default and per advisor.
+    pub targets: crate::targets::Targets,
 }
 
 fn default_follow_up_period() -> u32 {
@@ -83,6 +85,7 @@ impl Default for AgencySettings {
             product_families: crate::offer::default_families(),
             prognosis_rule: PrognosisRule::default(),
             follow_up_period_days: default_follow_up_period(),
+            targets: crate::targets::Targets::default(),
         }
     }
 }
@@ -108,6 +111,7 @@ impl AgencySettings {
             "product_families",
             crate::offer::validate_families(&self.product_families),
         );
+        check("targets", self.targets.validate());
         if !(1..=365).contains(&self.follow_up_period_days) {
             check(
                 "follow_up_period_days",

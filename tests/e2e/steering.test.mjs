@@ -185,3 +185,48 @@ test('an advisor logs a complaint and takes it step by step; the manager sees th
   await page.screenshot({ path: join(shots, '74-complaints-dashboard.png'), fullPage: true });
   assert.deepEqual(errors, []);
 });
+
+test('a short phoning session: one tap per outcome, the tally, and no fourth follow-up', async () => {
+  const { server, page, context, errors } = use();
+  await page.goto('about:blank');
+  await context.clearCookies();
+  await page.goto(`${server.url}/login`);
+  await login(page, server.url, 'sophie.girard@demo.tournee.fr');
+  await page.getByRole('link', { name: 'Séance de phoning' }).click();
+  await page.getByRole('button', { name: 'Démarrer une séance' }).click();
+  const list = page.getByRole('list', { name: 'À appeler' });
+  const first = list.locator('li').first();
+  await first.getByText('Relances : 0/3').waitFor();
+  const name = (await first.locator('a.name').innerText()).trim();
+  const outcomes = first.getByRole('group', { name: `Issue de l'appel à ${name}` });
+  for (let n = 1; n <= 3; n++) {
+    await outcomes.getByRole('button', { name: 'Pas de réponse' }).click();
+    await first.getByText(`Relances : ${n}/3`).waitFor();
+  }
+  await page.getByRole('region', { name: 'Bilan de la séance' }).getByText('3 composé(s) · 0 joint(s) · 0 RDV').waitFor();
+  // The fourth: refused on the phone, with the day it becomes possible again.
+  await outcomes.getByRole('button', { name: 'Joint', exact: true }).click();
+  await first.getByRole('alert').getByText(/Relance refusée : déjà 3 relances/).waitFor();
+
+  // Another person: a refusal with the objection heard.
+  const second = list.locator('li').nth(1);
+  const name2 = (await second.locator('a.name').innerText()).trim();
+  await second.getByRole('group', { name: `Issue de l'appel à ${name2}` }).getByRole('button', { name: 'Refus' }).click();
+  await second.getByLabel('Objection').selectOption({ index: 1 });
+  await second.getByRole('button', { name: 'Noter' }).click();
+  await page.locator('.toast', { hasText: 'Appel noté : refus' }).waitFor();
+  await page.getByRole('region', { name: 'Bilan de la séance' }).getByText('4 composé(s) · 1 joint(s) · 0 RDV').waitFor();
+  await fits(page, 'the phoning session');
+  await page.screenshot({ path: join(shots, '75-phoning.png'), fullPage: true });
+
+  // The server has the four calls, and refuses a fourth follow-up from anywhere.
+  const target = (await api(page, '/phoning/list')).find((i) => i.name === name);
+  assert.equal(target.follow_ups, 3);
+  const r = await page.request.post(`${server.url}/api/v1/contacts/${target.contact_id}/interactions`, {
+    data: { kind: 'call', outcome: 'reached', session_id: '0190aaaa-0000-7000-8000-000000000001' },
+  });
+  assert.equal(r.status(), 409);
+  await page.getByRole('button', { name: 'Terminer la séance' }).click();
+  await page.locator('.toast', { hasText: 'Séance terminée : 4 appel(s), 1 joint(s), 0 RDV' }).waitFor();
+  assert.deepEqual(errors, []);
+});

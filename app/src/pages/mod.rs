@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod login;
 pub mod meeting;
 pub mod nearby;
+pub mod phoning;
 pub mod plan;
 pub mod report;
 pub mod sessions;

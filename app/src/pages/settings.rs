@@ -47,6 +47,7 @@ fn part_label(field: &str) -> &'static str {
     match field {
         "product_families" => "Familles de produits",
         "prognosis_rule" => "Pronostic global",
+        "follow_up_period_days" => "Période de relance",
         "objections" => "Objections",
         "cadence" => "Cadence",
         _ => "Réglages",
@@ -144,6 +145,16 @@ pub fn SettingsPage() -> impl IntoView {
                             }).collect_view()
                         }}
                     </select>
+                </div>
+                <h2>"Phoning"</h2>
+                <div class="field">
+                    <label for="s-period">"Période de relance (jours) : 3 relances au plus par personne"</label>
+                    <input id="s-period" type="number" inputmode="numeric" min="1" max="365"
+                        prop:value=move || settings.with(|s| s.as_ref().map(|s| s.follow_up_period_days.to_string()).unwrap_or_default())
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev).trim().parse::<u32>().unwrap_or(0);
+                            settings.update(|s| if let Some(s) = s { s.follow_up_period_days = v });
+                        }/>
                 </div>
                 <h2>"Familles de produits"</h2>
                 <ul class="list" aria-label="Familles de produits">

@@ -114,6 +114,7 @@ fn TodayView(t: Today, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> 
         <div class="actions today-actions">
             <a class="primary button" href="/plan">"Planifier ma journée"</a>
             <a class="secondary button" href="/nearby">"Autour de moi"</a>
+            <a class="secondary button" href="/phoning">"Séance de phoning"</a>
         </div>
         <TeamDay/>
         <h2>"Rendez-vous du jour "<span class="muted small">{day_fr(t.date)}</span></h2>

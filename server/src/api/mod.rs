@@ -12,6 +12,7 @@ pub mod phoning;
 pub mod plan;
 pub mod stats;
 pub mod sync;
+pub mod targets;
 pub mod tasks;
 pub mod visits;
 
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .route("/complaints/{id}", get(complaints::read))
         .route("/complaints/{id}/steps", post(complaints::step))
         .route("/statistics/complaints", get(complaints::statistics))
+        .route("/targets", get(targets::weeks))
         .route("/phoning/list", get(phoning::list))
         .route("/phoning/sessions/{id}", get(phoning::tally))
         .route("/statistics/pipeline", get(offers::pipeline))

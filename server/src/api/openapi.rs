@@ -3,7 +3,9 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{agency, areas, auth, calendar, complaints, contacts, offers, phoning, plan, stats, sync, tasks, visits};
+use super::{
+    agency, areas, auth, calendar, complaints, contacts, offers, phoning, plan, stats, sync, targets, tasks, visits,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,7 +22,7 @@ use super::{agency, areas, auth, calendar, complaints, contacts, offers, phoning
         stats::objections, stats::referrals,
         offers::of_contact, offers::create, offers::read, offers::update, offers::history, offers::set_manual,
         offers::pipeline, offers::pipeline_csv,
-        phoning::list, phoning::tally,
+        phoning::list, phoning::tally, targets::weeks,
         complaints::list, complaints::create, complaints::read, complaints::step, complaints::statistics, complaints::export,
         plan::day, plan::week, areas::list, areas::nearby, areas::all_located,
         sync::push, sync::pull, sync::resolve_conflict,

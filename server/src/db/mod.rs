@@ -22,6 +22,7 @@ mod sql;
 pub mod sqlite;
 pub mod statistics;
 pub mod sync;
+pub mod targets;
 pub mod visits;
 
 use async_trait::async_trait;
@@ -39,6 +40,7 @@ pub use engine::{Engine, SqlStore};
 pub use offers::OfferStore;
 pub use phoning::PhoningStore;
 pub use rows::ContactFields;
+pub use targets::TargetStore;
 
 /// Who is asking: every contact query is scoped by this.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,6 +226,7 @@ pub trait Store:
     + offers::OfferStore
     + complaints::ComplaintStore
     + phoning::PhoningStore
+    + targets::TargetStore
     + sync::SyncStore
     + Send
     + Sync

@@ -16,4 +16,5 @@ mod plan;
 mod robustness;
 mod sequence;
 mod sync;
+mod targets;
 mod visits;

@@ -76,6 +76,21 @@ pub fn Activity(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static
 #[component]
 fn PlanMeeting(c: Contact, on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let (open, set_open) = signal(false);
+    // Come from a phoning session's "RDV pris": the form is open, in view.
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if web_sys::window().and_then(|w| w.location().hash().ok()).as_deref() == Some("#plan") {
+            set_open.set(true);
+            set_timeout(
+                || {
+                    if let Some(e) = document().get_element_by_id("plan") {
+                        e.scroll_into_view();
+                    }
+                },
+                std::time::Duration::from_millis(100),
+            );
+        }
+    });
     let start = RwSignal::new(String::new());
     let duration = RwSignal::new("60".to_string());
     let place = RwSignal::new(c.preferred_place.unwrap_or(MeetingPlace::Client));
@@ -127,7 +142,7 @@ fn PlanMeeting(c: Contact, on_done: impl Fn() + Copy + Send + Sync + 'static) ->
         });
     };
     view! {
-        <button class="secondary wide" on:click=move |_| set_open.update(|o| *o = !*o) aria-expanded=move || open.get().to_string()>"Planifier un RDV"</button>
+        <button id="plan" class="secondary wide" on:click=move |_| set_open.update(|o| *o = !*o) aria-expanded=move || open.get().to_string()>"Planifier un RDV"</button>
         <Show when=move || open.get()>
             <form class="card" on:submit=submit>
                 <div class="two">
