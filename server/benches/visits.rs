@@ -63,6 +63,7 @@ fn report_input(n: usize) -> ReportInput {
         needs: "Retraite".into(),
         interest_signs: String::new(),
         satisfaction: Some(4),
+        recommend_score: Some(8),
         stage_to: Some(Stage::Engaged),
         next_step: "Envoyer la simulation".into(),
         next_step_due: None,

@@ -514,6 +514,10 @@ fn random_report(rng: &mut StdRng, list: &[shared::visit::ObjectionType]) -> Rep
         needs: String::new(),
         interest_signs: String::new(),
         satisfaction: Some(rng.gen_range(3..=5)),
+        // Mostly promoters, some passives and a few detractors: an NPS around 40–60.
+        recommend_score: rng
+            .gen_bool(0.8)
+            .then(|| [10, 10, 9, 9, 9, 8, 8, 7, 6, 4][rng.gen_range(0..10)]),
         stage_to: None,
         next_step: if outcome == Outcome::Positive {
             "Envoyer la proposition".into()

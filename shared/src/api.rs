@@ -170,6 +170,8 @@ pub struct ContactQuery {
     pub segment: Option<Segment>,
     pub size_class: Option<SizeClass>,
     pub sector: Option<String>,
+    /// Only records from this campaign (*campagne*), case ignored.
+    pub campaign: Option<String>,
     pub kind: Option<crate::record::ContactKind>,
     /// Only records due (meeting, call or either) on `on` (default today).
     pub due: Option<DueKind>,

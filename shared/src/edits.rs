@@ -19,7 +19,7 @@ pub struct FieldChange {
 }
 
 /// The fields and their names on the form; fields not listed are not the person's data.
-const FIELDS: [(&str, &str); 32] = [
+const FIELDS: [(&str, &str); 33] = [
     ("kind", "Type"),
     ("first_name", "Prénom"),
     ("last_name", "Nom"),
@@ -38,6 +38,7 @@ const FIELDS: [(&str, &str); 32] = [
     ("phone_mobile", "Mobile"),
     ("phone_landline", "Fixe"),
     ("call_preferences", "Préférences d'appel"),
+    ("campaign", "Campagne"),
     ("email", "E-mail"),
     ("website", "Site web"),
     ("situation", "Situation"),

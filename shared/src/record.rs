@@ -161,6 +161,10 @@ pub struct ContactInput {
     pub phone_landline: String,
     /// Call preferences: days, time slots, precautions.
     pub call_preferences: String,
+    /// Where the prospect came from (*campagne*: a fair, a file, a referral drive), for the
+    /// conversion rates per campaign.
+    #[serde(default)]
+    pub campaign: String,
     pub email: String,
     pub website: String,
     pub situation: Situation,
@@ -253,6 +257,7 @@ impl ContactInput {
         short("city", &mut self.city, &mut errors);
         short("sector", &mut self.sector, &mut errors);
         short("website", &mut self.website, &mut errors);
+        short("campaign", &mut self.campaign, &mut errors);
         for (name, v) in [
             ("call_preferences", &mut self.call_preferences),
             ("notes", &mut self.notes),
@@ -515,6 +520,8 @@ pub struct Contact {
     pub phone_mobile: String,
     pub phone_landline: String,
     pub call_preferences: String,
+    #[serde(default)]
+    pub campaign: String,
     pub email: String,
     pub website: String,
     pub situation: Situation,
@@ -590,6 +597,7 @@ impl Contact {
             phone_mobile: self.phone_mobile.clone(),
             phone_landline: self.phone_landline.clone(),
             call_preferences: self.call_preferences.clone(),
+            campaign: self.campaign.clone(),
             email: self.email.clone(),
             website: self.website.clone(),
             situation: self.situation.clone(),

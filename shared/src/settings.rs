@@ -38,6 +38,8 @@ pub struct AgencySettings {
     pub follow_up_period_days: u32,
     /// Weekly targets, the agency's default and per advisor.
     pub targets: crate::targets::Targets,
+    /// The KPI targets (conversion, retention, NPS, response delay, clients seen on time).
+    pub kpi_targets: crate::dashboard::KpiTargets,
 }
 
 fn default_follow_up_period() -> u32 {
@@ -86,6 +88,7 @@ impl Default for AgencySettings {
             prognosis_rule: PrognosisRule::default(),
             follow_up_period_days: default_follow_up_period(),
             targets: crate::targets::Targets::default(),
+            kpi_targets: crate::dashboard::KpiTargets::default(),
         }
     }
 }
@@ -112,6 +115,7 @@ impl AgencySettings {
             crate::offer::validate_families(&self.product_families),
         );
         check("targets", self.targets.validate());
+        check("kpi_targets", self.kpi_targets.validate());
         if !(1..=365).contains(&self.follow_up_period_days) {
             check(
                 "follow_up_period_days",

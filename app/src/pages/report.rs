@@ -70,6 +70,7 @@ struct Draft {
     needs: String,
     interest_signs: String,
     satisfaction: Option<u8>,
+    recommend_score: Option<u8>,
     objections: Vec<ObjectionDraft>,
     other_objection: String,
     referrals_asked: bool,
@@ -88,6 +89,7 @@ impl Default for Draft {
             needs: String::new(),
             interest_signs: String::new(),
             satisfaction: None,
+            recommend_score: None,
             objections: Vec::new(),
             other_objection: String::new(),
             referrals_asked: false,
@@ -113,6 +115,7 @@ impl Draft {
             needs: self.needs.clone(),
             interest_signs: self.interest_signs.clone(),
             satisfaction: self.satisfaction,
+            recommend_score: self.recommend_score,
             stage_to: if self.apply_stage { suggested } else { None },
             next_step: self.next_step.clone(),
             next_step_due,
@@ -449,6 +452,14 @@ fn ReportForm(m: Meeting, c: Contact, objections: Vec<ObjectionType>) -> impl In
                         <button type="button" class="chip" aria-label=format!("Satisfaction {n} sur 5")
                             aria-pressed=move || (draft.with(|d| d.satisfaction) == Some(n)).to_string()
                             on:click=move |_| draft.update(|d| d.satisfaction = if d.satisfaction == Some(n) { None } else { Some(n) })>{n.to_string()}</button>
+                    }).collect_view()}
+                </fieldset>
+                <fieldset class="chips nps">
+                    <legend>"Nous recommanderait-il à un proche ? (0 à 10)"</legend>
+                    {(0u8..=10).map(|n| view! {
+                        <button type="button" class="chip small" aria-label=format!("Recommandation {n} sur 10")
+                            aria-pressed=move || (draft.with(|d| d.recommend_score) == Some(n)).to_string()
+                            on:click=move |_| draft.update(|d| d.recommend_score = if d.recommend_score == Some(n) { None } else { Some(n) })>{n.to_string()}</button>
                     }).collect_view()}
                 </fieldset>
                 <div class="two">

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod calendar;
 pub mod complaints;
 pub mod contacts;
+pub mod dashboard;
 pub mod offers;
 pub mod openapi;
 pub mod phoning;
@@ -55,6 +56,12 @@ pub fn router() -> Router<AppState> {
         .route("/complaints/{id}/steps", post(complaints::step))
         .route("/statistics/complaints", get(complaints::statistics))
         .route("/targets", get(targets::weeks))
+        .route("/statistics/photo", get(dashboard::photo))
+        .route("/statistics/photo.csv", get(dashboard::photo_csv))
+        .route("/statistics/film", get(dashboard::film))
+        .route("/statistics/film.csv", get(dashboard::film_csv))
+        .route("/statistics/kpis", get(dashboard::kpis_route))
+        .route("/statistics/kpis.csv", get(dashboard::kpis_csv))
         .route("/phoning/list", get(phoning::list))
         .route("/phoning/sessions/{id}", get(phoning::tally))
         .route("/statistics/pipeline", get(offers::pipeline))

@@ -12,6 +12,7 @@
 pub mod accounts;
 pub mod calendar;
 pub mod complaints;
+pub mod dashboard;
 pub mod engine;
 pub mod geo;
 pub mod offers;
@@ -36,6 +37,7 @@ use uuid::Uuid;
 
 pub use accounts::AccountStore;
 pub use complaints::ComplaintStore;
+pub use dashboard::DashboardStore;
 pub use engine::{Engine, SqlStore};
 pub use offers::OfferStore;
 pub use phoning::PhoningStore;
@@ -227,6 +229,7 @@ pub trait Store:
     + complaints::ComplaintStore
     + phoning::PhoningStore
     + targets::TargetStore
+    + dashboard::DashboardStore
     + sync::SyncStore
     + Send
     + Sync

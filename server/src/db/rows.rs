@@ -33,6 +33,7 @@ pub struct ContactFields {
     pub phone_mobile: String,
     pub phone_landline: String,
     pub call_preferences: String,
+    pub campaign: String,
     pub email: String,
     pub website: String,
     pub situation: Situation,
@@ -85,6 +86,7 @@ impl ContactFields {
                 .map(|p| p.e164().to_string())
                 .unwrap_or_default(),
             call_preferences: i.call_preferences.clone(),
+            campaign: i.campaign.clone(),
             email: v.email.as_ref().map(|e| e.to_string()).unwrap_or_default(),
             website: i.website.clone(),
             situation: i.situation.clone(),
@@ -195,6 +197,7 @@ pub struct ContactRow {
     pub phone_mobile: String,
     pub phone_landline: String,
     pub call_preferences: String,
+    pub campaign: String,
     pub email: String,
     pub website: String,
     pub situation: String,
@@ -301,6 +304,7 @@ impl ContactRow {
             phone_mobile: self.phone_mobile,
             phone_landline: self.phone_landline,
             call_preferences: self.call_preferences,
+            campaign: self.campaign,
             email: self.email,
             website: self.website,
             situation: serde_json::from_str(&self.situation)

@@ -222,7 +222,7 @@ macro_rules! impl_store {
                      relationship_quality = $27, referrals_made = $28, networks = $29, notes = $30, referred_by = $31, score = $32, \
                      segment = $33, size_class = $34, last_meeting_on = $35, last_call_on = $36, next_contact_on = $37, \
                      next_meeting_due = $38, next_call_due = $39, search_text = $40, sort_key = $41, email_key = $42, name_key = $43, \
-                     updated_at = $44, updated_by = $45, seq = $46, next_due = $47 WHERE id = $1 AND agency_id = $2",
+                     updated_at = $44, updated_by = $45, seq = $46, next_due = $47, campaign = $48 WHERE id = $1 AND agency_id = $2",
                 )
                 .bind(id)
                 .bind(actor.agency_id)
@@ -271,6 +271,7 @@ macro_rules! impl_store {
                 .bind(actor.user_id)
                 .bind(seq)
                 .bind(d.next_due())
+                .bind(&f.campaign)
                 .execute(&mut **tx)
                 .await?;
                 if f.search_text != row.search_text {
@@ -305,9 +306,9 @@ macro_rules! impl_store {
                      call_preferences, email, website, situation, accessible_potential_cents, assets_entrusted_cents, relationship_quality, \
                      referrals_made, networks, notes, stage, stage_changed_at, lost_to, referred_by, score, segment, size_class, last_meeting_on, \
                      last_call_on, next_contact_on, next_meeting_due, next_call_due, search_text, sort_key, email_key, name_key, created_at, \
-                     created_by, updated_at, updated_by, seq, deleted_at, next_due) VALUES \
+                     created_by, updated_at, updated_by, seq, deleted_at, next_due, campaign) VALUES \
                      ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
-                     $27, $28, $29, $30, $31, $32, NULL, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $46, $47, $48, NULL, $49)",
+                     $27, $28, $29, $30, $31, $32, NULL, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $46, $47, $48, NULL, $49, $50)",
                 )
                 .bind(id)
                 .bind(actor.agency_id)
@@ -358,6 +359,7 @@ macro_rules! impl_store {
                 .bind(actor.user_id)
                 .bind(seq)
                 .bind(d.next_due())
+                .bind(&f.campaign)
                 .execute(&mut **tx)
                 .await
                 .map_err(|e| map_unique(e, "un dossier existe déjà avec cet identifiant"))?;
@@ -646,6 +648,9 @@ macro_rules! impl_store {
                 }
                 if let Some(sector) = q.sector.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                     qb.push(" AND lower(p.sector) = lower(").push_bind(sector.to_string()).push(")");
+                }
+                if let Some(campaign) = q.campaign.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                    qb.push(" AND lower(p.campaign) = lower(").push_bind(campaign.to_string()).push(")");
                 }
                 if let Some(owner) = q.owner {
                     qb.push(" AND p.owner_id = ").push_bind(owner);

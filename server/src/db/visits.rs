@@ -306,6 +306,7 @@ pub struct ReportRow {
     pub needs: String,
     pub interest_signs: String,
     pub satisfaction: Option<i64>,
+    pub recommend_score: Option<i64>,
     pub stage_from: String,
     pub stage_to: Option<String>,
     pub next_step: String,
@@ -346,6 +347,7 @@ impl ReportRow {
             needs: self.needs,
             interest_signs: self.interest_signs,
             satisfaction: self.satisfaction.and_then(|s| u8::try_from(s).ok()),
+            recommend_score: self.recommend_score.and_then(|s| u8::try_from(s).ok()),
             stage_from: stage(&self.stage_from)?,
             stage_to: self.stage_to.as_deref().map(stage).transpose()?,
             next_step: self.next_step,
@@ -594,7 +596,7 @@ use shared::api::{TaskQuery, TaskScope};
 
             async fn report_tx(tx: &mut Tx<'_>, agency_id: Uuid, meeting_id: Uuid) -> StoreResult<Option<Report>> {
                 let row: Option<ReportRow> = sqlx::query_as(
-                    "SELECT r.id, r.meeting_id, r.contact_id, r.outcome, r.summary, r.needs, r.interest_signs, r.satisfaction, r.stage_from, \
+                    "SELECT r.id, r.meeting_id, r.contact_id, r.outcome, r.summary, r.needs, r.interest_signs, r.satisfaction, r.recommend_score, r.stage_from, \
                      r.stage_to, r.next_step, r.next_step_due, r.referrals_asked, r.checkin_at, r.checkin_lat, r.checkin_lon, r.checkin_accuracy, \
                      u.display_name AS author_name, r.created_at FROM visit_reports r JOIN users u ON u.id = r.author_id \
                      WHERE r.meeting_id = $1 AND r.agency_id = $2",
@@ -835,8 +837,8 @@ use shared::api::{TaskQuery, TaskScope};
                 let r = &fx.report;
                 sqlx::query(
                     "INSERT INTO visit_reports (id, agency_id, meeting_id, contact_id, author_id, outcome, summary, needs, interest_signs, satisfaction, \
-                     stage_from, stage_to, next_step, next_step_due, referrals_asked, checkin_at, checkin_lat, checkin_lon, checkin_accuracy, created_at, seq) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+                     stage_from, stage_to, next_step, next_step_due, referrals_asked, checkin_at, checkin_lat, checkin_lon, checkin_accuracy, created_at, seq, recommend_score) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
                 )
                 .bind(fx.id)
                 .bind(actor.agency_id)
@@ -859,6 +861,7 @@ use shared::api::{TaskQuery, TaskScope};
                 .bind(r.checkin.and_then(|c| c.accuracy_m))
                 .bind(now)
                 .bind(seq)
+                .bind(r.recommend_score.map(i64::from))
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| map_unique(e, "ce rendez-vous a déjà son compte rendu"))?;

@@ -8,6 +8,7 @@ mod authz;
 mod complaints;
 mod contacts;
 mod convergence;
+mod dashboards;
 mod durability;
 mod geocoding;
 mod offers;

@@ -160,6 +160,10 @@ pub struct ReportInput {
     /// 1 (unhappy) to 5 (delighted).
     #[serde(default)]
     pub satisfaction: Option<u8>,
+    /// "Would you recommend us to someone close?" from 0 to 10 (the NPS question): 9–10 are
+    /// promoters, 0–6 detractors.
+    #[serde(default)]
+    pub recommend_score: Option<u8>,
     /// The stage the advisor confirmed; none leaves the record where it is.
     #[serde(default)]
     pub stage_to: Option<Stage>,
@@ -192,6 +196,9 @@ impl ReportInput {
             if !(1..=5).contains(&s) {
                 errors.insert("satisfaction".into(), "de 1 à 5".into());
             }
+        }
+        if self.recommend_score.is_some_and(|s| s > 10) {
+            errors.insert("recommend_score".into(), "de 0 à 10".into());
         }
         if self.objections.len() > 20 {
             errors.insert("objections".into(), "20 objections au plus".into());
@@ -275,6 +282,8 @@ pub struct Report {
     pub needs: String,
     pub interest_signs: String,
     pub satisfaction: Option<u8>,
+    #[serde(default)]
+    pub recommend_score: Option<u8>,
     pub stage_from: Stage,
     pub stage_to: Option<Stage>,
     pub next_step: String,

@@ -11,6 +11,7 @@ fn report() -> ReportInput {
         needs: String::new(),
         interest_signs: String::new(),
         satisfaction: Some(4),
+        recommend_score: Some(9),
         stage_to: None,
         next_step: String::new(),
         next_step_due: None,

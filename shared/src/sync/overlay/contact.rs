@@ -56,6 +56,7 @@ pub(super) fn fill(c: &mut Contact, v: &ValidContact) {
     c.phone_mobile = i.phone_mobile;
     c.phone_landline = i.phone_landline;
     c.call_preferences = i.call_preferences;
+    c.campaign = i.campaign;
     c.email = i.email;
     c.website = i.website;
     c.situation = i.situation;
@@ -105,6 +106,7 @@ pub(super) fn new_contact(id: Uuid, v: &ValidContact, at: DateTime<Utc>, ctx: &C
         phone_mobile: String::new(),
         phone_landline: String::new(),
         call_preferences: String::new(),
+        campaign: String::new(),
         email: String::new(),
         website: String::new(),
         situation: Default::default(),

@@ -147,6 +147,7 @@ fn report_with_referral_and_next_step() -> ReportInput {
         needs: String::new(),
         interest_signs: String::new(),
         satisfaction: Some(5),
+        recommend_score: None,
         stage_to: Some(Stage::Engaged),
         next_step: "Envoyer la simulation".into(),
         next_step_due: None,

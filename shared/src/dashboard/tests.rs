@@ -1,0 +1,156 @@
+use super::*;
+use proptest::prelude::*;
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+#[test]
+fn a_photo_has_every_cell_and_sums_by_stage_and_step() {
+    let found = [
+        PhotoCell {
+            stage: Stage::Engaged,
+            size_class: SizeClass::Big,
+            count: 3,
+            potential_cents: 900,
+        },
+        PhotoCell {
+            stage: Stage::Qualified,
+            size_class: SizeClass::Small,
+            count: 5,
+            potential_cents: 50,
+        },
+        PhotoCell {
+            stage: Stage::Referred,
+            size_class: SizeClass::Small,
+            count: 2,
+            potential_cents: 20,
+        },
+    ];
+    let p = Photo::of(day("2026-11-30"), &found);
+    assert_eq!(p.cells.len(), 7 * 3);
+    assert_eq!(p.at(Stage::Engaged), 3);
+    assert_eq!(p.at_step(Step::Identified), 7);
+    assert_eq!(p.at(Stage::Client), 0);
+}
+
+#[test]
+fn the_film_counts_who_started_or_entered_a_step_and_who_went_further() {
+    let at_start = [
+        (Stage::Contacted, "A".to_string(), 10),
+        (Stage::Qualified, "A".to_string(), 4),
+        (Stage::Engaged, "B".to_string(), 2),
+    ];
+    let moved = [
+        // One of A's contacted became engaged, then client.
+        Moves {
+            start: Some(Stage::Contacted),
+            moves: vec![Stage::Engaged, Stage::Client],
+            group: "A".into(),
+        },
+        // A new record of B: identified, then contacted during the period.
+        Moves {
+            start: None,
+            moves: vec![Stage::Identified, Stage::Contacted],
+            group: "B".into(),
+        },
+        // One of B's engaged lost (back to contacted): no conversion.
+        Moves {
+            start: Some(Stage::Engaged),
+            moves: vec![Stage::Contacted],
+            group: "B".into(),
+        },
+    ];
+    let lines = conversions(&at_start, &moved);
+    assert_eq!(
+        lines.iter().map(|l| l.group.as_str()).collect::<Vec<_>>(),
+        ["", "A", "B"]
+    );
+    let all = &lines[0];
+    // Identified: 4 at the start + 1 new; 1 reached contacted.
+    assert_eq!(
+        (
+            all.identified_to_contacted.cohort,
+            all.identified_to_contacted.converted
+        ),
+        (5, 1)
+    );
+    // Contacted: 10 at the start + the new one + the lost one coming back; 1 went on.
+    assert_eq!(
+        (all.contacted_to_engaged.cohort, all.contacted_to_engaged.converted),
+        (12, 1)
+    );
+    assert_eq!(all.contacted_to_engaged.rate(), Some(8));
+    // Engaged: B's 2 at the start + A's who entered; A's became client.
+    assert_eq!((all.engaged_to_client.cohort, all.engaged_to_client.converted), (3, 1));
+    let a = &lines[1];
+    assert_eq!((a.engaged_to_client.cohort, a.engaged_to_client.converted), (1, 1));
+    assert_eq!(lines[2].engaged_to_client.rate(), Some(0));
+}
+
+#[test]
+fn nps_is_promoters_minus_detractors() {
+    assert_eq!(nps(&[]), None);
+    assert_eq!(nps(&[10, 9, 8, 6]), Some(25));
+    assert_eq!(nps(&[0, 1, 2]), Some(-100));
+}
+
+#[test]
+fn kpis_say_whether_each_target_is_met() {
+    let f = KpiFacts {
+        met_prospects: 20,
+        met_became_clients: 7,
+        clients_year_ago: 100,
+        clients_kept: 93,
+        recommend_scores: vec![10, 10, 9, 8],
+        response_hours: vec![2.0, 30.0],
+        clients: 50,
+        clients_on_time: 46,
+    };
+    let k = kpis(day("2026-09-01"), day("2026-11-30"), &f, &KpiTargets::default());
+    let by = |c: &str| k.kpis.iter().find(|x| x.code == c).unwrap().clone();
+    assert_eq!((by("conversion").value, by("conversion").met), (Some(35.0), Some(true)));
+    assert_eq!((by("retention").value, by("retention").met), (Some(93.0), Some(false)));
+    assert_eq!((by("nps").value, by("nps").met), (Some(75.0), Some(true)));
+    assert_eq!((by("response").value, by("response").met), (Some(16.0), Some(true)));
+    assert_eq!((by("on_time").value, by("on_time").met), (Some(92.0), Some(true)));
+    let none = kpis(
+        day("2026-09-01"),
+        day("2026-11-30"),
+        &KpiFacts::default(),
+        &KpiTargets::default(),
+    );
+    assert!(none.kpis.iter().all(|k| k.value.is_none() && k.met.is_none()));
+    assert!(KpiTargets {
+        nps: 500,
+        ..KpiTargets::default()
+    }
+    .validate()
+    .is_err());
+}
+
+proptest! {
+    /// Conversions never exceed their cohort, and a group's lines add up to the whole.
+    #[test]
+    fn conversions_stay_within_their_cohorts(
+        starts in proptest::collection::vec((0usize..7, 0usize..3, 0i64..20), 0..10),
+        moves in proptest::collection::vec((proptest::option::of(0usize..7), proptest::collection::vec(0usize..7, 0..4), 0usize..3), 0..20),
+    ) {
+        let group = |i: usize| ["A", "B", "C"][i].to_string();
+        let mut at_start: Vec<(Stage, String, i64)> = starts.iter().map(|(s, g, n)| (Stage::ALL[*s], group(*g), *n)).collect();
+        let moved: Vec<Moves> = moves
+            .iter()
+            .map(|(s, m, g)| Moves { start: s.map(|i| Stage::ALL[i]), moves: m.iter().map(|i| Stage::ALL[*i]).collect(), group: group(*g) })
+            .collect();
+        // Every record is in the photo at the start, the moved ones too.
+        at_start.extend(moved.iter().filter_map(|m| m.start.map(|s| (s, m.group.clone(), 1))));
+        let lines = conversions(&at_start, &moved);
+        for l in &lines {
+            for c in [l.identified_to_contacted, l.contacted_to_engaged, l.engaged_to_client] {
+                prop_assert!(c.converted <= c.cohort);
+            }
+        }
+        let sum: i64 = lines[1..].iter().map(|l| l.contacted_to_engaged.cohort).sum();
+        prop_assert_eq!(sum, lines[0].contacted_to_engaged.cohort);
+    }
+}
