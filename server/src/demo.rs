@@ -270,6 +270,43 @@ pub async fn load_if_empty(store: &DynStore, today: NaiveDate, count: usize) -> 
     Ok(true)
 }
 
+/// Where the demo's prospects came from.
+const CAMPAIGNS: [&str; 5] = [
+    "Salon du patrimoine Lyon 2026",
+    "Fichier notaires",
+    "Parrainage clients",
+    "Site web",
+    "",
+];
+
+/// The stages a record went through to reach `stage`, its entry stage first.
+fn ladder(stage: Stage) -> Vec<Stage> {
+    let climb = [
+        Stage::Identified,
+        Stage::Qualified,
+        Stage::Contacted,
+        Stage::Engaged,
+        Stage::Client,
+    ];
+    match stage {
+        Stage::Identified => vec![Stage::Identified],
+        Stage::Referred => vec![Stage::Referred],
+        Stage::FormerClient => climb.iter().copied().chain([Stage::FormerClient]).collect(),
+        s => {
+            let end = climb.iter().position(|c| *c == s).unwrap_or(0);
+            climb[..=end].to_vec()
+        }
+    }
+}
+
+/// The start of the agency's day, a week ago: the last stage changes of the demo's history.
+fn today_start(today: NaiveDate) -> DateTime<Utc> {
+    (today - chrono::Duration::days(7))
+        .and_hms_opt(9, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+}
+
 /// Creates the demo agency, its three accounts and `count` records.
 pub async fn load(store: &DynStore, today: NaiveDate, count: usize) -> anyhow::Result<()> {
     let agency = store.create_agency(AGENCY).await?;
@@ -308,9 +345,32 @@ pub async fn load(store: &DynStore, today: NaiveDate, count: usize) -> anyhow::R
         if stage == Stage::Referred && !ids.is_empty() {
             fields.referred_by = Some(ids[rng.gen_range(0..ids.len())]);
         }
+        // Where the prospect came from, for the conversions per campaign.
+        fields.campaign = CAMPAIGNS[rng.gen_range(0..CAMPAIGNS.len())].to_string();
         let id = shared::new_id();
-        let reason = (!stage.is_entry()).then_some("reprise de l'historique (démo)");
-        store.insert_contact(&manager, id, &fields, reason, created).await?;
+        // Every record climbs the ladder from its entry stage, one dated step after the other
+        // between its creation and last week: the photo of any past date and the film have a
+        // history to read.
+        let path = ladder(stage);
+        fields.stage = path[0];
+        store.insert_contact(&manager, id, &fields, None, created).await?;
+        let last = if today_start(today) > created {
+            today_start(today)
+        } else {
+            crate::db::now()
+        };
+        let span = (last - created).num_minutes().max(1);
+        for (n, next) in path.iter().enumerate().skip(1) {
+            let at = created + chrono::Duration::minutes(span * n as i64 / path.len() as i64);
+            let change = match next {
+                Stage::FormerClient => shared::stage::StageChange::ClientLeft {
+                    reason: "départ à la concurrence (démo)".into(),
+                    competitor: Some("Banque du Rhône".into()),
+                },
+                to => shared::stage::StageChange::Move { to: *to, reason: None },
+            };
+            store.change_stage(&manager, id, &change, at).await?;
+        }
         ids.push(id);
         // Distance to the agency (place Bellecour), so that the coming days are drivable.
         let km = shared::plan::haversine_m(

@@ -94,10 +94,10 @@ pub async fn load(
             };
             // Where it ends: mostly in progress, some signed (a quasi-client unless client
             // already), some lost.
-            let end: u8 = match rng.gen_range(0..10) {
+            let end: u8 = match made % 10 {
                 0 => 0,
-                1 | 2 => 100,
-                n => [40, 60, 60, 80, 40, 20, 80][n as usize - 3],
+                1 | 5 => 100,
+                _ => [40, 60, 60, 80, 40, 20, 80][rng.gen_range(0..7)],
             };
             let mut at = start;
             let mut step = 20u8;

@@ -957,4 +957,39 @@ async fn the_demo_has_todays_meetings_past_reports_and_tasks() {
             .sum::<i64>()
             > 0
     );
+    // Complaints in every phase, one late and one about to be, for the whole agency.
+    let claire = User {
+        email: "claire.martin@demo.tournee.fr".into(),
+        client: new_client(),
+        ..julien
+    };
+    let r = claire
+        .post(
+            "/auth/login",
+            &json!({"email": claire.email, "password": tournee_server::demo::PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, d) = body(claire.get("/statistics/complaints").await).await;
+    assert!(
+        d["by_phase"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["count"].as_i64().unwrap() > 0),
+        "{d}"
+    );
+    assert!(
+        d["late"].as_i64().unwrap() >= 1 && d["soon"].as_i64().unwrap() >= 1,
+        "{d}"
+    );
+    // A history of stage changes over past months: the film has conversions, the photo of
+    // three months ago differs from today's.
+    let (_, film) = body(claire.get("/statistics/film").await).await;
+    let total = &film["lines"][0];
+    assert!(
+        total["contacted_to_engaged"]["converted"].as_i64().unwrap() > 0,
+        "{film}"
+    );
+    assert_ne!(film["start"]["cells"], film["end"]["cells"]);
 }
