@@ -81,6 +81,24 @@ pub fn offer_history(id: impl Display) -> String {
     format!("/offers/{id}/history")
 }
 
+/// A dashboard under `/statistics/` (`photo`, `film`, `kpis`, their `.csv`), with its query.
+pub fn statistics(name: &str, query: &str) -> String {
+    if query.is_empty() {
+        format!("/statistics/{name}")
+    } else {
+        format!("/statistics/{name}?{query}")
+    }
+}
+
+/// Weekly targets against actuals.
+pub fn targets(query: &str) -> String {
+    if query.is_empty() {
+        "/targets".into()
+    } else {
+        format!("/targets?{query}")
+    }
+}
+
 /// The weighted pipeline (`query` already encoded, may be empty).
 pub fn pipeline(query: &str) -> String {
     if query.is_empty() {

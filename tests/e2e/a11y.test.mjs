@@ -64,6 +64,9 @@ test('every screen passes axe-core with no serious or critical violation', async
     ['report', `/meetings/${meeting.id}/report`],
     ['sync', '/sync'],
     ['sessions', '/sessions'],
+    ['phoning', '/phoning'],
+    ['complaints', '/complaints'],
+    ['steering-advisor', '/steering'],
   ]) {
     await check(name, path);
   }
@@ -74,6 +77,11 @@ test('every screen passes axe-core with no serious or critical violation', async
   await login(page, server.url, 'claire.martin@demo.tournee.fr');
   await check('manager-today', '/');
   await check('statistics', '/reports');
+  await check('steering', '/steering');
+  await check('settings', '/settings');
+  await check('complaints-manager', '/complaints');
+  const complaint = (await api(page, '/complaints'))[0];
+  await check('complaint', `/complaints/${complaint.id}`);
   writeFileSync(join(shots, 'axe.json'), JSON.stringify(results, null, 2));
   const bad = Object.entries(results).flatMap(([screen, vs]) =>
     vs.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${screen}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.join(' | ')}`));

@@ -117,6 +117,17 @@ test('an advisor adds an offer and moves its prognosis, online and offline; the 
   await fits(page, 'the settings');
 
   await page.goto(`${server.url}/steering`);
+  // The KPIs against their targets, the week against the weekly targets, the funnel, the film.
+  const kpis = page.getByRole('list', { name: 'Indicateurs' });
+  await kpis.getByText('Transformation RDV → clients').waitFor();
+  assert.equal(await kpis.locator('li').count(), 5);
+  await page.getByRole('region', { name: 'Objectifs de la semaine' }).getByText('Julien Bernard').waitFor();
+  await page.getByRole('img', { name: /RDV tenus par semaine/ }).waitFor();
+  await page.getByRole('img', { name: 'Entonnoir : dossiers par étape' }).waitFor();
+  const film = page.getByRole('region', { name: 'Taux de transformation' });
+  await film.getByText('Ensemble').waitFor();
+  await page.getByLabel('Par', { exact: true }).selectOption('campaign');
+  await film.getByText('Parrainage clients').waitFor();
   await page.getByRole('img', { name: 'Pipeline par mois de signature' }).waitFor();
   const table = page.getByRole('region', { name: 'Pipeline par mois' });
   await table.getByText('mars 2027').waitFor();

@@ -344,6 +344,8 @@ fn ContactForm(existing: Option<Contact>) -> impl IntoView {
                     get=|s: &FormState| s.input.phone_landline.clone() set=|s: &mut FormState, v| s.input.phone_landline = v/>
                 <TextField state errors name="call_preferences" label="Préférences d'appel (jours, créneaux, précautions)"
                     get=|s: &FormState| s.input.call_preferences.clone() set=|s: &mut FormState, v| s.input.call_preferences = v/>
+                <TextField state errors name="campaign" label="Campagne d'origine (salon, fichier, parrainage…)"
+                    get=|s: &FormState| s.input.campaign.clone() set=|s: &mut FormState, v| s.input.campaign = v/>
                 <SelectField state name="preferred_place" label="Lieu de rendez-vous préféré"
                     options=vec![("", "—"), ("agency", MeetingPlace::Agency.label()), ("client", MeetingPlace::Client.label()), ("town", MeetingPlace::Town.label())]
                     get=|s: &FormState| s.input.preferred_place.map(|p| match p { MeetingPlace::Agency => "agency", MeetingPlace::Client => "client", MeetingPlace::Town => "town" }).unwrap_or("").to_string()

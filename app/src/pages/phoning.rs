@@ -26,6 +26,8 @@ use crate::storage;
 
 const SESSION_KEY: &str = "tournee.phoning.session";
 const LIST_KEY: &str = "tournee.phoning.list";
+/// People shown at once; the rest one tap away.
+const PAGE: usize = 15;
 
 /// A session as the phone keeps it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -62,6 +64,7 @@ pub fn PhoningPage() -> impl IntoView {
     let (notice, set_notice) = signal(None::<String>);
     let objections = RwSignal::new(Vec::<ObjectionType>::new());
     let period = RwSignal::new(30u32);
+    let shown = RwSignal::new(PAGE);
     Effect::new(move |_| {
         session.set(storage::load::<Session>(SESSION_KEY));
         list.set(storage::load::<KeptList>(LIST_KEY).unwrap_or_default());
@@ -144,13 +147,19 @@ pub fn PhoningPage() -> impl IntoView {
             {move || notice.get().map(|m| view! { <p class="notice">{m}</p> })}
             {move || {
                 let items = list.get().items;
+                let total = items.len();
                 if items.is_empty() {
                     view! { <p class="muted">"Personne à appeler aujourd'hui."</p> }.into_any()
                 } else {
                     view! {
                         <ol class="list" aria-label="À appeler">
-                            {items.into_iter().map(|i| view! { <Item i=i session objections period/> }).collect_view()}
+                            {items.into_iter().take(shown.get()).map(|i| view! { <Item i=i session objections period/> }).collect_view()}
                         </ol>
+                        {(total > shown.get()).then(|| view! {
+                            <button class="secondary wide" on:click=move |_| shown.update(|n| *n += PAGE)>
+                                {format!("Afficher la suite ({} de plus)", total - shown.get_untracked())}
+                            </button>
+                        })}
                     }.into_any()
                 }
             }}

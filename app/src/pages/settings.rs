@@ -1,11 +1,14 @@
-//! The agency's settings the manager sets for steering (issue 10): the product families offers
-//! are filed under and the rule of the global prognosis. Checked by the same validation as the
+//! The agency's settings the manager sets for steering (issue 10): the rule of the global
+//! prognosis, the phoning period, the weekly targets (default and per advisor), the KPI
+//! targets and the product families offers are filed under. Checked by the same validation as the
 //! API (`AgencySettings::validate`) before sending; the server checks again.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use shared::dashboard::KpiTargets;
 use shared::offer::{ProductFamily, PrognosisRule};
 use shared::settings::AgencySettings;
+use shared::targets::{AdvisorTargets, Measure, Targets};
 
 use crate::api::{self, Method};
 use crate::components::feedback::notify;
@@ -48,9 +51,46 @@ fn part_label(field: &str) -> &'static str {
         "product_families" => "Familles de produits",
         "prognosis_rule" => "Pronostic global",
         "follow_up_period_days" => "Période de relance",
+        "targets" => "Objectifs hebdomadaires",
+        "kpi_targets" => "Cibles des indicateurs",
         "objections" => "Objections",
         "cadence" => "Cadence",
         _ => "Réglages",
+    }
+}
+
+/// Sets an advisor's target for one measure: their own line starts from the default, and is
+/// dropped when it comes back to it.
+fn set_advisor_target(t: &mut Targets, user_id: uuid::Uuid, m: Measure, v: u32) {
+    let mut figures = t.of(user_id);
+    *figures.slot(m) = v;
+    t.per_advisor.retain(|a| a.user_id != user_id);
+    if figures != t.default {
+        t.per_advisor.push(AdvisorTargets {
+            user_id,
+            targets: figures,
+        });
+    }
+}
+
+/// A number field of the KPI targets.
+fn kpi_field(
+    settings: RwSignal<Option<AgencySettings>>,
+    id: &'static str,
+    label: &'static str,
+    get: fn(&KpiTargets) -> i64,
+    set: fn(&mut KpiTargets, i64),
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input id=id type="number" inputmode="numeric"
+                prop:value=move || settings.with(|s| s.as_ref().map(|s| get(&s.kpi_targets).to_string()).unwrap_or_default())
+                on:change=move |ev| {
+                    let v = event_target_value(&ev).trim().parse::<i64>().unwrap_or(-1);
+                    settings.update(|s| if let Some(s) = s { set(&mut s.kpi_targets, v) });
+                }/>
+        </div>
     }
 }
 
@@ -62,6 +102,7 @@ pub fn SettingsPage() -> impl IntoView {
     let new_family = RwSignal::new(String::new());
     let manager = RwSignal::new(false);
     Effect::new(move |_| manager.set(crate::components::is_manager()));
+    let people = crate::components::agency_people(manager);
     // Loaded in the browser (an effect never runs while the server renders).
     Effect::new(move |_| {
         spawn_local(async move {
@@ -155,6 +196,45 @@ pub fn SettingsPage() -> impl IntoView {
                             let v = event_target_value(&ev).trim().parse::<u32>().unwrap_or(0);
                             settings.update(|s| if let Some(s) = s { s.follow_up_period_days = v });
                         }/>
+                </div>
+                <h2>"Objectifs hebdomadaires"</h2>
+                <p class="muted small">"Par défaut pour chaque conseiller ; une ligne par conseiller qui en a d'autres."</p>
+                <div class="table-scroll" tabindex="0" role="region" aria-label="Objectifs hebdomadaires"><table class="stats targets">
+                    <thead><tr><th>"Conseiller"</th>{Measure::ALL.iter().map(|m| view! { <th>{m.label()}</th> }).collect_view()}</tr></thead>
+                    <tbody>
+                        <tr><td>"Par défaut"</td>{Measure::ALL.into_iter().map(|m| view! {
+                            <td><input type="number" min="0" max="500" inputmode="numeric" aria-label=format!("{} par défaut", m.label())
+                                prop:value=move || settings.with(|s| s.as_ref().map(|s| s.targets.default.get(m).to_string()).unwrap_or_default())
+                                on:change=move |ev| {
+                                    let v = event_target_value(&ev).trim().parse::<u32>().unwrap_or(0);
+                                    settings.update(|s| if let Some(s) = s { *s.targets.default.slot(m) = v });
+                                }/></td>
+                        }).collect_view()}</tr>
+                        {move || people.get().unwrap_or_default().into_iter().filter(|u| u.role == shared::api::Role::Advisor).map(|u| {
+                            let uid = u.id;
+                            let name = u.display_name.clone();
+                            view! {
+                                <tr><td>{u.display_name.clone()}</td>{Measure::ALL.into_iter().map(|m| {
+                                    let name = name.clone();
+                                    view! {
+                                    <td><input type="number" min="0" max="500" inputmode="numeric" aria-label=format!("{} de {}", m.label(), name)
+                                        prop:value=move || settings.with(|s| s.as_ref().map(|s| s.targets.of(uid).get(m).to_string()).unwrap_or_default())
+                                        on:change=move |ev| {
+                                            let v = event_target_value(&ev).trim().parse::<u32>().unwrap_or(0);
+                                            settings.update(|s| if let Some(s) = s { set_advisor_target(&mut s.targets, uid, m, v) });
+                                        }/></td>
+                                }}).collect_view()}</tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table></div>
+                <h2>"Cibles des indicateurs"</h2>
+                <div class="two">
+                    {kpi_field(settings, "k-conv", "Transformation RDV → clients (%)", |k| k.conversion as i64, |k, v| k.conversion = v.clamp(0, 1000) as u32)}
+                    {kpi_field(settings, "k-ret", "Fidélisation annuelle (%)", |k| k.retention as i64, |k, v| k.retention = v.clamp(0, 1000) as u32)}
+                    {kpi_field(settings, "k-nps", "NPS", |k| i64::from(k.nps), |k, v| k.nps = v.clamp(-1000, 1000) as i32)}
+                    {kpi_field(settings, "k-resp", "Délai de réponse (h)", |k| k.response_hours as i64, |k, v| k.response_hours = v.clamp(0, 100_000) as u32)}
+                    {kpi_field(settings, "k-time", "Clients vus à temps (%)", |k| k.on_time as i64, |k, v| k.on_time = v.clamp(0, 1000) as u32)}
                 </div>
                 <h2>"Familles de produits"</h2>
                 <ul class="list" aria-label="Familles de produits">

@@ -25,6 +25,7 @@ fn field_fr(field: &str) -> String {
         "phone_mobile" => "Mobile",
         "phone_landline" => "Fixe",
         "call_preferences" => "Préférences d'appel",
+        "campaign" => "Campagne",
         "email" => "E-mail",
         "website" => "Site",
         "notes" => "Notes",

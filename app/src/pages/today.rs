@@ -17,7 +17,7 @@ use crate::storage;
 const TODAY_KEY: &str = "tournee.cache.today";
 
 /// Today fits two screens of a phone: this many tasks, then a link to the full list.
-const TASKS_SHOWN: usize = 3;
+const TASKS_SHOWN: usize = 2;
 /// The most overdue clients shown; the rest are one line with a link.
 const OVERDUE_SHOWN: usize = 3;
 
@@ -46,6 +46,41 @@ pub fn TodayPage() -> impl IntoView {
                 })}
             </Suspense>
         </Page>
+    }
+}
+
+/// This week against the weekly targets, in one line (the detail is on the steering screen).
+#[component]
+fn MyWeek() -> impl IntoView {
+    use shared::targets::{Measure, WeekLine};
+    let week = LocalResource::new(move || async move {
+        if crate::components::is_manager() {
+            return None;
+        }
+        api::get::<Vec<WeekLine>>(&endpoints::targets(""))
+            .await
+            .ok()
+            .and_then(|l| l.into_iter().next())
+    });
+    move || {
+        week.get().flatten().map(|l| {
+            let shown = [
+                Measure::MeetingsBooked,
+                Measure::MeetingsHeld,
+                Measure::Sales,
+                Measure::Calls,
+            ];
+            view! {
+                <a class="week-line" href="/steering">
+                    <span class="muted small">"Ma semaine : "</span>
+                    {shown.iter().map(|m| {
+                        let (a, t) = (l.actual.get(*m), l.target.get(*m));
+                        let met = t > 0 && a >= t;
+                        view! { <span class:met=met>{format!("{} {a}/{t}", m.label())}</span> }
+                    }).collect_view()}
+                </a>
+            }
+        })
     }
 }
 
@@ -117,6 +152,7 @@ fn TodayView(t: Today, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> 
             <a class="secondary button" href="/phoning">"Séance de phoning"</a>
         </div>
         <TeamDay/>
+        <MyWeek/>
         <h2>"Rendez-vous du jour "<span class="muted small">{day_fr(t.date)}</span></h2>
         {if t.meetings.is_empty() {
             view! { <p class="muted">"Aucun rendez-vous aujourd'hui. "<a href="/agenda">"Voir l'agenda"</a></p> }.into_any()

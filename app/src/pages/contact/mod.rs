@@ -395,6 +395,7 @@ fn Record(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> i
                 {row("Prochain appel dû", date(c.next_call_due))}
                 {row("Perdu au profit de", c.lost_to.clone().unwrap_or_default())}
                 {row("Filières", c.networks.join(", "))}
+                {row("Campagne d'origine", c.campaign.clone())}
                 {row("Notes", c.notes.clone())}
             </dl>
         </details>
