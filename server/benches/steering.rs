@@ -20,6 +20,7 @@ use rand::{Rng, SeedableRng};
 use shared::record::ContactInput;
 use shared::stage::Stage;
 use std::time::Instant;
+use tournee_server::db::dashboard::GroupBy;
 use tournee_server::db::{self, Actor, ContactFields, DynStore, NewUser};
 use uuid::Uuid;
 
@@ -86,31 +87,32 @@ async fn main() -> anyhow::Result<()> {
         let store = &store;
         let time = &time;
         time_it(runs, &format!("photo today ({who})"), || async move {
-            let cells = store.photo_cells(&actor, time.day_end(today), owner).await?;
+            let cells = store.photo_now(&actor, owner, GroupBy::None).await?;
+            let cells: Vec<_> = cells.into_iter().map(|(c, _)| c).collect();
             let _ = shared::dashboard::Photo::of(today, &cells);
             Ok(())
         })
         .await?;
         time_it(runs, &format!("photo 6 months ago ({who})"), || async move {
+            // What `GET /statistics/photo?on=…` does for a past day.
             let on = today - Duration::days(182);
-            let cells = store.photo_cells(&actor, time.day_end(on), owner).await?;
+            let at = time.day_end(on);
+            let (records, moves) = store.records_and_moves(&actor, at, owner, GroupBy::None).await?;
+            let cells = shared::dashboard::cells_of(&records, &shared::dashboard::rewind(&records, &moves, at));
+            let cells: Vec<_> = cells.into_iter().map(|(c, _)| c).collect();
             let _ = shared::dashboard::Photo::of(on, &cells);
             Ok(())
         })
         .await?;
-        for (label, by) in [
-            ("advisor", db::dashboard::GroupBy::Advisor),
-            ("campaign", db::dashboard::GroupBy::Campaign),
-        ] {
+        for (label, by) in [("advisor", GroupBy::Advisor), ("campaign", GroupBy::Campaign)] {
             time_it(runs, &format!("film 90 days by {label} ({who})"), || async move {
+                // What `GET /statistics/film` does: one reading, everything worked out from it.
                 let start = time.day_end(today - Duration::days(91));
                 let end = time.day_end(today);
-                let at_start = store.stages_by_group(&actor, start, owner, by).await?;
-                let moved = store.moves_between(&actor, start, end, owner, by).await?;
+                let (records, moves) = store.records_and_moves(&actor, start, owner, by).await?;
+                let (cells, moved) = shared::dashboard::film_facts(&records, &moves, start, end);
+                let at_start: Vec<_> = cells.iter().map(|(c, g)| (c.stage, g.clone(), c.count)).collect();
                 let _ = shared::dashboard::conversions(&at_start, &moved);
-                // The film shows both photos too.
-                store.photo_cells(&actor, start, owner).await?;
-                store.photo_cells(&actor, end, owner).await?;
                 Ok(())
             })
             .await?;

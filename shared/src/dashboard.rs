@@ -214,6 +214,106 @@ pub fn conversions(at_start: &[(Stage, String, i64)], moved: &[Moves]) -> Vec<Fi
         .collect()
 }
 
+/// A record as it is now, for rewinding to a past date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordNow {
+    pub id: Uuid,
+    pub stage: Stage,
+    pub size_class: SizeClass,
+    pub potential_cents: i64,
+    /// The advisor's name, the campaign, or `""`.
+    pub group: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub deleted_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// One stage change: from (none at creation) → to, when.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StageMove {
+    pub contact_id: Uuid,
+    pub from: Option<Stage>,
+    pub to: Stage,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Each record's stage at `at`, from its stage now and the changes made after `at` (`after`,
+/// oldest first): the `from` of its first change after `at`, or its stage now when it has
+/// none. A record created or deleted after `at` did not exist then (`None`).
+pub fn rewind(records: &[RecordNow], after: &[StageMove], at: chrono::DateTime<chrono::Utc>) -> Vec<Option<Stage>> {
+    let mut first: std::collections::HashMap<Uuid, Option<Stage>> = Default::default();
+    for m in after.iter().filter(|m| m.at > at) {
+        first.entry(m.contact_id).or_insert(m.from);
+    }
+    records
+        .iter()
+        .map(|r| {
+            if r.created_at > at || r.deleted_at.is_some_and(|d| d <= at) {
+                return None;
+            }
+            match first.get(&r.id) {
+                Some(from) => *from,
+                None => Some(r.stage),
+            }
+        })
+        .collect()
+}
+
+/// The photo cells of records at their stages (`None`: not counted), with their groups.
+pub fn cells_of(records: &[RecordNow], stages: &[Option<Stage>]) -> Vec<(PhotoCell, String)> {
+    let mut acc: std::collections::BTreeMap<(Stage, SizeClass, String), (i64, i64)> = Default::default();
+    for (r, s) in records.iter().zip(stages) {
+        if let Some(s) = s {
+            let e = acc.entry((*s, r.size_class, r.group.clone())).or_default();
+            e.0 += 1;
+            e.1 += r.potential_cents;
+        }
+    }
+    acc.into_iter()
+        .map(|((stage, size_class, group), (count, potential_cents))| {
+            (
+                PhotoCell {
+                    stage,
+                    size_class,
+                    count,
+                    potential_cents,
+                },
+                group,
+            )
+        })
+        .collect()
+}
+
+/// The film's facts from the records now and every change after the start: the start photo by
+/// group, and the records that moved in `(start, end]` with their moves.
+pub fn film_facts(
+    records: &[RecordNow],
+    after: &[StageMove],
+    start: chrono::DateTime<chrono::Utc>,
+    end: chrono::DateTime<chrono::Utc>,
+) -> (Vec<(PhotoCell, String)>, Vec<Moves>) {
+    let at_start = rewind(records, after, start);
+    let cells = cells_of(records, &at_start);
+    let index: std::collections::HashMap<Uuid, usize> = records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    let mut moves: std::collections::HashMap<usize, Vec<Stage>> = Default::default();
+    for m in after.iter().filter(|m| m.at > start && m.at <= end) {
+        if let Some(&i) = index.get(&m.contact_id) {
+            moves.entry(i).or_default().push(m.to);
+        }
+    }
+    let mut moved: Vec<(usize, Vec<Stage>)> = moves.into_iter().collect();
+    moved.sort_by_key(|(i, _)| *i);
+    let moved = moved
+        .into_iter()
+        .filter(|(i, _)| records[*i].deleted_at.is_none_or(|d| d > end))
+        .map(|(i, moves)| Moves {
+            start: at_start[i],
+            moves,
+            group: records[i].group.clone(),
+        })
+        .collect();
+    (cells, moved)
+}
+
 /// The agency's KPI targets (domain §6).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -9,6 +9,7 @@ pub mod cadence;
 pub mod complaint;
 pub mod dashboard;
 pub mod edits;
+pub mod export;
 pub mod ids;
 pub mod offer;
 pub mod phoning;

@@ -117,6 +117,7 @@ test('an advisor adds an offer and moves its prognosis, online and offline; the 
   await fits(page, 'the settings');
 
   await page.goto(`${server.url}/steering`);
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
   // The KPIs against their targets, the week against the weekly targets, the funnel, the film.
   const kpis = page.getByRole('list', { name: 'Indicateurs' });
   await kpis.getByText('Transformation RDV → clients').waitFor();

@@ -48,6 +48,13 @@ impl Filters {
     }
 }
 
+/// The export of the list as filtered (`csv` or `vcf`): every matching record, not one page.
+fn export_href(f: &Filters, format: &str) -> String {
+    let query = f.query(200);
+    let params = query.split_once('?').map(|(_, q)| q).unwrap_or("");
+    format!("/api/v1/contacts/export.{format}?{params}")
+}
+
 impl Filters {
     /// The same search on the phone's replica (no network): every word starts a word of the
     /// record, accents and case ignored, filters as on the server.
@@ -258,6 +265,10 @@ pub fn ContactsPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <p class="export-links muted small">"Exporter cette liste : "
+                <a href=move || export_href(&filters.get(), "csv") download="contacts.csv">"CSV (Excel)"</a>" · "
+                <a href=move || export_href(&filters.get(), "vcf") download="contacts.vcf">"vCard"</a>
+            </p>
             <a class="fab" href="/contacts/new" aria-label="Nouveau contact">"+"</a>
         </Page>
     }

@@ -374,8 +374,12 @@ fn FilmSection(owner_q: impl Fn() -> String + Copy + Send + Sync + 'static) -> i
                     Ok(f) => view! {
                         <div class="table-scroll" tabindex="0" role="region" aria-label="Taux de transformation"><table class="stats">
                             <thead><tr><th>{move || if by.get() == "campaign" { "Campagne" } else { "Conseiller" }}</th><th>"Identifiés → contactés"</th><th>"Contactés → engagés"</th><th>"Engagés → clients"</th></tr></thead>
-                            <tbody>{f.lines.iter().map(|l| view! {
-                                <tr><td>{if l.group.is_empty() { "Ensemble".to_string() } else { l.group.clone() }}</td>
+                            <tbody>{f.lines.iter().enumerate().map(|(i, l)| view! {
+                                <tr><td>{match (i, l.group.is_empty()) {
+                                    (0, _) => "Ensemble".to_string(),
+                                    (_, true) => "Sans campagne".to_string(),
+                                    _ => l.group.clone(),
+                                }}</td>
                                     <td>{rate(l.identified_to_contacted)}</td><td>{rate(l.contacted_to_engaged)}</td><td>{rate(l.engaged_to_client)}</td></tr>
                             }).collect_view()}</tbody>
                         </table></div>

@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
-use shared::dashboard::{conversions, kpis, Film, Kpis, Photo};
+use shared::dashboard::{cells_of, conversions, film_facts, kpis, rewind, Film, Kpis, Photo};
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
@@ -46,7 +46,16 @@ pub struct PhotoQuery {
 
 async fn photo_of(state: &AppState, actor: &Actor, on: NaiveDate, owner: Option<Uuid>) -> ApiResult<Photo> {
     let at = state.time.day_end(on);
-    let cells = state.store.photo_cells(actor, at, owner_of(actor, owner)).await?;
+    let owner = owner_of(actor, owner);
+    let cells: Vec<_> = if at >= crate::db::now() {
+        state.store.photo_now(actor, owner, GroupBy::None).await?
+    } else {
+        let (records, moves) = state.store.records_and_moves(actor, at, owner, GroupBy::None).await?;
+        cells_of(&records, &rewind(&records, &moves, at))
+    }
+    .into_iter()
+    .map(|(c, _)| c)
+    .collect();
     Ok(Photo::of(on, &cells))
 }
 
@@ -118,11 +127,24 @@ async fn film_of(state: &AppState, actor: &Actor, q: &FilmQuery) -> ApiResult<Fi
     // The start photo is taken at the end of the day before `from`.
     let start_at = state.time.day_end(from - Duration::days(1));
     let end_at = state.time.day_end(to);
-    let at_start = state.store.stages_by_group(actor, start_at, owner, by).await?;
-    let moved = state.store.moves_between(actor, start_at, end_at, owner, by).await?;
+    // One reading of the records and of the changes since the start: the start photo (whole
+    // and by group), the moves, and the end photo are all worked out from it.
+    let (records, moves) = state.store.records_and_moves(actor, start_at, owner, by).await?;
+    let (start_cells, moved) = film_facts(&records, &moves, start_at, end_at);
+    let at_start: Vec<_> = start_cells.iter().map(|(c, g)| (c.stage, g.clone(), c.count)).collect();
+    let end_cells = if end_at >= crate::db::now() {
+        records
+            .iter()
+            .map(|r| (r.deleted_at.is_none()).then_some(r.stage))
+            .collect::<Vec<_>>()
+    } else {
+        rewind(&records, &moves, end_at)
+    };
+    let start_cells: Vec<_> = start_cells.into_iter().map(|(c, _)| c).collect();
+    let end_cells: Vec<_> = cells_of(&records, &end_cells).into_iter().map(|(c, _)| c).collect();
     Ok(Film {
-        start: photo_of(state, actor, from - Duration::days(1), q.owner_id).await?,
-        end: photo_of(state, actor, to, q.owner_id).await?,
+        start: Photo::of(from - Duration::days(1), &start_cells),
+        end: Photo::of(to, &end_cells),
         lines: conversions(&at_start, &moved),
     })
 }

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod complaints;
 pub mod contacts;
 pub mod dashboard;
+pub mod export;
 pub mod offers;
 pub mod openapi;
 pub mod phoning;
@@ -32,6 +33,9 @@ pub fn router() -> Router<AppState> {
         .route("/auth/sessions/{id}", delete(auth::revoke_session))
         .route("/contacts", get(contacts::search).post(contacts::create))
         .route("/contacts/due", get(contacts::due))
+        .route("/contacts/export.csv", get(export::csv))
+        .route("/contacts/export.vcf", get(export::vcards))
+        .route("/contacts/{id}/vcard", get(export::one))
         .route("/contacts/geocoding/flagged", get(contacts::geo_flagged))
         .route("/contacts/{id}/position", post(contacts::set_position))
         .route(

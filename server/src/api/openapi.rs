@@ -4,8 +4,8 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use super::{
-    agency, areas, auth, calendar, complaints, contacts, dashboard, offers, phoning, plan, stats, sync, targets, tasks,
-    visits,
+    agency, areas, auth, calendar, complaints, contacts, dashboard, export, offers, phoning, plan, stats, sync,
+    targets, tasks, visits,
 };
 
 #[derive(OpenApi)]
@@ -23,7 +23,7 @@ use super::{
         stats::objections, stats::referrals,
         offers::of_contact, offers::create, offers::read, offers::update, offers::history, offers::set_manual,
         offers::pipeline, offers::pipeline_csv,
-        phoning::list, phoning::tally, targets::weeks,
+        phoning::list, phoning::tally, targets::weeks, export::csv, export::vcards, export::one,
         dashboard::photo, dashboard::photo_csv, dashboard::film, dashboard::film_csv, dashboard::kpis_route, dashboard::kpis_csv,
         complaints::list, complaints::create, complaints::read, complaints::step, complaints::statistics, complaints::export,
         plan::day, plan::week, areas::list, areas::nearby, areas::all_located,

@@ -2,12 +2,15 @@
 //! and the logged activity, implemented once for both engines. The counting rules are
 //! `shared::dashboard`.
 //!
-//! The stage of a record at an instant is its last stage change before it, found by one range
-//! of the index `stage_transitions (contact_id, at DESC)` per record.
+//! The stage of a record at a past instant is read backwards from now: its stage now, unless it
+//! changed since — then the `from` of its first change after that instant
+//! (`shared::dashboard::rewind`). So a past photo is one pass over the agency's records and one
+//! range of the stage changes since, whatever the date; a correlated lookup per record cost
+//! 0.6–0.8 s at 100 000 records.
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use shared::dashboard::{KpiFacts, Moves, PhotoCell};
+use shared::dashboard::{KpiFacts, PhotoCell, RecordNow, StageMove};
 use shared::scoring::SizeClass;
 use shared::stage::Stage;
 use sqlx::{Encode, Executor, FromRow, IntoArguments, Pool, Type};
@@ -21,6 +24,8 @@ use super::{Actor, StoreError, StoreResult};
 pub enum GroupBy {
     Advisor,
     Campaign,
+    /// One group, `''`.
+    None,
 }
 
 impl GroupBy {
@@ -28,39 +33,33 @@ impl GroupBy {
         match self {
             GroupBy::Advisor => "u.display_name",
             GroupBy::Campaign => "c.campaign",
+            GroupBy::None => "''",
+        }
+    }
+
+    fn join(self) -> &'static str {
+        match self {
+            GroupBy::Advisor => "JOIN users u ON u.id = c.owner_id",
+            _ => "",
         }
     }
 }
 
-/// The stage of record `c` at `$2`.
-const STAGE_AT: &str =
-    "(SELECT t.to_stage FROM stage_transitions t WHERE t.contact_id = c.id AND t.at <= $2 ORDER BY t.at DESC LIMIT 1)";
-
-/// Records of the agency (`$1`) existing at `$2`, of one advisor (`$3`) or all.
-const EXISTING: &str = "c.agency_id = $1 AND c.created_at <= $2 AND (c.deleted_at IS NULL OR c.deleted_at > $2) \
-     AND ($3 IS NULL OR c.owner_id = $3)";
-
 #[async_trait]
 pub trait DashboardStore: Send + Sync {
-    /// Records per stage × size class at `at` (with their potential), of `owner` or all.
-    async fn photo_cells(&self, actor: &Actor, at: DateTime<Utc>, owner: Option<Uuid>) -> StoreResult<Vec<PhotoCell>>;
-    /// Records per stage at `at` by group.
-    async fn stages_by_group(
+    /// Records per stage × size class now (with their potential), by group.
+    async fn photo_now(&self, actor: &Actor, owner: Option<Uuid>, by: GroupBy)
+        -> StoreResult<Vec<(PhotoCell, String)>>;
+    /// Every record as it is now (deleted ones too, for past dates) and every stage change
+    /// after `after`, oldest first: what `shared::dashboard::rewind` takes back to any date
+    /// since.
+    async fn records_and_moves(
         &self,
         actor: &Actor,
-        at: DateTime<Utc>,
+        after: DateTime<Utc>,
         owner: Option<Uuid>,
         by: GroupBy,
-    ) -> StoreResult<Vec<(Stage, String, i64)>>;
-    /// The records that changed stage in `(from, to]`: their stage at `from` and their moves.
-    async fn moves_between(
-        &self,
-        actor: &Actor,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        owner: Option<Uuid>,
-        by: GroupBy,
-    ) -> StoreResult<Vec<Moves>>;
+    ) -> StoreResult<(Vec<RecordNow>, Vec<StageMove>)>;
     /// The facts of the KPIs over `[from, to)`; `today` for the clients' cadence.
     async fn kpi_facts(
         &self,
@@ -73,29 +72,31 @@ pub trait DashboardStore: Send + Sync {
 }
 
 #[derive(Debug, FromRow)]
-pub struct CellRow {
-    pub stage: Option<String>,
+pub struct RecordRow {
+    pub id: Uuid,
+    pub stage: String,
     pub size_class: String,
+    pub potential: i64,
+    pub grp: String,
+    pub created_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, FromRow)]
+pub struct CellRow {
+    pub stage: String,
+    pub size_class: String,
+    pub grp: String,
     pub count: i64,
     pub potential: i64,
 }
 
-#[derive(Debug, FromRow)]
-pub struct GroupRow {
-    pub stage: Option<String>,
-    pub grp: String,
-    pub count: i64,
-}
-
-#[derive(Debug, FromRow)]
-pub struct StartRow {
-    pub id: Uuid,
-    pub grp: String,
-    pub stage: Option<String>,
-}
-
-fn stage(s: &str) -> StoreResult<Stage> {
+fn stage_of(s: &str) -> StoreResult<Stage> {
     Stage::parse(s).ok_or_else(|| StoreError::Corrupt(format!("stage {s:?}")))
+}
+
+fn size_of(s: &str) -> StoreResult<SizeClass> {
+    SizeClass::parse(s).ok_or_else(|| StoreError::Corrupt(format!("size class {s:?}")))
 }
 
 #[async_trait]
@@ -109,109 +110,102 @@ where
     DateTime<Utc>: for<'q> Encode<'q, E> + Type<E>,
     NaiveDate: for<'q> Encode<'q, E> + Type<E>,
     CellRow: for<'r> FromRow<'r, E::Row>,
-    GroupRow: for<'r> FromRow<'r, E::Row>,
-    StartRow: for<'r> FromRow<'r, E::Row>,
-    (Uuid, String, DateTime<Utc>): for<'r> FromRow<'r, E::Row>,
+    RecordRow: for<'r> FromRow<'r, E::Row>,
+    (Uuid, Option<String>, String, DateTime<Utc>): for<'r> FromRow<'r, E::Row>,
+    Option<DateTime<Utc>>: for<'q> Encode<'q, E> + Type<E>,
     (i64, i64): for<'r> FromRow<'r, E::Row>,
     (i64,): for<'r> FromRow<'r, E::Row>,
     (DateTime<Utc>, DateTime<Utc>): for<'r> FromRow<'r, E::Row>,
 {
-    async fn photo_cells(&self, actor: &Actor, at: DateTime<Utc>, owner: Option<Uuid>) -> StoreResult<Vec<PhotoCell>> {
+    async fn photo_now(
+        &self,
+        actor: &Actor,
+        owner: Option<Uuid>,
+        by: GroupBy,
+    ) -> StoreResult<Vec<(PhotoCell, String)>> {
         let sql = format!(
-            "SELECT x.stage, x.size_class, COUNT(*) AS count, CAST(COALESCE(SUM(x.potential), 0) AS BIGINT) AS potential FROM \
-             (SELECT {STAGE_AT} AS stage, c.size_class, c.accessible_potential_cents AS potential FROM contacts c WHERE {EXISTING}) x \
-             GROUP BY x.stage, x.size_class"
+            "SELECT c.stage, c.size_class, {} AS grp, COUNT(*) AS count, CAST(COALESCE(SUM(c.accessible_potential_cents), 0) AS BIGINT) \
+             AS potential FROM contacts c {} WHERE c.agency_id = $1 AND c.deleted_at IS NULL AND ($2 IS NULL OR c.owner_id = $2) \
+             GROUP BY c.stage, c.size_class, {}",
+            by.column(),
+            by.join(),
+            by.column()
         );
         let rows = sqlx::query_as::<E, CellRow>(&sql)
             .bind(actor.agency_id)
-            .bind(at)
             .bind(owner)
             .fetch_all(&self.pool)
             .await?;
         rows.into_iter()
-            .filter_map(|r| r.stage.clone().map(|s| (s, r)))
-            .map(|(s, r)| {
-                Ok(PhotoCell {
-                    stage: stage(&s)?,
-                    size_class: SizeClass::parse(&r.size_class)
-                        .ok_or_else(|| StoreError::Corrupt(format!("size class {:?}", r.size_class)))?,
-                    count: r.count,
-                    potential_cents: r.potential,
-                })
+            .map(|r| {
+                Ok((
+                    PhotoCell {
+                        stage: stage_of(&r.stage)?,
+                        size_class: size_of(&r.size_class)?,
+                        count: r.count,
+                        potential_cents: r.potential,
+                    },
+                    r.grp,
+                ))
             })
             .collect()
     }
 
-    async fn stages_by_group(
+    async fn records_and_moves(
         &self,
         actor: &Actor,
-        at: DateTime<Utc>,
+        after: DateTime<Utc>,
         owner: Option<Uuid>,
         by: GroupBy,
-    ) -> StoreResult<Vec<(Stage, String, i64)>> {
+    ) -> StoreResult<(Vec<RecordNow>, Vec<StageMove>)> {
         let sql = format!(
-            "SELECT x.stage, x.grp, COUNT(*) AS count FROM (SELECT {STAGE_AT} AS stage, {} AS grp FROM contacts c \
-             JOIN users u ON u.id = c.owner_id WHERE {EXISTING}) x GROUP BY x.stage, x.grp",
-            by.column()
+            "SELECT c.id, c.stage, c.size_class, c.accessible_potential_cents AS potential, {} AS grp, c.created_at, c.deleted_at \
+             FROM contacts c {} WHERE c.agency_id = $1 AND ($2 IS NULL OR c.owner_id = $2) AND (c.deleted_at IS NULL OR c.deleted_at > $3)",
+            by.column(),
+            by.join()
         );
-        let rows = sqlx::query_as::<E, GroupRow>(&sql)
+        let rows = sqlx::query_as::<E, RecordRow>(&sql)
             .bind(actor.agency_id)
-            .bind(at)
             .bind(owner)
+            .bind(after)
             .fetch_all(&self.pool)
             .await?;
-        rows.into_iter()
-            .filter_map(|r| r.stage.clone().map(|s| (s, r)))
-            .map(|(s, r)| Ok((stage(&s)?, r.grp, r.count)))
-            .collect()
-    }
-
-    async fn moves_between(
-        &self,
-        actor: &Actor,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        owner: Option<Uuid>,
-        by: GroupBy,
-    ) -> StoreResult<Vec<Moves>> {
-        let moved = "EXISTS (SELECT 1 FROM stage_transitions m WHERE m.contact_id = c.id AND m.at > $2 AND m.at <= $4)";
-        let sql = format!(
-            "SELECT c.id, {} AS grp, {STAGE_AT} AS stage FROM contacts c JOIN users u ON u.id = c.owner_id \
-             WHERE c.agency_id = $1 AND (c.deleted_at IS NULL OR c.deleted_at > $4) AND ($3 IS NULL OR c.owner_id = $3) AND {moved}",
-            by.column()
-        );
-        let starts = sqlx::query_as::<E, StartRow>(&sql)
-            .bind(actor.agency_id)
-            .bind(from)
-            .bind(owner)
-            .bind(to)
-            .fetch_all(&self.pool)
-            .await?;
-        let transitions = sqlx::query_as::<E, (Uuid, String, DateTime<Utc>)>(
-            "SELECT t.contact_id, t.to_stage, t.at FROM stage_transitions t JOIN contacts c ON c.id = t.contact_id \
-             WHERE t.agency_id = $1 AND t.at > $2 AND t.at <= $4 AND (c.deleted_at IS NULL OR c.deleted_at > $4) \
-             AND ($3 IS NULL OR c.owner_id = $3) ORDER BY t.contact_id, t.at",
-        )
-        .bind(actor.agency_id)
-        .bind(from)
-        .bind(owner)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut by_record: std::collections::HashMap<Uuid, Vec<Stage>> = Default::default();
-        for (id, s, _) in transitions {
-            by_record.entry(id).or_default().push(stage(&s)?);
-        }
-        starts
+        let records = rows
             .into_iter()
             .map(|r| {
-                Ok(Moves {
-                    start: r.stage.as_deref().map(stage).transpose()?,
-                    moves: by_record.remove(&r.id).unwrap_or_default(),
+                Ok(RecordNow {
+                    id: r.id,
+                    stage: stage_of(&r.stage)?,
+                    size_class: size_of(&r.size_class)?,
+                    potential_cents: r.potential,
                     group: r.grp,
+                    created_at: r.created_at,
+                    deleted_at: r.deleted_at,
                 })
             })
-            .collect()
+            .collect::<StoreResult<Vec<_>>>()?;
+        // One range of the index (agency_id, at, contact_id, from_stage, to_stage): read from
+        // the index alone, in time order. Another advisor's records are dropped by whoever
+        // uses the moves (they have no record here).
+        let moves = sqlx::query_as::<E, (Uuid, Option<String>, String, DateTime<Utc>)>(
+            "SELECT t.contact_id, t.from_stage, t.to_stage, t.at FROM stage_transitions t WHERE t.agency_id = $1 AND t.at > $2 ORDER BY t.at",
+        )
+        .bind(actor.agency_id)
+        .bind(after)
+        .fetch_all(&self.pool)
+        .await?;
+        let moves = moves
+            .into_iter()
+            .map(|(contact_id, from, to, at)| {
+                Ok(StageMove {
+                    contact_id,
+                    from: from.as_deref().map(stage_of).transpose()?,
+                    to: stage_of(&to)?,
+                    at,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok((records, moves))
     }
 
     async fn kpi_facts(

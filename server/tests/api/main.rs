@@ -10,6 +10,7 @@ mod contacts;
 mod convergence;
 mod dashboards;
 mod durability;
+mod export;
 mod geocoding;
 mod offers;
 mod phoning;

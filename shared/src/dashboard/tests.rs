@@ -154,3 +154,52 @@ proptest! {
         prop_assert_eq!(sum, lines[0].contacted_to_engaged.cohort);
     }
 }
+
+#[test]
+fn rewinding_gives_each_record_its_stage_at_the_date() {
+    use chrono::{Duration, TimeZone, Utc};
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let rec = |n: u128, stage, created: i64, deleted: Option<i64>| RecordNow {
+        id: Uuid::from_u128(n),
+        stage,
+        size_class: SizeClass::Small,
+        potential_cents: 100,
+        group: "A".into(),
+        created_at: t0 + Duration::days(created),
+        deleted_at: deleted.map(|d| t0 + Duration::days(d)),
+    };
+    let records = [
+        rec(1, Stage::Client, 0, None),
+        rec(2, Stage::Contacted, 50, None),
+        rec(3, Stage::Engaged, 0, Some(40)),
+        rec(4, Stage::Qualified, 0, None),
+    ];
+    let mv = |n: u128, from: Option<Stage>, to, day: i64| StageMove {
+        contact_id: Uuid::from_u128(n),
+        from,
+        to,
+        at: t0 + Duration::days(day),
+    };
+    let after = [
+        mv(1, Some(Stage::Contacted), Stage::Engaged, 20),
+        mv(1, Some(Stage::Engaged), Stage::Client, 30),
+        mv(2, None, Stage::Identified, 50),
+        mv(2, Some(Stage::Identified), Stage::Contacted, 60),
+    ];
+    let at = t0 + Duration::days(10);
+    assert_eq!(
+        rewind(&records, &after, at),
+        [
+            Some(Stage::Contacted),
+            None,
+            Some(Stage::Engaged),
+            Some(Stage::Qualified)
+        ]
+    );
+    let (cells, moved) = film_facts(&records, &after, at, t0 + Duration::days(70));
+    assert_eq!(cells.iter().map(|(c, _)| c.count).sum::<i64>(), 3);
+    assert_eq!(moved.len(), 2);
+    assert_eq!(moved[0].start, Some(Stage::Contacted));
+    assert_eq!(moved[0].moves, [Stage::Engaged, Stage::Client]);
+    assert_eq!(moved[1].start, None);
+}

@@ -343,6 +343,7 @@ fn Record(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> i
                 <a class="action" href=crate::components::nearby_href(lat, lon, &c.display_name, c.id)>"À proximité"</a>
             })}
             <a class="action" href=format!("/contacts/{}/edit", c.id)>"Modifier"</a>
+            <a class="action" href=format!("/api/v1/contacts/{}/vcard", c.id) download="contact.vcf">"Carte (vCard)"</a>
         </div>
         <StageChanger c=c.clone() on_changed=on_changed/>
         <Position c=c.clone() on_changed=on_changed/>
