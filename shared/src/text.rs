@@ -70,6 +70,37 @@ fn fold_char(c: char) -> Option<&'static str> {
     })
 }
 
+/// A stable code for a new entry of an agency's list (an objection, a product family) from its
+/// label: folded, lowercase ASCII words joined by `_`, at most 30 characters, `fallback` when
+/// nothing is left, and `_2`, `_3`… until it is not `taken`.
+pub fn code_for(label: &str, taken: &[String], fallback: &str) -> String {
+    let mut code = fold(label)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect::<String>()
+        .split('_')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("_");
+    code.truncate(30);
+    if code.is_empty() {
+        code = fallback.to_string();
+    }
+    let base = code.clone();
+    let mut n = 2;
+    while taken.contains(&code) {
+        code = format!("{base}_{n}");
+        n += 1;
+    }
+    code
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

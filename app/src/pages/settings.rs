@@ -15,36 +15,6 @@ use crate::components::feedback::notify;
 use crate::components::layout::Page;
 use crate::endpoints;
 
-/// A code for a new family from its label: folded, lowercase ASCII and `_`, unique.
-pub fn code_for(label: &str, taken: &[String]) -> String {
-    let folded = shared::text::fold(label);
-    let mut code = folded
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect::<String>()
-        .split('_')
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join("_");
-    code.truncate(30);
-    if code.is_empty() {
-        code = "famille".into();
-    }
-    let base = code.clone();
-    let mut n = 2;
-    while taken.contains(&code) {
-        code = format!("{base}_{n}");
-        n += 1;
-    }
-    code
-}
-
 /// The labels of the settings' parts, for messages.
 fn part_label(field: &str) -> &'static str {
     match field {
@@ -155,7 +125,7 @@ pub fn SettingsPage() -> impl IntoView {
             if let Some(s) = s {
                 let taken: Vec<String> = s.product_families.iter().map(|f| f.code.clone()).collect();
                 s.product_families.push(ProductFamily {
-                    code: code_for(&label, &taken),
+                    code: shared::text::code_for(&label, &taken, "famille"),
                     label,
                 });
             }
@@ -267,10 +237,13 @@ mod tests {
 
     #[test]
     fn new_family_codes_are_simple_and_unique() {
-        assert_eq!(code_for("Épargne salariale", &[]), "epargne_salariale");
-        assert_eq!(code_for("Santé", &["sante".into()]), "sante_2");
+        assert_eq!(
+            shared::text::code_for("Épargne salariale", &[], "famille"),
+            "epargne_salariale"
+        );
+        assert_eq!(shared::text::code_for("Santé", &["sante".into()], "famille"), "sante_2");
         assert!(shared::offer::validate_families(&[ProductFamily {
-            code: code_for("€€", &[]),
+            code: shared::text::code_for("€€", &[], "famille"),
             label: "x".into()
         }])
         .is_ok());

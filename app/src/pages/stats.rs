@@ -91,36 +91,6 @@ pub fn StatsPage() -> impl IntoView {
     }
 }
 
-/// A code for a new objection from its label: folded, lowercase ASCII and `_`.
-fn code_for(label: &str, taken: &[String]) -> String {
-    let folded = shared::text::fold(label);
-    let mut code: String = folded
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect::<String>()
-        .split('_')
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join("_");
-    code.truncate(30);
-    if code.is_empty() {
-        code = "objection".into();
-    }
-    let base = code.clone();
-    let mut n = 2;
-    while taken.contains(&code) {
-        code = format!("{base}_{n}");
-        n += 1;
-    }
-    code
-}
-
 /// The agency's standard objection list, edited by the manager.
 #[component]
 pub fn ObjectionListEditor() -> impl IntoView {
@@ -162,7 +132,7 @@ pub fn ObjectionListEditor() -> impl IntoView {
             if let Some(s) = s {
                 let taken: Vec<String> = s.objections.iter().map(|o| o.code.clone()).collect();
                 s.objections.push(shared::visit::ObjectionType {
-                    code: code_for(&label, &taken),
+                    code: shared::text::code_for(&label, &taken, "objection"),
                     label,
                 });
             }
@@ -196,10 +166,13 @@ mod tests {
 
     #[test]
     fn new_objection_codes_are_simple_and_unique() {
-        assert_eq!(code_for("Délai trop long !", &[]), "delai_trop_long");
-        assert_eq!(code_for("Prix", &["prix".into()]), "prix_2");
+        assert_eq!(
+            shared::text::code_for("Délai trop long !", &[], "objection"),
+            "delai_trop_long"
+        );
+        assert_eq!(shared::text::code_for("Prix", &["prix".into()], "objection"), "prix_2");
         assert!(shared::visit::validate_objections(&[shared::visit::ObjectionType {
-            code: code_for("Éé", &[]),
+            code: shared::text::code_for("Éé", &[], "objection"),
             label: "x".into()
         }])
         .is_ok());

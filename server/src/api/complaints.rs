@@ -3,7 +3,7 @@
 //! no route to change or delete a step: the history is kept whole.
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -180,11 +180,5 @@ pub async fn export(
             csv_field(&c.description),
         ));
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"reclamations.csv\""),
-        ],
-        csv,
-    ))
+    Ok(super::csv_file("reclamations.csv", csv))
 }

@@ -3,7 +3,6 @@
 //! agency's targets. An advisor gets the same on their own portfolio. Each is also CSV.
 
 use axum::extract::State;
-use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
 use chrono::{Duration, NaiveDate};
@@ -24,16 +23,6 @@ fn owner_of(actor: &Actor, asked: Option<Uuid>) -> Option<Uuid> {
     } else {
         Some(actor.user_id)
     }
-}
-
-fn csv(name: &str, body: String) -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        body,
-    )
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -94,7 +83,7 @@ pub async fn photo_csv(
             c.potential_cents % 100
         ));
     }
-    Ok(csv("photo.csv", out))
+    Ok(super::csv_file("photo.csv", out))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -188,7 +177,7 @@ pub async fn film_csv(
             rate(l.engaged_to_client),
         ));
     }
-    Ok(csv("film.csv", out))
+    Ok(super::csv_file("film.csv", out))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -259,5 +248,5 @@ pub async fn kpis_csv(
             i.basis
         ));
     }
-    Ok(csv("indicateurs.csv", out))
+    Ok(super::csv_file("indicateurs.csv", out))
 }

@@ -3,7 +3,6 @@
 //! address book; one record's vCard. What one may export is exactly what one may see.
 
 use axum::extract::State;
-use axum::http::header;
 use axum::response::IntoResponse;
 use shared::api::ContactQuery;
 use shared::export::{contact_cells, line, vcard, BOM, CONTACT_COLUMNS};
@@ -37,16 +36,6 @@ async fn all(state: &AppState, actor: &Actor, q: &ContactQuery) -> ApiResult<Vec
     }
 }
 
-fn download(content_type: &'static str, name: &str, body: String) -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        body,
-    )
-}
-
 /// The records the caller sees (with the contact list's filters) as CSV: UTF-8 with a
 /// byte-order mark and `;` between fields, as French Excel opens it.
 #[utoipa::path(get, path = "/api/v1/contacts/export.csv", tag = "contacts", params(ContactQuery),
@@ -63,7 +52,7 @@ pub async fn csv(
         body.push_str(&line(&contact_cells(c), ';'));
     }
     tracing::info!(user = %current.user.id, records = list.len(), "contacts exported (csv)");
-    Ok(download("text/csv; charset=utf-8", "contacts.csv", body))
+    Ok(super::attachment("text/csv; charset=utf-8", "contacts.csv", body))
 }
 
 /// The same records as vCard 4.0, one card each.
@@ -77,7 +66,7 @@ pub async fn vcards(
     let list = all(&state, &current.actor(), &q).await?;
     let body: String = list.iter().map(vcard).collect();
     tracing::info!(user = %current.user.id, records = list.len(), "contacts exported (vcard)");
-    Ok(download("text/vcard; charset=utf-8", "contacts.vcf", body))
+    Ok(super::attachment("text/vcard; charset=utf-8", "contacts.vcf", body))
 }
 
 /// One record's vCard.
@@ -97,5 +86,5 @@ pub async fn one(
         "{}.vcf",
         shared::text::fold(&c.display_name).replace(|ch: char| !ch.is_ascii_alphanumeric(), "-")
     );
-    Ok(download("text/vcard; charset=utf-8", &name, vcard(&c)))
+    Ok(super::attachment("text/vcard; charset=utf-8", &name, vcard(&c)))
 }

@@ -24,6 +24,25 @@ use axum::Router;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// A file to download: its type, its name, its body.
+pub(crate) fn attachment(content_type: &'static str, name: &str, body: String) -> impl axum::response::IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+}
+
+/// A CSV file to download (UTF-8).
+pub(crate) fn csv_file(name: &str, body: String) -> impl axum::response::IntoResponse {
+    attachment("text/csv; charset=utf-8", name, body)
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/login", post(auth::login))

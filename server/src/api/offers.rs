@@ -2,7 +2,7 @@
 //! prognosis history, the global prognosis set by hand, and the weighted pipeline.
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::Deserialize;
@@ -218,11 +218,5 @@ pub async fn pipeline_csv(
             euros(m.signed_cents)
         ));
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"pipeline.csv\""),
-        ],
-        csv,
-    ))
+    Ok(super::csv_file("pipeline.csv", csv))
 }

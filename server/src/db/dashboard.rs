@@ -126,10 +126,14 @@ where
         let sql = format!(
             "SELECT c.stage, c.size_class, {} AS grp, COUNT(*) AS count, CAST(COALESCE(SUM(c.accessible_potential_cents), 0) AS BIGINT) \
              AS potential FROM contacts c {} WHERE c.agency_id = $1 AND c.deleted_at IS NULL AND ($2 IS NULL OR c.owner_id = $2) \
-             GROUP BY c.stage, c.size_class, {}",
+             GROUP BY c.stage, c.size_class{}",
             by.column(),
             by.join(),
-            by.column()
+            // PostgreSQL refuses a constant in GROUP BY: no group, no third key.
+            match by {
+                GroupBy::None => String::new(),
+                _ => format!(", {}", by.column()),
+            }
         );
         let rows = sqlx::query_as::<E, CellRow>(&sql)
             .bind(actor.agency_id)

@@ -117,6 +117,14 @@ pub struct PulledOfferRow {
 }
 
 type PipelineRow = (String, i64, i64, i64, i64, i64);
+
+/// The pipeline's figures of a group of offers: in progress (count, amount, weighted), signed
+/// (count, amount).
+const SUMS: &str = "CAST(SUM(CASE WHEN o.status = 'open' THEN 1 ELSE 0 END) AS BIGINT), \
+     CAST(SUM(CASE WHEN o.status = 'open' THEN o.amount_cents ELSE 0 END) AS BIGINT), \
+     CAST(SUM(CASE WHEN o.status = 'open' THEN o.amount_cents * o.prognosis / 100 ELSE 0 END) AS BIGINT), \
+     CAST(SUM(CASE WHEN o.status = 'signed' THEN 1 ELSE 0 END) AS BIGINT), \
+     CAST(SUM(CASE WHEN o.status = 'signed' THEN o.amount_cents ELSE 0 END) AS BIGINT)";
 type AdvisorRow = (Uuid, String, i64, i64, i64, i64, i64);
 
 impl<E> SqlStore<E>
@@ -349,14 +357,10 @@ where
     async fn pipeline(&self, actor: &Actor, filter: &PipelineFilter) -> StoreResult<Vec<PipelineMonth>> {
         let sql = format!(
             "SELECT o.closing_month, \
-             CAST(SUM(CASE WHEN o.status = 'open' THEN 1 ELSE 0 END) AS BIGINT), \
-             CAST(SUM(CASE WHEN o.status = 'open' THEN o.amount_cents ELSE 0 END) AS BIGINT), \
-             CAST(SUM(CASE WHEN o.status = 'open' THEN o.amount_cents * o.prognosis / 100 ELSE 0 END) AS BIGINT), \
-             CAST(SUM(CASE WHEN o.status = 'signed' THEN 1 ELSE 0 END) AS BIGINT), \
-             CAST(SUM(CASE WHEN o.status = 'signed' THEN o.amount_cents ELSE 0 END) AS BIGINT) \
-             FROM offers o JOIN contacts c ON c.id = o.contact_id \
-             WHERE o.agency_id = $1 AND o.status IN ('open', 'signed') AND {VISIBLE} \
-             AND ($4 IS NULL OR c.owner_id = $4) AND ($5 IS NULL OR o.closing_month >= $5) AND ($6 IS NULL OR o.closing_month <= $6) \
+             {SUMS} \
+             FROM offers o WHERE o.agency_id = $1 AND o.status IN ('open', 'signed') \
+             AND ($5 IS NULL OR o.closing_month >= $5) AND ($6 IS NULL OR o.closing_month <= $6) \
+             AND o.contact_id IN (SELECT c.id FROM contacts c WHERE {VISIBLE} AND ($4 IS NULL OR c.owner_id = $4)) \
              GROUP BY o.closing_month ORDER BY o.closing_month"
         );
         let rows = sqlx::query_as::<E, PipelineRow>(&sql)
@@ -386,11 +390,7 @@ where
     async fn pipeline_by_advisor(&self, actor: &Actor, filter: &PipelineFilter) -> StoreResult<Vec<AdvisorPipeline>> {
         let sql = format!(
             "SELECT c.owner_id, u.display_name, \
-             CAST(SUM(CASE WHEN o.status = 'open' THEN 1 ELSE 0 END) AS BIGINT), \
-             CAST(SUM(CASE WHEN o.status = 'open' THEN o.amount_cents ELSE 0 END) AS BIGINT), \
-             CAST(SUM(CASE WHEN o.status = 'open' THEN o.amount_cents * o.prognosis / 100 ELSE 0 END) AS BIGINT), \
-             CAST(SUM(CASE WHEN o.status = 'signed' THEN 1 ELSE 0 END) AS BIGINT), \
-             CAST(SUM(CASE WHEN o.status = 'signed' THEN o.amount_cents ELSE 0 END) AS BIGINT) \
+             {SUMS} \
              FROM offers o JOIN contacts c ON c.id = o.contact_id JOIN users u ON u.id = c.owner_id \
              WHERE o.agency_id = $1 AND o.status IN ('open', 'signed') AND {VISIBLE} \
              AND ($4 IS NULL OR c.owner_id = $4) AND ($5 IS NULL OR o.closing_month >= $5) AND ($6 IS NULL OR o.closing_month <= $6) \

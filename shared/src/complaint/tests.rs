@@ -1,5 +1,5 @@
 use super::*;
-use chrono::TimeZone;
+use chrono::{NaiveDate, TimeZone};
 
 fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
