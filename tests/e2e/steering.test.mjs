@@ -125,10 +125,8 @@ test('an advisor adds an offer and moves its prognosis, online and offline; the 
   await page.getByRole('region', { name: 'Objectifs de la semaine' }).getByText('Julien Bernard').waitFor();
   await page.getByRole('img', { name: /RDV tenus par semaine/ }).waitFor();
   await page.getByRole('img', { name: 'Entonnoir : dossiers par étape' }).waitFor();
-  const film = page.getByRole('region', { name: 'Taux de transformation' });
-  await film.getByText('Ensemble').waitFor();
-  await page.getByLabel('Par', { exact: true }).selectOption('campaign');
-  await film.getByText('Parrainage clients').waitFor();
+  await page.getByRole('region', { name: 'Taux de transformation par conseiller' }).getByText('Sophie Girard').waitFor();
+  await page.getByRole('region', { name: 'Taux de transformation par campagne' }).getByText('Parrainage clients').waitFor();
   await page.getByRole('img', { name: 'Pipeline par mois de signature' }).waitFor();
   const table = page.getByRole('region', { name: 'Pipeline par mois' });
   await table.getByText('mars 2027').waitFor();

@@ -329,20 +329,20 @@ fn rate(c: Conversion) -> String {
     }
 }
 
-/// The film: conversions between two dates, per advisor or per campaign.
+/// The film: conversions between two dates, per advisor and per campaign (two tables, each
+/// its own reading, so that nothing on screen depends on a choice made before it loaded).
 #[component]
 fn FilmSection(owner_q: impl Fn() -> String + Copy + Send + Sync + 'static) -> impl IntoView {
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
-    let by = RwSignal::new("advisor".to_string());
     Effect::new(move |_| {
         if from.get_untracked().is_empty() {
             from.set((today() - chrono::Duration::days(90)).to_string());
             to.set(today().to_string());
         }
     });
-    let query = move || {
-        let mut q = vec![format!("by={}", by.get())];
+    let period = move || {
+        let mut q = Vec::new();
         if !from.get().is_empty() {
             q.push(format!("from={}", api::encode(&from.get())));
         }
@@ -351,42 +351,55 @@ fn FilmSection(owner_q: impl Fn() -> String + Copy + Send + Sync + 'static) -> i
         }
         join(&owner_q(), &q.join("&"))
     };
-    let data = LocalResource::new(move || {
-        let q = query();
-        async move { api::get::<Film>(&endpoints::statistics("film", &q)).await }
-    });
     view! {
         <h2>"Film : transformation entre deux dates"</h2>
         <div class="two">
             <div class="field"><label for="f-from">"Du"</label><input id="f-from" type="date" bind:value=from/></div>
             <div class="field"><label for="f-to">"Au"</label><input id="f-to" type="date" bind:value=to/></div>
         </div>
-        <div class="field">
-            <label for="f-by">"Par"</label>
-            <select id="f-by" on:change=move |ev| by.set(event_target_value(&ev))>
-                <option value="advisor">"Conseiller"</option>
-                <option value="campaign">"Campagne"</option>
-            </select>
-        </div>
+        <FilmTable period by="advisor" title="Taux de transformation par conseiller" first="Conseiller"/>
+        <FilmTable period by="campaign" title="Taux de transformation par campagne" first="Campagne"/>
+    }
+}
+
+#[component]
+fn FilmTable(
+    period: impl Fn() -> String + Copy + Send + Sync + 'static,
+    by: &'static str,
+    title: &'static str,
+    first: &'static str,
+) -> impl IntoView {
+    let query = move || join(&period(), &format!("by={by}"));
+    let data = LocalResource::new(move || {
+        let q = query();
+        async move { api::get::<Film>(&endpoints::statistics("film", &q)).await }
+    });
+    view! {
         <Suspense fallback=|| view! { <p class="muted">"Chargement…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(f) => view! {
-                        <div class="table-scroll" tabindex="0" role="region" aria-label="Taux de transformation"><table class="stats">
-                            <thead><tr><th>{move || if by.get() == "campaign" { "Campagne" } else { "Conseiller" }}</th><th>"Identifiés → contactés"</th><th>"Contactés → engagés"</th><th>"Engagés → clients"</th></tr></thead>
-                            <tbody>{f.lines.iter().enumerate().map(|(i, l)| view! {
-                                <tr><td>{match (i, l.group.is_empty()) {
-                                    (0, _) => "Ensemble".to_string(),
-                                    (_, true) => "Sans campagne".to_string(),
-                                    _ => l.group.clone(),
-                                }}</td>
-                                    <td>{rate(l.identified_to_contacted)}</td><td>{rate(l.contacted_to_engaged)}</td><td>{rate(l.engaged_to_client)}</td></tr>
-                            }).collect_view()}</tbody>
-                        </table></div>
-                        <p class="muted small">{format!("Clients : {} au début, {} à la fin · engagés : {} → {}",
-                            f.start.at_step(Step::Client), f.end.at_step(Step::Client), f.start.at_step(Step::Engaged), f.end.at_step(Step::Engaged))}</p>
-                        <p><a href=format!("/api/v1{}", endpoints::statistics("film.csv", &query())) download="film.csv">"Exporter en CSV"</a></p>
-                    }.into_any(),
+                    Ok(f) => {
+                        let csv = format!("/api/v1{}", endpoints::statistics("film.csv", &query()));
+                        view! {
+                            <h3>{title}</h3>
+                            <div class="table-scroll" tabindex="0" role="region" aria-label=title><table class="stats">
+                                <thead><tr><th>{first}</th><th>"Identifiés → contactés"</th><th>"Contactés → engagés"</th><th>"Engagés → clients"</th></tr></thead>
+                                <tbody>{f.lines.iter().enumerate().map(|(i, l)| view! {
+                                    <tr><td>{match (i, l.group.is_empty()) {
+                                        (0, _) => "Ensemble".to_string(),
+                                        (_, true) => "Sans campagne".to_string(),
+                                        _ => l.group.clone(),
+                                    }}</td>
+                                        <td>{rate(l.identified_to_contacted)}</td><td>{rate(l.contacted_to_engaged)}</td><td>{rate(l.engaged_to_client)}</td></tr>
+                                }).collect_view()}</tbody>
+                            </table></div>
+                            {(by == "advisor").then(|| view! {
+                                <p class="muted small">{format!("Clients : {} au début, {} à la fin · engagés : {} → {}",
+                                    f.start.at_step(Step::Client), f.end.at_step(Step::Client), f.start.at_step(Step::Engaged), f.end.at_step(Step::Engaged))}</p>
+                            })}
+                            <p><a href=csv download="film.csv">"Exporter en CSV"</a></p>
+                        }.into_any()
+                    }
                     Err(f) => offline_or(f),
                 }
             })}
