@@ -494,10 +494,5 @@ pub fn kpis(from: NaiveDate, to: NaiveDate, f: &KpiFacts, t: &KpiTargets) -> Kpi
     }
 }
 
-/// A group key: an advisor's id or a campaign.
-pub fn advisor_key(id: Uuid) -> String {
-    id.to_string()
-}
-
 #[cfg(test)]
 mod tests;

@@ -537,7 +537,12 @@ pub fn describe(m: &Mutation) -> String {
         Mutation::ResolveConflict { .. } => "Conflit réglé".into(),
         Mutation::SaveOffer(i) => format!(
             "Offre {} — pronostic {} %",
-            shared::offer::family_label(&shared::offer::default_families(), &i.family),
+            shared::offer::family_label(
+                &crate::storage::load::<shared::settings::AgencySettings>(SETTINGS_KEY)
+                    .map(|s| s.product_families)
+                    .unwrap_or_else(shared::offer::default_families),
+                &i.family
+            ),
             i.prognosis.percent()
         ),
         Mutation::SetManualPrognosis { prognosis: Some(p), .. } => format!("Pronostic global : {} %", p.percent()),
