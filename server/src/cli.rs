@@ -40,6 +40,11 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Import records from a file.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// A consistent copy of the live SQLite database into FILE (a new file), while the
     /// server runs. PostgreSQL: use pg_dump.
     Backup { file: PathBuf },
@@ -59,6 +64,30 @@ pub enum Command {
         /// the cost and the feasibility can be checked independently.
         #[arg(long)]
         routes: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// Records from a CSV file (UTF-8, UTF-16 or Windows-1252; `;`, `,` or tab), columns
+    /// recognised from the header, duplicates compared with the agency's records. Prints what
+    /// happened to each line that was not simply created; all or nothing.
+    Contacts {
+        file: PathBuf,
+        #[arg(long)]
+        agency: String,
+        /// The advisor of records whose line names none (default: the agency's manager).
+        #[arg(long)]
+        owner: Option<String>,
+        /// The campaign (source) of records whose line names none (default: "Import FILE").
+        #[arg(long, default_value = "")]
+        campaign: String,
+        /// What to do with a line that looks like a record already there.
+        #[arg(long, value_parser = ["skip", "update", "create"], default_value = "skip")]
+        on_duplicate: String,
+        /// Say what would happen; write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -121,6 +150,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let outcome = crate::plan::solve_with(format, &text, time_limit_ms, seed, routes)?;
             say(&serde_json::to_string(&outcome)?);
             Ok(())
+        }
+        Command::Import {
+            command:
+                ImportCommand::Contacts {
+                    file,
+                    agency,
+                    owner,
+                    campaign,
+                    on_duplicate,
+                    dry_run,
+                },
+        } => {
+            let store = db::connect(&load()?.database_url).await?;
+            let args = ImportArgs {
+                agency,
+                owner,
+                campaign,
+                on_duplicate,
+                dry_run,
+            };
+            import_contacts(&store, &file, args).await
         }
         Command::Serve { demo, demo_records } => serve(load()?, demo.then_some(demo_records)).await,
         Command::Backup { file } => {
@@ -260,6 +310,13 @@ async fn serve(config: Config, demo: Option<usize>) -> anyhow::Result<()> {
             tracing::info!("demo data loaded");
         }
     }
+    let interrupted = store.fail_interrupted_imports(db::now()).await?;
+    if interrupted > 0 {
+        tracing::warn!(
+            interrupted,
+            "imports cut by the last stop marked failed (nothing of them was kept)"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     say(&format!(
@@ -274,4 +331,119 @@ async fn serve(config: Config, demo: Option<usize>) -> anyhow::Result<()> {
     }
     let state = AppState::new(store, config)?;
     crate::web::serve(listener, state).await
+}
+
+/// `tournee import contacts`'s choices.
+struct ImportArgs {
+    agency: String,
+    owner: Option<String>,
+    campaign: String,
+    on_duplicate: String,
+    dry_run: bool,
+}
+
+/// `tournee import contacts`: the same steps as the import screen, as the agency's manager.
+async fn import_contacts(store: &db::DynStore, file: &std::path::Path, args: ImportArgs) -> anyhow::Result<()> {
+    use shared::import::{DuplicateChoice, ImportOptions};
+    let agency = store
+        .agency_by_name(&args.agency)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no agency named {:?}", args.agency))?;
+    let manager = store
+        .agency_users(agency.id)
+        .await?
+        .into_iter()
+        .find(|u| u.role == Role::Manager)
+        .ok_or_else(|| anyhow::anyhow!("the agency has no manager: add one first (tournee user add)"))?;
+    let actor = db::Actor {
+        user_id: manager.id,
+        agency_id: agency.id,
+        role: Role::Manager,
+        mutation: None,
+    };
+    let owner_id = match &args.owner {
+        Some(email) => Some(find_user(store, email).await?.id),
+        None => None,
+    };
+    let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let fail = |e: crate::error::ApiError| anyhow::anyhow!("{}", describe(&e));
+    let preview = crate::imports::upload(store, &actor, &name, &bytes, db::now())
+        .await
+        .map_err(fail)?;
+    say(&format!(
+        "{}: {} lines, {}, separator {:?}",
+        preview.file_name,
+        preview.line_count,
+        preview.encoding.label(),
+        preview.delimiter
+    ));
+    for (header, field) in preview.headers.iter().zip(&preview.mapping) {
+        say(&format!(
+            "  {header:<30} -> {}",
+            field.map(|f| f.label()).unwrap_or("(left out)")
+        ));
+    }
+    let options = ImportOptions {
+        mapping: preview.mapping.clone(),
+        on_duplicate: match args.on_duplicate.as_str() {
+            "update" => DuplicateChoice::Update,
+            "create" => DuplicateChoice::Create,
+            _ => DuplicateChoice::Skip,
+        },
+        campaign: args.campaign,
+        owner_id,
+        ..ImportOptions::default()
+    };
+    let row = store.import(&actor, preview.id).await?;
+    let (plan, names) = crate::imports::prepare(store, &actor, &row, &options)
+        .await
+        .map_err(fail)?;
+    let (lines, left_out) = crate::imports::report_lines(&plan, &names);
+    for l in &lines {
+        say(&format!("  line {:>6}  {}: {}", l.line, l.name, l.text));
+    }
+    if left_out > 0 {
+        say(&format!("  … and {left_out} more"));
+    }
+    let c = plan.counts();
+    let counts = format!(
+        "{} lines: {} to create, {} to update, {} duplicates skipped, {} already imported, {} refused",
+        c.lines, c.created, c.updated, c.skipped, c.already_imported, c.invalid
+    );
+    if args.dry_run {
+        say(&format!("dry run, nothing written — {counts}"));
+        return Ok(());
+    }
+    let json = serde_json::to_string(&options)?;
+    store.claim_import(&actor, preview.id, &json).await?;
+    let started = std::time::Instant::now();
+    let jobs = std::sync::Arc::new(crate::imports::Jobs::default());
+    crate::imports::run(store.clone(), jobs, actor, preview.id, options).await;
+    let row = store.import(&actor, preview.id).await?;
+    match row.status.as_str() {
+        "done" => {
+            say(&format!(
+                "imported in {:.1} s — {counts}",
+                started.elapsed().as_secs_f64()
+            ));
+            Ok(())
+        }
+        _ => anyhow::bail!("{}", row.error.unwrap_or_else(|| "the import failed".into())),
+    }
+}
+
+/// An API error as one line for the terminal.
+fn describe(e: &crate::error::ApiError) -> String {
+    match e {
+        crate::error::ApiError::Validation(fields) => fields
+            .iter()
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
 }

@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod geo;
+pub mod imports;
 pub mod metrics;
 pub mod ops;
 pub mod plan;

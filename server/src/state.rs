@@ -21,6 +21,8 @@ pub struct AppState {
     pub time: AgencyTime,
     /// One sync push at a time per phone.
     pub push_locks: Arc<crate::api::sync::PushLocks>,
+    /// Imports running in this process, with their progress.
+    pub imports: Arc<crate::imports::Jobs>,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
             config: Arc::new(config),
             leptos_options,
             push_locks: Arc::default(),
+            imports: Arc::default(),
         })
     }
 }

@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod edits;
 pub mod export;
 pub mod ids;
+pub mod import;
 pub mod offer;
 pub mod phoning;
 pub mod plan;

@@ -8,6 +8,7 @@ pub mod complaints;
 pub mod contacts;
 pub mod dashboard;
 pub mod export;
+pub mod imports;
 pub mod offers;
 pub mod openapi;
 pub mod phoning;
@@ -123,6 +124,16 @@ pub fn router() -> Router<AppState> {
         .route("/sync/push", post(sync::push))
         .route("/sync/pull", get(sync::pull))
         .route("/conflicts/{id}/resolve", post(sync::resolve_conflict))
+        .route(
+            "/imports",
+            get(imports::list)
+                .post(imports::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(imports::MAX_FILE_BYTES)),
+        )
+        .route("/imports/{id}", get(imports::read))
+        .route("/imports/{id}/check", post(imports::check))
+        .route("/imports/{id}/run", post(imports::run))
+        .route("/imports/{id}/report.csv", get(imports::report_csv))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -15,6 +15,7 @@ pub mod complaints;
 pub mod dashboard;
 pub mod engine;
 pub mod geo;
+pub mod imports;
 pub mod offers;
 pub mod phoning;
 pub mod postgres;
@@ -39,6 +40,7 @@ pub use accounts::AccountStore;
 pub use complaints::ComplaintStore;
 pub use dashboard::DashboardStore;
 pub use engine::{Engine, SqlStore};
+pub use imports::ImportStore;
 pub use offers::OfferStore;
 pub use phoning::PhoningStore;
 pub use rows::ContactFields;
@@ -171,6 +173,29 @@ pub struct DuplicateKeys {
     pub exclude: Option<Uuid>,
 }
 
+/// One record an import writes.
+#[derive(Debug, Clone)]
+pub struct ImportWrite {
+    pub id: Uuid,
+    pub fields: ContactFields,
+    /// Updates the record `id` instead of creating it.
+    pub update: bool,
+    /// The record's first stage line says where it came from.
+    pub stage_reason: String,
+    /// The fingerprints of the lines it came from (`shared::import::line_key`).
+    pub import_key: String,
+}
+
+/// An import to write: its records, and what its history line keeps.
+pub struct ImportApply<'a> {
+    pub id: Uuid,
+    pub writes: &'a [ImportWrite],
+    pub counts_json: &'a str,
+    pub report_json: &'a str,
+    /// Records written so far, for the progress bar.
+    pub progress: &'a std::sync::atomic::AtomicU64,
+}
+
 /// Why a storage call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -231,6 +256,7 @@ pub trait Store:
     + targets::TargetStore
     + dashboard::DashboardStore
     + sync::SyncStore
+    + imports::ImportStore
     + Send
     + Sync
     + 'static
@@ -292,6 +318,9 @@ pub trait Store:
     /// Every record of the agency changed after `after` (tombstones included), in sequence
     /// order: the pull side of sync.
     async fn changes_after(&self, agency_id: Uuid, after: i64, limit: u32) -> StoreResult<Vec<Contact>>;
+    /// Writes an import's records (created through the same insert as by hand, or updated as
+    /// an edit) and marks the import done, in one transaction: all or nothing.
+    async fn apply_import(&self, actor: &Actor, import: &ImportApply<'_>, now: DateTime<Utc>) -> StoreResult<()>;
     /// Number of live contacts in the agency.
     async fn count_contacts(&self, agency_id: Uuid) -> StoreResult<i64>;
 }

@@ -533,6 +533,33 @@ macro_rules! impl_store {
                 row.into_contact()
             }
 
+            async fn apply_import(&self, actor: &Actor, import: &$crate::db::ImportApply<'_>, now: DateTime<Utc>) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                for w in import.writes {
+                    if w.update {
+                        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+                        let row = Self::visible_row(&mut tx, actor, w.id).await?;
+                        Self::write_contact_edit(&mut tx, actor, w.id, &row, &w.fields, seq, now).await?;
+                        sqlx::query("UPDATE contacts SET import_key = CASE WHEN import_key IS NULL THEN $2 ELSE import_key || ' ' || $2 END WHERE id = $1")
+                            .bind(w.id).bind(&w.import_key).execute(&mut *tx).await?;
+                    } else {
+                        Self::insert_contact_tx(&mut tx, actor, w.id, &w.fields, Some(&w.stage_reason), now).await?;
+                        sqlx::query("UPDATE contacts SET import_id = $2, import_key = $3 WHERE id = $1")
+                            .bind(w.id).bind(import.id).bind(&w.import_key).execute(&mut *tx).await?;
+                    }
+                    import.progress.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                let done = sqlx::query("UPDATE imports SET status = 'done', counts = $3, report = $4, content = NULL, finished_at = $5 \
+                     WHERE id = $1 AND agency_id = $2 AND status = 'running'")
+                    .bind(import.id).bind(actor.agency_id).bind(import.counts_json).bind(import.report_json).bind(now)
+                    .execute(&mut *tx).await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::Conflict("cet import n'est plus en cours".into()));
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn contact(&self, actor: &Actor, id: Uuid) -> StoreResult<Option<Contact>> {
                 match self.fetch_contact(actor, id).await {
                     Ok(c) => Ok(Some(c)),

@@ -12,6 +12,7 @@ mod dashboards;
 mod durability;
 mod export;
 mod geocoding;
+mod imports;
 mod offers;
 mod phoning;
 mod plan;
