@@ -130,6 +130,37 @@ pub async fn empty(method: Method, path: &str, body: Option<&impl Serialize>) ->
     Ok(())
 }
 
+/// A file chosen on the phone or the computer, sent as it is.
+#[cfg(feature = "hydrate")]
+pub type UploadFile = web_sys::File;
+#[cfg(not(feature = "hydrate"))]
+pub type UploadFile = ();
+
+/// Sends a file as the request's body (POST) and decodes the JSON answer.
+pub async fn upload<T: DeserializeOwned>(path: &str, file: UploadFile) -> Result<T, ApiFailure> {
+    #[cfg(feature = "hydrate")]
+    {
+        let response = gloo_net::http::Request::post(&format!("/api/v1{path}"))
+            .header("content-type", "text/csv")
+            .body(file)
+            .map_err(|_| ApiFailure::offline())?
+            .send()
+            .await
+            .map_err(|_| ApiFailure::offline())?;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        if !(200..300).contains(&status) {
+            return Err(failure(status, &text));
+        }
+        serde_json::from_str(&text).map_err(|_| ApiFailure::local(status, "unexpected", "réponse illisible du serveur"))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (path, file);
+        Err(ApiFailure::offline())
+    }
+}
+
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure> {
     json(Method::Get, path, None::<&()>).await
 }

@@ -39,6 +39,16 @@ pub fn contact_share(id: impl Display, user: impl Display) -> String {
     format!("/contacts/{id}/shares/{user}")
 }
 
+/// Erases a person's data (POST `{reason}`, managers).
+pub fn contact_erase(id: impl Display) -> String {
+    format!("/contacts/{id}/erase")
+}
+
+/// Everything held on a person, as a JSON file.
+pub fn contact_subject_access(id: impl Display) -> String {
+    format!("/contacts/{id}/subject-access")
+}
+
 /// A record's offers with its global prognosis (GET).
 pub fn contact_offers(id: impl Display) -> String {
     format!("/contacts/{id}/offers")
@@ -200,4 +210,31 @@ pub const SYNC_PUSH: &str = "/sync/push";
 
 pub fn sync_pull(cursor: i64, limit: u32, client: impl Display) -> String {
     format!("/sync/pull?cursor={cursor}&limit={limit}&client_id={client}")
+}
+
+/// The agency's imports (GET), a file to import (POST, see [`imports_upload`]).
+pub const IMPORTS: &str = "/imports";
+
+/// Upload of a file to import, its name already encoded.
+pub fn imports_upload(file_name: &str) -> String {
+    format!("/imports?file_name={file_name}")
+}
+
+/// One import: its state, progress and report.
+pub fn import(id: impl Display) -> String {
+    format!("/imports/{id}")
+}
+
+/// The dry run of an import (POST the choices).
+pub fn import_check(id: impl Display) -> String {
+    format!("/imports/{id}/check")
+}
+
+/// Runs an import (POST the choices).
+pub fn import_run(id: impl Display) -> String {
+    format!("/imports/{id}/run")
+}
+
+pub fn import_report_csv(id: impl Display) -> String {
+    format!("/imports/{id}/report.csv")
 }

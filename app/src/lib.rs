@@ -21,6 +21,7 @@ use pages::complaints::{ComplaintPage, ComplaintsPage};
 use pages::contact::ContactPage;
 use pages::contact_form::{EditContactPage, NewContactPage};
 use pages::contacts::ContactsPage;
+use pages::imports::ImportsPage;
 use pages::login::LoginPage;
 use pages::meeting::MeetingPage;
 use pages::nearby::NearbyPage;
@@ -80,6 +81,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/complaints") view={Lazy::<ComplaintsRoute>::new()}/>
                 <Route path=path!("/complaints/:id") view={Lazy::<ComplaintRoute>::new()}/>
                 <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()}/>
+                <Route path=path!("/imports") view={Lazy::<ImportsRoute>::new()}/>
                 <Route path=path!("/meetings/:id") view={Lazy::<MeetingRoute>::new()}/>
                 <Route path=path!("/meetings/:id/report") view={Lazy::<ReportRoute>::new()}/>
                 <Route path=path!("/contacts/new") view={Lazy::<NewContactRoute>::new()}/>
@@ -174,6 +176,7 @@ lazy_screens! {
         ComplaintsRoute => ComplaintsPage,
         PhoningRoute => PhoningPage,
         ComplaintRoute => ComplaintPage,
+        ImportsRoute => ImportsPage,
     }
 }
 

@@ -45,6 +45,21 @@ pub fn me() -> Option<shared::api::Me> {
     crate::storage::load(crate::replica::ME_KEY)
 }
 
+/// Waits `ms` milliseconds in the browser (returns at once on the server).
+pub async fn sleep_ms(ms: i32) {
+    #[cfg(feature = "hydrate")]
+    {
+        let promise = js_sys::Promise::new(&mut |resolve: js_sys::Function, _| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            }
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ms;
+}
+
 /// The signed-in user is the agency's manager (sees the team).
 pub fn is_manager() -> bool {
     me().is_some_and(|m| m.role == shared::api::Role::Manager)

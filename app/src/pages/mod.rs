@@ -5,6 +5,7 @@ pub mod complaints;
 pub mod contact;
 pub mod contact_form;
 pub mod contacts;
+pub mod imports;
 pub mod login;
 pub mod meeting;
 pub mod nearby;

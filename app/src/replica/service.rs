@@ -244,12 +244,7 @@ async fn wait_open_now() {
 }
 
 async fn sleep(ms: i32) {
-    let promise = Promise::new(&mut |resolve: Function, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
+    crate::components::sleep_ms(ms).await;
 }
 
 /// Asks for a sync soon; one runs at a time, and a request during a run makes it go again.

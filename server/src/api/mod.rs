@@ -13,6 +13,7 @@ pub mod offers;
 pub mod openapi;
 pub mod phoning;
 pub mod plan;
+pub mod privacy;
 pub mod stats;
 pub mod sync;
 pub mod targets;
@@ -63,6 +64,9 @@ pub fn router() -> Router<AppState> {
             get(contacts::read).put(contacts::update).delete(contacts::remove),
         )
         .route("/contacts/{id}/stage", post(contacts::change_stage))
+        .route("/contacts/{id}/erase", post(privacy::erase))
+        .route("/contacts/{id}/subject-access", get(privacy::subject_access))
+        .route("/audit", get(privacy::audit))
         .route("/contacts/{id}/stages", get(contacts::stage_history))
         .route("/contacts/{id}/shares", get(contacts::shares).post(contacts::share))
         .route("/contacts/{id}/shares/{user_id}", delete(contacts::unshare))

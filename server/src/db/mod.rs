@@ -19,6 +19,7 @@ pub mod imports;
 pub mod offers;
 pub mod phoning;
 pub mod postgres;
+pub mod privacy;
 mod rows;
 mod sql;
 pub mod sqlite;
@@ -43,6 +44,7 @@ pub use engine::{Engine, SqlStore};
 pub use imports::ImportStore;
 pub use offers::OfferStore;
 pub use phoning::PhoningStore;
+pub use privacy::PrivacyStore;
 pub use rows::ContactFields;
 pub use targets::TargetStore;
 
@@ -257,6 +259,7 @@ pub trait Store:
     + dashboard::DashboardStore
     + sync::SyncStore
     + imports::ImportStore
+    + privacy::PrivacyStore
     + Send
     + Sync
     + 'static

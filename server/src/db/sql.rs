@@ -140,8 +140,10 @@ macro_rules! impl_store {
             }
 
             /// Replaces the record's words in the search index.
-            async fn write_terms(tx: &mut Tx<'_>, agency_id: Uuid, id: Uuid, search_text: &str) -> StoreResult<()> {
-                sqlx::query("DELETE FROM contact_terms WHERE contact_id = $1").bind(id).execute(&mut **tx).await?;
+            async fn write_terms(tx: &mut Tx<'_>, agency_id: Uuid, id: Uuid, search_text: &str, new: bool) -> StoreResult<()> {
+                if !new {
+                    sqlx::query("DELETE FROM contact_terms WHERE contact_id = $1").bind(id).execute(&mut **tx).await?;
+                }
                 let terms = search_terms(search_text);
                 if terms.is_empty() {
                     return Ok(());
@@ -177,7 +179,7 @@ macro_rules! impl_store {
                             continue;
                         }
                         sqlx::query("UPDATE contacts SET search_text = $2 WHERE id = $1").bind(id).bind(&text).execute(&mut *tx).await?;
-                        Self::write_terms(&mut tx, agency_id, id, &text).await?;
+                        Self::write_terms(&mut tx, agency_id, id, &text, false).await?;
                         indexed += 1;
                     }
                     tx.commit().await?;
@@ -275,7 +277,7 @@ macro_rules! impl_store {
                 .execute(&mut **tx)
                 .await?;
                 if f.search_text != row.search_text {
-                    Self::write_terms(tx, actor.agency_id, id, &f.search_text).await?;
+                    Self::write_terms(tx, actor.agency_id, id, &f.search_text, false).await?;
                 }
                 Self::geo_after_write(tx, id, Some(&row), f, now).await?;
                 sqlx::query("UPDATE contacts SET edited_seq = seq WHERE id = $1").bind(id).execute(&mut **tx).await?;
@@ -288,27 +290,102 @@ macro_rules! impl_store {
                 Ok(after)
             }
 
+            /// [`Store::apply_import`] on one connection, in one transaction.
+            async fn apply_import_on(conn: &mut <$db as sqlx::Database>::Connection, actor: &Actor, import: &$crate::db::ImportApply<'_>, now: DateTime<Utc>) -> StoreResult<()> {
+                let mut tx = sqlx::Connection::begin(conn).await?;
+                // The checks and the settings once, a block of change numbers: a record written
+                // is four statements.
+                let settings = Self::settings_tx(&mut tx, actor.agency_id).await?;
+                let mut owners_checked = Vec::new();
+                let creates = import.writes.iter().filter(|w| !w.update).count() as i64;
+                let first_seq = if creates > 0 { Self::next_seq_as(&mut tx, actor, creates).await? - creates + 1 } else { 0 };
+                let mut created = 0;
+                let mut pending: Vec<(Uuid, &ContactFields, Option<&str>, i64)> = Vec::new();
+                for w in import.writes {
+                    if w.update {
+                        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+                        let row = Self::visible_row(&mut tx, actor, w.id).await?;
+                        Self::write_contact_edit(&mut tx, actor, w.id, &row, &w.fields, seq, now).await?;
+                        sqlx::query("UPDATE contacts SET import_key = CASE WHEN import_key IS NULL THEN $2 ELSE import_key || ' ' || $2 END WHERE id = $1")
+                            .bind(w.id).bind(&w.import_key).execute(&mut *tx).await?;
+                    } else {
+                        let owner = w.fields.owner_id.unwrap_or(actor.user_id);
+                        if !owners_checked.contains(&owner) || w.fields.referred_by.is_some() {
+                            Self::check_new_contact(&mut tx, actor, w.id, &w.fields).await?;
+                            owners_checked.push(owner);
+                        }
+                        let seq = first_seq + created;
+                        created += 1;
+                        Self::insert_contact_row(&mut tx, actor, w.id, &w.fields, now, seq, &settings, Some((import.id, &w.import_key))).await?;
+                        pending.push((w.id, &w.fields, Some(w.stage_reason.as_str()), seq));
+                        if pending.len() == 200 {
+                            Self::write_created_lines(&mut tx, actor, &pending, now).await?;
+                            pending.clear();
+                        }
+                    }
+                    import.progress.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                Self::write_created_lines(&mut tx, actor, &pending, now).await?;
+                let done = sqlx::query("UPDATE imports SET status = 'done', counts = $3, report = $4, content = NULL, finished_at = $5 \
+                     WHERE id = $1 AND agency_id = $2 AND status = 'running'")
+                    .bind(import.id).bind(actor.agency_id).bind(import.counts_json).bind(import.report_json).bind(now)
+                    .execute(&mut *tx).await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::Conflict("cet import n'est plus en cours".into()));
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
             /// Inserts a record, its first stage line and its timeline line, in the caller's
             /// transaction (a visit report creates referred prospects in its own).
             async fn insert_contact_tx(tx: &mut Tx<'_>, actor: &Actor, id: Uuid, f: &ContactFields, stage_reason: Option<&str>, now: DateTime<Utc>) -> StoreResult<()> {
                 let seq = Self::next_seq_as(tx, actor, 1).await?;
+                Self::check_new_contact(tx, actor, id, f).await?;
+                let settings = Self::settings_tx(tx, actor.agency_id).await?;
+                Self::insert_contact_row(tx, actor, id, f, now, seq, &settings, None).await?;
+                Self::write_created_lines(tx, actor, &[(id, f, stage_reason, seq)], now).await
+            }
+
+            /// Who may create this record: an advisor for themself, a manager for an active
+            /// advisor of the agency; a referrer the actor sees.
+            async fn check_new_contact(tx: &mut Tx<'_>, actor: &Actor, id: Uuid, f: &ContactFields) -> StoreResult<()> {
                 let owner_id = f.owner_id.unwrap_or(actor.user_id);
                 if owner_id != actor.user_id && !actor.sees_whole_agency() {
                     return Err(StoreError::Forbidden("un conseiller crée des dossiers pour lui-même"));
                 }
                 Self::check_owner(tx, actor.agency_id, owner_id).await?;
-                Self::check_referrer(tx, actor, f.referred_by, id).await?;
-                let settings = Self::settings_tx(tx, actor.agency_id).await?;
-                let d = Derived::compute(&f.derive_inputs(f.stage, now), &settings);
+                Self::check_referrer(tx, actor, f.referred_by, id).await
+            }
+
+            /// Writes the row of a new record checked by [`Self::check_new_contact`], with its change
+            /// number and its geocoding queued; its search words, first stage line and timeline
+            /// line follow by [`Self::write_created_lines`], for many records at once. `import`: the
+            /// import and line fingerprints it comes from.
+            #[allow(clippy::too_many_arguments)]
+            async fn insert_contact_row(tx: &mut Tx<'_>, actor: &Actor, id: Uuid, f: &ContactFields, now: DateTime<Utc>, seq: i64, settings: &AgencySettings, import: Option<(Uuid, &str)>) -> StoreResult<()> {
+                let owner_id = f.owner_id.unwrap_or(actor.user_id);
+                let d = Derived::compute(&f.derive_inputs(f.stage, now), settings);
+                // Where the geocoder starts (see `geo_after_write`): a point typed is kept by hand,
+                // an address waits for the geocoder, no address needs none.
+                let typed = f.lat.is_some() && f.lon.is_some();
+                let has_address = !(f.address_line.is_empty() && f.postcode.is_empty() && f.city.is_empty());
+                let (precision, source, status, next_at) = if typed {
+                    (Some("manual"), Some("saisie"), "done", None)
+                } else {
+                    (None, None, if has_address { "pending" } else { "none" }, Some(now))
+                };
                 sqlx::query(
                     "INSERT INTO contacts (id, agency_id, owner_id, kind, first_name, last_name, spouse_name, company_name, contact_role, \
                      household_size, company_size, preferred_place, address_line, postcode, city, sector, lat, lon, phone_mobile, phone_landline, \
                      call_preferences, email, website, situation, accessible_potential_cents, assets_entrusted_cents, relationship_quality, \
                      referrals_made, networks, notes, stage, stage_changed_at, lost_to, referred_by, score, segment, size_class, last_meeting_on, \
                      last_call_on, next_contact_on, next_meeting_due, next_call_due, search_text, sort_key, email_key, name_key, created_at, \
-                     created_by, updated_at, updated_by, seq, deleted_at, next_due, campaign) VALUES \
+                     created_by, updated_at, updated_by, seq, deleted_at, next_due, campaign, edited_seq, geo_precision, geo_source, geo_status, \
+                     geo_note, geo_attempts, geo_next_at, import_id, import_key) VALUES \
                      ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
-                     $27, $28, $29, $30, $31, $32, NULL, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $46, $47, $48, NULL, $49, $50)",
+                     $27, $28, $29, $30, $31, $32, NULL, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $46, $47, $48, NULL, $49, $50, \
+                     $48, $51, $52, $53, '', 0, $54, $55, $56)",
                 )
                 .bind(id)
                 .bind(actor.agency_id)
@@ -360,28 +437,54 @@ macro_rules! impl_store {
                 .bind(seq)
                 .bind(d.next_due())
                 .bind(&f.campaign)
+                .bind(precision)
+                .bind(source)
+                .bind(status)
+                .bind(next_at)
+                .bind(import.map(|(i, _)| i))
+                .bind(import.map(|(_, k)| k))
                 .execute(&mut **tx)
                 .await
                 .map_err(|e| map_unique(e, "un dossier existe déjà avec cet identifiant"))?;
-                Self::write_terms(tx, actor.agency_id, id, &f.search_text).await?;
-                Self::geo_after_write(tx, id, None, f, now).await?;
-                sqlx::query("UPDATE contacts SET edited_seq = seq WHERE id = $1").bind(id).execute(&mut **tx).await?;
-                sqlx::query(
-                    "INSERT INTO stage_transitions (id, agency_id, contact_id, from_stage, to_stage, kind, reason, competitor, at, author_id, seq) \
-                     VALUES ($1, $2, $3, NULL, $4, $5, $6, NULL, $7, $8, $9)",
-                )
-                .bind(shared::new_id())
-                .bind(actor.agency_id)
-                .bind(id)
-                .bind(f.stage.as_str())
-                .bind(TransitionKind::Created.as_str())
-                .bind(stage_reason)
-                .bind(now)
-                .bind(actor.user_id)
-                .bind(seq)
-                .execute(&mut **tx)
-                .await?;
-                Self::insert_event(tx, actor.agency_id, id, now, EventKind::Stage, &format!("Dossier créé : {}", f.stage.label().to_lowercase()), stage_reason.unwrap_or(""), Some(actor.user_id), Some(id)).await?;
+                Ok(())
+            }
+
+            /// What goes with new records written by [`Self::insert_contact_row`]: their search
+            /// words, first stage lines and timeline lines, three statements for all of them.
+            async fn write_created_lines(tx: &mut Tx<'_>, actor: &Actor, created: &[(Uuid, &ContactFields, Option<&str>, i64)], now: DateTime<Utc>) -> StoreResult<()> {
+                let terms: Vec<(Uuid, String)> = created
+                    .iter()
+                    .flat_map(|(id, f, _, _)| search_terms(&f.search_text).into_iter().map(move |t| (*id, t)))
+                    .collect();
+                if !terms.is_empty() {
+                    let mut qb = QueryBuilder::<$db>::new("INSERT INTO contact_terms (agency_id, term, contact_id) ");
+                    qb.push_values(terms, |mut b, (id, term)| {
+                        b.push_bind(actor.agency_id).push_bind(term).push_bind(id);
+                    });
+                    qb.build().execute(&mut **tx).await?;
+                }
+                if created.is_empty() {
+                    return Ok(());
+                }
+                let mut qb = QueryBuilder::<$db>::new(
+                    "INSERT INTO stage_transitions (id, agency_id, contact_id, from_stage, to_stage, kind, reason, competitor, at, author_id, seq) ",
+                );
+                qb.push_values(created, |mut b, (id, f, reason, seq)| {
+                    b.push_bind(shared::new_id()).push_bind(actor.agency_id).push_bind(*id).push("NULL").push_bind(f.stage.as_str())
+                        .push_bind(TransitionKind::Created.as_str()).push_bind(reason.map(str::to_string)).push("NULL").push_bind(now)
+                        .push_bind(actor.user_id).push_bind(*seq);
+                });
+                qb.build().execute(&mut **tx).await?;
+                // The timeline's first line (as `insert_event` writes one).
+                let mut qb = QueryBuilder::<$db>::new(
+                    "INSERT INTO contact_events (id, agency_id, contact_id, at, kind, title, detail, author_id, ref_id) ",
+                );
+                qb.push_values(created, |mut b, (id, f, reason, _)| {
+                    b.push_bind(shared::new_id()).push_bind(actor.agency_id).push_bind(*id).push_bind(now)
+                        .push_bind(EventKind::Stage.as_str()).push_bind(format!("Dossier créé : {}", f.stage.label().to_lowercase()))
+                        .push_bind(reason.unwrap_or("").to_string()).push_bind(Some(actor.user_id)).push_bind(Some(*id));
+                });
+                qb.build().execute(&mut **tx).await?;
                 Ok(())
             }
 
@@ -534,30 +637,18 @@ macro_rules! impl_store {
             }
 
             async fn apply_import(&self, actor: &Actor, import: &$crate::db::ImportApply<'_>, now: DateTime<Utc>) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
-                for w in import.writes {
-                    if w.update {
-                        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
-                        let row = Self::visible_row(&mut tx, actor, w.id).await?;
-                        Self::write_contact_edit(&mut tx, actor, w.id, &row, &w.fields, seq, now).await?;
-                        sqlx::query("UPDATE contacts SET import_key = CASE WHEN import_key IS NULL THEN $2 ELSE import_key || ' ' || $2 END WHERE id = $1")
-                            .bind(w.id).bind(&w.import_key).execute(&mut *tx).await?;
-                    } else {
-                        Self::insert_contact_tx(&mut tx, actor, w.id, &w.fields, Some(&w.stage_reason), now).await?;
-                        sqlx::query("UPDATE contacts SET import_id = $2, import_key = $3 WHERE id = $1")
-                            .bind(w.id).bind(import.id).bind(&w.import_key).execute(&mut *tx).await?;
-                    }
-                    import.progress.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                // One transaction of a hundred thousand records: SQLite would spill its dirty
+                // pages to the WAL again and again as its cache fills (the WAL grew past 250 MB
+                // for 30 000 records); with spilling off they stay in memory until the commit.
+                let mut conn = self.pool.acquire().await?;
+                if $engine == "sqlite" {
+                    sqlx::query("PRAGMA cache_spill = OFF").execute(&mut *conn).await?;
                 }
-                let done = sqlx::query("UPDATE imports SET status = 'done', counts = $3, report = $4, content = NULL, finished_at = $5 \
-                     WHERE id = $1 AND agency_id = $2 AND status = 'running'")
-                    .bind(import.id).bind(actor.agency_id).bind(import.counts_json).bind(import.report_json).bind(now)
-                    .execute(&mut *tx).await?;
-                if done.rows_affected() != 1 {
-                    return Err(StoreError::Conflict("cet import n'est plus en cours".into()));
+                let outcome = Self::apply_import_on(&mut conn, actor, import, now).await;
+                if $engine == "sqlite" {
+                    sqlx::query("PRAGMA cache_spill = ON").execute(&mut *conn).await?;
                 }
-                tx.commit().await?;
-                Ok(())
+                outcome
             }
 
             async fn contact(&self, actor: &Actor, id: Uuid) -> StoreResult<Option<Contact>> {

@@ -85,6 +85,20 @@ async fn every_record_route_is_scoped_to_the_agency_and_the_portfolio() {
             record_route(204),
         ),
         ("DELETE", "/contacts/{id}", json!(null), record_route(204)),
+        ("GET", "/contacts/{id}/subject-access", json!(null), record_route(200)),
+        // Erasure is the manager's: advisors are refused whoever's the record.
+        (
+            "POST",
+            "/contacts/{id}/erase",
+            json!({"reason": "request"}),
+            [
+                (Who::Owner, 403),
+                (Who::Colleague, 403),
+                (Who::Manager, 204),
+                (Who::Foreign, 403),
+                (Who::Anonymous, 401),
+            ],
+        ),
     ];
     for (method, template, body_template, expected) in routes {
         for (who, status) in expected {

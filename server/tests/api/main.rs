@@ -16,6 +16,7 @@ mod imports;
 mod offers;
 mod phoning;
 mod plan;
+mod privacy;
 mod robustness;
 mod sequence;
 mod sync;

@@ -3,6 +3,7 @@
 
 mod activity;
 mod offers;
+mod privacy;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -122,6 +123,7 @@ pub fn ContactPage() -> impl IntoView {
                                 <crate::pages::complaints::RecordComplaints contact_id=contact_id/>
                                 <Team c=c.clone() on_changed=changed/>
                                 <Waiting contact_id version/>
+                                <privacy::Privacy c=c.clone()/>
                                 <activity::Activity c=c on_changed=changed/>
                             }.into_any()
                         }

@@ -1,0 +1,198 @@
+//! Privacy (issue 11, domain §8), for the agency manager: erase a person's data on request
+//! (GDPR art. 17), and read the audit log of such acts.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use shared::api::Role;
+use uuid::Uuid;
+
+use crate::auth::CurrentUser;
+use crate::db::privacy::AuditEntry;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
+use crate::state::AppState;
+
+/// Why a record is erased: a reason from the list, never free text (the audit log must not
+/// hold the person's data).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErasureReason {
+    /// The person asked (droit à l'effacement).
+    #[default]
+    Request,
+    /// A prospect with no contact for three years (CNIL's guidance).
+    Retention,
+    /// Entered by mistake, or kept without a basis.
+    NoBasis,
+}
+
+impl ErasureReason {
+    fn label(self) -> &'static str {
+        match self {
+            ErasureReason::Request => "demande de la personne",
+            ErasureReason::Retention => "durée de conservation dépassée",
+            ErasureReason::NoBasis => "donnée sans fondement",
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ErasureInput {
+    pub reason: ErasureReason,
+}
+
+/// One act of the audit log, with who did it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuditLine {
+    pub id: Uuid,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor_name: String,
+    pub action: String,
+    pub target_id: Option<Uuid>,
+    pub detail: String,
+}
+
+impl From<AuditEntry> for AuditLine {
+    fn from(a: AuditEntry) -> Self {
+        AuditLine {
+            id: a.id,
+            at: a.at,
+            actor_name: a.actor_name,
+            action: a.action,
+            target_id: a.target_id,
+            detail: a.detail,
+        }
+    }
+}
+
+/// Erases a person's data for real: the record's personal fields, everything about them
+/// (meetings, reports, calls, tasks, history, offers, complaints), their name in the agency's
+/// other texts; an anonymous tombstone stays for the counts and removes it from every phone at
+/// its next sync. Managers only; written in the audit log.
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/erase", tag = "privacy", params(("id" = Uuid, Path)),
+    request_body = ErasureInput,
+    responses((status = 204), (status = 403, body = shared::api::ErrorBody), (status = 404, body = shared::api::ErrorBody)))]
+pub async fn erase(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<ErasureInput>,
+) -> ApiResult<StatusCode> {
+    if current.user.role != Role::Manager {
+        return Err(ApiError::Forbidden("l'effacement est réservé au chef d'agence".into()));
+    }
+    let why = format!("Effacement RGPD : {}", input.reason.label());
+    state
+        .store
+        .erase_contact(&current.actor(), id, &why, crate::db::now())
+        .await?;
+    tracing::info!(contact = %id, user = %current.user.id, "contact erased");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The agency's audit log (managers), newest first.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "privacy",
+    responses((status = 200, body = [AuditLine]), (status = 403, body = shared::api::ErrorBody)))]
+pub async fn audit(State(state): State<AppState>, current: CurrentUser) -> ApiResult<Json<Vec<AuditLine>>> {
+    if current.user.role != Role::Manager {
+        return Err(ApiError::Forbidden("réservé au chef d'agence".into()));
+    }
+    let lines = state.store.audit_log(&current.actor(), 500).await?;
+    Ok(Json(lines.into_iter().map(AuditLine::from).collect()))
+}
+
+/// Everything held on one person (GDPR art. 15): the record, its stage history, its whole
+/// timeline (meetings, reports, calls, edits…), its meetings with their reports, its offers
+/// with their prognosis history, the complaints about them, who it is shared with.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SubjectAccess {
+    pub generated_at: chrono::DateTime<chrono::Utc>,
+    pub agency: String,
+    pub record: shared::record::Contact,
+    pub stage_history: Vec<shared::stage::StageTransition>,
+    pub timeline: Vec<shared::visit::TimelineEntry>,
+    pub meetings: Vec<shared::visit::Meeting>,
+    pub reports: Vec<shared::visit::Report>,
+    pub offers: Vec<shared::offer::Offer>,
+    pub prognosis_history: Vec<shared::offer::PrognosisChange>,
+    pub complaints: Vec<shared::complaint::Complaint>,
+    pub shared_with: Vec<shared::api::AgencyUser>,
+}
+
+/// Everything the agency holds on one person, as JSON to hand over (managers, and the advisor
+/// in charge of the record). Download: `?download=1`.
+#[utoipa::path(get, path = "/api/v1/contacts/{id}/subject-access", tag = "privacy", params(("id" = Uuid, Path)),
+    responses((status = 200, body = SubjectAccess), (status = 404, body = shared::api::ErrorBody)))]
+pub async fn subject_access(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let actor = current.actor();
+    let store = &state.store;
+    let record = store.contact(&actor, id).await?.ok_or(ApiError::NotFound)?;
+    if current.user.role != Role::Manager && record.owner_id != current.user.id {
+        return Err(ApiError::Forbidden(
+            "réservé au chef d'agence et au conseiller en charge du dossier".into(),
+        ));
+    }
+    let mut timeline = Vec::new();
+    let mut before = None;
+    loop {
+        let (page, more) = store.timeline(&actor, id, before, 200).await?;
+        before = page.last().map(|e| (e.at, e.id));
+        timeline.extend(page);
+        if !more || before.is_none() {
+            break;
+        }
+    }
+    let far = chrono::Duration::days(365 * 50);
+    let now = crate::db::now();
+    let filter = crate::db::visits::MeetingFilter {
+        owner: None,
+        contact: Some(id),
+        from: now - far,
+        to: now + far,
+        include_cancelled: true,
+    };
+    let meetings = store.meetings_between(&actor, &filter, &state.time).await?;
+    let mut reports = Vec::new();
+    for m in &meetings {
+        if let Some(r) = store.report(&actor, m.id).await? {
+            reports.push(r);
+        }
+    }
+    let offers = store.contact_offers(&actor, id).await?;
+    let mut prognosis_history = Vec::new();
+    for o in &offers {
+        prognosis_history.extend(store.prognosis_history(&actor, o.id).await?);
+    }
+    let complaints = store
+        .complaints(
+            &actor,
+            &crate::db::complaints::ComplaintFilter {
+                contact_id: Some(id),
+                open_only: false,
+                received_from: None,
+            },
+        )
+        .await?;
+    let body = SubjectAccess {
+        generated_at: now,
+        agency: current.agency_name.clone(),
+        stage_history: store.stage_history(&actor, id).await?,
+        shared_with: store.contact_shares(&actor, id).await?,
+        record,
+        timeline,
+        meetings,
+        reports,
+        offers,
+        prognosis_history,
+        complaints,
+    };
+    let json = serde_json::to_string_pretty(&body).map_err(anyhow::Error::from)?;
+    Ok(super::attachment("application/json; charset=utf-8", &format!("donnees-{}.json", id), json).into_response())
+}
