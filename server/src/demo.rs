@@ -5,6 +5,7 @@
 //! common French street names. Only loaded by `tournee serve --demo` on an empty database.
 
 mod complaints;
+mod imports;
 mod offers;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
@@ -403,6 +404,13 @@ pub async fn load(store: &DynStore, today: NaiveDate, count: usize) -> anyhow::R
     meetings(store, &mut rng, &actors, &portfolio, today).await?;
     offers::load(store, &mut rng, &actors, &portfolio, today).await?;
     complaints::load(store, &mut rng, &actors, &portfolio, crate::db::now()).await?;
+    // Last month's fair came in as a file; one of its lines is a client already there.
+    let known = store
+        .contact(&manager, ids[0])
+        .await?
+        .map(|c| c.phone_mobile)
+        .unwrap_or_default();
+    imports::load(store, &manager, advisors[0], &known, crate::db::now()).await?;
     store.generate_cadence_tasks(agency.id, today).await?;
     Ok(())
 }

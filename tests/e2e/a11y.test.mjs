@@ -79,6 +79,8 @@ test('every screen passes axe-core with no serious or critical violation', async
   await check('statistics', '/reports');
   await check('steering', '/steering');
   await check('settings', '/settings');
+  await check('imports', '/imports');
+  await check('contact-manager', `/contacts/${contactId}`);
   await check('complaints-manager', '/complaints');
   const complaint = (await api(page, '/complaints'))[0];
   await check('complaint', `/complaints/${complaint.id}`);

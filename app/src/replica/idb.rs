@@ -309,6 +309,9 @@ impl IdbStore {
             for (kind, id) in &w.remove {
                 rows.delete(&JsValue::from_str(&row_id(*kind, *id))).map_err(fail)?;
                 if *kind == RowKind::Contact {
+                    // Its history kept for reading offline goes too (an erased person leaves
+                    // nothing on the phone).
+                    super::kept::forget_timeline(*id);
                     // What hangs on the record goes with it, as in memory.
                     for (key, row) in mem.rows.iter() {
                         let hangs = match row {

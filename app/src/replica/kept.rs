@@ -111,6 +111,17 @@ pub fn keep_timeline(id: Uuid, items: &[shared::visit::TimelineEntry]) {
     crate::storage::save(&timeline_key(id), &kept);
 }
 
+/// Drops a record's kept history (the record left the phone).
+#[cfg(feature = "hydrate")]
+pub fn forget_timeline(id: Uuid) {
+    let mut order: Vec<Uuid> = crate::storage::load(TIMELINES_KEY).unwrap_or_default();
+    if order.contains(&id) {
+        order.retain(|x| *x != id);
+        crate::storage::save(TIMELINES_KEY, &order);
+    }
+    crate::storage::remove(&timeline_key(id));
+}
+
 /// The history kept for a record, if any.
 pub fn kept_timeline(id: Uuid) -> Option<KeptTimeline> {
     crate::storage::load(&timeline_key(id))

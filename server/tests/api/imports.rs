@@ -422,3 +422,33 @@ async fn a_run_that_fails_half_way_leaves_nothing() {
     );
     assert_eq!(app.store.count_contacts(cast.manager.agency_id).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn the_demo_agency_has_an_import_to_read() {
+    let app = spawn_app().await;
+    let today = tournee_server::time::AgencyTime::default().today();
+    tournee_server::demo::load(&app.store, today, 40).await.unwrap();
+    let claire = User {
+        id: uuid::Uuid::nil(),
+        agency_id: uuid::Uuid::nil(),
+        email: "claire.martin@demo.tournee.fr".into(),
+        client: new_client(),
+        base: app.url.clone(),
+    };
+    let r = claire
+        .post(
+            "/auth/login",
+            &json!({"email": claire.email, "password": tournee_server::demo::PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, list) = body(claire.get("/imports").await).await;
+    assert_eq!(list[0]["file_name"], "salon-patrimoine-2026.csv", "{list}");
+    assert_eq!(list[0]["status"], "done");
+    assert_eq!(
+        list[0]["counts"],
+        json!({"lines": 7, "created": 5, "updated": 0, "skipped": 1, "already_imported": 0, "invalid": 1})
+    );
+    let (_, fair) = body(claire.get("/contacts?campaign=Salon%20du%20patrimoine%202026").await).await;
+    assert_eq!(fair["items"].as_array().unwrap().len(), 5);
+}
