@@ -238,3 +238,25 @@ pub fn import_run(id: impl Display) -> String {
 pub fn import_report_csv(id: impl Display) -> String {
     format!("/imports/{id}/report.csv")
 }
+
+/// The agency's people (GET), an invitation (POST `{email, display_name, role}`).
+pub const TEAM: &str = "/team";
+/// The audit log of the manager's acts.
+pub const AUDIT: &str = "/audit";
+/// A user's invitation with their link (POST, no body).
+pub const INVITATION: &str = "/auth/invitation";
+
+/// A member's role or access (PUT `{role?, disabled?}`).
+pub fn team_member(id: impl Display) -> String {
+    format!("/team/{id}")
+}
+
+/// A new access link for a member (POST).
+pub fn team_invitation(id: impl Display) -> String {
+    format!("/team/{id}/invitation")
+}
+
+/// Hands a member's portfolio to others (POST `{to}`).
+pub fn team_handover(id: impl Display) -> String {
+    format!("/team/{id}/handover")
+}

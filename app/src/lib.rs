@@ -22,7 +22,7 @@ use pages::contact::ContactPage;
 use pages::contact_form::{EditContactPage, NewContactPage};
 use pages::contacts::ContactsPage;
 use pages::imports::ImportsPage;
-use pages::login::LoginPage;
+use pages::login::{InvitationPage, LoginPage};
 use pages::meeting::MeetingPage;
 use pages::nearby::NearbyPage;
 use pages::phoning::PhoningPage;
@@ -34,6 +34,7 @@ use pages::stats::StatsPage;
 use pages::steering::SteeringPage;
 use pages::sync::SyncPage;
 use pages::tasks::TasksPage;
+use pages::team::TeamPage;
 use pages::today::TodayPage;
 use pages::week::WeekPage;
 
@@ -69,6 +70,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <main class="content"><p>"Page introuvable. "<a href="/">"Retour à l'accueil"</a></p></main> }>
                 <Route path=path!("/") view=TodayPage/>
                 <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/invitation") view=InvitationPage/>
                 <Route path=path!("/contacts") view={Lazy::<ContactsRoute>::new()}/>
                 <Route path=path!("/agenda") view={Lazy::<AgendaRoute>::new()}/>
                 <Route path=path!("/plan") view={Lazy::<PlanRoute>::new()}/>
@@ -82,6 +84,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/complaints/:id") view={Lazy::<ComplaintRoute>::new()}/>
                 <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()}/>
                 <Route path=path!("/imports") view={Lazy::<ImportsRoute>::new()}/>
+                <Route path=path!("/team") view={Lazy::<TeamRoute>::new()}/>
                 <Route path=path!("/meetings/:id") view={Lazy::<MeetingRoute>::new()}/>
                 <Route path=path!("/meetings/:id/report") view={Lazy::<ReportRoute>::new()}/>
                 <Route path=path!("/contacts/new") view={Lazy::<NewContactRoute>::new()}/>
@@ -177,6 +180,7 @@ lazy_screens! {
         PhoningRoute => PhoningPage,
         ComplaintRoute => ComplaintPage,
         ImportsRoute => ImportsPage,
+        TeamRoute => TeamPage,
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod cadence;
 pub mod complaint;
+pub mod consent;
 pub mod dashboard;
 pub mod edits;
 pub mod export;

@@ -44,6 +44,7 @@ test('every screen passes axe-core with no serious or critical violation', async
     await settle(page);
     results[name] = await audit(page);
   };
+  await check('invitation', '/invitation?t=exemple');
   await check('login', '/login');
   await login(page, server.url, 'sophie.girard@demo.tournee.fr');
   const today = await api(page, '/today');
@@ -80,6 +81,7 @@ test('every screen passes axe-core with no serious or critical violation', async
   await check('steering', '/steering');
   await check('settings', '/settings');
   await check('imports', '/imports');
+  await check('team', '/team');
   await check('contact-manager', `/contacts/${contactId}`);
   await check('complaints-manager', '/complaints');
   const complaint = (await api(page, '/complaints'))[0];

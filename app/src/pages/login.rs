@@ -8,6 +8,21 @@ use shared::api::{LoginRequest, Me};
 use crate::api::{self, Method};
 use crate::endpoints;
 
+/// What follows a sign-in: the replica is one user's — another user's (an expired session left
+/// it) is erased before this one's sync starts — then Today.
+async fn signed_in(me: Me) {
+    let owner = crate::storage::load::<uuid::Uuid>(crate::replica::OWNER_KEY);
+    if owner.is_some_and(|o| o != me.user_id) {
+        crate::replica::wipe().await;
+    }
+    crate::storage::save(crate::replica::OWNER_KEY, &me.user_id);
+    crate::storage::save(crate::replica::ME_KEY, &me);
+    #[cfg(feature = "hydrate")]
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().set_href("/");
+    }
+}
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
@@ -42,20 +57,7 @@ pub fn LoginPage() -> impl IntoView {
         };
         spawn_local(async move {
             match api::json::<Me>(Method::Post, endpoints::LOGIN, Some(&req)).await {
-                Ok(me) => {
-                    // The replica is one user's: another user's (an expired session left it)
-                    // is erased before this one's sync starts.
-                    let owner = crate::storage::load::<uuid::Uuid>(crate::replica::OWNER_KEY);
-                    if owner.is_some_and(|o| o != me.user_id) {
-                        crate::replica::wipe().await;
-                    }
-                    crate::storage::save(crate::replica::OWNER_KEY, &me.user_id);
-                    crate::storage::save(crate::replica::ME_KEY, &me);
-                    #[cfg(feature = "hydrate")]
-                    if let Some(w) = web_sys::window() {
-                        let _ = w.location().set_href("/");
-                    }
-                }
+                Ok(me) => signed_in(me).await,
                 Err(f) if f.status == 401 => set_error.set(Some("E-mail ou mot de passe incorrect.".into())),
                 Err(f) => set_error.set(Some(f.message())),
             }
@@ -80,6 +82,63 @@ pub fn LoginPage() -> impl IntoView {
                 <button type="submit" class="primary" disabled=move || busy.get()>
                     {move || if busy.get() { "Connexion…" } else { "Se connecter" }}
                 </button>
+            </form>
+        </main>
+    }
+}
+
+/// The page of an invitation link (`/invitation?t=…`): the new user chooses their password and
+/// is signed in.
+#[component]
+pub fn InvitationPage() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let token = query.with_untracked(|q| q.get("t")).unwrap_or_default();
+    let password = RwSignal::new(String::new());
+    let again = RwSignal::new(String::new());
+    let (error, set_error) = signal(None::<String>);
+    let (busy, set_busy) = signal(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (p, a) = (password.get_untracked(), again.get_untracked());
+        if p != a {
+            set_error.set(Some("Les deux mots de passe diffèrent.".into()));
+            return;
+        }
+        set_busy.set(true);
+        set_error.set(None);
+        let body = serde_json::json!({ "token": token.clone(), "password": p });
+        spawn_local(async move {
+            match api::json::<Me>(Method::Post, endpoints::INVITATION, Some(&body)).await {
+                Ok(me) => signed_in(me).await,
+                Err(f) if f.status == 404 => set_error.set(Some(
+                    "Ce lien n'est pas valable : demandez-en un nouveau à votre chef d'agence.".into(),
+                )),
+                Err(f) => set_error.set(Some(
+                    f.body
+                        .fields
+                        .get("password")
+                        .map(|m| format!("Mot de passe : {m}"))
+                        .unwrap_or_else(|| f.message()),
+                )),
+            }
+            set_busy.set(false);
+        });
+    };
+    view! {
+        <main class="login">
+            <h1 class="brand-big">"Tournée"</h1>
+            <p class="tagline">"Bienvenue : choisissez votre mot de passe."</p>
+            <form on:submit=submit class="card">
+                <div class="field">
+                    <label for="inv-password">"Mot de passe (10 caractères au moins)"</label>
+                    <input id="inv-password" type="password" autocomplete="new-password" required bind:value=password/>
+                </div>
+                <div class="field">
+                    <label for="inv-again">"Le même, encore"</label>
+                    <input id="inv-again" type="password" autocomplete="new-password" required bind:value=again/>
+                </div>
+                {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+                <button type="submit" class="primary" disabled=move || busy.get()>"Choisir ce mot de passe"</button>
             </form>
         </main>
     }

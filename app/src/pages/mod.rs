@@ -18,5 +18,6 @@ pub mod stats;
 pub mod steering;
 pub mod sync;
 pub mod tasks;
+pub mod team;
 pub mod today;
 pub mod week;

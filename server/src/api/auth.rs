@@ -122,7 +122,7 @@ pub async fn login_form(
 
 /// Checks the password (rate-limited per account and per address), opens a session, and
 /// returns its cookie with who signed in.
-async fn sign_in(
+pub(crate) async fn sign_in(
     state: &AppState,
     ip: String,
     headers: &HeaderMap,

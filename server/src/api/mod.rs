@@ -18,6 +18,7 @@ pub mod stats;
 pub mod sync;
 pub mod targets;
 pub mod tasks;
+pub mod team;
 pub mod visits;
 
 use axum::routing::{delete, get, post, put};
@@ -50,6 +51,11 @@ pub fn router() -> Router<AppState> {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
+        .route("/auth/invitation", post(team::accept))
+        .route("/team", get(team::list).post(team::invite))
+        .route("/team/{id}", put(team::change))
+        .route("/team/{id}/invitation", post(team::reinvite))
+        .route("/team/{id}/handover", post(team::handover))
         .route("/auth/sessions", get(auth::sessions))
         .route("/auth/sessions/{id}", delete(auth::revoke_session))
         .route("/contacts", get(contacts::search).post(contacts::create))
@@ -66,6 +72,10 @@ pub fn router() -> Router<AppState> {
         .route("/contacts/{id}/stage", post(contacts::change_stage))
         .route("/contacts/{id}/erase", post(privacy::erase))
         .route("/contacts/{id}/subject-access", get(privacy::subject_access))
+        .route(
+            "/contacts/{id}/consents",
+            get(privacy::consents).post(privacy::record_consent),
+        )
         .route("/audit", get(privacy::audit))
         .route("/contacts/{id}/stages", get(contacts::stage_history))
         .route("/contacts/{id}/shares", get(contacts::shares).post(contacts::share))

@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 
 use super::{
     agency, areas, auth, calendar, complaints, contacts, dashboard, export, imports, offers, phoning, plan, privacy,
-    stats, sync, targets, tasks, visits,
+    stats, sync, targets, tasks, team, visits,
 };
 
 #[derive(OpenApi)]
@@ -28,12 +28,13 @@ use super::{
         complaints::list, complaints::create, complaints::read, complaints::step, complaints::statistics, complaints::export,
         plan::day, plan::week, areas::list, areas::nearby, areas::all_located,
         sync::push, sync::pull, sync::resolve_conflict,
-        privacy::erase, privacy::audit, privacy::subject_access,
+        team::list, team::invite, team::reinvite, team::change, team::handover, team::accept,
+        privacy::erase, privacy::audit, privacy::subject_access, privacy::consents, privacy::record_consent,
         imports::upload, imports::check, imports::run, imports::read, imports::list, imports::report_csv,
     ),
     // Referred to by query parameters, which utoipa does not collect by itself.
     components(schemas(shared::api::TaskScope)),
-    tags((name = "auth"), (name = "contacts"), (name = "agency"), (name = "meetings"), (name = "tasks"), (name = "offers"), (name = "complaints"), (name = "phoning"), (name = "statistics"), (name = "plan"), (name = "sync"), (name = "imports"), (name = "privacy"))
+    tags((name = "auth"), (name = "contacts"), (name = "agency"), (name = "meetings"), (name = "tasks"), (name = "offers"), (name = "complaints"), (name = "phoning"), (name = "statistics"), (name = "plan"), (name = "sync"), (name = "imports"), (name = "privacy"), (name = "team"))
 )]
 pub struct ApiDoc;
 

@@ -119,6 +119,8 @@ pub struct SubjectAccess {
     pub prognosis_history: Vec<shared::offer::PrognosisChange>,
     pub complaints: Vec<shared::complaint::Complaint>,
     pub shared_with: Vec<shared::api::AgencyUser>,
+    /// Consents given or refused, oldest first.
+    pub consents: Vec<shared::consent::Consent>,
 }
 
 /// Everything the agency holds on one person, as JSON to hand over (managers, and the advisor
@@ -185,6 +187,7 @@ pub async fn subject_access(
         agency: current.agency_name.clone(),
         stage_history: store.stage_history(&actor, id).await?,
         shared_with: store.contact_shares(&actor, id).await?,
+        consents: store.consents(&actor, id).await?,
         record,
         timeline,
         meetings,
@@ -195,4 +198,35 @@ pub async fn subject_access(
     };
     let json = serde_json::to_string_pretty(&body).map_err(anyhow::Error::from)?;
     Ok(super::attachment("application/json; charset=utf-8", &format!("donnees-{}.json", id), json).into_response())
+}
+
+/// A record's consents, oldest first (the last per purpose stands).
+#[utoipa::path(get, path = "/api/v1/contacts/{id}/consents", tag = "privacy", params(("id" = Uuid, Path)),
+    responses((status = 200, body = [shared::consent::Consent]), (status = 404, body = shared::api::ErrorBody)))]
+pub async fn consents(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<Vec<shared::consent::Consent>>> {
+    Ok(Json(state.store.consents(&current.actor(), id).await?))
+}
+
+/// Records a consent given or refused (with its channel and proof) on a record one sees; a
+/// refusal of the phone — or Bloctel — takes the person out of the phoning sessions.
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/consents", tag = "privacy", params(("id" = Uuid, Path)),
+    request_body = shared::consent::ConsentInput,
+    responses((status = 201, body = shared::consent::Consent), (status = 404, body = shared::api::ErrorBody),
+        (status = 422, body = shared::api::ErrorBody)))]
+pub async fn record_consent(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<shared::consent::ConsentInput>,
+) -> ApiResult<(StatusCode, Json<shared::consent::Consent>)> {
+    let input = input.validate().map_err(ApiError::Validation)?;
+    let consent = state
+        .store
+        .record_consent(&current.actor(), id, &input, crate::db::now())
+        .await?;
+    Ok((StatusCode::CREATED, Json(consent)))
 }

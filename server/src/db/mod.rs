@@ -10,8 +10,10 @@
 //! so a forgotten check yields "not found", never another agency's data.
 
 pub mod accounts;
+pub mod admin;
 pub mod calendar;
 pub mod complaints;
+pub mod consents;
 pub mod dashboard;
 pub mod engine;
 pub mod geo;
@@ -38,7 +40,9 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 pub use accounts::AccountStore;
+pub use admin::AdminStore;
 pub use complaints::ComplaintStore;
+pub use consents::ConsentStore;
 pub use dashboard::DashboardStore;
 pub use engine::{Engine, SqlStore};
 pub use imports::ImportStore;
@@ -260,6 +264,8 @@ pub trait Store:
     + sync::SyncStore
     + imports::ImportStore
     + privacy::PrivacyStore
+    + admin::AdminStore
+    + consents::ConsentStore
     + Send
     + Sync
     + 'static

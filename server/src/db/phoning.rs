@@ -62,6 +62,10 @@ where
     (String,): for<'r> FromRow<'r, E::Row>,
 {
     async fn call_list(&self, actor: &Actor, today: NaiveDate, now: DateTime<Utc>) -> StoreResult<Vec<CallItem>> {
+        // Nobody who refused the phone, or is on Bloctel (`shared::consent::may_call`).
+        const CALLABLE: &str =
+            "NOT EXISTS (SELECT 1 FROM consents k WHERE k.contact_id = c.id AND k.purpose = 'phone' \
+             AND k.current = TRUE AND k.granted = FALSE)";
         let (json,): (String,) = sqlx::query_as::<E, (String,)>("SELECT settings FROM agencies WHERE id = $1")
             .bind(actor.agency_id)
             .fetch_one(&self.pool)
@@ -71,12 +75,13 @@ where
         let sql = format!(
             "SELECT {CANDIDATE}, 'call_back' AS reason, t.due_on AS due_on FROM tasks t JOIN contacts c ON c.id = t.contact_id \
              WHERE t.agency_id = $1 AND t.owner_id = $2 AND t.source = 'call_back' AND t.done_at IS NULL AND t.deleted_at IS NULL \
-             AND t.due_on <= $3 AND c.deleted_at IS NULL \
+             AND t.due_on <= $3 AND c.deleted_at IS NULL AND {CALLABLE} \
              UNION ALL SELECT {CANDIDATE}, 'cadence' AS reason, c.next_call_due AS due_on FROM contacts c \
              WHERE c.agency_id = $1 AND c.owner_id = $2 AND c.stage = 'client' AND c.next_call_due <= $3 AND c.deleted_at IS NULL \
+             AND {CALLABLE} \
              UNION ALL SELECT * FROM (SELECT {CANDIDATE}, 'prospect' AS reason, CAST(NULL AS DATE) AS due_on FROM contacts c \
              WHERE c.agency_id = $1 AND c.owner_id = $2 AND c.stage IN ('referred', 'qualified', 'contacted') \
-             AND c.deleted_at IS NULL ORDER BY c.score DESC, c.id LIMIT 40) p"
+             AND c.deleted_at IS NULL AND {CALLABLE} ORDER BY c.score DESC, c.id LIMIT 40) p"
         );
         let rows = sqlx::query_as::<E, CandidateRow>(&sql)
             .bind(actor.agency_id)

@@ -35,12 +35,21 @@ pub trait PrivacyStore: Send + Sync {
     /// Erases a record the actor sees (see the module's documentation), in one transaction
     /// with its audit line. `why` is the audit's detail (never the person's data).
     async fn erase_contact(&self, actor: &Actor, id: Uuid, why: &str, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Writes one act in the audit log.
+    async fn add_audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        target: Option<Uuid>,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// The agency's audit log, newest first.
     async fn audit_log(&self, actor: &Actor, limit: i64) -> StoreResult<Vec<AuditEntry>>;
 }
 
 /// The free texts of the agency a person's name may be written in: `(table, column)`.
-const FREE_TEXTS: [(&str, &str); 26] = [
+const FREE_TEXTS: [(&str, &str); 27] = [
     ("contacts", "notes"),
     ("contacts", "call_preferences"),
     ("contacts", "situation"),
@@ -67,6 +76,7 @@ const FREE_TEXTS: [(&str, &str); 26] = [
     ("complaints", "answer"),
     ("complaint_steps", "note"),
     ("stage_transitions", "reason"),
+    ("consents", "proof"),
 ];
 
 /// What replaces a person's name in someone else's text.
@@ -127,6 +137,7 @@ where
     bool: for<'q> Encode<'q, E> + Type<E>,
     i64: for<'q> Encode<'q, E> + Type<E>,
     DateTime<Utc>: for<'q> Encode<'q, E> + Type<E>,
+    Option<Uuid>: for<'q> Encode<'q, E> + Type<E>,
     Personal: for<'r> FromRow<'r, E::Row>,
     AuditEntry: for<'r> FromRow<'r, E::Row>,
     (i64,): for<'r> FromRow<'r, E::Row>,
@@ -164,6 +175,7 @@ where
             "DELETE FROM complaint_steps WHERE complaint_id IN (SELECT id FROM complaints WHERE contact_id = $1)",
             "DELETE FROM complaints WHERE contact_id = $1",
             "DELETE FROM contact_shares WHERE contact_id = $1",
+            "DELETE FROM consents WHERE contact_id = $1",
             "DELETE FROM contact_terms WHERE contact_id = $1",
             "UPDATE stage_transitions SET reason = NULL, competitor = NULL WHERE contact_id = $1",
             "UPDATE contacts SET referred_by = NULL WHERE referred_by = $1",
@@ -267,6 +279,29 @@ where
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    async fn add_audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        target: Option<Uuid>,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query::<E>(
+            "INSERT INTO audit_log (id, agency_id, at, actor_id, action, target_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(shared::new_id())
+        .bind(actor.agency_id)
+        .bind(now)
+        .bind(actor.user_id)
+        .bind(action.to_string())
+        .bind(target)
+        .bind(detail.to_string())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -21,4 +21,5 @@ mod robustness;
 mod sequence;
 mod sync;
 mod targets;
+mod team;
 mod visits;

@@ -180,6 +180,16 @@ async fn an_erased_person_is_gone_from_every_table_and_from_the_phone() {
     )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{k}");
+    let (s, k) = body(
+        cast.owner
+            .post(
+                &format!("/contacts/{id}/consents"),
+                &json!({"purpose": "email", "granted": true, "channel": "paper", "proof": "Formulaire signé par Zébulon Quasimodo"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{k}");
     // A colleague's task elsewhere that names them.
     cast.colleague
         .post(
@@ -209,6 +219,7 @@ async fn an_erased_person_is_gone_from_every_table_and_from_the_phone() {
     );
     assert_eq!(held["offers"].as_array().unwrap().len(), 1);
     assert_eq!(held["complaints"].as_array().unwrap().len(), 1);
+    assert_eq!(held["consents"][0]["purpose"], "email");
     assert!(held["stage_history"].as_array().unwrap().len() >= 2);
     assert!(held["timeline"].as_array().unwrap().len() >= 4, "{}", held["timeline"]);
     assert_eq!(
@@ -297,4 +308,82 @@ async fn the_anonymous_counts_stay_after_an_erasure() {
     assert_ne!(photo(&before), photo(&after));
     let (_, audit) = body(cast.manager.get("/audit").await).await;
     assert_eq!(audit[0]["detail"], "Effacement RGPD : durée de conservation dépassée");
+}
+
+#[tokio::test]
+async fn a_refusal_of_the_phone_or_bloctel_takes_the_person_out_of_phoning() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    let mut c = contact("consent-phone");
+    c["stage"] = json!("contacted");
+    c["stage_reason"] = json!("appel entrant");
+    let c = cast.owner.create_contact(c).await;
+    let id = c["id"].as_str().unwrap();
+    let listed = |list: &Value| list.as_array().unwrap().iter().any(|i| i["contact_id"] == json!(id));
+    let (_, list) = body(cast.owner.get("/phoning/list").await).await;
+    assert!(listed(&list), "{list}");
+
+    let path = format!("/contacts/{id}/consents");
+    let (s, e) = body(
+        cast.owner
+            .post(
+                &path,
+                &json!({"purpose": "phone", "granted": true, "channel": "meeting", "proof": " "}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(e["fields"]["proof"].is_string(), "a consent given needs its proof: {e}");
+    let (s, e) = body(
+        cast.owner
+            .post(
+                &path,
+                &json!({"purpose": "email", "granted": false, "channel": "bloctel"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(e["fields"]["channel"].is_string(), "{e}");
+    assert_eq!(
+        cast.colleague
+            .post(
+                &path,
+                &json!({"purpose": "phone", "granted": false, "channel": "bloctel"})
+            )
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let (s, k) = body(
+        cast.owner
+            .post(
+                &path,
+                &json!({"purpose": "phone", "granted": false, "channel": "bloctel"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{k}");
+    assert_eq!(k["recorded_by_name"], "owner");
+    let (_, list) = body(cast.owner.get("/phoning/list").await).await;
+    assert!(!listed(&list), "on Bloctel: not proposed");
+    // Given again later (signed form): proposed again, the history kept.
+    let (s, _) = body(
+        cast.owner
+            .post(
+                &path,
+                &json!({"purpose": "phone", "granted": true, "channel": "paper", "proof": "formulaire du 12/03"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, list) = body(cast.owner.get("/phoning/list").await).await;
+    assert!(listed(&list));
+    let (_, history) = body(cast.owner.get(&path).await).await;
+    assert_eq!(history.as_array().unwrap().len(), 2);
+    assert_eq!(history[0]["channel"], "bloctel");
 }

@@ -1,0 +1,239 @@
+//! Consent per purpose (domain §8, GDPR art. 6–7; *consentement*): commercial contact by phone,
+//! e-mail or SMS, and the processing of financial data — each given or refused with its date,
+//! the channel it came through and its proof. The last word per purpose stands; the history is
+//! kept. The French opposition list for phone prospecting (*Bloctel*) is a refusal of the phone
+//! that came through that channel. Nobody who refused the phone is proposed in a phoning session.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::record::FieldErrors;
+
+/// What a consent is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// Commercial contact by phone (démarchage téléphonique).
+    Phone,
+    Email,
+    Sms,
+    /// Processing of financial data (patrimoine, revenus).
+    FinancialData,
+}
+
+impl Purpose {
+    pub const ALL: [Purpose; 4] = [Purpose::Phone, Purpose::Email, Purpose::Sms, Purpose::FinancialData];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Phone => "phone",
+            Purpose::Email => "email",
+            Purpose::Sms => "sms",
+            Purpose::FinancialData => "financial_data",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Purpose> {
+        Purpose::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Purpose::Phone => "Contact commercial par téléphone",
+            Purpose::Email => "Contact commercial par e-mail",
+            Purpose::Sms => "Contact commercial par SMS",
+            Purpose::FinancialData => "Traitement des données financières",
+        }
+    }
+}
+
+/// How a consent or a refusal came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// Said in a meeting.
+    Meeting,
+    Phone,
+    Email,
+    /// A signed form or letter.
+    Paper,
+    Web,
+    /// Registered on the French opposition list (Bloctel).
+    Bloctel,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 6] = [
+        Channel::Meeting,
+        Channel::Phone,
+        Channel::Email,
+        Channel::Paper,
+        Channel::Web,
+        Channel::Bloctel,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Meeting => "meeting",
+            Channel::Phone => "phone",
+            Channel::Email => "email",
+            Channel::Paper => "paper",
+            Channel::Web => "web",
+            Channel::Bloctel => "bloctel",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Meeting => "en rendez-vous",
+            Channel::Phone => "au téléphone",
+            Channel::Email => "par e-mail",
+            Channel::Paper => "formulaire signé",
+            Channel::Web => "en ligne",
+            Channel::Bloctel => "liste Bloctel",
+        }
+    }
+}
+
+/// A consent given or refused, as sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConsentInput {
+    pub purpose: Purpose,
+    pub granted: bool,
+    pub channel: Channel,
+    /// Where the proof is (a signed form's reference, the e-mail's date…).
+    #[serde(default)]
+    pub proof: String,
+}
+
+impl ConsentInput {
+    /// Trims the proof; a consent given needs one (a refusal stands by itself); Bloctel is only
+    /// ever a refusal of the phone.
+    pub fn validate(mut self) -> Result<ConsentInput, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        self.proof = self.proof.trim().to_string();
+        if self.proof.chars().count() > 500 || self.proof.chars().any(char::is_control) {
+            errors.insert("proof".into(), "500 caractères au plus, sur une ligne".into());
+        }
+        if self.granted && self.proof.is_empty() {
+            errors.insert("proof".into(), "indiquez la preuve du consentement".into());
+        }
+        if self.channel == Channel::Bloctel && (self.granted || self.purpose != Purpose::Phone) {
+            errors.insert(
+                "channel".into(),
+                "Bloctel est une opposition au démarchage téléphonique".into(),
+            );
+        }
+        if errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// A consent as kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Consent {
+    pub id: Uuid,
+    pub contact_id: Uuid,
+    pub purpose: Purpose,
+    pub granted: bool,
+    pub channel: Channel,
+    pub proof: String,
+    pub at: DateTime<Utc>,
+    pub recorded_by_name: String,
+}
+
+/// The word that stands for each purpose: the last one given (`None`: never asked).
+pub fn current(history: &[Consent]) -> Vec<(Purpose, Option<&Consent>)> {
+    Purpose::ALL
+        .into_iter()
+        .map(|p| {
+            let last = history.iter().filter(|c| c.purpose == p).max_by_key(|c| (c.at, c.id));
+            (p, last)
+        })
+        .collect()
+}
+
+/// Whether a phoning session may propose the person: not if they refused the phone (or are on
+/// Bloctel). Prospecting by phone is opt-out in France: no word is no refusal.
+pub fn may_call(history: &[Consent]) -> bool {
+    !current(history)
+        .into_iter()
+        .any(|(p, c)| p == Purpose::Phone && c.is_some_and(|c| !c.granted))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn consent(purpose: Purpose, granted: bool, minutes: i64) -> Consent {
+        Consent {
+            id: Uuid::from_u128(minutes as u128),
+            contact_id: Uuid::nil(),
+            purpose,
+            granted,
+            channel: Channel::Meeting,
+            proof: "x".into(),
+            at: DateTime::from_timestamp(1_700_000_000 + minutes * 60, 0).unwrap(),
+            recorded_by_name: "A".into(),
+        }
+    }
+
+    #[test]
+    fn the_last_word_per_purpose_stands() {
+        let h = vec![
+            consent(Purpose::Phone, true, 1),
+            consent(Purpose::Phone, false, 5),
+            consent(Purpose::Email, true, 3),
+        ];
+        let now = current(&h);
+        assert_eq!(now[0].1.map(|c| c.granted), Some(false));
+        assert_eq!(now[1].1.map(|c| c.granted), Some(true));
+        assert!(now[2].1.is_none(), "SMS never asked");
+        assert!(!may_call(&h));
+        assert!(may_call(&h[..1]));
+        assert!(may_call(&[]), "phone prospecting is opt-out");
+    }
+
+    #[test]
+    fn a_consent_given_needs_its_proof_and_bloctel_is_a_phone_refusal() {
+        let ok = ConsentInput {
+            purpose: Purpose::Email,
+            granted: true,
+            channel: Channel::Paper,
+            proof: " formulaire n° 12 ".into(),
+        };
+        assert_eq!(ok.clone().validate().unwrap().proof, "formulaire n° 12");
+        let e = ConsentInput {
+            proof: " ".into(),
+            ..ok.clone()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(e.contains_key("proof"));
+        let refused = ConsentInput {
+            granted: false,
+            proof: String::new(),
+            ..ok
+        };
+        assert!(refused.validate().is_ok(), "a refusal stands by itself");
+        let bloctel = ConsentInput {
+            purpose: Purpose::Email,
+            granted: false,
+            channel: Channel::Bloctel,
+            proof: String::new(),
+        };
+        assert!(bloctel.validate().unwrap_err().contains_key("channel"));
+    }
+}
