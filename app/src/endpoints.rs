@@ -44,6 +44,11 @@ pub fn contact_erase(id: impl Display) -> String {
     format!("/contacts/{id}/erase")
 }
 
+/// A person's consents (GET), a new word (POST).
+pub fn contact_consents(id: impl Display) -> String {
+    format!("/contacts/{id}/consents")
+}
+
 /// Everything held on a person, as a JSON file.
 pub fn contact_subject_access(id: impl Display) -> String {
     format!("/contacts/{id}/subject-access")
@@ -260,3 +265,6 @@ pub fn team_invitation(id: impl Display) -> String {
 pub fn team_handover(id: impl Display) -> String {
     format!("/team/{id}/handover")
 }
+
+/// The prospects past the retention period (GET, managers).
+pub const RETENTION: &str = "/privacy/retention";

@@ -27,6 +27,7 @@ use pages::meeting::MeetingPage;
 use pages::nearby::NearbyPage;
 use pages::phoning::PhoningPage;
 use pages::plan::PlanPage;
+use pages::privacy::PrivacyPage;
 use pages::report::ReportPage;
 use pages::sessions::SessionsPage;
 use pages::settings::SettingsPage;
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()}/>
                 <Route path=path!("/imports") view={Lazy::<ImportsRoute>::new()}/>
                 <Route path=path!("/team") view={Lazy::<TeamRoute>::new()}/>
+                <Route path=path!("/privacy") view={Lazy::<PrivacyRoute>::new()}/>
                 <Route path=path!("/meetings/:id") view={Lazy::<MeetingRoute>::new()}/>
                 <Route path=path!("/meetings/:id/report") view={Lazy::<ReportRoute>::new()}/>
                 <Route path=path!("/contacts/new") view={Lazy::<NewContactRoute>::new()}/>
@@ -181,6 +183,7 @@ lazy_screens! {
         ComplaintRoute => ComplaintPage,
         ImportsRoute => ImportsPage,
         TeamRoute => TeamPage,
+        PrivacyRoute => PrivacyPage,
     }
 }
 

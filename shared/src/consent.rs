@@ -4,7 +4,7 @@
 //! kept. The French opposition list for phone prospecting (*Bloctel*) is a refusal of the phone
 //! that came through that channel. Nobody who refused the phone is proposed in a phoning session.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -235,5 +235,60 @@ mod tests {
             proof: String::new(),
         };
         assert!(bloctel.validate().unwrap_err().contains_key("channel"));
+    }
+}
+
+/// How long a prospect with no contact is kept (CNIL's guidance for prospecting: three years
+/// from the last contact coming from them or with them).
+pub const RETENTION_YEARS: i32 = 3;
+
+/// Whether a prospect is past the retention period on `today`: their last contact (meeting,
+/// call, any logged contact), or their creation if there was none, is more than
+/// [`RETENTION_YEARS`] ago. Clients are kept for the contract's life and are never due here.
+pub fn retention_due(
+    is_prospect: bool,
+    last_contacts: &[Option<chrono::NaiveDate>],
+    created_on: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) -> bool {
+    // An imported record may carry contacts older than its creation here: they count.
+    let last = last_contacts.iter().flatten().copied().max().unwrap_or(created_on);
+    let limit = today
+        .with_year(today.year() - RETENTION_YEARS)
+        .unwrap_or_else(|| today - chrono::Duration::days(365 * i64::from(RETENTION_YEARS)));
+    is_prospect && last < limit
+}
+
+#[cfg(test)]
+mod retention_tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_prospect_with_no_contact_for_three_years_is_due() {
+        let today = d(2026, 11, 30);
+        assert!(retention_due(
+            true,
+            &[Some(d(2023, 11, 29)), None],
+            d(2020, 1, 1),
+            today
+        ));
+        assert!(
+            !retention_due(true, &[Some(d(2023, 11, 30))], d(2020, 1, 1), today),
+            "exactly three years: kept"
+        );
+        assert!(
+            !retention_due(false, &[Some(d(2019, 1, 1))], d(2019, 1, 1), today),
+            "a client is kept"
+        );
+        assert!(
+            retention_due(true, &[None, None], d(2022, 5, 1), today),
+            "never contacted: from its creation"
+        );
+        assert!(!retention_due(true, &[None], d(2025, 5, 1), today));
     }
 }

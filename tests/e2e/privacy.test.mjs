@@ -50,7 +50,7 @@ test('a person erased by the manager disappears from the advisor\'s phone at its
   await synced(page, 'the first sync');
   const me = await api(page, '/auth/me');
   const mine = (await api(page, `/contacts?owner=${me.user_id}&limit=50`)).items;
-  const person = await api(page, `/contacts/${mine[mine.length - 1].id}`);
+  const person = await api(page, `/contacts/${mine[0].id}`);
   const name = `${person.last_name} ${person.first_name}`;
   assert.ok(await foundOffline(page, context, server.url, name, person.id), 'on the phone before');
 
@@ -90,6 +90,43 @@ test('a person erased by the manager disappears from the advisor\'s phone at its
   await pulled;
   await synced(page, 'the sync after the erasure');
   assert.equal(await foundOffline(page, context, server.url, name, person.id), false, 'gone from the phone');
+  const real = errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|ERR_FAILED|Failed to fetch|NetworkError/.test(e));
+  assert.deepEqual(real, []);
+});
+
+test('consents on the record, and the prospects past the retention period', async () => {
+  const { server, page, errors } = use();
+  await page.context().clearCookies();
+  await page.goto(`${server.url}/login`);
+  await login(page, server.url, 'claire.martin@demo.tournee.fr');
+  const record = (await api(page, '/contacts?stage=contacted&limit=1')).items[0];
+  await page.goto(`${server.url}/contacts/${record.id}`);
+  await page.waitForSelector('html[data-hydrated]');
+  const consents = page.getByRole('region', { name: 'Consentements' });
+  await consents.waitFor();
+  // A consent given without its proof is refused in French; Bloctel in one tap.
+  await consents.getByLabel('Pour').selectOption('email');
+  await consents.getByRole('button', { name: 'Enregistrer la réponse' }).click();
+  await consents.getByText('indiquez la preuve du consentement').waitFor();
+  await consents.getByRole('button', { name: 'Inscrit sur Bloctel' }).click();
+  await consents.getByText(/refusé liste Bloctel le/).waitFor();
+  await page.screenshot({ path: join(shots, '86-consents.png'), fullPage: true });
+
+  // The demo's old prospects, never called for more than three years.
+  const due = await api(page, '/privacy/retention');
+  assert.ok(due.length >= 2, JSON.stringify(due));
+  const [first, second] = due.map((d) => d.display_name);
+  await page.goto(`${server.url}/privacy`);
+  await page.waitForSelector('html[data-hydrated]');
+  await page.getByText(`${due.length} prospect(s) sans contact depuis trois ans`).waitFor();
+  await page.getByRole('link', { name: first }).waitFor();
+  await page.screenshot({ path: join(shots, '87-retention.png'), fullPage: true });
+  await page.getByRole('button', { name: `Effacer ${first}` }).click();
+  await eventually(async () => (await page.getByRole('link', { name: first }).count()) === 0, 'erased from the list');
+  await page.getByRole('link', { name: second }).waitFor();
+  assert.equal((await api(page, '/privacy/retention')).length, due.length - 1);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, `the retention screen is ${width} px wide`);
   const real = errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|ERR_FAILED|Failed to fetch|NetworkError/.test(e));
   assert.deepEqual(real, []);
 });

@@ -114,6 +114,24 @@ test('an advisor adds an offer and moves its prognosis, online and offline; the 
   await page.getByRole('button', { name: 'Enregistrer les réglages' }).click();
   await page.locator('.toast', { hasText: 'Réglages enregistrés' }).waitFor();
   assert.equal((await api(page, '/agency/settings')).prognosis_rule, 'weighted');
+  // What shapes every record, on the same screen: weights that do not make 100 are refused in
+  // French before sending; a new sector and a VIP band are saved.
+  await page.getByLabel('Encours confiés').fill('50');
+  await page.getByLabel('Encours confiés').dispatchEvent('change');
+  await page.getByRole('button', { name: 'Enregistrer les réglages' }).click();
+  await page.getByText('Segments : poids : la somme des pondérations doit faire 100 % (elle fait 110 %)').waitFor();
+  await page.getByLabel('Encours confiés').fill('40');
+  await page.getByLabel('Encours confiés').dispatchEvent('change');
+  await page.getByLabel('VIP à partir de').fill('80');
+  await page.getByLabel('VIP à partir de').dispatchEvent('change');
+  await page.getByLabel('Nouveau secteur').fill('Croix-Rousse');
+  await page.getByRole('button', { name: 'Ajouter' }).last().click();
+  await page.getByLabel('Codes postaux de « Croix-Rousse »').fill('69004, 69001');
+  await page.getByLabel('Codes postaux de « Croix-Rousse »').dispatchEvent('change');
+  await page.getByRole('button', { name: 'Enregistrer les réglages' }).click();
+  await eventually(async () => (await api(page, '/agency/settings')).segment_bands.vip === 80, 'the VIP band saved');
+  const saved = await api(page, '/agency/settings');
+  assert.deepEqual(saved.sectors.find((s) => s.name === 'Croix-Rousse').postcodes, ['69004', '69001']);
   await fits(page, 'the settings');
 
   await page.goto(`${server.url}/steering`);

@@ -11,6 +11,7 @@ pub mod meeting;
 pub mod nearby;
 pub mod phoning;
 pub mod plan;
+pub mod privacy;
 pub mod report;
 pub mod sessions;
 pub mod settings;

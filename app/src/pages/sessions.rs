@@ -85,6 +85,7 @@ pub fn SessionsPage() -> impl IntoView {
             <p><a href="/settings">"Réglages de l'agence"</a></p>
             <p><a href="/imports">"Importer des fiches (CSV)"</a></p>
             <p><a href="/team">"Équipe : invitations, rôles, portefeuilles"</a></p>
+            <p><a href="/privacy">"Conservation des données (RGPD)"</a></p>
             <CalendarFeedBlock/>
             <button class="danger wide" on:click=logout>"Se déconnecter"</button>
             <h2>"Appareils connectés"</h2>

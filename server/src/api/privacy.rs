@@ -230,3 +230,19 @@ pub async fn record_consent(
         .await?;
     Ok((StatusCode::CREATED, Json(consent)))
 }
+
+/// The prospects with no contact for three years (CNIL's guidance for prospecting), for the
+/// manager to erase — or to contact again.
+#[utoipa::path(get, path = "/api/v1/privacy/retention", tag = "privacy",
+    responses((status = 200, body = [crate::db::privacy::RetentionItem]), (status = 403, body = shared::api::ErrorBody)))]
+pub async fn retention(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> ApiResult<Json<Vec<crate::db::privacy::RetentionItem>>> {
+    if current.user.role != Role::Manager {
+        return Err(ApiError::Forbidden("réservé au chef d'agence".into()));
+    }
+    Ok(Json(
+        state.store.retention_due(&current.actor(), state.time.today()).await?,
+    ))
+}

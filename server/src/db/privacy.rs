@@ -30,6 +30,31 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// A prospect to erase or to contact again.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct RetentionItem {
+    pub id: Uuid,
+    pub display_name: String,
+    pub owner_name: String,
+    /// The last contact, or the creation when there was none.
+    pub last_contact_on: chrono::NaiveDate,
+}
+
+#[derive(FromRow)]
+struct RetentionRow {
+    id: Uuid,
+    kind: String,
+    first_name: String,
+    last_name: String,
+    company_name: String,
+    owner_name: String,
+    stage: String,
+    last_contact_on: Option<chrono::NaiveDate>,
+    last_call_on: Option<chrono::NaiveDate>,
+    last_meeting_on: Option<chrono::NaiveDate>,
+    created_at: DateTime<Utc>,
+}
+
 #[async_trait]
 pub trait PrivacyStore: Send + Sync {
     /// Erases a record the actor sees (see the module's documentation), in one transaction
@@ -44,6 +69,9 @@ pub trait PrivacyStore: Send + Sync {
         detail: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
+    /// The prospects past the retention period on `today` (`shared::consent::retention_due`),
+    /// longest forgotten first, at most 500.
+    async fn retention_due(&self, actor: &Actor, today: chrono::NaiveDate) -> StoreResult<Vec<RetentionItem>>;
     /// The agency's audit log, newest first.
     async fn audit_log(&self, actor: &Actor, limit: i64) -> StoreResult<Vec<AuditEntry>>;
 }
@@ -140,6 +168,7 @@ where
     Option<Uuid>: for<'q> Encode<'q, E> + Type<E>,
     Personal: for<'r> FromRow<'r, E::Row>,
     AuditEntry: for<'r> FromRow<'r, E::Row>,
+    RetentionRow: for<'r> FromRow<'r, E::Row>,
     (i64,): for<'r> FromRow<'r, E::Row>,
     (String,): for<'r> FromRow<'r, E::Row>,
     (Uuid, String): for<'r> FromRow<'r, E::Row>,
@@ -303,6 +332,39 @@ where
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    async fn retention_due(&self, actor: &Actor, today: chrono::NaiveDate) -> StoreResult<Vec<RetentionItem>> {
+        let rows = sqlx::query_as::<E, RetentionRow>(
+            "SELECT c.id, c.kind, c.first_name, c.last_name, c.company_name, u.display_name AS owner_name, c.stage, \
+             c.last_contact_on, c.last_call_on, c.last_meeting_on, c.created_at FROM contacts c JOIN users u ON u.id = c.owner_id \
+             WHERE c.agency_id = $1 AND c.deleted_at IS NULL AND c.stage NOT IN ('client', 'former_client')",
+        )
+        .bind(actor.agency_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut due: Vec<RetentionItem> = rows
+            .into_iter()
+            .filter_map(|r| {
+                let contacts = [r.last_contact_on, r.last_call_on, r.last_meeting_on];
+                let created = r.created_at.date_naive();
+                let prospect = shared::stage::Stage::parse(&r.stage).is_some_and(|s| s.is_prospect());
+                shared::consent::retention_due(prospect, &contacts, created, today).then(|| RetentionItem {
+                    id: r.id,
+                    display_name: display_name(
+                        ContactKind::parse(&r.kind).unwrap_or_default(),
+                        &r.first_name,
+                        &r.last_name,
+                        &r.company_name,
+                    ),
+                    owner_name: r.owner_name,
+                    last_contact_on: contacts.iter().flatten().copied().max().unwrap_or(created),
+                })
+            })
+            .collect();
+        due.sort_by_key(|i| (i.last_contact_on, i.id));
+        due.truncate(500);
+        Ok(due)
     }
 
     async fn audit_log(&self, actor: &Actor, limit: i64) -> StoreResult<Vec<AuditEntry>> {

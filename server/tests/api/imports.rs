@@ -447,8 +447,22 @@ async fn the_demo_agency_has_an_import_to_read() {
     assert_eq!(list[0]["status"], "done");
     assert_eq!(
         list[0]["counts"],
-        json!({"lines": 7, "created": 5, "updated": 0, "skipped": 1, "already_imported": 0, "invalid": 1})
+        json!({"lines": 9, "created": 7, "updated": 0, "skipped": 1, "already_imported": 0, "invalid": 1})
     );
     let (_, fair) = body(claire.get("/contacts?campaign=Salon%20du%20patrimoine%202026").await).await;
-    assert_eq!(fair["items"].as_array().unwrap().len(), 5);
+    assert_eq!(fair["items"].as_array().unwrap().len(), 7);
+    // Two of them not called for more than three years: the manager's retention list.
+    let (s, due) = body(claire.get("/privacy/retention").await).await;
+    assert_eq!(s, StatusCode::OK, "{due}");
+    let names: Vec<&str> = due
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["display_name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"LAMBERT Odile") && names.contains(&"ROCHE Gérard"),
+        "{names:?}"
+    );
+    assert_eq!(due[0]["last_contact_on"], "2021-03-14");
 }

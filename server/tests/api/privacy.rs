@@ -279,6 +279,16 @@ async fn an_erased_person_is_gone_from_every_table_and_from_the_phone() {
 
     // The audit log says who erased what, with no personal data.
     assert_eq!(cast.owner.get("/audit").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        cast.owner.get("/privacy/retention").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let (s, due) = body(cast.manager.get("/privacy/retention").await).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        due.as_array().unwrap().is_empty(),
+        "records made today are not due: {due}"
+    );
     let (_, audit) = body(cast.manager.get("/audit").await).await;
     assert_eq!(audit[0]["action"], "erase_contact");
     assert_eq!(audit[0]["target_id"], json!(id));

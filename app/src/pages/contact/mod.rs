@@ -123,6 +123,7 @@ pub fn ContactPage() -> impl IntoView {
                                 <crate::pages::complaints::RecordComplaints contact_id=contact_id/>
                                 <Team c=c.clone() on_changed=changed/>
                                 <Waiting contact_id version/>
+                                <privacy::Consents c=c.clone()/>
                                 <privacy::Privacy c=c.clone()/>
                                 <activity::Activity c=c on_changed=changed/>
                             }.into_any()

@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::record::Contact;
 
+use shared::consent::{current, Channel, Consent, ConsentInput, Purpose};
+
 use crate::api::{self, Method};
 use crate::components::feedback::notify;
 use crate::endpoints;
@@ -76,5 +78,121 @@ pub fn Privacy(c: Contact) -> impl IntoView {
                 </section>
             }
         })
+    }
+}
+
+/// The person's consents per purpose, as they stand, and a form to record a new word (given or
+/// refused, how, with what proof). Anyone who sees the record may record one.
+#[component]
+pub fn Consents(c: Contact) -> impl IntoView {
+    let id = c.id;
+    let version = RwSignal::new(0u32);
+    let history = LocalResource::new(move || {
+        version.track();
+        async move { api::get::<Vec<Consent>>(&endpoints::contact_consents(id)).await.ok() }
+    });
+    let purpose = RwSignal::new(Purpose::Phone);
+    let granted = RwSignal::new(true);
+    let channel = RwSignal::new(Channel::Meeting);
+    let proof = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let send = move |input: ConsentInput| {
+        let input = match input.validate() {
+            Ok(i) => i,
+            Err(fields) => {
+                error.set(fields.into_values().next());
+                return;
+            }
+        };
+        error.set(None);
+        spawn_local(async move {
+            match api::json::<Consent>(Method::Post, &endpoints::contact_consents(id), Some(&input)).await {
+                Ok(_) => {
+                    notify("Consentement enregistré");
+                    proof.set(String::new());
+                    version.update(|v| *v += 1);
+                }
+                Err(f) => error.set(Some(
+                    f.body.fields.values().next().cloned().unwrap_or_else(|| f.message()),
+                )),
+            }
+        });
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        send(ConsentInput {
+            purpose: purpose.get_untracked(),
+            granted: granted.get_untracked(),
+            channel: channel.get_untracked(),
+            proof: proof.get_untracked(),
+        });
+    };
+    let bloctel = move |_| {
+        send(ConsentInput {
+            purpose: Purpose::Phone,
+            granted: false,
+            channel: Channel::Bloctel,
+            proof: String::new(),
+        })
+    };
+    view! {
+        <section class="card" aria-label="Consentements">
+            <h3>"Consentements"</h3>
+            {move || match history.get().flatten() {
+                None => view! { <p class="muted small">"Indisponible sans réseau."</p> }.into_any(),
+                Some(list) => view! {
+                    <ul class="list consents">
+                        {current(&list).into_iter().map(|(p, c)| {
+                            let state = match c {
+                                None => "non renseigné".to_string(),
+                                Some(c) => format!(
+                                    "{} {} le {} ({}){}",
+                                    if c.granted { "accepté" } else { "refusé" },
+                                    c.channel.label(),
+                                    c.at.format("%d/%m/%Y"),
+                                    c.recorded_by_name,
+                                    if c.proof.is_empty() { String::new() } else { format!(" — preuve : {}", c.proof) },
+                                ),
+                            };
+                            view! { <li><strong>{p.label()}</strong><br/><span class="small">{state}</span></li> }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+            <form on:submit=save>
+                <div class="two">
+                    <div class="field">
+                        <label for="consent-purpose">"Pour"</label>
+                        <select id="consent-purpose" on:change=move |ev| if let Some(p) = Purpose::parse(&event_target_value(&ev)) { purpose.set(p) }>
+                            {Purpose::ALL.into_iter().map(|p| view! { <option value=p.as_str()>{p.label()}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="consent-word">"Réponse"</label>
+                        <select id="consent-word" on:change=move |ev| granted.set(event_target_value(&ev) == "yes")>
+                            <option value="yes">"Accepté"</option>
+                            <option value="no">"Refusé"</option>
+                        </select>
+                    </div>
+                </div>
+                <div class="two">
+                    <div class="field">
+                        <label for="consent-channel">"Recueilli"</label>
+                        <select id="consent-channel" on:change=move |ev| if let Some(c) = Channel::parse(&event_target_value(&ev)) { channel.set(c) }>
+                            {Channel::ALL.into_iter().filter(|c| *c != Channel::Bloctel).map(|c| view! { <option value=c.as_str()>{c.label()}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="consent-proof">"Preuve"</label>
+                        <input id="consent-proof" type="text" maxlength="500" placeholder="réf. du formulaire…" bind:value=proof/>
+                    </div>
+                </div>
+                {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+                <div class="row-form">
+                    <button type="submit" class="secondary">"Enregistrer la réponse"</button>
+                    <button type="button" class="secondary" on:click=bloctel>"Inscrit sur Bloctel"</button>
+                </div>
+            </form>
+        </section>
     }
 }

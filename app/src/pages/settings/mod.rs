@@ -1,7 +1,10 @@
 //! The agency's settings the manager sets for steering (issue 10): the rule of the global
 //! prognosis, the phoning period, the weekly targets (default and per advisor), the KPI
-//! targets and the product families offers are filed under. Checked by the same validation as the
+//! targets and the product families offers are filed under; and (`records`) what shapes every
+//! record: segments, sizes, cadence, sectors, the agency's address. Checked by the same validation as the
 //! API (`AgencySettings::validate`) before sending; the server checks again.
+
+mod records;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -25,6 +28,11 @@ fn part_label(field: &str) -> &'static str {
         "kpi_targets" => "Cibles des indicateurs",
         "objections" => "Objections",
         "cadence" => "Cadence",
+        "segment_weights" => "Segments : poids",
+        "segment_bands" => "Segments : seuils",
+        "size_thresholds" => "Taille des prospects",
+        "sectors" => "Secteurs",
+        "base" => "Agence",
         _ => "Réglages",
     }
 }
@@ -222,6 +230,7 @@ pub fn SettingsPage() -> impl IntoView {
                     <input type="text" aria-label="Nouvelle famille de produits" placeholder="Nouvelle famille…" bind:value=new_family/>
                     <button type="button" class="secondary" on:click=add>"Ajouter"</button>
                 </div>
+                <records::RecordSettings settings/>
                 {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
                 {move || message.get().map(|m| view! { <p class="muted" role="status">{m}</p> })}
                 <button type="submit" class="primary wide" disabled=move || !manager.get()>"Enregistrer les réglages"</button>
