@@ -4,7 +4,8 @@
 //! plan (parse, check, compare), write in one transaction. Then the same file again: every
 //! line already imported, compared with the N records now there.
 //!
-//! `cargo bench -p tournee-server --bench import` (`BENCH_IMPORT_LINES=N` for another size).
+//! `cargo bench -p tournee-server --bench import` (`BENCH_IMPORT_LINES=N` for another size;
+//! `BENCH_POSTGRES_URL=postgres://…/db` also runs it on a new PostgreSQL database).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -81,7 +82,29 @@ async fn main() -> anyhow::Result<()> {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
-    let store = db::connect(&format!("sqlite://{}", path.display())).await?;
+    let bytes = file(lines);
+    println!(
+        "file: {lines} lines, {:.1} MB, Windows-1252, ;",
+        bytes.len() as f64 / 1e6
+    );
+    run("sqlite", &format!("sqlite://{}", path.display()), &bytes).await?;
+    if let Ok(admin) = std::env::var("BENCH_POSTGRES_URL") {
+        use sqlx::Connection;
+        let name = format!("tournee_bench_{}", uuid::Uuid::now_v7().simple());
+        let mut conn = sqlx::PgConnection::connect(&admin).await?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await?;
+        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+        run("postgres", &format!("{base}/{name}"), &bytes).await?;
+    }
+    Ok(())
+}
+
+/// Both imports on one engine.
+#[allow(clippy::print_stdout)]
+async fn run(engine: &str, url: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    let store = db::connect(url).await?;
     let agency = store.create_agency("Agence import").await?;
     let manager = store
         .create_user(NewUser {
@@ -98,14 +121,9 @@ async fn main() -> anyhow::Result<()> {
         role: Role::Manager,
         mutation: None,
     };
-    let bytes = file(lines);
-    println!(
-        "file: {lines} lines, {:.1} MB, Windows-1252, ;",
-        bytes.len() as f64 / 1e6
-    );
     for round in ["first import", "same file again"] {
         let t = Instant::now();
-        let preview = tournee_server::imports::upload(&store, &actor, "export.csv", &bytes, db::now())
+        let preview = tournee_server::imports::upload(&store, &actor, "export.csv", bytes, db::now())
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let read = t.elapsed();
@@ -131,7 +149,7 @@ async fn main() -> anyhow::Result<()> {
         let status = store.import(&actor, preview.id).await?.status;
         anyhow::ensure!(status == "done", "import {status}");
         println!(
-            "{round:<16} read {:6.2} s   check {:6.2} s   run (check again + write) {:6.2} s   total {:6.2} s   \
+            "{engine:<8} {round:<16} read {:6.2} s   check {:6.2} s   run (check again + write) {:6.2} s   total {:6.2} s   \
              — created {}, skipped {}, already imported {}, refused {}",
             read.as_secs_f64(),
             planned.as_secs_f64(),

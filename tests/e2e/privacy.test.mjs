@@ -96,6 +96,8 @@ test('a person erased by the manager disappears from the advisor\'s phone at its
 
 test('consents on the record, and the prospects past the retention period', async () => {
   const { server, page, errors } = use();
+  // Away from the app first: a screen still open would react to the ended session.
+  await page.goto('about:blank');
   await page.context().clearCookies();
   await page.goto(`${server.url}/login`);
   await login(page, server.url, 'claire.martin@demo.tournee.fr');

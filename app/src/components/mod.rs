@@ -45,6 +45,21 @@ pub fn me() -> Option<shared::api::Me> {
     crate::storage::load(crate::replica::ME_KEY)
 }
 
+/// Calls `then` with the signed-in user: as kept on this phone, or asked from the server when
+/// the phone has not kept it (a login form sent before the page's code had loaded keeps
+/// nothing). Browser only: call it in an effect.
+pub fn with_me(then: impl Fn(shared::api::Me) + 'static) {
+    match me() {
+        Some(m) => then(m),
+        None => leptos::task::spawn_local(async move {
+            if let Ok(m) = crate::api::get::<shared::api::Me>(crate::endpoints::ME).await {
+                crate::storage::save(crate::replica::ME_KEY, &m);
+                then(m);
+            }
+        }),
+    }
+}
+
 /// Waits `ms` milliseconds in the browser (returns at once on the server).
 pub async fn sleep_ms(ms: i32) {
     #[cfg(feature = "hydrate")]

@@ -74,7 +74,7 @@ fn counts_line(r: &ImportReport) -> String {
 #[component]
 pub fn ImportsPage() -> impl IntoView {
     let manager = RwSignal::new(false);
-    Effect::new(move |_| manager.set(crate::components::is_manager()));
+    Effect::new(move |_| crate::components::with_me(move |m| manager.set(m.role == shared::api::Role::Manager)));
     let people = crate::components::agency_people(manager);
     let preview = RwSignal::new(None::<ImportPreview>);
     let mapping = RwSignal::new(Vec::<Option<Field>>::new());

@@ -23,7 +23,7 @@ struct Due {
 #[component]
 pub fn PrivacyPage() -> impl IntoView {
     let manager = RwSignal::new(false);
-    Effect::new(move |_| manager.set(crate::components::is_manager()));
+    Effect::new(move |_| crate::components::with_me(move |m| manager.set(m.role == shared::api::Role::Manager)));
     let due = RwSignal::new(None::<Vec<Due>>);
     let error = RwSignal::new(None::<String>);
     let confirming = RwSignal::new(false);

@@ -88,8 +88,10 @@ pub fn TeamPage() -> impl IntoView {
     let manager = RwSignal::new(false);
     let me = RwSignal::new(None::<Uuid>);
     Effect::new(move |_| {
-        manager.set(crate::components::is_manager());
-        me.set(crate::components::me().map(|m| m.user_id));
+        crate::components::with_me(move |m| {
+            manager.set(m.role == Role::Manager);
+            me.set(Some(m.user_id));
+        })
     });
     let members = RwSignal::new(Vec::<Member>::new());
     let audit = RwSignal::new(Vec::<AuditLine>::new());

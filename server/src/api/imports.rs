@@ -9,24 +9,15 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::Deserialize;
-use shared::api::Role;
 use shared::import::{ImportOptions, ImportPreview, ImportReport};
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
-use crate::db::Actor;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 
 /// The largest file an import takes (a 100 000-line export is about 15 MB).
 pub const MAX_FILE_BYTES: usize = 40 * 1024 * 1024;
-
-fn manager(current: &CurrentUser) -> ApiResult<Actor> {
-    if current.user.role != Role::Manager {
-        return Err(ApiError::Forbidden("l'import est réservé au chef d'agence".into()));
-    }
-    Ok(current.actor())
-}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct UploadQuery {
@@ -44,9 +35,19 @@ pub async fn upload(
     State(state): State<AppState>,
     current: CurrentUser,
     ApiQuery(q): ApiQuery<UploadQuery>,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<ImportPreview>)> {
-    let actor = manager(&current)?;
+    let body = body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge(format!(
+                "fichier trop volumineux ({} Mo au plus)",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ))
+        } else {
+            ApiError::bad_request(format!("fichier illisible : {}", r.body_text()))
+        }
+    })?;
+    let actor = current.manager("l'import de fiches")?;
     let name = q.file_name.unwrap_or_default();
     let preview = crate::imports::upload(&state.store, &actor, &name, &body, crate::db::now()).await?;
     Ok((StatusCode::CREATED, Json(preview)))
@@ -63,7 +64,7 @@ pub async fn check(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(options): ApiJson<ImportOptions>,
 ) -> ApiResult<Json<ImportReport>> {
-    let actor = manager(&current)?;
+    let actor = current.manager("l'import de fiches")?;
     let row = state.store.import(&actor, id).await?;
     let (plan, names) = crate::imports::prepare(&state.store, &actor, &row, &options).await?;
     let (lines, lines_left_out) = crate::imports::report_lines(&plan, &names);
@@ -88,7 +89,7 @@ pub async fn run(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(options): ApiJson<ImportOptions>,
 ) -> ApiResult<(StatusCode, Json<ImportReport>)> {
-    let actor = manager(&current)?;
+    let actor = current.manager("l'import de fiches")?;
     let row = state.store.import(&actor, id).await?;
     // The choices are checked before the run starts: a bad mapping is a 422 here, not a
     // failed import later.
@@ -126,7 +127,7 @@ pub async fn read(
     current: CurrentUser,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<ImportReport>> {
-    let actor = manager(&current)?;
+    let actor = current.manager("l'import de fiches")?;
     let row = state.store.import(&actor, id).await?;
     let by = author(&state, actor.agency_id, row.created_by).await?;
     Ok(Json(crate::imports::report_of(&row, &state.imports, by)))
@@ -136,7 +137,7 @@ pub async fn read(
 #[utoipa::path(get, path = "/api/v1/imports", tag = "imports",
     responses((status = 200, body = [ImportReport]), (status = 403, body = shared::api::ErrorBody)))]
 pub async fn list(State(state): State<AppState>, current: CurrentUser) -> ApiResult<Json<Vec<ImportReport>>> {
-    let actor = manager(&current)?;
+    let actor = current.manager("l'import de fiches")?;
     let users = state.store.agency_users(actor.agency_id).await?;
     let rows = state.store.imports(&actor).await?;
     Ok(Json(
@@ -161,7 +162,7 @@ pub async fn report_csv(
     current: CurrentUser,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<impl IntoResponse> {
-    let actor = manager(&current)?;
+    let actor = current.manager("l'import de fiches")?;
     let row = state.store.import(&actor, id).await?;
     let report = crate::imports::report_of(&row, &state.imports, String::new());
     let sep = ';';

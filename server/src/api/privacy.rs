@@ -80,14 +80,9 @@ pub async fn erase(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<ErasureInput>,
 ) -> ApiResult<StatusCode> {
-    if current.user.role != Role::Manager {
-        return Err(ApiError::Forbidden("l'effacement est réservé au chef d'agence".into()));
-    }
+    let actor = current.manager("l'effacement")?;
     let why = format!("Effacement RGPD : {}", input.reason.label());
-    state
-        .store
-        .erase_contact(&current.actor(), id, &why, crate::db::now())
-        .await?;
+    state.store.erase_contact(&actor, id, &why, crate::db::now()).await?;
     tracing::info!(contact = %id, user = %current.user.id, "contact erased");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -96,10 +91,8 @@ pub async fn erase(
 #[utoipa::path(get, path = "/api/v1/audit", tag = "privacy",
     responses((status = 200, body = [AuditLine]), (status = 403, body = shared::api::ErrorBody)))]
 pub async fn audit(State(state): State<AppState>, current: CurrentUser) -> ApiResult<Json<Vec<AuditLine>>> {
-    if current.user.role != Role::Manager {
-        return Err(ApiError::Forbidden("réservé au chef d'agence".into()));
-    }
-    let lines = state.store.audit_log(&current.actor(), 500).await?;
+    let actor = current.manager("le journal des actions")?;
+    let lines = state.store.audit_log(&actor, 500).await?;
     Ok(Json(lines.into_iter().map(AuditLine::from).collect()))
 }
 
@@ -239,10 +232,6 @@ pub async fn retention(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> ApiResult<Json<Vec<crate::db::privacy::RetentionItem>>> {
-    if current.user.role != Role::Manager {
-        return Err(ApiError::Forbidden("réservé au chef d'agence".into()));
-    }
-    Ok(Json(
-        state.store.retention_due(&current.actor(), state.time.today()).await?,
-    ))
+    let actor = current.manager("la conservation des données")?;
+    Ok(Json(state.store.retention_due(&actor, state.time.today()).await?))
 }

@@ -23,13 +23,6 @@ use crate::state::AppState;
 /// How long an invitation link works.
 const INVITATION_DAYS: i64 = 7;
 
-fn manager(current: &CurrentUser) -> ApiResult<Actor> {
-    if current.user.role != Role::Manager {
-        return Err(ApiError::Forbidden("réservé au chef d'agence".into()));
-    }
-    Ok(current.actor())
-}
-
 fn role_label(r: Role) -> &'static str {
     match r {
         Role::Manager => "chef d'agence",
@@ -69,7 +62,7 @@ impl From<TeamMember> for Member {
 #[utoipa::path(get, path = "/api/v1/team", tag = "team",
     responses((status = 200, body = [Member]), (status = 403, body = shared::api::ErrorBody)))]
 pub async fn list(State(state): State<AppState>, current: CurrentUser) -> ApiResult<Json<Vec<Member>>> {
-    let actor = manager(&current)?;
+    let actor = current.manager("la gestion de l'équipe")?;
     Ok(Json(
         state.store.team(&actor).await?.into_iter().map(Member::from).collect(),
     ))
@@ -110,7 +103,7 @@ pub async fn invite(
     current: CurrentUser,
     ApiJson(input): ApiJson<NewMember>,
 ) -> ApiResult<(StatusCode, Json<Invitation>)> {
-    let actor = manager(&current)?;
+    let actor = current.manager("la gestion de l'équipe")?;
     let mut errors = shared::record::FieldErrors::new();
     let email = match shared::values::Email::parse(input.email.trim()) {
         Ok(e) => Some(e.as_str().to_lowercase()),
@@ -171,7 +164,7 @@ pub async fn reinvite(
     current: CurrentUser,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<(StatusCode, Json<Invitation>)> {
-    let actor = manager(&current)?;
+    let actor = current.manager("la gestion de l'équipe")?;
     let token = new_token();
     let now = crate::db::now();
     state
@@ -221,7 +214,7 @@ pub async fn change(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<MemberChange>,
 ) -> ApiResult<Json<Member>> {
-    let actor = manager(&current)?;
+    let actor = current.manager("la gestion de l'équipe")?;
     let member = state.store.check_member(&actor, id).await?;
     let now = crate::db::now();
     if let Some(role) = input.role {
@@ -282,7 +275,7 @@ pub async fn handover(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<HandoverInput>,
 ) -> ApiResult<Json<Handover>> {
-    let actor = manager(&current)?;
+    let actor = current.manager("la gestion de l'équipe")?;
     let member = state.store.check_member(&actor, id).await?;
     if input.to.is_empty() || input.to.len() > 50 {
         return Err(ApiError::field("to", "choisissez au moins un conseiller"));

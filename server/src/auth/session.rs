@@ -85,6 +85,14 @@ impl CurrentUser {
     pub fn actor(&self) -> Actor {
         self.user.actor()
     }
+
+    /// The actor when the user is the agency's manager; 403 saying `what` is theirs otherwise.
+    pub fn manager(&self, what: &str) -> Result<Actor, ApiError> {
+        if self.user.role != shared::api::Role::Manager {
+            return Err(ApiError::Forbidden(format!("{what} : réservé au chef d'agence")));
+        }
+        Ok(self.actor())
+    }
 }
 
 /// Needs only the store from the router's state (not the whole `AppState`, which knows about

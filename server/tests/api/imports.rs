@@ -428,20 +428,7 @@ async fn the_demo_agency_has_an_import_to_read() {
     let app = spawn_app().await;
     let today = tournee_server::time::AgencyTime::default().today();
     tournee_server::demo::load(&app.store, today, 40).await.unwrap();
-    let claire = User {
-        id: uuid::Uuid::nil(),
-        agency_id: uuid::Uuid::nil(),
-        email: "claire.martin@demo.tournee.fr".into(),
-        client: new_client(),
-        base: app.url.clone(),
-    };
-    let r = claire
-        .post(
-            "/auth/login",
-            &json!({"email": claire.email, "password": tournee_server::demo::PASSWORD}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
+    let claire = demo_user(&app, "claire.martin@demo.tournee.fr").await;
     let (_, list) = body(claire.get("/imports").await).await;
     assert_eq!(list[0]["file_name"], "salon-patrimoine-2026.csv", "{list}");
     assert_eq!(list[0]["status"], "done");
@@ -465,4 +452,22 @@ async fn the_demo_agency_has_an_import_to_read() {
         "{names:?}"
     );
     assert_eq!(due[0]["last_contact_on"], "2021-03-14");
+}
+
+#[tokio::test]
+async fn a_large_file_is_taken_and_a_too_large_one_refused_clearly() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    // About 6 MB: over the API's usual body limit, under the import's.
+    let mut text = String::from("Nom;Prénom;Mobile;Notes\n");
+    for i in 0..60_000 {
+        text.push_str(&format!("Nom{i};Prénom;06{i:08};{}\n", "x".repeat(60)));
+    }
+    assert!(text.len() > 5_000_000);
+    let (s, preview) = cast.manager.upload("gros.csv", text.into_bytes()).await;
+    assert_eq!(s, StatusCode::CREATED, "{preview}");
+    assert_eq!(preview["line_count"], 60_000);
+    let (s, e) = cast.manager.upload("trop.csv", vec![b'a'; 41 * 1024 * 1024]).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{e}");
+    assert_eq!(e["error"], "payload_too_large");
 }

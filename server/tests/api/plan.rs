@@ -13,25 +13,7 @@ async fn the_day_has_its_meetings_at_their_times_and_nearby_overdue_clients() {
     let app = spawn_app().await;
     let today = AgencyTime::default().today();
     tournee_server::demo::load(&app.store, today, 120).await.unwrap();
-    let login = |email: &str| {
-        let u = User {
-            id: uuid::Uuid::nil(),
-            agency_id: uuid::Uuid::nil(),
-            email: email.into(),
-            client: new_client(),
-            base: app.url.clone(),
-        };
-        async move {
-            let r = u
-                .post(
-                    "/auth/login",
-                    &json!({"email": u.email, "password": tournee_server::demo::PASSWORD}),
-                )
-                .await;
-            assert_eq!(r.status(), StatusCode::OK);
-            u
-        }
-    };
+    let login = |email: &'static str| demo_user(&app, email);
     let julien = login("julien.bernard@demo.tournee.fr").await;
     let (s, v) = body(julien.get("/plan/day").await).await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -244,22 +226,7 @@ async fn road_times_and_map_tiles_come_from_the_configured_services() {
     .await;
     let today = AgencyTime::default().today();
     tournee_server::demo::load(&app.store, today, 60).await.unwrap();
-    let u = User {
-        id: uuid::Uuid::nil(),
-        agency_id: uuid::Uuid::nil(),
-        email: "julien.bernard@demo.tournee.fr".into(),
-        client: new_client(),
-        base: app.url.clone(),
-    };
-    assert_eq!(
-        u.post(
-            "/auth/login",
-            &json!({"email": u.email, "password": tournee_server::demo::PASSWORD})
-        )
-        .await
-        .status(),
-        StatusCode::OK
-    );
+    let u = demo_user(&app, "julien.bernard@demo.tournee.fr").await;
     let (s, v) = body(u.get("/plan/day").await).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let ctx: DayContext = serde_json::from_value(v).unwrap();

@@ -162,6 +162,25 @@ impl TestApp {
     }
 }
 
+/// A user of the demo agency, signed in with the demo's password.
+pub async fn demo_user(app: &TestApp, email: &str) -> User {
+    let user = User {
+        id: Uuid::nil(),
+        agency_id: Uuid::nil(),
+        email: email.into(),
+        client: new_client(),
+        base: app.url.clone(),
+    };
+    let r = user
+        .post(
+            "/auth/login",
+            &json!({"email": email, "password": tournee_server::demo::PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "login of {email}");
+    user
+}
+
 /// The cast of the authorization tests.
 pub struct Cast {
     pub owner: User,

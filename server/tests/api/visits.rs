@@ -914,20 +914,7 @@ async fn the_demo_has_todays_meetings_past_reports_and_tasks() {
     let app = spawn_app().await;
     let today = AgencyTime::default().today();
     tournee_server::demo::load(&app.store, today, 80).await.unwrap();
-    let julien = User {
-        id: uuid::Uuid::nil(),
-        agency_id: uuid::Uuid::nil(),
-        email: "julien.bernard@demo.tournee.fr".into(),
-        client: new_client(),
-        base: app.url.clone(),
-    };
-    let r = julien
-        .post(
-            "/auth/login",
-            &json!({"email": julien.email, "password": tournee_server::demo::PASSWORD}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
+    let julien = demo_user(&app, "julien.bernard@demo.tournee.fr").await;
     let (_, t) = body(julien.get("/today").await).await;
     assert_eq!(t["meetings"].as_array().unwrap().len(), 4, "{t}");
     assert!(!t["tasks"].as_array().unwrap().is_empty());
@@ -958,18 +945,7 @@ async fn the_demo_has_todays_meetings_past_reports_and_tasks() {
             > 0
     );
     // Complaints in every phase, one late and one about to be, for the whole agency.
-    let claire = User {
-        email: "claire.martin@demo.tournee.fr".into(),
-        client: new_client(),
-        ..julien
-    };
-    let r = claire
-        .post(
-            "/auth/login",
-            &json!({"email": claire.email, "password": tournee_server::demo::PASSWORD}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
+    let claire = demo_user(&app, "claire.martin@demo.tournee.fr").await;
     let (_, d) = body(claire.get("/statistics/complaints").await).await;
     assert!(
         d["by_phase"]

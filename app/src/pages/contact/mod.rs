@@ -159,7 +159,7 @@ pub fn ContactPage() -> impl IntoView {
 fn Team(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     use shared::api::AgencyUser;
     let manager = RwSignal::new(false);
-    Effect::new(move |_| manager.set(crate::components::is_manager()));
+    Effect::new(move |_| crate::components::with_me(move |m| manager.set(m.role == shared::api::Role::Manager)));
     let id = c.id;
     let (version, set_version) = signal(0u32);
     let people = crate::components::agency_people(manager);

@@ -17,8 +17,10 @@ pub fn Privacy(c: Contact) -> impl IntoView {
     let manager = RwSignal::new(false);
     let me = RwSignal::new(None::<uuid::Uuid>);
     Effect::new(move |_| {
-        manager.set(crate::components::is_manager());
-        me.set(crate::components::me().map(|m| m.user_id));
+        crate::components::with_me(move |m| {
+            manager.set(m.role == shared::api::Role::Manager);
+            me.set(Some(m.user_id));
+        })
     });
     let id = c.id;
     let owner = c.owner_id;
@@ -87,9 +89,16 @@ pub fn Privacy(c: Contact) -> impl IntoView {
 pub fn Consents(c: Contact) -> impl IntoView {
     let id = c.id;
     let version = RwSignal::new(0u32);
-    let history = LocalResource::new(move || {
+    // Loaded beside the record, not under its Suspense: the record shows at once, the consents
+    // when they come (a resource read here would hold the whole record back).
+    let history = RwSignal::new(None::<Option<Vec<Consent>>>);
+    Effect::new(move |_| {
         version.track();
-        async move { api::get::<Vec<Consent>>(&endpoints::contact_consents(id)).await.ok() }
+        spawn_local(async move {
+            history.set(Some(
+                api::get::<Vec<Consent>>(&endpoints::contact_consents(id)).await.ok(),
+            ));
+        });
     });
     let purpose = RwSignal::new(Purpose::Phone);
     let granted = RwSignal::new(true);
@@ -138,9 +147,10 @@ pub fn Consents(c: Contact) -> impl IntoView {
     view! {
         <section class="card" aria-label="Consentements">
             <h3>"Consentements"</h3>
-            {move || match history.get().flatten() {
-                None => view! { <p class="muted small">"Indisponible sans réseau."</p> }.into_any(),
-                Some(list) => view! {
+            {move || match history.get() {
+                None => view! { <p class="muted small">"Lecture des consentements…"</p> }.into_any(),
+                Some(None) => view! { <p class="muted small">"Indisponible sans réseau."</p> }.into_any(),
+                Some(Some(list)) => view! {
                     <ul class="list consents">
                         {current(&list).into_iter().map(|(p, c)| {
                             let state = match c {
