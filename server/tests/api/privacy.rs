@@ -18,43 +18,48 @@ const TRACES: [&str; 6] = [
     "impasse des lilas",
 ];
 
-/// Every (table, column, row count) whose text holds one of the traces.
-async fn scan(database_url: &str) -> Vec<(String, String, String, i64)> {
-    let mut found = Vec::new();
-    if database_url.starts_with("sqlite:") {
-        let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
-        let tables: Vec<String> =
-            sqlx::query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-                .fetch_all(&mut conn)
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.get(0))
-                .collect();
-        assert!(tables.len() >= 20, "{tables:?}");
-        for table in tables {
-            let columns: Vec<String> = sqlx::query(&format!("SELECT name FROM pragma_table_info('{table}')"))
-                .fetch_all(&mut conn)
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.get(0))
-                .collect();
-            for column in columns {
-                for trace in TRACES {
-                    let sql =
-                        format!("SELECT COUNT(*) FROM \"{table}\" WHERE LOWER(CAST(\"{column}\" AS TEXT)) LIKE ?");
-                    let n: i64 = sqlx::query_scalar(&sql)
-                        .bind(format!("%{trace}%"))
-                        .fetch_one(&mut conn)
-                        .await
-                        .unwrap();
-                    if n > 0 {
-                        found.push((table.clone(), column.clone(), trace.to_string(), n));
-                    }
+/// Counts, on one connection, the rows of each `(table, column)` whose text holds a trace:
+/// `(table, column, trace, rows)` for each count above zero. `$ph` is the engine's placeholder.
+macro_rules! traces_in {
+    ($conn:expr, $columns:expr, $ph:literal) => {{
+        let mut found = Vec::new();
+        for (table, column) in $columns {
+            for trace in TRACES {
+                let sql = format!(
+                    "SELECT COUNT(*) FROM \"{table}\" WHERE LOWER(CAST(\"{column}\" AS TEXT)) LIKE {}",
+                    $ph
+                );
+                let n: i64 = sqlx::query_scalar(&sql)
+                    .bind(format!("%{trace}%"))
+                    .fetch_one(&mut $conn)
+                    .await
+                    .unwrap();
+                if n > 0 {
+                    found.push((table.clone(), column.clone(), trace.to_string(), n));
                 }
             }
         }
+        found
+    }};
+}
+
+/// Every (table, column, trace, row count) whose text holds one of the traces, over every
+/// column of every table of the database.
+async fn scan(database_url: &str) -> Vec<(String, String, String, i64)> {
+    if database_url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+        let columns: Vec<(String, String)> = sqlx::query(
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+        assert!(columns.len() >= 100, "{columns:?}");
+        traces_in!(conn, columns, "?")
     } else {
         let mut conn = sqlx::PgConnection::connect(database_url).await.unwrap();
         let columns: Vec<(String, String)> = sqlx::query(
@@ -67,21 +72,8 @@ async fn scan(database_url: &str) -> Vec<(String, String, String, i64)> {
         .map(|r| (r.get(0), r.get(1)))
         .collect();
         assert!(columns.len() >= 100);
-        for (table, column) in columns {
-            for trace in TRACES {
-                let sql = format!("SELECT COUNT(*) FROM \"{table}\" WHERE LOWER(CAST(\"{column}\" AS TEXT)) LIKE $1");
-                let n: i64 = sqlx::query_scalar(&sql)
-                    .bind(format!("%{trace}%"))
-                    .fetch_one(&mut conn)
-                    .await
-                    .unwrap();
-                if n > 0 {
-                    found.push((table.clone(), column.clone(), trace.to_string(), n));
-                }
-            }
-        }
+        traces_in!(conn, columns, "$1")
     }
-    found
 }
 
 #[tokio::test]
