@@ -63,8 +63,8 @@ pub async fn upload(
     now: DateTime<Utc>,
 ) -> ApiResult<ImportPreview> {
     let file_name = clean_name(file_name);
-    let table = shared::import::read(bytes).map_err(|e| ApiError::field("file", e.to_string()))?;
-    let (text, _) = shared::import::decode(bytes);
+    let (text, encoding) = shared::import::decode(bytes);
+    let table = read_text(&text, encoding).map_err(|e| ApiError::field("file", e.to_string()))?;
     let row = ImportRow {
         id: shared::new_id(),
         created_by: actor.user_id,
