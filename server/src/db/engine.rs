@@ -41,6 +41,9 @@ impl Engine for sqlx::Postgres {
     }
 }
 
+/// A transaction on the store's engine.
+pub(crate) type Tx<'a, E> = sqlx::Transaction<'a, E>;
+
 /// The store: a connection pool on one engine.
 pub struct SqlStore<E: Engine> {
     pub(crate) pool: Pool<E>,

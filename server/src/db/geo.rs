@@ -7,11 +7,17 @@
 //! by hand or taken from the phone (`manual`, `gps`) is never overwritten by the geocoder.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use shared::record::Contact;
+use shared::visit::EventKind;
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Type};
 use uuid::Uuid;
 
-use super::{Actor, StoreResult};
+use super::builder::Sql;
+use super::engine::{Engine, SqlStore, Tx};
+use super::rows::ContactRow;
+use super::sql::CONTACT_SELECT;
+use super::{Actor, ContactFields, StoreResult};
 
 /// A record to geocode.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,175 +86,262 @@ pub trait GeoStore: Send + Sync {
     async fn geo_flagged(&self, actor: &Actor) -> StoreResult<Vec<Contact>>;
 }
 
-macro_rules! impl_geo_store {
-    ($store:ident, $db:ty) => {
-        use $crate::db::geo::{GeoJob, GeoStore, GeoUpdate};
-
-        impl $store {
-            /// After a record is written: queue it when its address changed and its point is
-            /// not one the advisor set; a point given with the record is taken as typed.
-            async fn geo_after_write(tx: &mut Tx<'_>, id: Uuid, before: Option<&ContactRow>, f: &ContactFields, now: DateTime<Utc>) -> StoreResult<()> {
-                let has_address = !(f.address_line.is_empty() && f.postcode.is_empty() && f.city.is_empty());
-                let point_typed = match before {
-                    None => f.lat.is_some() && f.lon.is_some(),
-                    Some(b) => f.lat.is_some() && (f.lat != b.lat || f.lon != b.lon),
-                };
-                let address_changed = match before {
-                    None => true,
-                    Some(b) => b.address_line != f.address_line || b.postcode != f.postcode || b.city != f.city,
-                };
-                let kept_by_hand = before.is_some_and(|b| matches!(b.geo_precision.as_deref(), Some("manual" | "gps")));
-                if point_typed {
-                    sqlx::query("UPDATE contacts SET geo_precision = 'manual', geo_source = 'saisie', geo_status = 'done', geo_note = '', geo_attempts = 0, geo_next_at = NULL WHERE id = $1")
-                        .bind(id)
-                        .execute(&mut **tx)
-                        .await?;
-                } else if address_changed && !kept_by_hand {
-                    let status = if has_address { "pending" } else { "none" };
-                    sqlx::query("UPDATE contacts SET geo_status = $2, geo_note = '', geo_attempts = 0, geo_next_at = $3 WHERE id = $1")
-                        .bind(id)
-                        .bind(status)
-                        .bind(now)
-                        .execute(&mut **tx)
-                        .await?;
-                }
-                Ok(())
-            }
-        }
-
-        #[async_trait::async_trait]
-        impl GeoStore for $store {
-            async fn places(&self, actor: &Actor) -> StoreResult<Vec<$crate::db::geo::PlaceRow>> {
-                let mut qb = QueryBuilder::<$db>::new(
-                    "SELECT c.id, c.kind, c.first_name, c.last_name, c.company_name, c.city, c.postcode, c.lat, c.lon, c.segment, c.stage, c.next_due \
-                     FROM contacts c WHERE c.agency_id = ",
-                );
-                qb.push_bind(actor.agency_id).push(" AND c.deleted_at IS NULL");
-                if !actor.sees_whole_agency() {
-                    qb.push(" AND (c.owner_id = ")
-                        .push_bind(actor.user_id)
-                        .push(" OR EXISTS (SELECT 1 FROM contact_shares s WHERE s.contact_id = c.id AND s.user_id = ")
-                        .push_bind(actor.user_id)
-                        .push("))");
-                }
-                Ok(qb.build_query_as().fetch_all(&self.pool).await?)
-            }
-
-            async fn geocode_due(&self, limit: u32, now: DateTime<Utc>) -> StoreResult<Vec<GeoJob>> {
-                let rows: Vec<(Uuid, Uuid, String, String, String, i64)> = sqlx::query_as(
-                    "SELECT id, agency_id, address_line, postcode, city, geo_attempts FROM contacts \
-                     WHERE geo_status = 'pending' AND geo_next_at <= $1 AND deleted_at IS NULL ORDER BY geo_next_at LIMIT $2",
-                )
-                .bind(now)
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
+impl<E> SqlStore<E>
+where
+    E: Engine,
+    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
+    for<'c> &'c Pool<E>: Executor<'c, Database = E>,
+    for<'c> &'c mut E::Connection: Executor<'c, Database = E>,
+    usize: ColumnIndex<E::Row>,
+    for<'a> &'a str: ColumnIndex<E::Row>,
+    for<'q> &'q str: Encode<'q, E> + Type<E>,
+    Uuid: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    String: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    i64: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    f64: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    bool: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    DateTime<Utc>: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    NaiveDate: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    Option<Uuid>: for<'q> Encode<'q, E>,
+    Option<String>: for<'q> Encode<'q, E>,
+    for<'q> Option<&'q str>: Encode<'q, E>,
+    Option<i64>: for<'q> Encode<'q, E>,
+    Option<f64>: for<'q> Encode<'q, E>,
+    Option<bool>: for<'q> Encode<'q, E>,
+    Option<DateTime<Utc>>: for<'q> Encode<'q, E>,
+    Option<NaiveDate>: for<'q> Encode<'q, E>,
+{
+    /// After a record is written: queue it when its address changed and its point is
+    /// not one the advisor set; a point given with the record is taken as typed.
+    pub(crate) async fn geo_after_write(
+        tx: &mut Tx<'_, E>,
+        id: Uuid,
+        before: Option<&ContactRow>,
+        f: &ContactFields,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let has_address = !(f.address_line.is_empty() && f.postcode.is_empty() && f.city.is_empty());
+        let point_typed = match before {
+            None => f.lat.is_some() && f.lon.is_some(),
+            Some(b) => f.lat.is_some() && (f.lat != b.lat || f.lon != b.lon),
+        };
+        let address_changed = match before {
+            None => true,
+            Some(b) => b.address_line != f.address_line || b.postcode != f.postcode || b.city != f.city,
+        };
+        let kept_by_hand = before.is_some_and(|b| matches!(b.geo_precision.as_deref(), Some("manual" | "gps")));
+        if point_typed {
+            sqlx::query("UPDATE contacts SET geo_precision = 'manual', geo_source = 'saisie', geo_status = 'done', geo_note = '', geo_attempts = 0, geo_next_at = NULL WHERE id = $1")
+                .bind(id)
+                .execute(&mut **tx)
                 .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(id, agency_id, address_line, postcode, city, attempts)| GeoJob { id, agency_id, address_line, postcode, city, attempts })
-                    .collect())
-            }
+        } else if address_changed && !kept_by_hand {
+            let status = if has_address { "pending" } else { "none" };
+            sqlx::query(
+                "UPDATE contacts SET geo_status = $2, geo_note = '', geo_attempts = 0, geo_next_at = $3 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(status)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+}
 
-            async fn geocode_done(&self, job: &GeoJob, update: &GeoUpdate, now: DateTime<Utc>) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
-                let seq = Self::next_seq(&mut tx, job.agency_id, 1).await?;
-                // The record may have changed meanwhile (new address, point set by hand):
-                // only a record still waiting with the same address takes the answer.
-                let current: Option<(String, String, String, String)> = sqlx::query_as(
-                    "SELECT geo_status, address_line, postcode, city FROM contacts WHERE id = $1 AND agency_id = $2 AND deleted_at IS NULL",
+#[async_trait::async_trait]
+impl<E> GeoStore for SqlStore<E>
+where
+    E: Engine,
+    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
+    for<'c> &'c Pool<E>: Executor<'c, Database = E>,
+    for<'c> &'c mut E::Connection: Executor<'c, Database = E>,
+    usize: ColumnIndex<E::Row>,
+    for<'a> &'a str: ColumnIndex<E::Row>,
+    for<'q> &'q str: Encode<'q, E> + Type<E>,
+    Uuid: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    String: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    i64: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    f64: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    bool: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    DateTime<Utc>: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    NaiveDate: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    Option<Uuid>: for<'q> Encode<'q, E>,
+    Option<String>: for<'q> Encode<'q, E>,
+    for<'q> Option<&'q str>: Encode<'q, E>,
+    Option<i64>: for<'q> Encode<'q, E>,
+    Option<f64>: for<'q> Encode<'q, E>,
+    Option<bool>: for<'q> Encode<'q, E>,
+    Option<DateTime<Utc>>: for<'q> Encode<'q, E>,
+    Option<NaiveDate>: for<'q> Encode<'q, E>,
+{
+    async fn places(&self, actor: &Actor) -> StoreResult<Vec<crate::db::geo::PlaceRow>> {
+        let mut qb = Sql::<E>::new(
+            "SELECT c.id, c.kind, c.first_name, c.last_name, c.company_name, c.city, c.postcode, c.lat, c.lon, c.segment, c.stage, c.next_due \
+             FROM contacts c WHERE c.agency_id = ",
+        );
+        qb.push_bind(actor.agency_id).push(" AND c.deleted_at IS NULL");
+        if !actor.sees_whole_agency() {
+            qb.push(" AND (c.owner_id = ")
+                .push_bind(actor.user_id)
+                .push(" OR EXISTS (SELECT 1 FROM contact_shares s WHERE s.contact_id = c.id AND s.user_id = ")
+                .push_bind(actor.user_id)
+                .push("))");
+        }
+        Ok(qb.fetch_all(&self.pool).await?)
+    }
+
+    async fn geocode_due(&self, limit: u32, now: DateTime<Utc>) -> StoreResult<Vec<GeoJob>> {
+        let rows: Vec<(Uuid, Uuid, String, String, String, i64)> = sqlx::query_as(
+            "SELECT id, agency_id, address_line, postcode, city, geo_attempts FROM contacts \
+             WHERE geo_status = 'pending' AND geo_next_at <= $1 AND deleted_at IS NULL ORDER BY geo_next_at LIMIT $2",
+        )
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, agency_id, address_line, postcode, city, attempts)| GeoJob {
+                id,
+                agency_id,
+                address_line,
+                postcode,
+                city,
+                attempts,
+            })
+            .collect())
+    }
+
+    async fn geocode_done(&self, job: &GeoJob, update: &GeoUpdate, now: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let seq = Self::next_seq(&mut tx, job.agency_id, 1).await?;
+        // The record may have changed meanwhile (new address, point set by hand):
+        // only a record still waiting with the same address takes the answer.
+        let current: Option<(String, String, String, String)> = sqlx::query_as(
+            "SELECT geo_status, address_line, postcode, city FROM contacts WHERE id = $1 AND agency_id = $2 AND deleted_at IS NULL",
+        )
+        .bind(job.id)
+        .bind(job.agency_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match current {
+            Some((status, a, p, c))
+                if status == "pending" && a == job.address_line && p == job.postcode && c == job.city => {}
+            _ => return Ok(()),
+        }
+        let attempts = job.attempts + 1;
+        match update {
+            GeoUpdate::Point {
+                lat,
+                lon,
+                precision,
+                source,
+                retry_at,
+            } => {
+                sqlx::query(
+                    "UPDATE contacts SET lat = $3, lon = $4, geo_precision = $5, geo_source = $6, geo_status = $7, geo_note = '', \
+                     geo_attempts = $8, geo_next_at = $9, seq = $10, updated_at = $11 WHERE id = $1 AND agency_id = $2",
                 )
                 .bind(job.id)
                 .bind(job.agency_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                match current {
-                    Some((status, a, p, c)) if status == "pending" && a == job.address_line && p == job.postcode && c == job.city => {}
-                    _ => return Ok(()),
-                }
-                let attempts = job.attempts + 1;
-                match update {
-                    GeoUpdate::Point { lat, lon, precision, source, retry_at } => {
-                        sqlx::query(
-                            "UPDATE contacts SET lat = $3, lon = $4, geo_precision = $5, geo_source = $6, geo_status = $7, geo_note = '', \
-                             geo_attempts = $8, geo_next_at = $9, seq = $10, updated_at = $11 WHERE id = $1 AND agency_id = $2",
-                        )
-                        .bind(job.id)
-                        .bind(job.agency_id)
-                        .bind(lat)
-                        .bind(lon)
-                        .bind(*precision)
-                        .bind(*source)
-                        .bind(if retry_at.is_some() { "pending" } else { "done" })
-                        .bind(attempts)
-                        .bind(retry_at)
-                        .bind(seq)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    GeoUpdate::Flag { status, note } => {
-                        sqlx::query("UPDATE contacts SET geo_status = $3, geo_note = $4, geo_attempts = $5, geo_next_at = NULL, seq = $6, updated_at = $7 WHERE id = $1 AND agency_id = $2")
-                            .bind(job.id)
-                            .bind(job.agency_id)
-                            .bind(*status)
-                            .bind(note)
-                            .bind(attempts)
-                            .bind(seq)
-                            .bind(now)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    GeoUpdate::Retry { at, note } => {
-                        sqlx::query("UPDATE contacts SET geo_note = $3, geo_attempts = $4, geo_next_at = $5 WHERE id = $1 AND agency_id = $2")
-                            .bind(job.id)
-                            .bind(job.agency_id)
-                            .bind(note)
-                            .bind(attempts)
-                            .bind(at)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn set_position(&self, actor: &Actor, id: Uuid, lat: f64, lon: f64, precision: &'static str, now: DateTime<Utc>) -> StoreResult<Contact> {
-                let mut tx = self.pool.begin().await?;
-                let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
-                Self::visible_row(&mut tx, actor, id).await?;
-                sqlx::query(
-                    "UPDATE contacts SET lat = $3, lon = $4, geo_precision = $5, geo_source = $5, geo_status = 'done', geo_note = '', \
-                     geo_attempts = 0, geo_next_at = NULL, seq = $6, updated_at = $7, updated_by = $8 WHERE id = $1 AND agency_id = $2",
-                )
-                .bind(id)
-                .bind(actor.agency_id)
                 .bind(lat)
                 .bind(lon)
-                .bind(precision)
+                .bind(*precision)
+                .bind(*source)
+                .bind(if retry_at.is_some() { "pending" } else { "done" })
+                .bind(attempts)
+                .bind(retry_at)
                 .bind(seq)
                 .bind(now)
-                .bind(actor.user_id)
                 .execute(&mut *tx)
                 .await?;
-                Self::insert_event(&mut tx, actor.agency_id, id, now, EventKind::Meeting, "Position du client enregistrée", if precision == "gps" { "depuis le téléphone" } else { "placée à la main" }, Some(actor.user_id), Some(id)).await?;
-                let row = Self::visible_row(&mut tx, actor, id).await?;
-                tx.commit().await?;
-                row.into_contact()
             }
-
-            async fn geo_flagged(&self, actor: &Actor) -> StoreResult<Vec<Contact>> {
-                let mut qb = QueryBuilder::<$db>::new(CONTACT_SELECT);
-                qb.push(" WHERE c.agency_id = ").push_bind(actor.agency_id).push(" AND c.deleted_at IS NULL AND c.geo_status IN ('ambiguous', 'not_found')");
-                if !actor.sees_whole_agency() {
-                    qb.push(" AND c.owner_id = ").push_bind(actor.user_id);
-                }
-                qb.push(" ORDER BY c.sort_key LIMIT 200");
-                let rows: Vec<ContactRow> = qb.build_query_as().fetch_all(&self.pool).await?;
-                rows.into_iter().map(ContactRow::into_contact).collect()
+            GeoUpdate::Flag { status, note } => {
+                sqlx::query("UPDATE contacts SET geo_status = $3, geo_note = $4, geo_attempts = $5, geo_next_at = NULL, seq = $6, updated_at = $7 WHERE id = $1 AND agency_id = $2")
+                    .bind(job.id)
+                    .bind(job.agency_id)
+                    .bind(*status)
+                    .bind(note)
+                    .bind(attempts)
+                    .bind(seq)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            GeoUpdate::Retry { at, note } => {
+                sqlx::query("UPDATE contacts SET geo_note = $3, geo_attempts = $4, geo_next_at = $5 WHERE id = $1 AND agency_id = $2")
+                    .bind(job.id)
+                    .bind(job.agency_id)
+                    .bind(note)
+                    .bind(attempts)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
-    };
-}
+        tx.commit().await?;
+        Ok(())
+    }
 
-pub(crate) use impl_geo_store;
+    async fn set_position(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        lat: f64,
+        lon: f64,
+        precision: &'static str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Contact> {
+        let mut tx = self.pool.begin().await?;
+        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        Self::visible_row(&mut tx, actor, id).await?;
+        sqlx::query(
+            "UPDATE contacts SET lat = $3, lon = $4, geo_precision = $5, geo_source = $5, geo_status = 'done', geo_note = '', \
+             geo_attempts = 0, geo_next_at = NULL, seq = $6, updated_at = $7, updated_by = $8 WHERE id = $1 AND agency_id = $2",
+        )
+        .bind(id)
+        .bind(actor.agency_id)
+        .bind(lat)
+        .bind(lon)
+        .bind(precision)
+        .bind(seq)
+        .bind(now)
+        .bind(actor.user_id)
+        .execute(&mut *tx)
+        .await?;
+        Self::insert_event(
+            &mut tx,
+            actor.agency_id,
+            id,
+            now,
+            EventKind::Meeting,
+            "Position du client enregistrée",
+            if precision == "gps" {
+                "depuis le téléphone"
+            } else {
+                "placée à la main"
+            },
+            Some(actor.user_id),
+            Some(id),
+        )
+        .await?;
+        let row = Self::visible_row(&mut tx, actor, id).await?;
+        tx.commit().await?;
+        row.into_contact()
+    }
+
+    async fn geo_flagged(&self, actor: &Actor) -> StoreResult<Vec<Contact>> {
+        let mut qb = Sql::<E>::new(CONTACT_SELECT);
+        qb.push(" WHERE c.agency_id = ")
+            .push_bind(actor.agency_id)
+            .push(" AND c.deleted_at IS NULL AND c.geo_status IN ('ambiguous', 'not_found')");
+        if !actor.sees_whole_agency() {
+            qb.push(" AND c.owner_id = ").push_bind(actor.user_id);
+        }
+        qb.push(" ORDER BY c.sort_key LIMIT 200");
+        let rows: Vec<ContactRow> = qb.fetch_all(&self.pool).await?;
+        rows.into_iter().map(ContactRow::into_contact).collect()
+    }
+}

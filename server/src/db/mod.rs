@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod admin;
+mod builder;
 pub mod calendar;
 pub mod complaints;
 pub mod consents;

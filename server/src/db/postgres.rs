@@ -30,8 +30,3 @@ impl PgStore {
         Ok(store)
     }
 }
-
-super::sql::impl_store!(PgStore, sqlx::Postgres, "postgres");
-super::visits::impl_visit_store!(PgStore, sqlx::Postgres);
-super::geo::impl_geo_store!(PgStore, sqlx::Postgres);
-super::sync::impl_sync_store!(PgStore, sqlx::Postgres);

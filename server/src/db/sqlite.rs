@@ -48,8 +48,3 @@ impl SqliteStore {
         Ok(store)
     }
 }
-
-super::sql::impl_store!(SqliteStore, sqlx::Sqlite, "sqlite");
-super::visits::impl_visit_store!(SqliteStore, sqlx::Sqlite);
-super::geo::impl_geo_store!(SqliteStore, sqlx::Sqlite);
-super::sync::impl_sync_store!(SqliteStore, sqlx::Sqlite);

@@ -9,12 +9,18 @@
 //! storage macro happens to define.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use shared::record::{display_name, Contact, ContactInput, ContactKind};
+use shared::sync::merge::{merge_contact, with_field};
 use shared::sync::{Change, Conflict, Refusal, RefusedMutation};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Type};
 use uuid::Uuid;
 
-use super::{Actor, StoreResult};
+use super::engine::{Engine, SqlStore};
+use super::rows::ContactRow;
+use super::sql::CONTACT_SELECT;
+use super::visits::{MeetingRow, TaskRow, MEETING_SELECT, TASK_SELECT};
+use super::{Actor, ContactFields, StoreError, StoreResult};
 use crate::time::AgencyTime;
 
 /// Marks a phone's mutation applied: `$1` client, `$2` user, `$3` mutation id, `$4` the try.
@@ -151,312 +157,380 @@ pub fn page_end(mut candidates: Vec<i64>, limit: usize, agency_seq: i64) -> (i64
     }
 }
 
-macro_rules! impl_sync_store {
-    ($store:ident, $db:ty) => {
-        // A module of its own, so that everything it uses is named here and nothing leaks
-        // in from the other storage macros expanded beside it.
-        mod sync_store {
-        use super::$store;
-        use $crate::db::rows::ContactRow;
-        use $crate::db::sql::CONTACT_SELECT;
-        use $crate::db::sync::{page_end, ConflictRow, SyncPage, SyncStore, CONFLICT_SELECT, MARK_APPLIED};
-        use $crate::db::ContactFields;
-        use shared::record::{Contact, ContactInput};
-        use shared::sync::merge::{merge_contact, with_field};
-        use shared::sync::Conflict;
-        use $crate::db::visits::{MeetingRow, TaskRow, MEETING_SELECT, TASK_SELECT};
-        use $crate::db::{Actor, StoreError, StoreResult};
-        use $crate::time::AgencyTime;
-        use chrono::{DateTime, Utc};
-        use shared::sync::{Change, Refusal, RefusedMutation};
-        use uuid::Uuid;
+#[async_trait::async_trait]
+impl<E> SyncStore for SqlStore<E>
+where
+    E: Engine,
+    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
+    for<'c> &'c Pool<E>: Executor<'c, Database = E>,
+    for<'c> &'c mut E::Connection: Executor<'c, Database = E>,
+    usize: ColumnIndex<E::Row>,
+    for<'a> &'a str: ColumnIndex<E::Row>,
+    for<'q> &'q str: Encode<'q, E> + Type<E>,
+    Uuid: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    String: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    i64: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    f64: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    bool: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    DateTime<Utc>: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    NaiveDate: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
+    Option<Uuid>: for<'q> Encode<'q, E>,
+    Option<String>: for<'q> Encode<'q, E>,
+    for<'q> Option<&'q str>: Encode<'q, E>,
+    Option<i64>: for<'q> Encode<'q, E>,
+    Option<f64>: for<'q> Encode<'q, E>,
+    Option<bool>: for<'q> Encode<'q, E>,
+    Option<DateTime<Utc>>: for<'q> Encode<'q, E>,
+    Option<NaiveDate>: for<'q> Encode<'q, E>,
+{
+    async fn sync_client(&self, actor: &Actor, client_id: Uuid, now: DateTime<Utc>) -> StoreResult<i64> {
+        sqlx::query(
+            "INSERT INTO sync_clients (id, user_id, agency_id, last_mutation_id, created_at) VALUES ($1, $2, $3, 0, $4) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(client_id)
+        .bind(actor.user_id)
+        .bind(actor.agency_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        match self.sync_client_state(actor, client_id).await? {
+            Some(last) => Ok(last),
+            None => Err(StoreError::Forbidden(
+                "cet appareil est enregistré au nom d'un autre utilisateur",
+            )),
+        }
+    }
 
-        #[async_trait::async_trait]
-        impl SyncStore for $store {
-            async fn sync_client(&self, actor: &Actor, client_id: Uuid, now: DateTime<Utc>) -> StoreResult<i64> {
-                sqlx::query(
-                    "INSERT INTO sync_clients (id, user_id, agency_id, last_mutation_id, created_at) VALUES ($1, $2, $3, 0, $4) \
-                     ON CONFLICT (id) DO NOTHING",
-                )
+    async fn sync_client_state(&self, actor: &Actor, client_id: Uuid) -> StoreResult<Option<i64>> {
+        let row: Option<(Uuid, i64)> =
+            sqlx::query_as("SELECT user_id, last_mutation_id FROM sync_clients WHERE id = $1")
                 .bind(client_id)
-                .bind(actor.user_id)
-                .bind(actor.agency_id)
-                .bind(now)
-                .execute(&self.pool)
+                .fetch_optional(&self.pool)
                 .await?;
-                match self.sync_client_state(actor, client_id).await? {
-                    Some(last) => Ok(last),
-                    None => Err(StoreError::Forbidden("cet appareil est enregistré au nom d'un autre utilisateur")),
-                }
-            }
+        match row {
+            None => Ok(None),
+            Some((user, last)) if user == actor.user_id => Ok(Some(last)),
+            Some(_) => Err(StoreError::Forbidden(
+                "cet appareil est enregistré au nom d'un autre utilisateur",
+            )),
+        }
+    }
 
-            async fn sync_client_state(&self, actor: &Actor, client_id: Uuid) -> StoreResult<Option<i64>> {
-                let row: Option<(Uuid, i64)> = sqlx::query_as("SELECT user_id, last_mutation_id FROM sync_clients WHERE id = $1")
-                    .bind(client_id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                match row {
-                    None => Ok(None),
-                    Some((user, last)) if user == actor.user_id => Ok(Some(last)),
-                    Some(_) => Err(StoreError::Forbidden("cet appareil est enregistré au nom d'un autre utilisateur")),
-                }
-            }
+    async fn record_mutation(&self, actor: &Actor, refusal: Option<&Refusal>) -> StoreResult<bool> {
+        let Some(m) = actor.mutation else { return Ok(false) };
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(MARK_APPLIED)
+            .bind(m.client_id)
+            .bind(actor.user_id)
+            .bind(m.mutation_id)
+            .bind(m.attempt)
+            .execute(&mut *tx)
+            .await?;
+        if E::rows_affected(&done) == 0 {
+            return Ok(false);
+        }
+        if let Some(r) = refusal {
+            let fields = serde_json::to_string(&r.fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            sqlx::query(
+                "INSERT INTO sync_refusals (client_id, mutation_id, name, error, detail, fields, mutation, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (client_id, mutation_id) DO NOTHING",
+            )
+            .bind(m.client_id)
+            .bind(m.mutation_id)
+            .bind(&r.name)
+            .bind(&r.error)
+            .bind(&r.detail)
+            .bind(fields)
+            .bind(r.mutation.to_string())
+            .bind(r.at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
 
-            async fn record_mutation(&self, actor: &Actor, refusal: Option<&Refusal>) -> StoreResult<bool> {
-                let Some(m) = actor.mutation else { return Ok(false) };
-                let mut tx = self.pool.begin().await?;
-                let done = sqlx::query(MARK_APPLIED)
-                .bind(m.client_id)
-                .bind(actor.user_id)
-                .bind(m.mutation_id)
-                .bind(m.attempt)
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 0 {
-                    return Ok(false);
-                }
-                if let Some(r) = refusal {
-                    let fields = serde_json::to_string(&r.fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    sqlx::query(
-                        "INSERT INTO sync_refusals (client_id, mutation_id, name, error, detail, fields, mutation, at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (client_id, mutation_id) DO NOTHING",
-                    )
-                    .bind(m.client_id)
-                    .bind(m.mutation_id)
-                    .bind(&r.name)
-                    .bind(&r.error)
-                    .bind(&r.detail)
-                    .bind(fields)
-                    .bind(r.mutation.to_string())
-                    .bind(r.at)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                tx.commit().await?;
-                Ok(true)
-            }
+    async fn sync_refusals(&self, actor: &Actor, client_id: Uuid) -> StoreResult<Vec<RefusedMutation>> {
+        type RefusalRow = (i64, String, String, String, String, String, DateTime<Utc>);
+        let rows: Vec<RefusalRow> = sqlx::query_as(
+            "SELECT r.mutation_id, r.name, r.error, r.detail, r.fields, r.mutation, r.at FROM sync_refusals r \
+             JOIN sync_clients c ON c.id = r.client_id WHERE r.client_id = $1 AND c.user_id = $2 \
+             ORDER BY r.mutation_id DESC LIMIT 200",
+        )
+        .bind(client_id)
+        .bind(actor.user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = rows
+            .into_iter()
+            .map(|(id, name, error, detail, fields, mutation, at)| {
+                let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("refusal {id}: {e}"));
+                Ok(RefusedMutation {
+                    id,
+                    refusal: Refusal {
+                        name,
+                        error,
+                        detail,
+                        fields: serde_json::from_str(&fields).map_err(corrupt)?,
+                        mutation: serde_json::from_str(&mutation).map_err(corrupt)?,
+                        at,
+                    },
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        out.reverse();
+        Ok(out)
+    }
 
-            async fn sync_refusals(&self, actor: &Actor, client_id: Uuid) -> StoreResult<Vec<RefusedMutation>> {
-                type RefusalRow = (i64, String, String, String, String, String, DateTime<Utc>);
-                let rows: Vec<RefusalRow> = sqlx::query_as(
-                    "SELECT r.mutation_id, r.name, r.error, r.detail, r.fields, r.mutation, r.at FROM sync_refusals r \
-                     JOIN sync_clients c ON c.id = r.client_id WHERE r.client_id = $1 AND c.user_id = $2 \
-                     ORDER BY r.mutation_id DESC LIMIT 200",
-                )
-                .bind(client_id)
-                .bind(actor.user_id)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut out = rows
-                    .into_iter()
-                    .map(|(id, name, error, detail, fields, mutation, at)| {
-                        let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("refusal {id}: {e}"));
-                        Ok(RefusedMutation {
-                            id,
-                            refusal: Refusal {
-                                name,
-                                error,
-                                detail,
-                                fields: serde_json::from_str(&fields).map_err(corrupt)?,
-                                mutation: serde_json::from_str(&mutation).map_err(corrupt)?,
-                                at,
-                            },
-                        })
-                    })
-                    .collect::<StoreResult<Vec<_>>>()?;
-                out.reverse();
-                Ok(out)
-            }
-
-            async fn sync_changes(&self, actor: &Actor, cursor: i64, limit: u32, time: &AgencyTime) -> StoreResult<SyncPage> {
-                let limit = limit.clamp(1, shared::sync::MAX_PULL_LIMIT) as i64;
-                let mut tx = self.pool.begin().await?;
-                // The agency's last committed change number first: a write committing later
-                // takes a larger one (the agency row serialises writers), so nothing at or
-                // below it can still appear after this page is read.
-                let (agency_seq,): (i64,) = sqlx::query_as("SELECT change_seq FROM agencies WHERE id = $1")
-                    .bind(actor.agency_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                if cursor > agency_seq {
-                    return Ok(SyncPage { changes: Vec::new(), cursor: 0, has_more: false, reset: true });
-                }
-                let mut candidates = Vec::new();
-                for table in ["contacts", "meetings", "tasks", "conflicts", "offers", "complaints"] {
-                    let sql = format!("SELECT seq FROM {table} WHERE agency_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4");
-                    let seqs: Vec<(i64,)> =
-                        sqlx::query_as(&sql).bind(actor.agency_id).bind(cursor).bind(agency_seq).bind(limit + 1).fetch_all(&mut *tx).await?;
-                    candidates.extend(seqs.into_iter().map(|(s,)| s));
-                }
-                let (upper, has_more) = page_end(candidates, limit as usize, agency_seq);
-
-                let whole = actor.sees_whole_agency();
-                let shared_with_me: std::collections::HashSet<Uuid> = if whole {
-                    Default::default()
-                } else {
-                    let rows: Vec<(Uuid,)> = sqlx::query_as("SELECT contact_id FROM contact_shares WHERE user_id = $1 AND agency_id = $2")
-                        .bind(actor.user_id)
-                        .bind(actor.agency_id)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                    rows.into_iter().map(|(id,)| id).collect()
-                };
-                let sees = |owner: Uuid, contact: Uuid| whole || owner == actor.user_id || shared_with_me.contains(&contact);
-
-                let mut changes = Vec::new();
-                let sql = format!("{CONTACT_SELECT} WHERE c.agency_id = $1 AND c.seq > $2 AND c.seq <= $3");
-                let rows: Vec<ContactRow> = sqlx::query_as(&sql).bind(actor.agency_id).bind(cursor).bind(upper).fetch_all(&mut *tx).await?;
-                for row in rows {
-                    let c = row.into_contact()?;
-                    changes.push(if sees(c.owner_id, c.id) {
-                        Change::Contact(Box::new(c))
-                    } else {
-                        // Not necessarily ever on this phone: the phone ignores an unknown id.
-                        Change::ContactRemoved { id: c.id, seq: c.seq }
-                    });
-                }
-                let sql = format!("{MEETING_SELECT} WHERE m.agency_id = $1 AND m.seq > $2 AND m.seq <= $3 AND m.deleted_at IS NULL");
-                let rows: Vec<MeetingRow> = sqlx::query_as(&sql).bind(actor.agency_id).bind(cursor).bind(upper).fetch_all(&mut *tx).await?;
-                for row in rows {
-                    if whole || row.owner_id == actor.user_id || sees(row.contact_owner_id, row.contact_id) {
-                        changes.push(Change::Meeting(Box::new(row.into_meeting(time)?)));
-                    }
-                }
-                let sql = format!("{TASK_SELECT} WHERE t.agency_id = $1 AND t.seq > $2 AND t.seq <= $3 AND t.deleted_at IS NULL");
-                let rows: Vec<TaskRow> = sqlx::query_as(&sql).bind(actor.agency_id).bind(cursor).bind(upper).fetch_all(&mut *tx).await?;
-                for row in rows {
-                    if whole || row.owner_id == actor.user_id {
-                        changes.push(Change::Task(Box::new(row.into_task()?)));
-                    }
-                }
-                let gone: Vec<(Uuid, i64, Uuid)> = sqlx::query_as(
-                    "SELECT id, seq, owner_id FROM tasks WHERE agency_id = $1 AND seq > $2 AND seq <= $3 AND deleted_at IS NOT NULL",
-                )
+    async fn sync_changes(&self, actor: &Actor, cursor: i64, limit: u32, time: &AgencyTime) -> StoreResult<SyncPage> {
+        let limit = limit.clamp(1, shared::sync::MAX_PULL_LIMIT) as i64;
+        let mut tx = self.pool.begin().await?;
+        // The agency's last committed change number first: a write committing later
+        // takes a larger one (the agency row serialises writers), so nothing at or
+        // below it can still appear after this page is read.
+        let (agency_seq,): (i64,) = sqlx::query_as("SELECT change_seq FROM agencies WHERE id = $1")
+            .bind(actor.agency_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if cursor > agency_seq {
+            return Ok(SyncPage {
+                changes: Vec::new(),
+                cursor: 0,
+                has_more: false,
+                reset: true,
+            });
+        }
+        let mut candidates = Vec::new();
+        for table in ["contacts", "meetings", "tasks", "conflicts", "offers", "complaints"] {
+            let sql = format!(
+                "SELECT seq FROM {table} WHERE agency_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4"
+            );
+            let seqs: Vec<(i64,)> = sqlx::query_as(&sql)
                 .bind(actor.agency_id)
                 .bind(cursor)
-                .bind(upper)
+                .bind(agency_seq)
+                .bind(limit + 1)
                 .fetch_all(&mut *tx)
                 .await?;
-                for (id, seq, owner) in gone {
-                    if whole || owner == actor.user_id {
-                        changes.push(Change::TaskRemoved { id, seq });
-                    }
-                }
-                for complaint in $store::complaints_changed(&mut tx, actor.agency_id, cursor, upper).await? {
-                    if sees(complaint.owner_id, complaint.contact_id) {
-                        changes.push(Change::Complaint(Box::new(complaint)));
-                    }
-                }
-                for (offer, owner) in $store::offers_changed(&mut tx, actor.agency_id, cursor, upper).await? {
-                    if sees(owner, offer.contact_id) {
-                        changes.push(Change::Offer(Box::new(offer)));
-                    }
-                }
-                let sql = format!("{CONFLICT_SELECT} WHERE f.agency_id = $1 AND f.seq > $2 AND f.seq <= $3");
-                let rows: Vec<ConflictRow> = sqlx::query_as(&sql).bind(actor.agency_id).bind(cursor).bind(upper).fetch_all(&mut *tx).await?;
-                for row in rows {
-                    if row.involves(actor) {
-                        changes.push(Change::Conflict(Box::new(row.into_conflict()?)));
-                    }
-                }
-                tx.commit().await?;
-                changes.sort_by_key(|c| c.seq());
-                Ok(SyncPage { changes, cursor: upper, has_more, reset: false })
-            }
+            candidates.extend(seqs.into_iter().map(|(s,)| s));
+        }
+        let (upper, has_more) = page_end(candidates, limit as usize, agency_seq);
 
-            async fn merge_contact(
-                &self,
-                actor: &Actor,
-                id: Uuid,
-                base: &ContactInput,
-                mine: &ContactInput,
-                mine_at: DateTime<Utc>,
-                now: DateTime<Utc>,
-            ) -> StoreResult<(Contact, Vec<Conflict>)> {
-                // The phone's values as the forms store them (trimmed, numbers in E.164), so
-                // that a value typed differently but equal is no change.
-                let mine = mine.clone().validate().map_err(StoreError::Validation)?.stored_input();
-                let base = base.clone().validate().map(|v| v.stored_input()).unwrap_or_else(|_| base.clone());
-                let mut tx = self.pool.begin().await?;
-                let seq = $store::next_seq_as(&mut tx, actor, 1).await?;
-                let row = $store::visible_row(&mut tx, actor, id).await?;
-                let current = row.clone().into_contact()?;
-                let merged = merge_contact(&base, &mine, &current.to_input());
-                let valid = merged.input.validate().map_err(StoreError::Validation)?;
-                let contact = $store::write_contact_edit(&mut tx, actor, id, &row, &ContactFields::from_valid(&valid), seq, now).await?;
-                let mut ids = Vec::new();
-                for c in &merged.conflicts {
-                    let cid = Uuid::now_v7();
-                    sqlx::query(
-                        "INSERT INTO conflicts (id, agency_id, contact_id, field, base, mine, mine_by, mine_at, theirs, theirs_by, theirs_at, seq) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                    )
-                    .bind(cid)
-                    .bind(actor.agency_id)
-                    .bind(id)
-                    .bind(&c.field)
-                    .bind(c.base.to_string())
-                    .bind(c.mine.to_string())
+        let whole = actor.sees_whole_agency();
+        let shared_with_me: std::collections::HashSet<Uuid> = if whole {
+            Default::default()
+        } else {
+            let rows: Vec<(Uuid,)> =
+                sqlx::query_as("SELECT contact_id FROM contact_shares WHERE user_id = $1 AND agency_id = $2")
                     .bind(actor.user_id)
-                    .bind(mine_at)
-                    .bind(c.theirs.to_string())
-                    .bind(current.updated_by)
-                    .bind(current.updated_at)
-                    .bind(seq)
-                    .execute(&mut *tx)
+                    .bind(actor.agency_id)
+                    .fetch_all(&mut *tx)
                     .await?;
-                    ids.push(cid);
-                }
-                let mut conflicts = Vec::new();
-                for cid in ids {
-                    let sql = format!("{CONFLICT_SELECT} WHERE f.id = $1");
-                    let row: ConflictRow = sqlx::query_as(&sql).bind(cid).fetch_one(&mut *tx).await?;
-                    conflicts.push(row.into_conflict()?);
-                }
-                tx.commit().await?;
-                Ok((contact, conflicts))
-            }
+            rows.into_iter().map(|(id,)| id).collect()
+        };
+        let sees = |owner: Uuid, contact: Uuid| whole || owner == actor.user_id || shared_with_me.contains(&contact);
 
-            async fn resolve_conflict(&self, actor: &Actor, id: Uuid, value: &serde_json::Value, now: DateTime<Utc>) -> StoreResult<Conflict> {
-                let mut tx = self.pool.begin().await?;
-                let seq = $store::next_seq_as(&mut tx, actor, 1).await?;
-                let sql = format!("{CONFLICT_SELECT} WHERE f.id = $1 AND f.agency_id = $2");
-                let conflict: ConflictRow = sqlx::query_as(&sql)
-                    .bind(id)
-                    .bind(actor.agency_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .filter(|c: &ConflictRow| c.involves(actor))
-                    .ok_or(StoreError::NotFound)?;
-                if conflict.resolved_at.is_some() {
-                    return Err(StoreError::Conflict("ce conflit a déjà été tranché".into()));
-                }
-                let row = $store::visible_row(&mut tx, actor, conflict.contact_id).await?;
-                let current = row.clone().into_contact()?;
-                let invalid = |message: &str| StoreError::Invalid { field: conflict.field.clone().into(), message: message.into() };
-                let input = with_field(&current.to_input(), &conflict.field, value).ok_or_else(|| invalid("valeur qui ne convient pas à ce champ"))?;
-                let valid = input.validate().map_err(StoreError::Validation)?;
-                $store::write_contact_edit(&mut tx, actor, conflict.contact_id, &row, &ContactFields::from_valid(&valid), seq, now).await?;
-                sqlx::query("UPDATE conflicts SET resolved_at = $2, resolved_by = $3, resolution = $4, seq = $5 WHERE id = $1")
-                    .bind(id)
-                    .bind(now)
-                    .bind(actor.user_id)
-                    .bind(value.to_string())
-                    .bind(seq)
-                    .execute(&mut *tx)
-                    .await?;
-                let sql = format!("{CONFLICT_SELECT} WHERE f.id = $1");
-                let row: ConflictRow = sqlx::query_as(&sql).bind(id).fetch_one(&mut *tx).await?;
-                tx.commit().await?;
-                row.into_conflict()
+        let mut changes = Vec::new();
+        let sql = format!("{CONTACT_SELECT} WHERE c.agency_id = $1 AND c.seq > $2 AND c.seq <= $3");
+        let rows: Vec<ContactRow> = sqlx::query_as(&sql)
+            .bind(actor.agency_id)
+            .bind(cursor)
+            .bind(upper)
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in rows {
+            let c = row.into_contact()?;
+            changes.push(if sees(c.owner_id, c.id) {
+                Change::Contact(Box::new(c))
+            } else {
+                // Not necessarily ever on this phone: the phone ignores an unknown id.
+                Change::ContactRemoved { id: c.id, seq: c.seq }
+            });
+        }
+        let sql =
+            format!("{MEETING_SELECT} WHERE m.agency_id = $1 AND m.seq > $2 AND m.seq <= $3 AND m.deleted_at IS NULL");
+        let rows: Vec<MeetingRow> = sqlx::query_as(&sql)
+            .bind(actor.agency_id)
+            .bind(cursor)
+            .bind(upper)
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in rows {
+            if whole || row.owner_id == actor.user_id || sees(row.contact_owner_id, row.contact_id) {
+                changes.push(Change::Meeting(Box::new(row.into_meeting(time)?)));
             }
         }
+        let sql =
+            format!("{TASK_SELECT} WHERE t.agency_id = $1 AND t.seq > $2 AND t.seq <= $3 AND t.deleted_at IS NULL");
+        let rows: Vec<TaskRow> = sqlx::query_as(&sql)
+            .bind(actor.agency_id)
+            .bind(cursor)
+            .bind(upper)
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in rows {
+            if whole || row.owner_id == actor.user_id {
+                changes.push(Change::Task(Box::new(row.into_task()?)));
+            }
         }
-    };
+        let gone: Vec<(Uuid, i64, Uuid)> = sqlx::query_as(
+            "SELECT id, seq, owner_id FROM tasks WHERE agency_id = $1 AND seq > $2 AND seq <= $3 AND deleted_at IS NOT NULL",
+        )
+        .bind(actor.agency_id)
+        .bind(cursor)
+        .bind(upper)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id, seq, owner) in gone {
+            if whole || owner == actor.user_id {
+                changes.push(Change::TaskRemoved { id, seq });
+            }
+        }
+        for complaint in Self::complaints_changed(&mut tx, actor.agency_id, cursor, upper).await? {
+            if sees(complaint.owner_id, complaint.contact_id) {
+                changes.push(Change::Complaint(Box::new(complaint)));
+            }
+        }
+        for (offer, owner) in Self::offers_changed(&mut tx, actor.agency_id, cursor, upper).await? {
+            if sees(owner, offer.contact_id) {
+                changes.push(Change::Offer(Box::new(offer)));
+            }
+        }
+        let sql = format!("{CONFLICT_SELECT} WHERE f.agency_id = $1 AND f.seq > $2 AND f.seq <= $3");
+        let rows: Vec<ConflictRow> = sqlx::query_as(&sql)
+            .bind(actor.agency_id)
+            .bind(cursor)
+            .bind(upper)
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in rows {
+            if row.involves(actor) {
+                changes.push(Change::Conflict(Box::new(row.into_conflict()?)));
+            }
+        }
+        tx.commit().await?;
+        changes.sort_by_key(|c| c.seq());
+        Ok(SyncPage {
+            changes,
+            cursor: upper,
+            has_more,
+            reset: false,
+        })
+    }
+
+    async fn merge_contact(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        base: &ContactInput,
+        mine: &ContactInput,
+        mine_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(Contact, Vec<Conflict>)> {
+        // The phone's values as the forms store them (trimmed, numbers in E.164), so
+        // that a value typed differently but equal is no change.
+        let mine = mine.clone().validate().map_err(StoreError::Validation)?.stored_input();
+        let base = base
+            .clone()
+            .validate()
+            .map(|v| v.stored_input())
+            .unwrap_or_else(|_| base.clone());
+        let mut tx = self.pool.begin().await?;
+        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let row = Self::visible_row(&mut tx, actor, id).await?;
+        let current = row.clone().into_contact()?;
+        let merged = merge_contact(&base, &mine, &current.to_input());
+        let valid = merged.input.validate().map_err(StoreError::Validation)?;
+        let contact =
+            Self::write_contact_edit(&mut tx, actor, id, &row, &ContactFields::from_valid(&valid), seq, now).await?;
+        let mut ids = Vec::new();
+        for c in &merged.conflicts {
+            let cid = Uuid::now_v7();
+            sqlx::query(
+                "INSERT INTO conflicts (id, agency_id, contact_id, field, base, mine, mine_by, mine_at, theirs, theirs_by, theirs_at, seq) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .bind(cid)
+            .bind(actor.agency_id)
+            .bind(id)
+            .bind(&c.field)
+            .bind(c.base.to_string())
+            .bind(c.mine.to_string())
+            .bind(actor.user_id)
+            .bind(mine_at)
+            .bind(c.theirs.to_string())
+            .bind(current.updated_by)
+            .bind(current.updated_at)
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+            ids.push(cid);
+        }
+        let mut conflicts = Vec::new();
+        for cid in ids {
+            let sql = format!("{CONFLICT_SELECT} WHERE f.id = $1");
+            let row: ConflictRow = sqlx::query_as(&sql).bind(cid).fetch_one(&mut *tx).await?;
+            conflicts.push(row.into_conflict()?);
+        }
+        tx.commit().await?;
+        Ok((contact, conflicts))
+    }
+
+    async fn resolve_conflict(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        value: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Conflict> {
+        let mut tx = self.pool.begin().await?;
+        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let sql = format!("{CONFLICT_SELECT} WHERE f.id = $1 AND f.agency_id = $2");
+        let conflict: ConflictRow = sqlx::query_as(&sql)
+            .bind(id)
+            .bind(actor.agency_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .filter(|c: &ConflictRow| c.involves(actor))
+            .ok_or(StoreError::NotFound)?;
+        if conflict.resolved_at.is_some() {
+            return Err(StoreError::Conflict("ce conflit a déjà été tranché".into()));
+        }
+        let row = Self::visible_row(&mut tx, actor, conflict.contact_id).await?;
+        let current = row.clone().into_contact()?;
+        let invalid = |message: &str| StoreError::Invalid {
+            field: conflict.field.clone().into(),
+            message: message.into(),
+        };
+        let input = with_field(&current.to_input(), &conflict.field, value)
+            .ok_or_else(|| invalid("valeur qui ne convient pas à ce champ"))?;
+        let valid = input.validate().map_err(StoreError::Validation)?;
+        Self::write_contact_edit(
+            &mut tx,
+            actor,
+            conflict.contact_id,
+            &row,
+            &ContactFields::from_valid(&valid),
+            seq,
+            now,
+        )
+        .await?;
+        sqlx::query("UPDATE conflicts SET resolved_at = $2, resolved_by = $3, resolution = $4, seq = $5 WHERE id = $1")
+            .bind(id)
+            .bind(now)
+            .bind(actor.user_id)
+            .bind(value.to_string())
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+        let sql = format!("{CONFLICT_SELECT} WHERE f.id = $1");
+        let row: ConflictRow = sqlx::query_as(&sql).bind(id).fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        row.into_conflict()
+    }
 }
-
-pub(crate) use impl_sync_store;
 
 #[cfg(test)]
 mod tests {
