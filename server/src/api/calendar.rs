@@ -13,7 +13,7 @@ use shared::visit::{Meeting, MeetingStatus};
 
 use crate::auth::session::{hash_token, new_token};
 use crate::auth::CurrentUser;
-use crate::db::visits::MeetingFilter;
+use crate::db::meetings::MeetingFilter;
 use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 

@@ -12,7 +12,7 @@ use shared::plan::policy;
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
-use crate::db::visits::MeetingFilter;
+use crate::db::meetings::MeetingFilter;
 use crate::error::{ApiError, ApiQuery, ApiResult};
 use crate::state::AppState;
 

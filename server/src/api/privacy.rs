@@ -146,7 +146,7 @@ pub async fn subject_access(
     }
     let far = chrono::Duration::days(365 * 50);
     let now = crate::db::now();
-    let filter = crate::db::visits::MeetingFilter {
+    let filter = crate::db::meetings::MeetingFilter {
         owner: None,
         contact: Some(id),
         from: now - far,

@@ -13,7 +13,7 @@ use shared::visit::{
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
-use crate::db::visits::MeetingFilter;
+use crate::db::meetings::MeetingFilter;
 use crate::db::Actor;
 use crate::error::{check_body_id, ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;

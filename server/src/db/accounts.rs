@@ -5,10 +5,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use shared::api::AgencyUser;
 use shared::settings::AgencySettings;
-use sqlx::{Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use uuid::Uuid;
 
-use super::engine::{map_unique, Engine, SqlStore};
+use tournee_store_macros::engine_bounds;
+
+use super::engine::{map_unique, SqlStore};
 use super::rows::{AgencyRow, SessionRow, UserRow};
 use super::{Agency, NewSession, NewUser, Session, SessionUser, StoreError, StoreResult, User};
 
@@ -41,24 +42,9 @@ pub trait AccountStore: Send + Sync {
     async fn revoke_session(&self, user_id: Uuid, session_id: Uuid, at: DateTime<Utc>) -> StoreResult<bool>;
 }
 
+#[engine_bounds]
 #[async_trait]
-impl<E> AccountStore for SqlStore<E>
-where
-    E: Engine,
-    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
-    for<'c> &'c Pool<E>: Executor<'c, Database = E>,
-    for<'c> &'c mut E::Connection: Executor<'c, Database = E>,
-    Uuid: for<'q> Encode<'q, E> + Type<E>,
-    String: for<'q> Encode<'q, E> + Type<E>,
-    for<'q> &'q str: Encode<'q, E> + Type<E>,
-    DateTime<Utc>: for<'q> Encode<'q, E> + Type<E>,
-    Option<DateTime<Utc>>: for<'q> Encode<'q, E> + Type<E>,
-    AgencyRow: for<'r> FromRow<'r, E::Row>,
-    UserRow: for<'r> FromRow<'r, E::Row>,
-    SessionRow: for<'r> FromRow<'r, E::Row>,
-    (String,): for<'r> FromRow<'r, E::Row>,
-    (Uuid, String, String): for<'r> FromRow<'r, E::Row>,
-{
+impl<E> AccountStore for SqlStore<E> {
     async fn create_agency(&self, name: &str) -> StoreResult<Agency> {
         let id = shared::new_id();
         let now = super::now();

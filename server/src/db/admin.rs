@@ -6,8 +6,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use shared::api::Role;
-use sqlx::{Encode, Executor, FromRow, IntoArguments, Pool, Type};
+use sqlx::{Encode, Executor, FromRow, IntoArguments, Type};
 use uuid::Uuid;
+
+use tournee_store_macros::engine_bounds;
 
 use super::engine::{map_unique, Engine, SqlStore};
 use super::{Actor, StoreError, StoreResult};
@@ -73,25 +75,9 @@ pub trait AdminStore: Send + Sync {
 const TEAM: &str = "SELECT u.id, u.email, u.display_name, u.role, u.disabled_at, u.password_hash = '' AS invited, \
      (SELECT COUNT(*) FROM contacts c WHERE c.owner_id = u.id AND c.deleted_at IS NULL) AS records FROM users u";
 
+#[engine_bounds]
 #[async_trait]
-impl<E> AdminStore for SqlStore<E>
-where
-    E: Engine,
-    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
-    for<'c> &'c Pool<E>: Executor<'c, Database = E>,
-    for<'c> &'c mut E::Connection: Executor<'c, Database = E>,
-    Uuid: for<'q> Encode<'q, E> + Type<E>,
-    String: for<'q> Encode<'q, E> + Type<E>,
-    bool: for<'q> Encode<'q, E> + Type<E>,
-    i64: for<'q> Encode<'q, E> + Type<E>,
-    DateTime<Utc>: for<'q> Encode<'q, E> + Type<E>,
-    TeamMember: for<'r> FromRow<'r, E::Row>,
-    (i64,): for<'r> FromRow<'r, E::Row>,
-    (String,): for<'r> FromRow<'r, E::Row>,
-    (Uuid, String): for<'r> FromRow<'r, E::Row>,
-    (Uuid, Uuid, Option<DateTime<Utc>>, DateTime<Utc>, Option<DateTime<Utc>>): for<'r> FromRow<'r, E::Row>,
-    (Uuid,): for<'r> FromRow<'r, E::Row>,
-{
+impl<E> AdminStore for SqlStore<E> {
     async fn team(&self, actor: &Actor) -> StoreResult<Vec<TeamMember>> {
         Ok(
             sqlx::query_as::<E, TeamMember>(&format!("{TEAM} WHERE u.agency_id = $1 ORDER BY u.display_name"))

@@ -3,10 +3,11 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use uuid::Uuid;
 
-use super::engine::{Engine, SqlStore};
+use tournee_store_macros::engine_bounds;
+
+use super::engine::SqlStore;
 use super::rows::UserRow;
 use super::{Actor, StoreResult, User};
 
@@ -21,19 +22,9 @@ pub trait CalendarStore: Send + Sync {
     async fn calendar_user(&self, token_hash: &str) -> StoreResult<Option<User>>;
 }
 
+#[engine_bounds]
 #[async_trait]
-impl<E> CalendarStore for SqlStore<E>
-where
-    E: Engine,
-    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
-    for<'c> &'c Pool<E>: Executor<'c, Database = E>,
-    for<'c> &'c mut E::Connection: Executor<'c, Database = E>,
-    Uuid: for<'q> Encode<'q, E> + Type<E>,
-    for<'q> &'q str: Encode<'q, E> + Type<E>,
-    DateTime<Utc>: for<'q> Encode<'q, E> + Type<E>,
-    (DateTime<Utc>,): for<'r> FromRow<'r, E::Row>,
-    UserRow: for<'r> FromRow<'r, E::Row>,
-{
+impl<E> CalendarStore for SqlStore<E> {
     async fn set_calendar_feed(&self, user: &Actor, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query::<E>("DELETE FROM calendar_feeds WHERE user_id = $1")

@@ -7,10 +7,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use shared::complaint::{advance, receive, Channel, Complaint, ComplaintInput, ComplaintStep, Nature, Phase, StepLine};
 use shared::record::display_name;
-use sqlx::{Encode, Executor, FromRow, IntoArguments, Pool, Type};
+use sqlx::{Encode, FromRow, Type};
 use uuid::Uuid;
 
-use super::engine::{Engine, SqlStore, VISIBLE};
+use tournee_store_macros::engine_bounds;
+
+use super::engine::{SqlStore, VISIBLE};
 use super::{Actor, StoreError, StoreResult};
 
 const COLUMNS: &str = "k.id, k.contact_id, c.kind AS contact_kind, c.first_name, c.last_name, c.company_name, \
@@ -156,17 +158,8 @@ fn assemble(rows: Vec<ComplaintRow>, steps: Vec<StepRow>) -> StoreResult<Vec<Com
 
 const STEP_COLUMNS: &str = "st.complaint_id, st.phase, st.at, st.author_id, u.display_name AS author_name, st.note";
 
-impl<E> SqlStore<E>
-where
-    E: Engine,
-    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
-    for<'c> &'c mut E::Connection: Executor<'c, Database = E>,
-    Uuid: for<'q> Encode<'q, E> + Type<E>,
-    bool: for<'q> Encode<'q, E> + Type<E>,
-    i64: for<'q> Encode<'q, E> + Type<E>,
-    ComplaintRow: for<'r> FromRow<'r, E::Row>,
-    StepRow: for<'r> FromRow<'r, E::Row>,
-{
+#[engine_bounds]
+impl<E> SqlStore<E> {
     async fn complaint_in(conn: &mut E::Connection, actor: &Actor, id: Uuid) -> StoreResult<Option<Complaint>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM complaints k JOIN contacts c ON c.id = k.contact_id WHERE k.id = $4 AND {VISIBLE}"
@@ -246,28 +239,9 @@ where
     }
 }
 
+#[engine_bounds]
 #[async_trait]
-impl<E> ComplaintStore for SqlStore<E>
-where
-    E: Engine,
-    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
-    for<'c> &'c Pool<E>: Executor<'c, Database = E>,
-    for<'c> &'c mut E::Connection: Executor<'c, Database = E>,
-    Uuid: for<'q> Encode<'q, E> + Type<E>,
-    String: for<'q> Encode<'q, E> + Type<E>,
-    bool: for<'q> Encode<'q, E> + Type<E>,
-    i64: for<'q> Encode<'q, E> + Type<E>,
-    Option<bool>: for<'q> Encode<'q, E> + Type<E>,
-    Option<String>: for<'q> Encode<'q, E> + Type<E>,
-    Option<Uuid>: for<'q> Encode<'q, E> + Type<E>,
-    DateTime<Utc>: for<'q> Encode<'q, E> + Type<E>,
-    Option<DateTime<Utc>>: for<'q> Encode<'q, E> + Type<E>,
-    ComplaintRow: for<'r> FromRow<'r, E::Row>,
-    StepRow: for<'r> FromRow<'r, E::Row>,
-    (i64,): for<'r> FromRow<'r, E::Row>,
-    (String,): for<'r> FromRow<'r, E::Row>,
-    (String, String, String, String, Uuid): for<'r> FromRow<'r, E::Row>,
-{
+impl<E> ComplaintStore for SqlStore<E> {
     async fn create_complaint(
         &self,
         actor: &Actor,

@@ -4,10 +4,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use shared::consent::{Channel, Consent, ConsentInput, Purpose};
-use sqlx::{Encode, Executor, FromRow, IntoArguments, Pool, Type};
+use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::engine::{Engine, SqlStore};
+use tournee_store_macros::engine_bounds;
+
+use super::engine::SqlStore;
 use super::{Actor, StoreError, StoreResult};
 
 #[async_trait]
@@ -57,22 +59,9 @@ const SELECT: &str =
     "SELECT k.id, k.contact_id, k.purpose, k.granted, k.channel, k.proof, k.at, u.display_name AS recorded_by_name \
      FROM consents k JOIN users u ON u.id = k.recorded_by";
 
+#[engine_bounds]
 #[async_trait]
-impl<E> ConsentStore for SqlStore<E>
-where
-    E: Engine,
-    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
-    for<'c> &'c Pool<E>: Executor<'c, Database = E>,
-    for<'c> &'c mut E::Connection: Executor<'c, Database = E>,
-    Uuid: for<'q> Encode<'q, E> + Type<E>,
-    String: for<'q> Encode<'q, E> + Type<E>,
-    bool: for<'q> Encode<'q, E> + Type<E>,
-    i64: for<'q> Encode<'q, E> + Type<E>,
-    DateTime<Utc>: for<'q> Encode<'q, E> + Type<E>,
-    ConsentRow: for<'r> FromRow<'r, E::Row>,
-    (i64,): for<'r> FromRow<'r, E::Row>,
-    (String,): for<'r> FromRow<'r, E::Row>,
-{
+impl<E> ConsentStore for SqlStore<E> {
     async fn record_consent(
         &self,
         actor: &Actor,

@@ -13,10 +13,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use shared::dashboard::{KpiFacts, PhotoCell, RecordNow, StageMove};
 use shared::scoring::SizeClass;
 use shared::stage::Stage;
-use sqlx::{Encode, Executor, FromRow, IntoArguments, Pool, Type};
+use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::engine::{Engine, SqlStore};
+use tournee_store_macros::engine_bounds;
+
+use super::engine::SqlStore;
 use super::{Actor, StoreError, StoreResult};
 
 /// How the film groups records.
@@ -99,24 +101,9 @@ fn size_of(s: &str) -> StoreResult<SizeClass> {
     SizeClass::parse(s).ok_or_else(|| StoreError::Corrupt(format!("size class {s:?}")))
 }
 
+#[engine_bounds]
 #[async_trait]
-impl<E> DashboardStore for SqlStore<E>
-where
-    E: Engine,
-    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
-    for<'c> &'c Pool<E>: Executor<'c, Database = E>,
-    Uuid: for<'q> Encode<'q, E> + Type<E>,
-    Option<Uuid>: for<'q> Encode<'q, E> + Type<E>,
-    DateTime<Utc>: for<'q> Encode<'q, E> + Type<E>,
-    NaiveDate: for<'q> Encode<'q, E> + Type<E>,
-    CellRow: for<'r> FromRow<'r, E::Row>,
-    RecordRow: for<'r> FromRow<'r, E::Row>,
-    (Uuid, Option<String>, String, DateTime<Utc>): for<'r> FromRow<'r, E::Row>,
-    Option<DateTime<Utc>>: for<'q> Encode<'q, E> + Type<E>,
-    (i64, i64): for<'r> FromRow<'r, E::Row>,
-    (i64,): for<'r> FromRow<'r, E::Row>,
-    (DateTime<Utc>, DateTime<Utc>): for<'r> FromRow<'r, E::Row>,
-{
+impl<E> DashboardStore for SqlStore<E> {
     async fn photo_now(
         &self,
         actor: &Actor,

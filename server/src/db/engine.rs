@@ -8,8 +8,10 @@
 //! choice.
 
 use shared::settings::AgencySettings;
-use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Type};
+use sqlx::{Database, Pool};
 use uuid::Uuid;
+
+use tournee_store_macros::engine_bounds;
 
 use super::{Actor, StoreError, StoreResult};
 
@@ -64,17 +66,8 @@ pub(crate) const VISIBLE: &str = "c.agency_id = $1 AND c.deleted_at IS NULL AND 
      (SELECT 1 FROM contact_shares s WHERE s.contact_id = c.id AND s.user_id = $3))";
 
 /// The steps every writing transaction shares, for the resources implemented generically.
-impl<E> SqlStore<E>
-where
-    E: Engine,
-    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
-    for<'c> &'c mut E::Connection: Executor<'c, Database = E>,
-    Uuid: for<'q> Encode<'q, E> + Type<E>,
-    bool: for<'q> Encode<'q, E> + Type<E>,
-    i64: for<'q> Encode<'q, E> + Type<E>,
-    (i64,): for<'r> FromRow<'r, E::Row>,
-    (String,): for<'r> FromRow<'r, E::Row>,
-{
+#[engine_bounds]
+impl<E> SqlStore<E> {
     /// The agency's next change number for a write by `actor`, marking the actor's phone
     /// mutation applied in the same transaction (see `sql::impl_store!`'s `next_seq_as`).
     pub(crate) async fn next_seq_for(conn: &mut E::Connection, actor: &Actor, count: i64) -> StoreResult<i64> {

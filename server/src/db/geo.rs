@@ -7,16 +7,17 @@
 //! by hand or taken from the phone (`manual`, `gps`) is never overwritten by the geocoder.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use shared::record::Contact;
 use shared::visit::EventKind;
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Type};
 use uuid::Uuid;
 
+use tournee_store_macros::engine_bounds;
+
 use super::builder::Sql;
-use super::engine::{Engine, SqlStore, Tx};
+use super::contacts::CONTACT_SELECT;
+use super::engine::{SqlStore, Tx};
 use super::rows::ContactRow;
-use super::sql::CONTACT_SELECT;
 use super::{Actor, ContactFields, StoreResult};
 
 /// A record to geocode.
@@ -86,31 +87,8 @@ pub trait GeoStore: Send + Sync {
     async fn geo_flagged(&self, actor: &Actor) -> StoreResult<Vec<Contact>>;
 }
 
-impl<E> SqlStore<E>
-where
-    E: Engine,
-    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
-    for<'c> &'c Pool<E>: Executor<'c, Database = E>,
-    for<'c> &'c mut E::Connection: Executor<'c, Database = E>,
-    usize: ColumnIndex<E::Row>,
-    for<'a> &'a str: ColumnIndex<E::Row>,
-    for<'q> &'q str: Encode<'q, E> + Type<E>,
-    Uuid: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    String: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    i64: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    f64: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    bool: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    DateTime<Utc>: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    NaiveDate: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    Option<Uuid>: for<'q> Encode<'q, E>,
-    Option<String>: for<'q> Encode<'q, E>,
-    for<'q> Option<&'q str>: Encode<'q, E>,
-    Option<i64>: for<'q> Encode<'q, E>,
-    Option<f64>: for<'q> Encode<'q, E>,
-    Option<bool>: for<'q> Encode<'q, E>,
-    Option<DateTime<Utc>>: for<'q> Encode<'q, E>,
-    Option<NaiveDate>: for<'q> Encode<'q, E>,
-{
+#[engine_bounds]
+impl<E> SqlStore<E> {
     /// After a record is written: queue it when its address changed and its point is
     /// not one the advisor set; a point given with the record is taken as typed.
     pub(crate) async fn geo_after_write(
@@ -150,32 +128,9 @@ where
     }
 }
 
+#[engine_bounds]
 #[async_trait::async_trait]
-impl<E> GeoStore for SqlStore<E>
-where
-    E: Engine,
-    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
-    for<'c> &'c Pool<E>: Executor<'c, Database = E>,
-    for<'c> &'c mut E::Connection: Executor<'c, Database = E>,
-    usize: ColumnIndex<E::Row>,
-    for<'a> &'a str: ColumnIndex<E::Row>,
-    for<'q> &'q str: Encode<'q, E> + Type<E>,
-    Uuid: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    String: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    i64: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    f64: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    bool: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    DateTime<Utc>: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    NaiveDate: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    Option<Uuid>: for<'q> Encode<'q, E>,
-    Option<String>: for<'q> Encode<'q, E>,
-    for<'q> Option<&'q str>: Encode<'q, E>,
-    Option<i64>: for<'q> Encode<'q, E>,
-    Option<f64>: for<'q> Encode<'q, E>,
-    Option<bool>: for<'q> Encode<'q, E>,
-    Option<DateTime<Utc>>: for<'q> Encode<'q, E>,
-    Option<NaiveDate>: for<'q> Encode<'q, E>,
-{
+impl<E> GeoStore for SqlStore<E> {
     async fn places(&self, actor: &Actor) -> StoreResult<Vec<crate::db::geo::PlaceRow>> {
         let mut qb = Sql::<E>::new(
             "SELECT c.id, c.kind, c.first_name, c.last_name, c.company_name, c.city, c.postcode, c.lat, c.lon, c.segment, c.stage, c.next_due \

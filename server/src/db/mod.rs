@@ -11,32 +11,39 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod agency;
 mod builder;
 pub mod calendar;
 pub mod complaints;
 pub mod consents;
+pub mod contacts;
 pub mod dashboard;
 pub mod engine;
 pub mod geo;
 pub mod imports;
+pub mod meetings;
 pub mod offers;
 pub mod phoning;
 pub mod postgres;
 pub mod privacy;
+pub mod reports;
 mod rows;
-mod sql;
+pub mod search;
+pub mod shares;
 pub mod sqlite;
+pub mod stages;
 pub mod statistics;
 pub mod sync;
 pub mod targets;
-pub mod visits;
+pub mod tasks;
+pub mod timeline;
+mod tx;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
-use shared::api::{AgencyUser, ContactQuery, DuplicateMatch, Role};
-use shared::record::Contact;
+use chrono::{DateTime, Utc};
+use shared::api::Role;
 use shared::settings::AgencySettings;
-use shared::stage::{StageChange, StageError, StageTransition};
+use shared::stage::StageError;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -253,9 +260,16 @@ impl From<shared::visit::effects::Denied> for StoreError {
 #[async_trait]
 pub trait Store:
     accounts::AccountStore
+    + contacts::ContactStore
+    + search::SearchStore
+    + stages::StageStore
+    + shares::ShareStore
+    + meetings::MeetingStore
+    + reports::ReportStore
+    + tasks::TaskStore
+    + timeline::TimelineStore
     + calendar::CalendarStore
     + statistics::StatisticsStore
-    + visits::VisitStore
     + geo::GeoStore
     + offers::OfferStore
     + complaints::ComplaintStore
@@ -280,59 +294,11 @@ pub trait Store:
     async fn ping(&self) -> StoreResult<()>;
     /// Connections open in the pool, and idle among them (`/metrics`).
     fn pool_status(&self) -> Option<(u32, usize)>;
-
     // The agency's settings (recomputes every record's class, segment and due dates).
     async fn set_agency_settings(&self, actor: &Actor, settings: &AgencySettings) -> StoreResult<u64>;
     /// A consistent copy of the live database into `path` (SQLite `VACUUM INTO`). PostgreSQL
     /// answers `Invalid`: use `pg_dump`.
     async fn backup_to(&self, path: &str) -> StoreResult<()>;
-
-    // Contacts.
-    async fn insert_contact(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-        fields: &ContactFields,
-        stage_reason: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Contact>;
-    async fn contact(&self, actor: &Actor, id: Uuid) -> StoreResult<Option<Contact>>;
-    async fn update_contact(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-        fields: &ContactFields,
-        expected_seq: Option<i64>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Contact>;
-    async fn delete_contact(&self, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
-    /// Contacts matching the query, and whether more follow.
-    async fn search_contacts(
-        &self,
-        actor: &Actor,
-        query: &ContactQuery,
-        today: NaiveDate,
-    ) -> StoreResult<(Vec<Contact>, bool)>;
-    async fn find_duplicates(&self, actor: &Actor, keys: &DuplicateKeys) -> StoreResult<Vec<DuplicateMatch>>;
-    async fn change_stage(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-        change: &StageChange,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Contact>;
-    async fn stage_history(&self, actor: &Actor, id: Uuid) -> StoreResult<Vec<StageTransition>>;
-    async fn share_contact(&self, actor: &Actor, id: Uuid, with: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
-    async fn unshare_contact(&self, actor: &Actor, id: Uuid, with: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
-    async fn contact_shares(&self, actor: &Actor, id: Uuid) -> StoreResult<Vec<AgencyUser>>;
-    /// Every record of the agency changed after `after` (tombstones included), in sequence
-    /// order: the pull side of sync.
-    async fn changes_after(&self, agency_id: Uuid, after: i64, limit: u32) -> StoreResult<Vec<Contact>>;
-    /// Writes an import's records (created through the same insert as by hand, or updated as
-    /// an edit) and marks the import done, in one transaction: all or nothing.
-    async fn apply_import(&self, actor: &Actor, import: &ImportApply<'_>, now: DateTime<Utc>) -> StoreResult<()>;
-    /// Number of live contacts in the agency.
-    async fn count_contacts(&self, agency_id: Uuid) -> StoreResult<i64>;
 }
 
 pub type DynStore = Arc<dyn Store>;

@@ -9,12 +9,14 @@ use shared::offer::{
     QuoteAnswer,
 };
 use shared::record::Contact;
-use sqlx::{Decode, Encode, Executor, FromRow, IntoArguments, Pool, Type};
+use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::engine::{Engine, SqlStore, VISIBLE};
+use tournee_store_macros::engine_bounds;
+
+use super::contacts::CONTACT_SELECT;
+use super::engine::{SqlStore, VISIBLE};
 use super::rows::ContactRow;
-use super::sql::CONTACT_SELECT;
 use super::{Actor, StoreError, StoreResult};
 
 const OFFER_COLUMNS: &str = "o.id, o.contact_id, o.family, o.label, o.amount_cents, o.amount_kind, o.closing_month, \
@@ -127,22 +129,8 @@ const SUMS: &str = "CAST(SUM(CASE WHEN o.status = 'open' THEN 1 ELSE 0 END) AS B
      CAST(SUM(CASE WHEN o.status = 'signed' THEN o.amount_cents ELSE 0 END) AS BIGINT)";
 type AdvisorRow = (Uuid, String, i64, i64, i64, i64, i64);
 
-impl<E> SqlStore<E>
-where
-    E: Engine,
-    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
-    for<'c> &'c Pool<E>: Executor<'c, Database = E>,
-    for<'c> &'c mut E::Connection: Executor<'c, Database = E>,
-    Uuid: for<'q> Encode<'q, E> + Type<E>,
-    String: for<'q> Encode<'q, E> + Type<E>,
-    bool: for<'q> Encode<'q, E> + Type<E>,
-    i64: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    Option<i64>: for<'q> Encode<'q, E> + Type<E>,
-    OfferRow: for<'r> FromRow<'r, E::Row>,
-    PulledOfferRow: for<'r> FromRow<'r, E::Row>,
-    (i64,): for<'r> FromRow<'r, E::Row>,
-    (String,): for<'r> FromRow<'r, E::Row>,
-{
+#[engine_bounds]
+impl<E> SqlStore<E> {
     async fn offer_in(conn: &mut E::Connection, actor: &Actor, id: Uuid) -> StoreResult<Option<Offer>> {
         let sql = format!(
             "SELECT {OFFER_COLUMNS} FROM offers o JOIN contacts c ON c.id = o.contact_id WHERE o.id = $4 AND {VISIBLE}"
@@ -181,31 +169,9 @@ where
     }
 }
 
+#[engine_bounds]
 #[async_trait]
-impl<E> OfferStore for SqlStore<E>
-where
-    E: Engine,
-    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
-    for<'c> &'c Pool<E>: Executor<'c, Database = E>,
-    for<'c> &'c mut E::Connection: Executor<'c, Database = E>,
-    Uuid: for<'q> Encode<'q, E> + Type<E>,
-    String: for<'q> Encode<'q, E> + Type<E>,
-    bool: for<'q> Encode<'q, E> + Type<E>,
-    i64: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    Option<i64>: for<'q> Encode<'q, E> + Type<E>,
-    Option<String>: for<'q> Encode<'q, E> + Type<E>,
-    Option<Uuid>: for<'q> Encode<'q, E> + Type<E>,
-    DateTime<Utc>: for<'q> Encode<'q, E> + Type<E>,
-    Option<NaiveDate>: for<'q> Encode<'q, E> + Type<E>,
-    OfferRow: for<'r> FromRow<'r, E::Row>,
-    PulledOfferRow: for<'r> FromRow<'r, E::Row>,
-    ContactRow: for<'r> FromRow<'r, E::Row>,
-    (i64,): for<'r> FromRow<'r, E::Row>,
-    (String,): for<'r> FromRow<'r, E::Row>,
-    (Option<i64>, i64, Uuid, String, DateTime<Utc>): for<'r> FromRow<'r, E::Row>,
-    PipelineRow: for<'r> FromRow<'r, E::Row>,
-    AdvisorRow: for<'r> FromRow<'r, E::Row>,
-{
+impl<E> OfferStore for SqlStore<E> {
     async fn save_offer(&self, actor: &Actor, input: OfferInput, now: DateTime<Utc>) -> StoreResult<(Offer, bool)> {
         let id = input.id.unwrap_or_else(shared::new_id);
         let mut tx = self.pool.begin().await?;

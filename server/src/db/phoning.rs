@@ -9,10 +9,12 @@ use shared::record::{display_name, ContactKind};
 use shared::scoring::Segment;
 use shared::stage::Stage;
 use shared::visit::CallOutcome;
-use sqlx::{Encode, Executor, FromRow, IntoArguments, Pool, Type};
+use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::engine::{Engine, SqlStore};
+use tournee_store_macros::engine_bounds;
+
+use super::engine::SqlStore;
 use super::{Actor, StoreError, StoreResult};
 
 /// The longest call list.
@@ -47,20 +49,9 @@ pub struct CandidateRow {
 const CANDIDATE: &str = "c.id, c.kind, c.first_name, c.last_name, c.company_name, c.phone_mobile, c.phone_landline, \
      c.stage, c.segment, c.score, c.last_call_on";
 
+#[engine_bounds]
 #[async_trait]
-impl<E> PhoningStore for SqlStore<E>
-where
-    E: Engine,
-    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
-    for<'c> &'c Pool<E>: Executor<'c, Database = E>,
-    Uuid: for<'q> Encode<'q, E> + Type<E>,
-    NaiveDate: for<'q> Encode<'q, E> + Type<E>,
-    DateTime<Utc>: for<'q> Encode<'q, E> + Type<E>,
-    CandidateRow: for<'r> FromRow<'r, E::Row>,
-    (Uuid, i64, DateTime<Utc>): for<'r> FromRow<'r, E::Row>,
-    (Option<String>,): for<'r> FromRow<'r, E::Row>,
-    (String,): for<'r> FromRow<'r, E::Row>,
-{
+impl<E> PhoningStore for SqlStore<E> {
     async fn call_list(&self, actor: &Actor, today: NaiveDate, now: DateTime<Utc>) -> StoreResult<Vec<CallItem>> {
         // Nobody who refused the phone, or is on Bloctel (`shared::consent::may_call`).
         const CALLABLE: &str =

@@ -11,10 +11,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use shared::record::{display_name, ContactKind};
-use sqlx::{Encode, Executor, FromRow, IntoArguments, Pool, Type};
+use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::engine::{Engine, SqlStore, VISIBLE};
+use tournee_store_macros::engine_bounds;
+
+use super::engine::{SqlStore, VISIBLE};
 use super::{Actor, StoreError, StoreResult};
 
 /// One act in the audit log.
@@ -153,26 +155,9 @@ impl Personal {
     }
 }
 
+#[engine_bounds]
 #[async_trait]
-impl<E> PrivacyStore for SqlStore<E>
-where
-    E: Engine,
-    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
-    for<'c> &'c Pool<E>: Executor<'c, Database = E>,
-    for<'c> &'c mut E::Connection: Executor<'c, Database = E>,
-    Uuid: for<'q> Encode<'q, E> + Type<E>,
-    String: for<'q> Encode<'q, E> + Type<E>,
-    bool: for<'q> Encode<'q, E> + Type<E>,
-    i64: for<'q> Encode<'q, E> + Type<E>,
-    DateTime<Utc>: for<'q> Encode<'q, E> + Type<E>,
-    Option<Uuid>: for<'q> Encode<'q, E> + Type<E>,
-    Personal: for<'r> FromRow<'r, E::Row>,
-    AuditEntry: for<'r> FromRow<'r, E::Row>,
-    RetentionRow: for<'r> FromRow<'r, E::Row>,
-    (i64,): for<'r> FromRow<'r, E::Row>,
-    (String,): for<'r> FromRow<'r, E::Row>,
-    (Uuid, String): for<'r> FromRow<'r, E::Row>,
-{
+impl<E> PrivacyStore for SqlStore<E> {
     async fn erase_contact(&self, actor: &Actor, id: Uuid, why: &str, now: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         let seq = Self::next_seq_for(&mut tx, actor, 1).await?;

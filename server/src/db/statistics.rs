@@ -5,10 +5,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use shared::api::ObjectionStat;
-use sqlx::{Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use uuid::Uuid;
 
-use super::engine::{Engine, SqlStore};
+use tournee_store_macros::engine_bounds;
+
+use super::engine::SqlStore;
 use super::{Actor, StoreResult};
 
 /// Objection counts per advisor, before grouping.
@@ -43,19 +44,9 @@ pub trait StatisticsStore: Send + Sync {
     ) -> StoreResult<Vec<(Uuid, String, ReferralCounts)>>;
 }
 
+#[engine_bounds]
 #[async_trait]
-impl<E> StatisticsStore for SqlStore<E>
-where
-    E: Engine,
-    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
-    for<'c> &'c Pool<E>: Executor<'c, Database = E>,
-    Uuid: for<'q> Encode<'q, E> + Type<E>,
-    Option<Uuid>: for<'q> Encode<'q, E> + Type<E>,
-    DateTime<Utc>: for<'q> Encode<'q, E> + Type<E>,
-    ObjectionRow: for<'r> FromRow<'r, E::Row>,
-    (Uuid, String): for<'r> FromRow<'r, E::Row>,
-    (Uuid, i64, i64): for<'r> FromRow<'r, E::Row>,
-{
+impl<E> StatisticsStore for SqlStore<E> {
     async fn objection_counts(
         &self,
         actor: &Actor,

@@ -9,17 +9,19 @@
 //! storage macro happens to define.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use shared::record::{display_name, Contact, ContactInput, ContactKind};
 use shared::sync::merge::{merge_contact, with_field};
 use shared::sync::{Change, Conflict, Refusal, RefusedMutation};
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Type};
 use uuid::Uuid;
 
-use super::engine::{Engine, SqlStore};
+use tournee_store_macros::engine_bounds;
+
+use super::contacts::CONTACT_SELECT;
+use super::engine::SqlStore;
+use super::meetings::{MeetingRow, MEETING_SELECT};
 use super::rows::ContactRow;
-use super::sql::CONTACT_SELECT;
-use super::visits::{MeetingRow, TaskRow, MEETING_SELECT, TASK_SELECT};
+use super::tasks::{TaskRow, TASK_SELECT};
 use super::{Actor, ContactFields, StoreError, StoreResult};
 use crate::time::AgencyTime;
 
@@ -157,32 +159,9 @@ pub fn page_end(mut candidates: Vec<i64>, limit: usize, agency_seq: i64) -> (i64
     }
 }
 
+#[engine_bounds]
 #[async_trait::async_trait]
-impl<E> SyncStore for SqlStore<E>
-where
-    E: Engine,
-    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
-    for<'c> &'c Pool<E>: Executor<'c, Database = E>,
-    for<'c> &'c mut E::Connection: Executor<'c, Database = E>,
-    usize: ColumnIndex<E::Row>,
-    for<'a> &'a str: ColumnIndex<E::Row>,
-    for<'q> &'q str: Encode<'q, E> + Type<E>,
-    Uuid: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    String: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    i64: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    f64: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    bool: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    DateTime<Utc>: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    NaiveDate: for<'q> Encode<'q, E> + for<'r> Decode<'r, E> + Type<E>,
-    Option<Uuid>: for<'q> Encode<'q, E>,
-    Option<String>: for<'q> Encode<'q, E>,
-    for<'q> Option<&'q str>: Encode<'q, E>,
-    Option<i64>: for<'q> Encode<'q, E>,
-    Option<f64>: for<'q> Encode<'q, E>,
-    Option<bool>: for<'q> Encode<'q, E>,
-    Option<DateTime<Utc>>: for<'q> Encode<'q, E>,
-    Option<NaiveDate>: for<'q> Encode<'q, E>,
-{
+impl<E> SyncStore for SqlStore<E> {
     async fn sync_client(&self, actor: &Actor, client_id: Uuid, now: DateTime<Utc>) -> StoreResult<i64> {
         sqlx::query(
             "INSERT INTO sync_clients (id, user_id, agency_id, last_mutation_id, created_at) VALUES ($1, $2, $3, 0, $4) \

@@ -6,10 +6,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use shared::targets::Measure;
-use sqlx::{Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use uuid::Uuid;
 
-use super::engine::{Engine, SqlStore};
+use tournee_store_macros::engine_bounds;
+
+use super::engine::SqlStore;
 use super::{Actor, StoreResult};
 
 /// What each measure counts: (measure, SQL giving `(user, instant)` rows for `$1` agency, `$2`
@@ -63,17 +64,9 @@ pub trait TargetStore: Send + Sync {
     ) -> StoreResult<Vec<(Uuid, DateTime<Utc>, Measure)>>;
 }
 
+#[engine_bounds]
 #[async_trait]
-impl<E> TargetStore for SqlStore<E>
-where
-    E: Engine,
-    for<'q> E::Arguments<'q>: IntoArguments<'q, E>,
-    for<'c> &'c Pool<E>: Executor<'c, Database = E>,
-    Uuid: for<'q> Encode<'q, E> + Type<E>,
-    Option<Uuid>: for<'q> Encode<'q, E> + Type<E>,
-    DateTime<Utc>: for<'q> Encode<'q, E> + Type<E>,
-    (Uuid, DateTime<Utc>): for<'r> FromRow<'r, E::Row>,
-{
+impl<E> TargetStore for SqlStore<E> {
     async fn target_facts(
         &self,
         actor: &Actor,

@@ -1,0 +1,563 @@
+//! The contact records: create, read, edit, delete ([`ContactStore`]), and the write steps
+//! every record goes through — one row insert with its checks, the edit with its history
+//! line, the dates a contact moves (`touch_contact`).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use shared::api::Role;
+use shared::record::Contact;
+use shared::settings::AgencySettings;
+use shared::stage::TransitionKind;
+use shared::visit::effects::Touch;
+use shared::visit::EventKind;
+use uuid::Uuid;
+
+use tournee_store_macros::engine_bounds;
+
+use super::builder::Sql;
+use super::engine::{map_unique, SqlStore, Tx};
+use super::rows::{enum_str, search_terms, ContactRow, Derived};
+use super::{Actor, ContactFields, StoreError, StoreResult};
+
+pub const CONTACT_SELECT: &str =
+    "SELECT c.*, u.display_name AS owner_name FROM contacts c JOIN users u ON u.id = c.owner_id";
+
+/// Contact records (the search is [`SearchStore`](super::search::SearchStore)).
+#[async_trait]
+pub trait ContactStore: Send + Sync {
+    // Contacts.
+    async fn insert_contact(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        fields: &ContactFields,
+        stage_reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Contact>;
+    async fn contact(&self, actor: &Actor, id: Uuid) -> StoreResult<Option<Contact>>;
+    async fn update_contact(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        fields: &ContactFields,
+        expected_seq: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Contact>;
+    async fn delete_contact(&self, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Every record of the agency changed after `after` (tombstones included), in sequence
+    /// order: the pull side of sync.
+    async fn changes_after(&self, agency_id: Uuid, after: i64, limit: u32) -> StoreResult<Vec<Contact>>;
+    /// Number of live contacts in the agency.
+    async fn count_contacts(&self, agency_id: Uuid) -> StoreResult<i64>;
+}
+
+#[engine_bounds]
+impl<E> SqlStore<E> {
+    pub(crate) async fn fetch_contact(&self, actor: &Actor, id: Uuid) -> StoreResult<Contact> {
+        let mut tx = self.pool.begin().await?;
+        let row = Self::visible_row(&mut tx, actor, id).await?;
+        tx.commit().await?;
+        row.into_contact()
+    }
+
+    pub(crate) fn may_manage(actor: &Actor, row: &ContactRow) -> bool {
+        actor.sees_whole_agency() || row.owner_id == actor.user_id
+    }
+
+    /// Writes an edit of the record `row` (already checked) under change number `seq`,
+    /// in the caller's transaction; the REST edit and the sync merge both end here.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn write_contact_edit(
+        tx: &mut Tx<'_, E>,
+        actor: &Actor,
+        id: Uuid,
+        row: &ContactRow,
+        f: &ContactFields,
+        seq: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Contact> {
+        // A form loaded before the system wrote keeps what the system wrote: the point
+        // (unless one is typed) and the later of the last-contact dates.
+        let mut f = f.clone();
+        if f.lat.is_none() && f.lon.is_none() {
+            f.lat = row.lat;
+            f.lon = row.lon;
+        }
+        f.last_meeting_on = f.last_meeting_on.max(row.last_meeting_on);
+        f.last_call_on = f.last_call_on.max(row.last_call_on);
+        let f = &f;
+        let owner_id = f.owner_id.unwrap_or(row.owner_id);
+        if owner_id != row.owner_id {
+            if !actor.sees_whole_agency() {
+                return Err(StoreError::Forbidden("seul le chef d'agence réattribue un dossier"));
+            }
+            Self::check_owner(tx, actor.agency_id, owner_id).await?;
+            // The new advisor's phone pulls the record's offers with it.
+            sqlx::query("UPDATE offers SET seq = $2 WHERE contact_id = $1")
+                .bind(id)
+                .bind(seq)
+                .execute(&mut **tx)
+                .await?;
+        }
+        // A referrer kept as it was needs no check (someone who sees more may have set it).
+        if f.referred_by != row.referred_by {
+            Self::check_referrer(tx, actor, f.referred_by, id).await?;
+        }
+        let settings = Self::settings_tx(tx, actor.agency_id).await?;
+        let d = Derived::compute(&f.derive_inputs(row.stage()?, row.stage_changed_at), &settings);
+        sqlx::query(
+            "UPDATE contacts SET owner_id = $3, kind = $4, first_name = $5, last_name = $6, spouse_name = $7, company_name = $8, \
+             contact_role = $9, household_size = $10, company_size = $11, preferred_place = $12, address_line = $13, postcode = $14, \
+             city = $15, sector = $16, lat = $17, lon = $18, phone_mobile = $19, phone_landline = $20, call_preferences = $21, \
+             email = $22, website = $23, situation = $24, accessible_potential_cents = $25, assets_entrusted_cents = $26, \
+             relationship_quality = $27, referrals_made = $28, networks = $29, notes = $30, referred_by = $31, score = $32, \
+             segment = $33, size_class = $34, last_meeting_on = $35, last_call_on = $36, next_contact_on = $37, \
+             next_meeting_due = $38, next_call_due = $39, search_text = $40, sort_key = $41, email_key = $42, name_key = $43, \
+             updated_at = $44, updated_by = $45, seq = $46, next_due = $47, campaign = $48 WHERE id = $1 AND agency_id = $2",
+        )
+        .bind(id)
+        .bind(actor.agency_id)
+        .bind(owner_id)
+        .bind(f.kind.as_str())
+        .bind(&f.first_name)
+        .bind(&f.last_name)
+        .bind(&f.spouse_name)
+        .bind(&f.company_name)
+        .bind(&f.contact_role)
+        .bind(f.household_size)
+        .bind(f.company_size)
+        .bind(&f.preferred_place)
+        .bind(&f.address_line)
+        .bind(&f.postcode)
+        .bind(&f.city)
+        .bind(&f.sector)
+        .bind(f.lat)
+        .bind(f.lon)
+        .bind(&f.phone_mobile)
+        .bind(&f.phone_landline)
+        .bind(&f.call_preferences)
+        .bind(&f.email)
+        .bind(&f.website)
+        .bind(f.situation_json())
+        .bind(f.accessible_potential_cents)
+        .bind(f.assets_entrusted_cents)
+        .bind(f.relationship_quality)
+        .bind(f.referrals_made)
+        .bind(f.networks_json())
+        .bind(&f.notes)
+        .bind(f.referred_by)
+        .bind(d.score)
+        .bind(enum_str(&d.segment))
+        .bind(enum_str(&d.size_class))
+        .bind(f.last_meeting_on)
+        .bind(f.last_call_on)
+        .bind(f.next_contact_on)
+        .bind(d.next_meeting_due)
+        .bind(d.next_call_due)
+        .bind(&f.search_text)
+        .bind(&f.sort_key)
+        .bind(&f.email_key)
+        .bind(&f.name_key)
+        .bind(now)
+        .bind(actor.user_id)
+        .bind(seq)
+        .bind(d.next_due())
+        .bind(&f.campaign)
+        .execute(&mut **tx)
+        .await?;
+        if f.search_text != row.search_text {
+            Self::write_terms(tx, actor.agency_id, id, &f.search_text, false).await?;
+        }
+        Self::geo_after_write(tx, id, Some(row), f, now).await?;
+        sqlx::query("UPDATE contacts SET edited_seq = seq WHERE id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        let before = row.clone().into_contact()?.to_input();
+        let after = Self::visible_row(
+            tx,
+            &Actor {
+                role: Role::Manager,
+                ..*actor
+            },
+            id,
+        )
+        .await?
+        .into_contact()?;
+        // Who changed which field, from what to what: a line of the record's history.
+        if let Some((title, detail)) =
+            shared::edits::edit_line(&shared::edits::field_changes(&before, &after.to_input()))
+        {
+            Self::insert_event(
+                tx,
+                actor.agency_id,
+                id,
+                now,
+                EventKind::Edit,
+                &title,
+                &detail,
+                Some(actor.user_id),
+                Some(id),
+            )
+            .await?;
+        }
+        Ok(after)
+    }
+
+    /// Inserts a record, its first stage line and its timeline line, in the caller's
+    /// transaction (a visit report creates referred prospects in its own).
+    pub(crate) async fn insert_contact_tx(
+        tx: &mut Tx<'_, E>,
+        actor: &Actor,
+        id: Uuid,
+        f: &ContactFields,
+        stage_reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let seq = Self::next_seq_as(tx, actor, 1).await?;
+        Self::check_new_contact(tx, actor, id, f).await?;
+        let settings = Self::settings_tx(tx, actor.agency_id).await?;
+        Self::insert_contact_row(tx, actor, id, f, now, seq, &settings, None).await?;
+        Self::write_created_lines(tx, actor, &[(id, f, stage_reason, seq)], now).await
+    }
+
+    /// Who may create this record: an advisor for themself, a manager for an active
+    /// advisor of the agency; a referrer the actor sees.
+    pub(crate) async fn check_new_contact(
+        tx: &mut Tx<'_, E>,
+        actor: &Actor,
+        id: Uuid,
+        f: &ContactFields,
+    ) -> StoreResult<()> {
+        let owner_id = f.owner_id.unwrap_or(actor.user_id);
+        if owner_id != actor.user_id && !actor.sees_whole_agency() {
+            return Err(StoreError::Forbidden("un conseiller crée des dossiers pour lui-même"));
+        }
+        Self::check_owner(tx, actor.agency_id, owner_id).await?;
+        Self::check_referrer(tx, actor, f.referred_by, id).await
+    }
+
+    /// Writes the row of a new record checked by [`Self::check_new_contact`], with its change
+    /// number and its geocoding queued; its search words, first stage line and timeline
+    /// line follow by [`Self::write_created_lines`], for many records at once. `import`: the
+    /// import and line fingerprints it comes from.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn insert_contact_row(
+        tx: &mut Tx<'_, E>,
+        actor: &Actor,
+        id: Uuid,
+        f: &ContactFields,
+        now: DateTime<Utc>,
+        seq: i64,
+        settings: &AgencySettings,
+        import: Option<(Uuid, &str)>,
+    ) -> StoreResult<()> {
+        let owner_id = f.owner_id.unwrap_or(actor.user_id);
+        let d = Derived::compute(&f.derive_inputs(f.stage, now), settings);
+        // Where the geocoder starts (see `geo_after_write`): a point typed is kept by hand,
+        // an address waits for the geocoder, no address needs none.
+        let typed = f.lat.is_some() && f.lon.is_some();
+        let has_address = !(f.address_line.is_empty() && f.postcode.is_empty() && f.city.is_empty());
+        let (precision, source, status, next_at) = if typed {
+            (Some("manual"), Some("saisie"), "done", None)
+        } else {
+            (None, None, if has_address { "pending" } else { "none" }, Some(now))
+        };
+        sqlx::query(
+            "INSERT INTO contacts (id, agency_id, owner_id, kind, first_name, last_name, spouse_name, company_name, contact_role, \
+             household_size, company_size, preferred_place, address_line, postcode, city, sector, lat, lon, phone_mobile, phone_landline, \
+             call_preferences, email, website, situation, accessible_potential_cents, assets_entrusted_cents, relationship_quality, \
+             referrals_made, networks, notes, stage, stage_changed_at, lost_to, referred_by, score, segment, size_class, last_meeting_on, \
+             last_call_on, next_contact_on, next_meeting_due, next_call_due, search_text, sort_key, email_key, name_key, created_at, \
+             created_by, updated_at, updated_by, seq, deleted_at, next_due, campaign, edited_seq, geo_precision, geo_source, geo_status, \
+             geo_note, geo_attempts, geo_next_at, import_id, import_key) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
+             $27, $28, $29, $30, $31, $32, NULL, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $46, $47, $48, NULL, $49, $50, \
+             $48, $51, $52, $53, '', 0, $54, $55, $56)",
+        )
+        .bind(id)
+        .bind(actor.agency_id)
+        .bind(owner_id)
+        .bind(f.kind.as_str())
+        .bind(&f.first_name)
+        .bind(&f.last_name)
+        .bind(&f.spouse_name)
+        .bind(&f.company_name)
+        .bind(&f.contact_role)
+        .bind(f.household_size)
+        .bind(f.company_size)
+        .bind(&f.preferred_place)
+        .bind(&f.address_line)
+        .bind(&f.postcode)
+        .bind(&f.city)
+        .bind(&f.sector)
+        .bind(f.lat)
+        .bind(f.lon)
+        .bind(&f.phone_mobile)
+        .bind(&f.phone_landline)
+        .bind(&f.call_preferences)
+        .bind(&f.email)
+        .bind(&f.website)
+        .bind(f.situation_json())
+        .bind(f.accessible_potential_cents)
+        .bind(f.assets_entrusted_cents)
+        .bind(f.relationship_quality)
+        .bind(f.referrals_made)
+        .bind(f.networks_json())
+        .bind(&f.notes)
+        .bind(f.stage.as_str())
+        .bind(now)
+        .bind(f.referred_by)
+        .bind(d.score)
+        .bind(enum_str(&d.segment))
+        .bind(enum_str(&d.size_class))
+        .bind(f.last_meeting_on)
+        .bind(f.last_call_on)
+        .bind(f.next_contact_on)
+        .bind(d.next_meeting_due)
+        .bind(d.next_call_due)
+        .bind(&f.search_text)
+        .bind(&f.sort_key)
+        .bind(&f.email_key)
+        .bind(&f.name_key)
+        .bind(now)
+        .bind(actor.user_id)
+        .bind(seq)
+        .bind(d.next_due())
+        .bind(&f.campaign)
+        .bind(precision)
+        .bind(source)
+        .bind(status)
+        .bind(next_at)
+        .bind(import.map(|(i, _)| i))
+        .bind(import.map(|(_, k)| k))
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| map_unique(e, "un dossier existe déjà avec cet identifiant"))?;
+        Ok(())
+    }
+
+    /// What goes with new records written by [`Self::insert_contact_row`]: their search
+    /// words, first stage lines and timeline lines, three statements for all of them.
+    pub(crate) async fn write_created_lines(
+        tx: &mut Tx<'_, E>,
+        actor: &Actor,
+        created: &[(Uuid, &ContactFields, Option<&str>, i64)],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let terms: Vec<(Uuid, String)> = created
+            .iter()
+            .flat_map(|(id, f, _, _)| search_terms(&f.search_text).into_iter().map(move |t| (*id, t)))
+            .collect();
+        if !terms.is_empty() {
+            let mut qb = Sql::<E>::new("INSERT INTO contact_terms (agency_id, term, contact_id) ");
+            qb.push_values(terms, |b, (id, term)| {
+                b.push_bind(actor.agency_id).push_bind(term).push_bind(id);
+            });
+            qb.execute(&mut **tx).await?;
+        }
+        if created.is_empty() {
+            return Ok(());
+        }
+        let mut qb = Sql::<E>::new(
+            "INSERT INTO stage_transitions (id, agency_id, contact_id, from_stage, to_stage, kind, reason, competitor, at, author_id, seq) ",
+        );
+        qb.push_values(created, |b, (id, f, reason, seq)| {
+            b.push_bind(shared::new_id())
+                .push_bind(actor.agency_id)
+                .push_bind(*id)
+                .push("NULL")
+                .push_bind(f.stage.as_str())
+                .push_bind(TransitionKind::Created.as_str())
+                .push_bind(reason.map(str::to_string))
+                .push("NULL")
+                .push_bind(now)
+                .push_bind(actor.user_id)
+                .push_bind(*seq);
+        });
+        qb.execute(&mut **tx).await?;
+        // The timeline's first line (as `insert_event` writes one).
+        let mut qb = Sql::<E>::new(
+            "INSERT INTO contact_events (id, agency_id, contact_id, at, kind, title, detail, author_id, ref_id) ",
+        );
+        qb.push_values(created, |b, (id, f, reason, _)| {
+            b.push_bind(shared::new_id())
+                .push_bind(actor.agency_id)
+                .push_bind(*id)
+                .push_bind(now)
+                .push_bind(EventKind::Stage.as_str())
+                .push_bind(format!("Dossier créé : {}", f.stage.label().to_lowercase()))
+                .push_bind(reason.unwrap_or("").to_string())
+                .push_bind(Some(actor.user_id))
+                .push_bind(Some(*id));
+        });
+        qb.execute(&mut **tx).await?;
+        Ok(())
+    }
+
+    /// Moves a record's last-contact dates forward (`Touch::apply`), recomputes what
+    /// depends on them, and closes its open cadence task when a meeting or a call took
+    /// place.
+    pub(crate) async fn touch_contact(
+        tx: &mut Tx<'_, E>,
+        actor: &Actor,
+        contact_id: Uuid,
+        t: Touch,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let row = Self::visible_row(
+            tx,
+            &Actor {
+                role: Role::Manager,
+                ..*actor
+            },
+            contact_id,
+        )
+        .await?;
+        let mut inputs = row.derive_inputs()?;
+        let last_contact = t.apply(&mut inputs, row.last_contact_on);
+        let settings = Self::settings_tx(tx, actor.agency_id).await?;
+        let d = Derived::compute(&inputs, &settings);
+        let seq = Self::next_seq_as(tx, actor, 1).await?;
+        sqlx::query(
+            "UPDATE contacts SET last_meeting_on = $3, last_call_on = $4, last_contact_on = $5, referrals_made = $6, score = $7, \
+             segment = $8, size_class = $9, next_meeting_due = $10, next_call_due = $11, next_due = $12, seq = $13, \
+             updated_at = $14, updated_by = $15 WHERE id = $1 AND agency_id = $2",
+        )
+        .bind(contact_id)
+        .bind(actor.agency_id)
+        .bind(inputs.last_meeting_on)
+        .bind(inputs.last_call_on)
+        .bind(last_contact)
+        .bind(inputs.referrals_made)
+        .bind(d.score)
+        .bind(enum_str(&d.segment))
+        .bind(enum_str(&d.size_class))
+        .bind(d.next_meeting_due)
+        .bind(d.next_call_due)
+        .bind(d.next_due())
+        .bind(seq)
+        .bind(now)
+        .bind(actor.user_id)
+        .execute(&mut **tx)
+        .await?;
+        if t.closes_cadence_task() {
+            sqlx::query(
+                "UPDATE tasks SET done_at = $3, updated_at = $3, seq = $4 WHERE contact_id = $1 AND agency_id = $2 \
+                 AND source = 'cadence' AND done_at IS NULL AND deleted_at IS NULL",
+            )
+            .bind(contact_id)
+            .bind(actor.agency_id)
+            .bind(now)
+            .bind(seq)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+#[engine_bounds]
+#[async_trait]
+impl<E> ContactStore for SqlStore<E> {
+    async fn insert_contact(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        f: &ContactFields,
+        stage_reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Contact> {
+        let mut tx = self.pool.begin().await?;
+        Self::insert_contact_tx(&mut tx, actor, id, f, stage_reason, now).await?;
+        let row = Self::visible_row(
+            &mut tx,
+            &Actor {
+                role: Role::Manager,
+                ..*actor
+            },
+            id,
+        )
+        .await?;
+        tx.commit().await?;
+        row.into_contact()
+    }
+
+    async fn contact(&self, actor: &Actor, id: Uuid) -> StoreResult<Option<Contact>> {
+        match self.fetch_contact(actor, id).await {
+            Ok(c) => Ok(Some(c)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn update_contact(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        f: &ContactFields,
+        expected_seq: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Contact> {
+        let mut tx = self.pool.begin().await?;
+        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let row = Self::visible_row(&mut tx, actor, id).await?;
+        if let Some(expected) = expected_seq {
+            // Only another person's edit conflicts: the system's own writes since
+            // (a point found by the geocoder, a meeting held) move `seq`, not `edited_seq`.
+            if expected < row.edited_seq {
+                return Err(StoreError::Conflict(format!(
+                    "le dossier a été modifié entre-temps par {} : rechargez-le avant d'enregistrer",
+                    row.owner_name
+                )));
+            }
+        }
+        let contact = Self::write_contact_edit(&mut tx, actor, id, &row, f, seq, now).await?;
+        tx.commit().await?;
+        Ok(contact)
+    }
+
+    async fn delete_contact(&self, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let row = Self::visible_row(&mut tx, actor, id).await?;
+        if !Self::may_manage(actor, &row) {
+            return Err(StoreError::Forbidden(
+                "seul le conseiller en charge ou le chef d'agence supprime un dossier",
+            ));
+        }
+        sqlx::query("UPDATE contacts SET deleted_at = $3, updated_at = $3, updated_by = $4, seq = $5 WHERE id = $1 AND agency_id = $2")
+            .bind(id)
+            .bind(actor.agency_id)
+            .bind(now)
+            .bind(actor.user_id)
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM contact_terms WHERE contact_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn changes_after(&self, agency_id: Uuid, after: i64, limit: u32) -> StoreResult<Vec<Contact>> {
+        let sql = format!("{CONTACT_SELECT} WHERE c.agency_id = $1 AND c.seq > $2 ORDER BY c.seq LIMIT $3");
+        let rows: Vec<ContactRow> = sqlx::query_as(&sql)
+            .bind(agency_id)
+            .bind(after)
+            .bind(limit.clamp(1, 10_000) as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(ContactRow::into_contact).collect()
+    }
+
+    async fn count_contacts(&self, agency_id: Uuid) -> StoreResult<i64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM contacts WHERE agency_id = $1 AND deleted_at IS NULL")
+            .bind(agency_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+}

@@ -1,0 +1,420 @@
+//! Visit reports (objections, referrals, the confirmed stage), calls and other interactions,
+//! and a record's referral chain. The store reads the facts, calls `shared::visit::effects`
+//! and persists what it returns, in one transaction.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use shared::api::Role;
+use shared::stage::Stage;
+use shared::visit::effects::{self as fx, Touch};
+use shared::visit::{
+    CheckIn, ContactRef, InteractionInput, Objection, Outcome, Referrals, Report, ReportInput, TimelineEntry,
+};
+use uuid::Uuid;
+
+use tournee_store_macros::engine_bounds;
+
+use super::engine::{map_unique, SqlStore, Tx};
+use super::{Actor, ContactFields, StoreError, StoreResult};
+use crate::time::AgencyTime;
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct ReportRow {
+    pub id: Uuid,
+    pub meeting_id: Uuid,
+    pub contact_id: Uuid,
+    pub outcome: String,
+    pub summary: String,
+    pub needs: String,
+    pub interest_signs: String,
+    pub satisfaction: Option<i64>,
+    pub recommend_score: Option<i64>,
+    pub stage_from: String,
+    pub stage_to: Option<String>,
+    pub next_step: String,
+    pub next_step_due: Option<NaiveDate>,
+    pub referrals_asked: bool,
+    pub checkin_at: Option<DateTime<Utc>>,
+    pub checkin_lat: Option<f64>,
+    pub checkin_lon: Option<f64>,
+    pub checkin_accuracy: Option<f64>,
+    pub author_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl ReportRow {
+    pub fn into_report(
+        self,
+        objections: Vec<Objection>,
+        referred: Vec<shared::visit::ContactRef>,
+        tasks: Vec<Uuid>,
+    ) -> StoreResult<Report> {
+        let stage = |s: &str| shared::stage::Stage::parse(s).ok_or_else(|| StoreError::Corrupt(format!("stage {s:?}")));
+        let checkin = match (self.checkin_at, self.checkin_lat, self.checkin_lon) {
+            (Some(at), Some(lat), Some(lon)) => Some(CheckIn {
+                at,
+                lat,
+                lon,
+                accuracy_m: self.checkin_accuracy,
+            }),
+            _ => None,
+        };
+        Ok(Report {
+            id: self.id,
+            meeting_id: self.meeting_id,
+            contact_id: self.contact_id,
+            outcome: Outcome::parse(&self.outcome)
+                .ok_or_else(|| StoreError::Corrupt(format!("outcome {:?}", self.outcome)))?,
+            summary: self.summary,
+            needs: self.needs,
+            interest_signs: self.interest_signs,
+            satisfaction: self.satisfaction.and_then(|s| u8::try_from(s).ok()),
+            recommend_score: self.recommend_score.and_then(|s| u8::try_from(s).ok()),
+            stage_from: stage(&self.stage_from)?,
+            stage_to: self.stage_to.as_deref().map(stage).transpose()?,
+            next_step: self.next_step,
+            next_step_due: self.next_step_due,
+            referrals_asked: self.referrals_asked,
+            checkin,
+            objections,
+            referred,
+            tasks,
+            author_name: self.author_name,
+            created_at: self.created_at,
+        })
+    }
+}
+
+/// Visit reports, interactions and referrals.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    // Visit reports.
+    /// Saves the report of a meeting (marking it held if it was planned), with its
+    /// objections, the prospects from the names given, the tasks and the stage change.
+    async fn save_report(
+        &self,
+        actor: &Actor,
+        meeting_id: Uuid,
+        report: &ReportInput,
+        time: &AgencyTime,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Report>;
+    async fn report(&self, actor: &Actor, meeting_id: Uuid) -> StoreResult<Option<Report>>;
+    // Interactions.
+    /// Logs a call, e-mail, letter or SMS and moves the record's last-contact dates.
+    async fn log_interaction(
+        &self,
+        actor: &Actor,
+        contact_id: Uuid,
+        input: &InteractionInput,
+        time: &AgencyTime,
+        now: DateTime<Utc>,
+    ) -> StoreResult<TimelineEntry>;
+    async fn referrals(&self, actor: &Actor, contact_id: Uuid) -> StoreResult<Referrals>;
+}
+
+#[engine_bounds]
+impl<E> SqlStore<E> {
+    pub(crate) async fn report_tx(
+        tx: &mut Tx<'_, E>,
+        agency_id: Uuid,
+        meeting_id: Uuid,
+    ) -> StoreResult<Option<Report>> {
+        let row: Option<ReportRow> = sqlx::query_as(
+            "SELECT r.id, r.meeting_id, r.contact_id, r.outcome, r.summary, r.needs, r.interest_signs, r.satisfaction, r.recommend_score, r.stage_from, \
+             r.stage_to, r.next_step, r.next_step_due, r.referrals_asked, r.checkin_at, r.checkin_lat, r.checkin_lon, r.checkin_accuracy, \
+             u.display_name AS author_name, r.created_at FROM visit_reports r JOIN users u ON u.id = r.author_id \
+             WHERE r.meeting_id = $1 AND r.agency_id = $2",
+        )
+        .bind(meeting_id)
+        .bind(agency_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let objections: Vec<(Uuid, Option<String>, String, String, String, bool)> = sqlx::query_as(
+            "SELECT id, code, label, text, answer, overcome FROM objections WHERE report_id = $1 ORDER BY id",
+        )
+        .bind(row.id)
+        .fetch_all(&mut **tx)
+        .await?;
+        let objections = objections
+            .into_iter()
+            .map(|(id, code, label, text, answer, overcome)| Objection {
+                id,
+                code,
+                label,
+                text,
+                answer,
+                overcome,
+            })
+            .collect();
+        let referred: Vec<(Uuid, String, String, String, String, String)> = sqlx::query_as(
+            "SELECT c.id, c.kind, c.first_name, c.last_name, c.company_name, c.stage FROM referrals r JOIN contacts c ON c.id = r.prospect_id \
+             WHERE r.report_id = $1 ORDER BY r.id",
+        )
+        .bind(row.id)
+        .fetch_all(&mut **tx)
+        .await?;
+        let referred = referred
+            .into_iter()
+            .map(|(id, kind, first, last, company, stage)| ContactRef {
+                id,
+                display_name: crate::db::rows::name_of(&kind, &first, &last, &company),
+                stage: Stage::parse(&stage).unwrap_or(Stage::Referred),
+            })
+            .collect();
+        let tasks: Vec<(Uuid,)> =
+            sqlx::query_as("SELECT id FROM tasks WHERE source_id = $1 AND agency_id = $2 ORDER BY id")
+                .bind(row.id)
+                .bind(agency_id)
+                .fetch_all(&mut **tx)
+                .await?;
+        row.into_report(objections, referred, tasks.into_iter().map(|(id,)| id).collect())
+            .map(Some)
+    }
+}
+
+#[engine_bounds]
+#[async_trait]
+impl<E> ReportStore for SqlStore<E> {
+    async fn save_report(
+        &self,
+        actor: &Actor,
+        meeting_id: Uuid,
+        r: &ReportInput,
+        time: &AgencyTime,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Report> {
+        let mut tx = self.pool.begin().await?;
+        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let m = Self::meeting_row(&mut tx, actor, meeting_id).await?;
+        let settings = Self::settings_tx(&mut tx, actor.agency_id).await?;
+        let contact = Self::visible_row(
+            &mut tx,
+            &Actor {
+                role: Role::Manager,
+                ..*actor
+            },
+            m.contact_id,
+        )
+        .await?;
+        let fx = fx::save_report(
+            fx::ReportContext {
+                meeting: &m.facts(time)?,
+                contact: &contact.facts()?,
+                objection_types: &settings.objections,
+                author: actor.author(),
+                today: time.day_of(now),
+                now,
+            },
+            r.clone(),
+        )?;
+        if let Some(held) = &fx.held {
+            Self::write_held(&mut tx, actor, &m, held, now).await?;
+        }
+        let r = &fx.report;
+        sqlx::query(
+            "INSERT INTO visit_reports (id, agency_id, meeting_id, contact_id, author_id, outcome, summary, needs, interest_signs, satisfaction, \
+             stage_from, stage_to, next_step, next_step_due, referrals_asked, checkin_at, checkin_lat, checkin_lon, checkin_accuracy, created_at, seq, recommend_score) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+        )
+        .bind(fx.id)
+        .bind(actor.agency_id)
+        .bind(meeting_id)
+        .bind(m.contact_id)
+        .bind(actor.user_id)
+        .bind(r.outcome.as_str())
+        .bind(&r.summary)
+        .bind(&r.needs)
+        .bind(&r.interest_signs)
+        .bind(r.satisfaction.map(i64::from))
+        .bind(fx.stage_from.as_str())
+        .bind(fx.stage_to.map(|s| s.as_str()))
+        .bind(&r.next_step)
+        .bind(r.next_step_due)
+        .bind(r.referrals_asked)
+        .bind(r.checkin.map(|c| crate::db::micros(c.at)))
+        .bind(r.checkin.map(|c| c.lat))
+        .bind(r.checkin.map(|c| c.lon))
+        .bind(r.checkin.and_then(|c| c.accuracy_m))
+        .bind(now)
+        .bind(seq)
+        .bind(r.recommend_score.map(i64::from))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| map_unique(e, "ce rendez-vous a déjà son compte rendu"))?;
+        for o in &fx.objections {
+            sqlx::query(
+                "INSERT INTO objections (id, agency_id, report_id, contact_id, author_id, code, label, text, answer, overcome, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(o.id)
+            .bind(actor.agency_id)
+            .bind(fx.id)
+            .bind(m.contact_id)
+            .bind(actor.user_id)
+            .bind(&o.code)
+            .bind(&o.label)
+            .bind(&o.text)
+            .bind(&o.answer)
+            .bind(o.overcome)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let as_owner = Actor {
+            role: Role::Manager,
+            ..*actor
+        };
+        for p in &fx.prospects {
+            let fields = ContactFields::from_valid(&p.contact);
+            Self::insert_contact_tx(&mut tx, &as_owner, p.id, &fields, Some(&p.source), now).await?;
+            sqlx::query("INSERT INTO referrals (id, agency_id, report_id, referrer_id, prospect_id, advisor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(p.referral_id)
+                .bind(actor.agency_id)
+                .bind(fx.id)
+                .bind(m.contact_id)
+                .bind(p.id)
+                .bind(actor.user_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for e in &fx.events {
+            Self::insert_new_event(&mut tx, actor.agency_id, e).await?;
+        }
+        let task_seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        for t in &fx.tasks {
+            Self::insert_task(&mut tx, actor.agency_id, actor.user_id, t, task_seq, now).await?;
+        }
+        if fx.touch != Touch::default() {
+            Self::touch_contact(&mut tx, actor, m.contact_id, fx.touch, now).await?;
+        }
+        if let Some(change) = &fx.stage_change {
+            Self::change_stage_tx(&mut tx, actor, m.contact_id, change, now)
+                .await
+                .map_err(|e| match e {
+                    StoreError::Stage(e) => StoreError::Invalid {
+                        field: "stage_to".into(),
+                        message: e.to_string(),
+                    },
+                    e => e,
+                })?;
+        }
+        let report = Self::report_tx(&mut tx, actor.agency_id, meeting_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    async fn report(&self, actor: &Actor, meeting_id: Uuid) -> StoreResult<Option<Report>> {
+        let mut tx = self.pool.begin().await?;
+        Self::meeting_row(&mut tx, actor, meeting_id).await?;
+        let report = Self::report_tx(&mut tx, actor.agency_id, meeting_id).await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    async fn log_interaction(
+        &self,
+        actor: &Actor,
+        contact_id: Uuid,
+        input: &InteractionInput,
+        time: &AgencyTime,
+        now: DateTime<Utc>,
+    ) -> StoreResult<TimelineEntry> {
+        let mut tx = self.pool.begin().await?;
+        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let contact = Self::visible_row(&mut tx, actor, contact_id).await?;
+        let at = crate::db::micros(input.at.unwrap_or(now));
+        let id = input.id.unwrap_or_else(shared::new_id);
+        let fx = fx::log_interaction(&contact.facts()?, id, input, &actor.author(), at, time.day_of(at));
+        if input.session_id.is_some() || input.objection.is_some() {
+            let settings = Self::settings_tx(&mut tx, actor.agency_id).await?;
+            if let Some(code) = &input.objection {
+                if !settings.objections.iter().any(|o| &o.code == code) {
+                    return Err(StoreError::Invalid {
+                        field: "objection".into(),
+                        message: "objection inconnue de la liste de l'agence".into(),
+                    });
+                }
+            }
+            if input.session_id.is_some() {
+                // The follow-ups of this person in the period, before this one.
+                let since = at - chrono::Duration::days(i64::from(settings.follow_up_period_days));
+                let previous: Vec<(DateTime<Utc>,)> = sqlx::query_as(
+                    "SELECT at FROM interactions WHERE contact_id = $1 AND session_id IS NOT NULL AND kind = 'call' AND at > $2 AND at <= $3",
+                )
+                .bind(contact_id)
+                .bind(since)
+                .bind(at)
+                .fetch_all(&mut *tx)
+                .await?;
+                let previous: Vec<DateTime<Utc>> = previous.into_iter().map(|(t,)| t).collect();
+                shared::phoning::check_follow_up(&previous, settings.follow_up_period_days)?;
+            }
+        }
+        sqlx::query("INSERT INTO interactions (id, agency_id, contact_id, author_id, kind, outcome, note, at, seq, session_id, objection_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+            .bind(id)
+            .bind(actor.agency_id)
+            .bind(contact_id)
+            .bind(actor.user_id)
+            .bind(input.kind.as_str())
+            .bind(input.outcome.map(|o| o.as_str()))
+            .bind(&input.note)
+            .bind(at)
+            .bind(seq)
+            .bind(input.session_id)
+            .bind(input.objection.as_deref())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| map_unique(e, "cet échange est déjà enregistré"))?;
+        let event = Self::insert_new_event(&mut tx, actor.agency_id, &fx.event).await?;
+        Self::touch_contact(&mut tx, actor, contact_id, fx.touch, now).await?;
+        if let Some(task) = &fx.task {
+            Self::insert_task(&mut tx, actor.agency_id, actor.user_id, task, seq, now).await?;
+        }
+        tx.commit().await?;
+        let e = fx.event;
+        Ok(TimelineEntry {
+            id: event,
+            at,
+            kind: e.kind,
+            title: e.title,
+            detail: e.detail,
+            author_name: String::new(),
+            ref_id: Some(id),
+        })
+    }
+
+    async fn referrals(&self, actor: &Actor, contact_id: Uuid) -> StoreResult<Referrals> {
+        let contact = self.fetch_contact(actor, contact_id).await?;
+        type RefRow = (Uuid, String, String, String, String, String);
+        let to_ref = |(id, kind, first, last, company, stage): RefRow| ContactRef {
+            id,
+            display_name: crate::db::rows::name_of(&kind, &first, &last, &company),
+            stage: Stage::parse(&stage).unwrap_or(Stage::Referred),
+        };
+        let referred_by: Option<RefRow> = match contact.referred_by {
+            Some(r) => sqlx::query_as("SELECT id, kind, first_name, last_name, company_name, stage FROM contacts WHERE id = $1 AND agency_id = $2 AND deleted_at IS NULL")
+                .bind(r)
+                .bind(actor.agency_id)
+                .fetch_optional(&self.pool)
+                .await?,
+            None => None,
+        };
+        let referred: Vec<RefRow> = sqlx::query_as(
+            "SELECT id, kind, first_name, last_name, company_name, stage FROM contacts WHERE referred_by = $1 AND agency_id = $2 \
+             AND deleted_at IS NULL ORDER BY sort_key LIMIT 200",
+        )
+        .bind(contact_id)
+        .bind(actor.agency_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Referrals {
+            referred_by: referred_by.map(to_ref),
+            referred: referred.into_iter().map(to_ref).collect(),
+        })
+    }
+}
