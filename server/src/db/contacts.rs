@@ -4,7 +4,6 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use shared::api::Role;
 use shared::record::Contact;
 use shared::settings::AgencySettings;
 use shared::stage::TransitionKind;
@@ -17,7 +16,7 @@ use tournee_store_macros::engine_bounds;
 use super::builder::Sql;
 use super::engine::{map_unique, SqlStore, Tx};
 use super::rows::{enum_str, search_terms, ContactRow, Derived};
-use super::{Actor, ContactFields, StoreError, StoreResult};
+use super::{Actor, ContactFields, Scope, StoreError, StoreResult};
 
 pub const CONTACT_SELECT: &str =
     "SELECT c.*, u.display_name AS owner_name FROM contacts c JOIN users u ON u.id = c.owner_id";
@@ -174,16 +173,9 @@ impl<E> SqlStore<E> {
             .execute(&mut **tx)
             .await?;
         let before = row.clone().into_contact()?.to_input();
-        let after = Self::visible_row(
-            tx,
-            &Actor {
-                role: Role::Manager,
-                ..*actor
-            },
-            id,
-        )
-        .await?
-        .into_contact()?;
+        let after = Self::visible_row(tx, Scope::agency(actor.agency_id), id)
+            .await?
+            .into_contact()?;
         // Who changed which field, from what to what: a line of the record's history.
         if let Some((title, detail)) =
             shared::edits::edit_line(&shared::edits::field_changes(&before, &after.to_input()))
@@ -405,15 +397,7 @@ impl<E> SqlStore<E> {
         t: Touch,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let row = Self::visible_row(
-            tx,
-            &Actor {
-                role: Role::Manager,
-                ..*actor
-            },
-            contact_id,
-        )
-        .await?;
+        let row = Self::visible_row(tx, Scope::agency(actor.agency_id), contact_id).await?;
         let mut inputs = row.derive_inputs()?;
         let last_contact = t.apply(&mut inputs, row.last_contact_on);
         let settings = Self::settings_tx(tx, actor.agency_id).await?;
@@ -470,15 +454,7 @@ impl<E> ContactStore for SqlStore<E> {
     ) -> StoreResult<Contact> {
         let mut tx = self.pool.begin().await?;
         Self::insert_contact_tx(&mut tx, actor, id, f, stage_reason, now).await?;
-        let row = Self::visible_row(
-            &mut tx,
-            &Actor {
-                role: Role::Manager,
-                ..*actor
-            },
-            id,
-        )
-        .await?;
+        let row = Self::visible_row(&mut tx, Scope::agency(actor.agency_id), id).await?;
         tx.commit().await?;
         row.into_contact()
     }

@@ -3,7 +3,6 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use shared::api::Role;
 use shared::record::{display_name, ContactKind, MeetingPlace};
 use shared::visit::effects::{self as fx, Held, MeetingFacts};
 use shared::visit::{EventKind, Meeting, MeetingInput, MeetingStatus, MeetingStatusChange};
@@ -14,7 +13,7 @@ use tournee_store_macros::engine_bounds;
 use super::builder::Sql;
 use super::engine::{map_unique, SqlStore, Tx};
 use super::rows::enum_str;
-use super::{Actor, StoreError, StoreResult};
+use super::{Actor, Scope, StoreError, StoreResult};
 use crate::time::AgencyTime;
 use shared::visit::effects::when_fr;
 
@@ -193,24 +192,25 @@ pub trait MeetingStore: Send + Sync {
 #[engine_bounds]
 impl<E> SqlStore<E> {
     /// The meeting if the actor may see it: theirs, or on a record they see.
-    pub(crate) async fn meeting_row(tx: &mut Tx<'_, E>, actor: &Actor, id: Uuid) -> StoreResult<MeetingRow> {
+    pub(crate) async fn meeting_row(tx: &mut Tx<'_, E>, scope: impl Into<Scope>, id: Uuid) -> StoreResult<MeetingRow> {
         let mut qb = Sql::<E>::new(MEETING_SELECT);
         qb.push(" WHERE m.id = ").push_bind(id);
-        Self::push_meeting_scope(&mut qb, actor);
+        Self::push_meeting_scope(&mut qb, scope.into());
         qb.fetch_optional(&mut **tx).await?.ok_or(StoreError::NotFound)
     }
 
-    pub(crate) fn push_meeting_scope(qb: &mut Sql<E>, actor: &Actor) {
+    /// The meetings in the scope: the advisor's own, those of records they own or share.
+    pub(crate) fn push_meeting_scope(qb: &mut Sql<E>, scope: Scope) {
         qb.push(" AND m.agency_id = ")
-            .push_bind(actor.agency_id)
+            .push_bind(scope.agency_id)
             .push(" AND m.deleted_at IS NULL AND c.deleted_at IS NULL");
-        if !actor.sees_whole_agency() {
+        if !scope.whole_agency {
             qb.push(" AND (m.owner_id = ")
-                .push_bind(actor.user_id)
+                .push_bind(scope.user_id)
                 .push(" OR c.owner_id = ")
-                .push_bind(actor.user_id)
+                .push_bind(scope.user_id)
                 .push(" OR EXISTS (SELECT 1 FROM contact_shares s WHERE s.contact_id = c.id AND s.user_id = ")
-                .push_bind(actor.user_id)
+                .push_bind(scope.user_id)
                 .push("))");
         }
     }
@@ -321,15 +321,7 @@ impl<E> MeetingStore for SqlStore<E> {
             Some(id),
         )
         .await?;
-        let row = Self::meeting_row(
-            &mut tx,
-            &Actor {
-                role: Role::Manager,
-                ..*actor
-            },
-            id,
-        )
-        .await?;
+        let row = Self::meeting_row(&mut tx, Scope::agency(actor.agency_id), id).await?;
         tx.commit().await?;
         row.into_meeting(time)
     }
@@ -410,15 +402,7 @@ impl<E> MeetingStore for SqlStore<E> {
             )
             .await?;
         }
-        let row = Self::meeting_row(
-            &mut tx,
-            &Actor {
-                role: Role::Manager,
-                ..*actor
-            },
-            id,
-        )
-        .await?;
+        let row = Self::meeting_row(&mut tx, Scope::agency(actor.agency_id), id).await?;
         tx.commit().await?;
         row.into_meeting(time)
     }
@@ -452,15 +436,7 @@ impl<E> MeetingStore for SqlStore<E> {
         if let Some(event) = &fx.event {
             Self::insert_new_event(&mut tx, actor.agency_id, event).await?;
         }
-        let row = Self::meeting_row(
-            &mut tx,
-            &Actor {
-                role: Role::Manager,
-                ..*actor
-            },
-            id,
-        )
-        .await?;
+        let row = Self::meeting_row(&mut tx, Scope::agency(actor.agency_id), id).await?;
         tx.commit().await?;
         row.into_meeting(time)
     }
@@ -478,7 +454,7 @@ impl<E> MeetingStore for SqlStore<E> {
             .push_bind(f.from)
             .push(" AND m.starts_at < ")
             .push_bind(f.to);
-        Self::push_meeting_scope(&mut qb, actor);
+        Self::push_meeting_scope(&mut qb, actor.scope());
         if let Some(c) = f.contact {
             qb.push(" AND m.contact_id = ").push_bind(c);
         }
@@ -505,7 +481,7 @@ impl<E> MeetingStore for SqlStore<E> {
             .push(" AND m.status = 'held' AND m.owner_id = ")
             .push_bind(actor.user_id)
             .push(" AND NOT EXISTS (SELECT 1 FROM visit_reports r WHERE r.meeting_id = m.id)");
-        Self::push_meeting_scope(&mut qb, actor);
+        Self::push_meeting_scope(&mut qb, actor.scope());
         qb.push(" ORDER BY m.starts_at DESC LIMIT 50");
         let rows: Vec<MeetingRow> = qb.fetch_all(&self.pool).await?;
         rows.into_iter().map(|r| r.into_meeting(time)).collect()

@@ -97,11 +97,47 @@ impl Actor {
         self.role == Role::Manager
     }
 
+    /// What this actor sees.
+    pub fn scope(&self) -> Scope {
+        Scope::from(self)
+    }
+
     /// The writer, as the shared rules know them.
     pub fn author(&self) -> shared::visit::effects::Author {
         shared::visit::effects::Author {
             user_id: self.user_id,
             whole_agency: self.sees_whole_agency(),
+        }
+    }
+}
+
+/// Which records a read may return: what an actor sees (their portfolio and what is shared
+/// with them, or the whole agency for a manager), or the whole agency for a read the rules
+/// make past the actor's view — the row a write just changed, the record a report is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope {
+    pub agency_id: Uuid,
+    pub user_id: Uuid,
+    pub whole_agency: bool,
+}
+
+impl Scope {
+    /// Every record of the agency.
+    pub fn agency(agency_id: Uuid) -> Scope {
+        Scope {
+            agency_id,
+            user_id: Uuid::nil(),
+            whole_agency: true,
+        }
+    }
+}
+
+impl From<&Actor> for Scope {
+    fn from(actor: &Actor) -> Scope {
+        Scope {
+            agency_id: actor.agency_id,
+            user_id: actor.user_id,
+            whole_agency: actor.sees_whole_agency(),
         }
     }
 }

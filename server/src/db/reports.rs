@@ -4,7 +4,6 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use shared::api::Role;
 use shared::stage::Stage;
 use shared::visit::effects::{self as fx, Touch};
 use shared::visit::{
@@ -15,7 +14,7 @@ use uuid::Uuid;
 use tournee_store_macros::engine_bounds;
 
 use super::engine::{map_unique, SqlStore, Tx};
-use super::{Actor, ContactFields, StoreError, StoreResult};
+use super::{Actor, ContactFields, Scope, StoreError, StoreResult};
 use crate::time::AgencyTime;
 
 #[derive(Debug, sqlx::FromRow)]
@@ -189,15 +188,7 @@ impl<E> ReportStore for SqlStore<E> {
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         let m = Self::meeting_row(&mut tx, actor, meeting_id).await?;
         let settings = Self::settings_tx(&mut tx, actor.agency_id).await?;
-        let contact = Self::visible_row(
-            &mut tx,
-            &Actor {
-                role: Role::Manager,
-                ..*actor
-            },
-            m.contact_id,
-        )
-        .await?;
+        let contact = Self::visible_row(&mut tx, Scope::agency(actor.agency_id), m.contact_id).await?;
         let fx = fx::save_report(
             fx::ReportContext {
                 meeting: &m.facts(time)?,
@@ -262,13 +253,14 @@ impl<E> ReportStore for SqlStore<E> {
             .execute(&mut *tx)
             .await?;
         }
-        let as_owner = Actor {
-            role: Role::Manager,
-            ..*actor
-        };
         for p in &fx.prospects {
+            // The rules chose the prospect's owner and referrer (the report's record, which
+            // the author sees): the row is written without the checks of a record typed by hand.
             let fields = ContactFields::from_valid(&p.contact);
-            Self::insert_contact_tx(&mut tx, &as_owner, p.id, &fields, Some(&p.source), now).await?;
+            let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+            Self::check_owner(&mut tx, actor.agency_id, fields.owner_id.unwrap_or(actor.user_id)).await?;
+            Self::insert_contact_row(&mut tx, actor, p.id, &fields, now, seq, &settings, None).await?;
+            Self::write_created_lines(&mut tx, actor, &[(p.id, &fields, Some(p.source.as_str()), seq)], now).await?;
             sqlx::query("INSERT INTO referrals (id, agency_id, report_id, referrer_id, prospect_id, advisor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(p.referral_id)
                 .bind(actor.agency_id)

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use shared::api::{Role, TaskQuery, TaskScope};
+use shared::api::{TaskQuery, TaskScope};
 use shared::record::{display_name, ContactKind};
 use shared::visit::effects::NewTask;
 use shared::visit::{Priority, Task, TaskInput, TaskSource};
@@ -13,7 +13,7 @@ use tournee_store_macros::engine_bounds;
 
 use super::builder::Sql;
 use super::engine::{map_unique, SqlStore, Tx};
-use super::{Actor, StoreError, StoreResult};
+use super::{Actor, Scope, StoreError, StoreResult};
 
 pub const TASK_SELECT: &str =
     "SELECT t.id, t.title, t.notes, t.due_on, t.priority, t.contact_id, c.kind AS contact_kind, \
@@ -120,15 +120,16 @@ impl<E> SqlStore<E> {
         Ok(t.id)
     }
 
-    pub(crate) async fn task_row(tx: &mut Tx<'_, E>, actor: &Actor, id: Uuid) -> StoreResult<TaskRow> {
+    pub(crate) async fn task_row(tx: &mut Tx<'_, E>, scope: impl Into<Scope>, id: Uuid) -> StoreResult<TaskRow> {
+        let scope = scope.into();
         let mut qb = Sql::<E>::new(TASK_SELECT);
         qb.push(" WHERE t.id = ")
             .push_bind(id)
             .push(" AND t.agency_id = ")
-            .push_bind(actor.agency_id)
+            .push_bind(scope.agency_id)
             .push(" AND t.deleted_at IS NULL");
-        if !actor.sees_whole_agency() {
-            qb.push(" AND t.owner_id = ").push_bind(actor.user_id);
+        if !scope.whole_agency {
+            qb.push(" AND t.owner_id = ").push_bind(scope.user_id);
         }
         qb.fetch_optional(&mut **tx).await?.ok_or(StoreError::NotFound)
     }
@@ -173,15 +174,7 @@ impl<E> TaskStore for SqlStore<E> {
         .execute(&mut *tx)
         .await
         .map_err(|e| map_unique(e, "une tâche existe déjà avec cet identifiant"))?;
-        let row = Self::task_row(
-            &mut tx,
-            &Actor {
-                role: Role::Manager,
-                ..*actor
-            },
-            id,
-        )
-        .await?;
+        let row = Self::task_row(&mut tx, Scope::agency(actor.agency_id), id).await?;
         tx.commit().await?;
         row.into_task()
     }
@@ -223,15 +216,7 @@ impl<E> TaskStore for SqlStore<E> {
         .bind(seq)
         .execute(&mut *tx)
         .await?;
-        let row = Self::task_row(
-            &mut tx,
-            &Actor {
-                role: Role::Manager,
-                ..*actor
-            },
-            id,
-        )
-        .await?;
+        let row = Self::task_row(&mut tx, Scope::agency(actor.agency_id), id).await?;
         tx.commit().await?;
         row.into_task()
     }
@@ -249,15 +234,7 @@ impl<E> TaskStore for SqlStore<E> {
             .execute(&mut *tx)
             .await
             .map_err(|e| map_unique(e, "une tâche de suivi est déjà ouverte pour ce dossier"))?;
-        let row = Self::task_row(
-            &mut tx,
-            &Actor {
-                role: Role::Manager,
-                ..*actor
-            },
-            id,
-        )
-        .await?;
+        let row = Self::task_row(&mut tx, Scope::agency(actor.agency_id), id).await?;
         tx.commit().await?;
         row.into_task()
     }

@@ -1,6 +1,7 @@
 //! The steps every writing transaction shares: the agency's change number (with the phone's
 //! mutation marked applied), the settings, the visibility of a record, the owner and referrer
-//! checks.
+//! checks, a user's name. Each takes the caller's connection (a transaction, or a savepoint of
+//! a phone's batch), so a write's steps compose in one transaction.
 
 use shared::settings::AgencySettings;
 use uuid::Uuid;
@@ -8,18 +9,19 @@ use uuid::Uuid;
 use tournee_store_macros::engine_bounds;
 
 use super::contacts::CONTACT_SELECT;
-use super::engine::{SqlStore, Tx};
+use super::engine::{SqlStore, VISIBLE};
 use super::rows::ContactRow;
-use super::{Actor, StoreError, StoreResult};
+use super::{Actor, Scope, StoreError, StoreResult};
 
 #[engine_bounds]
 impl<E> SqlStore<E> {
-    pub(crate) async fn next_seq(tx: &mut Tx<'_, E>, agency_id: Uuid, count: i64) -> StoreResult<i64> {
+    /// The agency's next change number(s) for a write the system makes (no user's phone).
+    pub(crate) async fn next_seq(conn: &mut E::Connection, agency_id: Uuid, count: i64) -> StoreResult<i64> {
         let (seq,): (i64,) =
             sqlx::query_as("UPDATE agencies SET change_seq = change_seq + $2 WHERE id = $1 RETURNING change_seq")
                 .bind(agency_id)
                 .bind(count)
-                .fetch_optional(&mut **tx)
+                .fetch_optional(&mut *conn)
                 .await?
                 .ok_or(StoreError::NotFound)?;
         Ok(seq)
@@ -29,15 +31,15 @@ impl<E> SqlStore<E> {
     /// mutation, the mutation is marked applied here, in the same transaction as its
     /// effects: both commit or neither does (exactly once). A try that finds the
     /// mutation taken by another try rolls back with `AlreadyApplied`.
-    pub(crate) async fn next_seq_as(tx: &mut Tx<'_, E>, actor: &Actor, count: i64) -> StoreResult<i64> {
-        let seq = Self::next_seq(tx, actor.agency_id, count).await?;
+    pub(crate) async fn next_seq_as(conn: &mut E::Connection, actor: &Actor, count: i64) -> StoreResult<i64> {
+        let seq = Self::next_seq(conn, actor.agency_id, count).await?;
         if let Some(m) = actor.mutation {
             let done = sqlx::query(crate::db::sync::MARK_APPLIED)
                 .bind(m.client_id)
                 .bind(actor.user_id)
                 .bind(m.mutation_id)
                 .bind(m.attempt)
-                .execute(&mut **tx)
+                .execute(&mut *conn)
                 .await?;
             if E::rows_affected(&done) == 0 {
                 return Err(StoreError::AlreadyApplied);
@@ -46,37 +48,54 @@ impl<E> SqlStore<E> {
         Ok(seq)
     }
 
-    pub(crate) async fn settings_tx(tx: &mut Tx<'_, E>, agency_id: Uuid) -> StoreResult<AgencySettings> {
+    pub(crate) async fn settings_tx(conn: &mut E::Connection, agency_id: Uuid) -> StoreResult<AgencySettings> {
         let (json,): (String,) = sqlx::query_as("SELECT settings FROM agencies WHERE id = $1")
             .bind(agency_id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *conn)
             .await?
             .ok_or(StoreError::NotFound)?;
         serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("settings: {e}")))
     }
 
-    /// The row if the actor may see it (live records only).
-    pub(crate) async fn visible_row(tx: &mut Tx<'_, E>, actor: &Actor, id: Uuid) -> StoreResult<ContactRow> {
-        let sql = format!(
-            "{CONTACT_SELECT} WHERE c.id = $1 AND c.agency_id = $2 AND c.deleted_at IS NULL \
-             AND ($3 OR c.owner_id = $4 OR EXISTS (SELECT 1 FROM contact_shares s WHERE s.contact_id = c.id AND s.user_id = $4))"
-        );
+    /// The record's row if it is live and in the scope: what the actor sees, or the whole
+    /// agency ([`Scope::agency`]) for a row the rules must read past the actor's view.
+    pub(crate) async fn visible_row(
+        conn: &mut E::Connection,
+        scope: impl Into<Scope>,
+        id: Uuid,
+    ) -> StoreResult<ContactRow> {
+        let scope = scope.into();
+        let sql = format!("{CONTACT_SELECT} WHERE c.id = $4 AND {VISIBLE}");
         sqlx::query_as::<_, ContactRow>(&sql)
+            .bind(scope.agency_id)
+            .bind(scope.whole_agency)
+            .bind(scope.user_id)
             .bind(id)
-            .bind(actor.agency_id)
-            .bind(actor.sees_whole_agency())
-            .bind(actor.user_id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *conn)
             .await?
             .ok_or(StoreError::NotFound)
     }
 
-    pub(crate) async fn check_owner(tx: &mut Tx<'_, E>, agency_id: Uuid, owner_id: Uuid) -> StoreResult<()> {
+    /// Whether the actor sees the record (live records only): `NotFound` otherwise.
+    pub(crate) async fn check_visible(conn: &mut E::Connection, actor: &Actor, contact_id: Uuid) -> StoreResult<()> {
+        let sql = format!("SELECT c.seq FROM contacts c WHERE c.id = $4 AND {VISIBLE}");
+        sqlx::query_as::<E, (i64,)>(&sql)
+            .bind(actor.agency_id)
+            .bind(actor.sees_whole_agency())
+            .bind(actor.user_id)
+            .bind(contact_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(drop)
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub(crate) async fn check_owner(conn: &mut E::Connection, agency_id: Uuid, owner_id: Uuid) -> StoreResult<()> {
         let found: Option<(Uuid,)> =
             sqlx::query_as("SELECT id FROM users WHERE id = $1 AND agency_id = $2 AND disabled_at IS NULL")
                 .bind(owner_id)
                 .bind(agency_id)
-                .fetch_optional(&mut **tx)
+                .fetch_optional(&mut *conn)
                 .await?;
         found.map(|_| ()).ok_or(StoreError::Invalid {
             field: "owner_id".into(),
@@ -87,7 +106,7 @@ impl<E> SqlStore<E> {
     /// The referrer named by a record must be a record the actor may see: naming one
     /// would otherwise reveal a colleague's private record through the referral chain.
     pub(crate) async fn check_referrer(
-        tx: &mut Tx<'_, E>,
+        conn: &mut E::Connection,
         actor: &Actor,
         referrer: Option<Uuid>,
         this: Uuid,
@@ -99,7 +118,7 @@ impl<E> SqlStore<E> {
                 message: "un dossier ne peut pas se recommander lui-même".into(),
             });
         }
-        match Self::visible_row(tx, actor, r).await {
+        match Self::visible_row(conn, actor, r).await {
             Ok(_) => Ok(()),
             Err(StoreError::NotFound) => Err(StoreError::Invalid {
                 field: "referred_by".into(),
@@ -107,5 +126,14 @@ impl<E> SqlStore<E> {
             }),
             Err(e) => Err(e),
         }
+    }
+
+    /// A user's display name (the author of a history line).
+    pub(crate) async fn user_name(conn: &mut E::Connection, user_id: Uuid) -> StoreResult<String> {
+        let (name,): (String,) = sqlx::query_as::<E, (String,)>("SELECT display_name FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(name)
     }
 }
