@@ -142,7 +142,7 @@ pub fn contact_interactions(id: impl Display) -> String {
 /// A record's timeline, newest first; `before` is the cursor of the next page.
 pub fn contact_timeline(id: impl Display, before: Option<&str>) -> String {
     match before {
-        Some(cursor) => format!("/contacts/{id}/timeline?before={}", crate::api::encode(cursor)),
+        Some(cursor) => format!("/contacts/{id}/timeline?before={}", crate::client::encode(cursor)),
         None => format!("/contacts/{id}/timeline"),
     }
 }

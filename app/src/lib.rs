@@ -1,15 +1,15 @@
 //! Tournée's user interface: server-rendered by axum (feature `ssr`), hydrated in the browser
 //! (feature `hydrate`). Mobile first: one hand, 360 px wide, 44 px touch targets.
 
-pub mod api;
+pub mod client;
 pub mod components;
+#[cfg(feature = "hydrate")]
+mod early_input;
 pub mod endpoints;
 pub mod geo;
 pub mod pages;
 pub mod replica;
 pub mod storage;
-#[cfg(feature = "hydrate")]
-mod typed;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags};
@@ -192,7 +192,7 @@ lazy_screens! {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    let typed = typed::snapshot();
+    let typed = early_input::snapshot();
     let _ = any_spawner::Executor::init_wasm_bindgen();
     leptos::task::spawn_local(async move {
         let body = document().body().expect("the page has a body");
@@ -202,11 +202,11 @@ pub fn hydrate() {
             let _ = html.set_attribute("data-hydrated", "");
         }
         register_service_worker();
-        if typed::restore(&typed, false) > 0 {
+        if early_input::restore(&typed, false) > 0 {
             // Content hydrated a moment later (a screen waiting for its data) gets a second pass.
             set_timeout(
                 move || {
-                    typed::restore(&typed, true);
+                    early_input::restore(&typed, true);
                 },
                 std::time::Duration::from_millis(300),
             );

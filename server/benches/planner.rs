@@ -10,7 +10,7 @@ use serde_json::Value;
 use shared::plan::day::{self, DayInput};
 use shared::plan::Matrix;
 use std::time::{Duration, Instant};
-use tournee_server::plan::{solve, Format};
+use tournee_server::benchmark::{solve, Format};
 
 #[allow(clippy::print_stdout)]
 fn say(s: &str) {

@@ -53,7 +53,7 @@ pub enum Command {
     /// Solve a benchmark instance with the tour planner; prints one JSON line.
     Plan {
         #[arg(long, value_enum)]
-        format: crate::plan::Format,
+        format: crate::benchmark::Format,
         file: PathBuf,
         /// Search time in milliseconds.
         #[arg(long, default_value_t = 1000)]
@@ -147,7 +147,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             routes,
         } => {
             let text = std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let outcome = crate::plan::solve_with(format, &text, time_limit_ms, seed, routes)?;
+            let outcome = crate::benchmark::solve_with(format, &text, time_limit_ms, seed, routes)?;
             say(&serde_json::to_string(&outcome)?);
             Ok(())
         }

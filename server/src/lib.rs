@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod benchmark;
 pub mod cli;
 pub mod config;
 pub mod csp;
@@ -12,7 +13,6 @@ pub mod geo;
 pub mod imports;
 pub mod metrics;
 pub mod ops;
-pub mod plan;
 pub mod state;
 pub mod time;
 pub mod web;

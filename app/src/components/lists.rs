@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::visit::{Meeting, MeetingStatus, Task};
 
-use crate::api::{self, Method};
+use crate::client::{self, Method};
 use crate::components::{date_fr, time_fr};
 use crate::endpoints;
 use crate::replica::{self, Saved};
@@ -52,7 +52,7 @@ pub fn TaskList(tasks: Vec<Task>, on_changed: impl Fn() + Copy + Send + Sync + '
                     spawn_local(async move {
                         let mutation = shared::sync::Mutation::SetTaskDone { id, done };
                         let saved = replica::write(mutation, || async move {
-                            api::json::<Task>(Method::Post, &endpoints::task_done(id), Some(&shared::api::TaskDone { done })).await
+                            client::json::<Task>(Method::Post, &endpoints::task_done(id), Some(&shared::api::TaskDone { done })).await
                         })
                         .await;
                         match saved {
@@ -62,7 +62,7 @@ pub fn TaskList(tasks: Vec<Task>, on_changed: impl Fn() + Copy + Send + Sync + '
                                     spawn_local(async move {
                                         let back = shared::sync::Mutation::SetTaskDone { id, done: !done };
                                         let _ = replica::write(back, || async move {
-                                            api::json::<Task>(Method::Post, &endpoints::task_done(id), Some(&shared::api::TaskDone { done: !done })).await
+                                            client::json::<Task>(Method::Post, &endpoints::task_done(id), Some(&shared::api::TaskDone { done: !done })).await
                                         })
                                         .await;
                                         on_changed();

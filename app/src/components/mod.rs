@@ -52,7 +52,7 @@ pub fn with_me(then: impl Fn(shared::api::Me) + 'static) {
     match me() {
         Some(m) => then(m),
         None => leptos::task::spawn_local(async move {
-            if let Ok(m) = crate::api::get::<shared::api::Me>(crate::endpoints::ME).await {
+            if let Ok(m) = crate::client::get::<shared::api::Me>(crate::endpoints::ME).await {
                 crate::storage::save(crate::replica::ME_KEY, &m);
                 then(m);
             }
@@ -85,7 +85,7 @@ pub fn is_manager() -> bool {
 pub fn agency_people(manager: RwSignal<bool>) -> LocalResource<Vec<shared::api::AgencyUser>> {
     LocalResource::new(move || async move {
         if manager.get() {
-            crate::api::get::<Vec<shared::api::AgencyUser>>(crate::endpoints::AGENCY_USERS)
+            crate::client::get::<Vec<shared::api::AgencyUser>>(crate::endpoints::AGENCY_USERS)
                 .await
                 .unwrap_or_default()
         } else {
@@ -116,6 +116,6 @@ pub fn ErrorText(message: ReadSignal<Option<String>>) -> impl IntoView {
 pub fn nearby_href(lat: f64, lon: f64, label: &str, exclude: uuid::Uuid) -> String {
     format!(
         "/nearby?lat={lat:.6}&lon={lon:.6}&autour={}&sauf={exclude}",
-        crate::api::encode(label)
+        crate::client::encode(label)
     )
 }

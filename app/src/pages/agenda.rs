@@ -4,7 +4,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use leptos::prelude::*;
 use shared::visit::Meeting;
 
-use crate::api;
+use crate::client;
 use crate::components::layout::Page;
 use crate::components::lists::MeetingRow;
 use crate::components::{day_fr, today};
@@ -48,7 +48,7 @@ pub fn AgendaPage() -> impl IntoView {
         async move {
             match r {
                 Some((from, to)) => {
-                    let online = api::get::<Vec<Meeting>>(&endpoints::meetings_of(from, to, &whose)).await;
+                    let online = client::get::<Vec<Meeting>>(&endpoints::meetings_of(from, to, &whose)).await;
                     let me = crate::components::me().map(|m| m.user_id);
                     let local = || {
                         let days = |m: &Meeting| m.local_start.date() >= from && m.local_start.date() <= to;
@@ -67,7 +67,7 @@ pub fn AgendaPage() -> impl IntoView {
                     };
                     crate::replica::or_local(online, local).await.map(|m| (from, to, m))
                 }
-                None => Err(api::ApiFailure::offline()),
+                None => Err(client::ApiFailure::offline()),
             }
         }
     });

@@ -12,7 +12,7 @@ use shared::complaint::{
 use shared::sync::Mutation;
 use uuid::Uuid;
 
-use crate::api::{self, Method};
+use crate::client::{self, Method};
 use crate::components::feedback::notify;
 use crate::components::layout::Page;
 use crate::components::{date_fr, time_fr, today};
@@ -51,7 +51,7 @@ fn urgency_badge(u: Option<ClockState>) -> impl IntoView {
 }
 
 /// The complaint views of a record (or all), from the server or the phone's copy.
-async fn load(contact: Option<Uuid>, open: bool) -> Result<Vec<ComplaintView>, api::ApiFailure> {
+async fn load(contact: Option<Uuid>, open: bool) -> Result<Vec<ComplaintView>, client::ApiFailure> {
     let mut q = Vec::new();
     if let Some(c) = contact {
         q.push(format!("contact_id={c}"));
@@ -59,7 +59,7 @@ async fn load(contact: Option<Uuid>, open: bool) -> Result<Vec<ComplaintView>, a
     if open {
         q.push("open=true".into());
     }
-    let online = api::get::<Vec<ComplaintView>>(&endpoints::complaints(&q.join("&"))).await;
+    let online = client::get::<Vec<ComplaintView>>(&endpoints::complaints(&q.join("&"))).await;
     replica::or_local(online, || {
         Some(
             replica::complaints()
@@ -135,7 +135,7 @@ pub fn RecordComplaints(contact_id: Uuid) -> impl IntoView {
         spawn_local(async move {
             let body = input.clone();
             let saved = replica::write(Mutation::CreateComplaint(input), || async move {
-                api::json::<ComplaintView>(Method::Post, endpoints::COMPLAINTS, Some(&body)).await
+                client::json::<ComplaintView>(Method::Post, endpoints::COMPLAINTS, Some(&body)).await
             })
             .await;
             match saved {
@@ -216,10 +216,11 @@ pub fn ComplaintsPage() -> impl IntoView {
                 None => 3,
             };
             l.sort_by_key(|v| (rank(v.urgency), std::cmp::Reverse(v.complaint.received_at)));
-            Ok::<_, api::ApiFailure>(l)
+            Ok::<_, client::ApiFailure>(l)
         }
     });
-    let board = LocalResource::new(|| async { api::get::<ComplaintDashboard>(endpoints::COMPLAINT_STATISTICS).await });
+    let board =
+        LocalResource::new(|| async { client::get::<ComplaintDashboard>(endpoints::COMPLAINT_STATISTICS).await });
     view! {
         <Page title="Réclamations">
             <Suspense fallback=|| ()>
@@ -294,9 +295,9 @@ pub fn ComplaintPage() -> impl IntoView {
         let id = id();
         async move {
             let Some(id) = id else {
-                return Err(api::ApiFailure::local(404, "not_found", "Réclamation introuvable."));
+                return Err(client::ApiFailure::local(404, "not_found", "Réclamation introuvable."));
             };
-            let online = api::get::<ComplaintView>(&endpoints::complaint(id)).await;
+            let online = client::get::<ComplaintView>(&endpoints::complaint(id)).await;
             replica::or_local(online, || replica::complaint(id).map(local_view)).await
         }
     });
@@ -415,7 +416,7 @@ fn NextStep(c: Complaint, on_changed: impl Fn() + Copy + Send + Sync + 'static) 
         spawn_local(async move {
             let body = step.clone();
             let saved = replica::write(Mutation::AdvanceComplaint { id, step }, || async move {
-                api::json::<ComplaintView>(Method::Post, &endpoints::complaint_steps(id), Some(&body)).await
+                client::json::<ComplaintView>(Method::Post, &endpoints::complaint_steps(id), Some(&body)).await
             })
             .await;
             match saved {

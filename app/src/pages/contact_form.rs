@@ -13,7 +13,7 @@ use shared::record::{Contact, ContactInput, ContactKind, FieldErrors, MeetingPla
 use shared::sync::Mutation;
 use shared::values::Euros;
 
-use crate::api::{self, ApiFailure, Method};
+use crate::client::{self, ApiFailure, Method};
 use crate::components::fields::{SelectField, TextArea, TextField};
 use crate::components::layout::Page;
 use crate::endpoints;
@@ -108,7 +108,7 @@ pub fn EditContactPage() -> impl IntoView {
     let contact = LocalResource::new(move || {
         let id = params.with(|p| p.get("id").unwrap_or_default());
         async move {
-            let online = api::get::<Contact>(&endpoints::contact(&id)).await;
+            let online = client::get::<Contact>(&endpoints::contact(&id)).await;
             let id = uuid::Uuid::parse_str(&id).ok();
             replica::or_local(online, || id.and_then(replica::contact)).await
         }
@@ -246,14 +246,14 @@ fn ContactForm(existing: Option<Contact>) -> impl IntoView {
                         Err(f) => Err(f),
                     }
                 }
-                (Some(id), _) => api::json::<Contact>(Method::Put, &endpoints::contact(id), Some(&input))
+                (Some(id), _) => client::json::<Contact>(Method::Put, &endpoints::contact(id), Some(&input))
                     .await
                     .map(|c| Saved::Sent(c.id)),
                 (None, _) => {
                     let create = Mutation::CreateContact(input.clone());
                     let body = input.clone();
                     replica::write(create, || async move {
-                        api::json::<Contact>(Method::Post, endpoints::CONTACTS, Some(&body)).await
+                        client::json::<Contact>(Method::Post, endpoints::CONTACTS, Some(&body)).await
                     })
                     .await
                     .map(|saved| match saved {

@@ -6,7 +6,7 @@ use shared::api::{ContactPage, ContactSummary};
 use shared::scoring::{Segment, SizeClass};
 use shared::stage::Stage;
 
-use crate::api::{self, encode};
+use crate::client::{self, encode};
 use crate::components::layout::Page;
 use crate::components::{SegmentBadge, StageBadge};
 use crate::endpoints;
@@ -128,7 +128,7 @@ pub fn ContactsPage() -> impl IntoView {
         let limit = limit.get();
         let path = f.query(limit);
         async move {
-            let online = api::get::<ContactPage>(&path).await;
+            let online = client::get::<ContactPage>(&path).await;
             replica::or_local(online, || Some(f.search_replica(limit))).await
         }
     });

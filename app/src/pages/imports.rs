@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use shared::import::{DuplicateChoice, Field, ImportOptions, ImportPreview, ImportReport, LineOutcome};
 use uuid::Uuid;
 
-use crate::api::{self, ApiFailure, Method};
+use crate::client::{self, ApiFailure, Method};
 use crate::components::feedback::notify;
 use crate::components::layout::Page;
 use crate::endpoints;
@@ -88,7 +88,7 @@ pub fn ImportsPage() -> impl IntoView {
     let history = RwSignal::new(Vec::<ImportReport>::new());
     let load_history = move || {
         spawn_local(async move {
-            if let Ok(list) = api::get::<Vec<ImportReport>>(endpoints::IMPORTS).await {
+            if let Ok(list) = client::get::<Vec<ImportReport>>(endpoints::IMPORTS).await {
                 history.set(list);
             }
         })
@@ -111,7 +111,7 @@ pub fn ImportsPage() -> impl IntoView {
         error.set(None);
         let body = options();
         spawn_local(async move {
-            match api::json::<ImportReport>(Method::Post, &endpoints::import_check(p.id), Some(&body)).await {
+            match client::json::<ImportReport>(Method::Post, &endpoints::import_check(p.id), Some(&body)).await {
                 Ok(r) => report.set(Some(r)),
                 Err(f) => error.set(Some(say(&f))),
             }
@@ -126,7 +126,8 @@ pub fn ImportsPage() -> impl IntoView {
         error.set(None);
         busy.set(true);
         spawn_local(async move {
-            match crate::api::upload::<ImportPreview>(&endpoints::imports_upload(&api::encode(&name)), file).await {
+            match crate::client::upload::<ImportPreview>(&endpoints::imports_upload(&client::encode(&name)), file).await
+            {
                 Ok(p) => {
                     mapping.set(p.mapping.clone());
                     preview.set(Some(p));
@@ -142,12 +143,12 @@ pub fn ImportsPage() -> impl IntoView {
         error.set(None);
         let body = options();
         spawn_local(async move {
-            match api::json::<ImportReport>(Method::Post, &endpoints::import_run(p.id), Some(&body)).await {
+            match client::json::<ImportReport>(Method::Post, &endpoints::import_run(p.id), Some(&body)).await {
                 Ok(r) => {
                     report.set(Some(r));
                     loop {
                         crate::components::sleep_ms(400).await;
-                        match api::get::<ImportReport>(&endpoints::import(p.id)).await {
+                        match client::get::<ImportReport>(&endpoints::import(p.id)).await {
                             Ok(r) if r.status == "running" => report.set(Some(r)),
                             Ok(r) => {
                                 if r.status == "done" {

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{LoginRequest, Me};
 
-use crate::api::{self, Method};
+use crate::client::{self, Method};
 use crate::endpoints;
 
 /// What follows a sign-in: the replica is one user's — another user's (an expired session left
@@ -56,7 +56,7 @@ pub fn LoginPage() -> impl IntoView {
             password: password.get_untracked(),
         };
         spawn_local(async move {
-            match api::json::<Me>(Method::Post, endpoints::LOGIN, Some(&req)).await {
+            match client::json::<Me>(Method::Post, endpoints::LOGIN, Some(&req)).await {
                 Ok(me) => signed_in(me).await,
                 Err(f) if f.status == 401 => set_error.set(Some("E-mail ou mot de passe incorrect.".into())),
                 Err(f) => set_error.set(Some(f.message())),
@@ -108,7 +108,7 @@ pub fn InvitationPage() -> impl IntoView {
         set_error.set(None);
         let body = serde_json::json!({ "token": token.clone(), "password": p });
         spawn_local(async move {
-            match api::json::<Me>(Method::Post, endpoints::INVITATION, Some(&body)).await {
+            match client::json::<Me>(Method::Post, endpoints::INVITATION, Some(&body)).await {
                 Ok(me) => signed_in(me).await,
                 Err(f) if f.status == 404 => set_error.set(Some(
                     "Ce lien n'est pas valable : demandez-en un nouveau à votre chef d'agence.".into(),

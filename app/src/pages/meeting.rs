@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use shared::record::MeetingPlace;
 use shared::visit::{Meeting, MeetingInput, MeetingStatus, MeetingStatusChange, Report};
 
-use crate::api::{self, Method};
+use crate::client::{self, Method};
 use crate::components::layout::Page;
 use crate::components::{date_fr, time_fr, StageBadge};
 use crate::endpoints;
@@ -20,7 +20,7 @@ fn route_link(m: &Meeting) -> Option<String> {
         )),
         _ if !m.address.is_empty() => Some(format!(
             "https://www.google.com/maps/dir/?api=1&destination={}",
-            api::encode(&m.address)
+            client::encode(&m.address)
         )),
         _ => None,
     }
@@ -37,14 +37,14 @@ pub fn MeetingPage() -> impl IntoView {
         let id = id();
         async move {
             let key = uuid::Uuid::parse_str(&id).ok();
-            let m = api::get::<Meeting>(&endpoints::meeting(&id)).await;
+            let m = client::get::<Meeting>(&endpoints::meeting(&id)).await;
             let m = crate::replica::or_local(m, || key.and_then(crate::replica::meeting)).await?;
             let report = if m.has_report {
-                api::get::<Report>(&endpoints::meeting_report(&id)).await.ok()
+                client::get::<Report>(&endpoints::meeting_report(&id)).await.ok()
             } else {
                 None
             };
-            Ok::<_, api::ApiFailure>((m, report))
+            Ok::<_, client::ApiFailure>((m, report))
         }
     });
     let saved = move || query.with(|q| q.get("saved").is_some());
@@ -83,7 +83,7 @@ fn MeetingView(
                 change: change.clone(),
             };
             let saved = crate::replica::write(mutation, || async move {
-                api::json::<Meeting>(Method::Post, &endpoints::meeting_status(id), Some(&change)).await
+                client::json::<Meeting>(Method::Post, &endpoints::meeting_status(id), Some(&change)).await
             })
             .await;
             match saved {
@@ -146,7 +146,7 @@ fn MeetingView(
             };
             spawn_local(async move {
                 let saved = crate::replica::write(mutation, || async move {
-                    api::json::<Meeting>(Method::Put, &path, Some(&input)).await
+                    client::json::<Meeting>(Method::Put, &path, Some(&input)).await
                 })
                 .await;
                 match saved {

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use shared::plan::areas::{nearby_by, Located};
 
-use crate::api;
+use crate::client;
 use crate::components::layout::Page;
 use crate::endpoints;
 use crate::storage;
@@ -78,7 +78,7 @@ pub fn NearbyPage() -> impl IntoView {
             points.set(saved);
         }
         leptos::task::spawn_local(async move {
-            match api::get::<Vec<Located>>(endpoints::LOCATED).await {
+            match client::get::<Vec<Located>>(endpoints::LOCATED).await {
                 Ok(list) => {
                     storage::save(CACHE_KEY, &list);
                     points.set(list);
@@ -88,7 +88,7 @@ pub fn NearbyPage() -> impl IntoView {
             }
         });
     });
-    let areas = LocalResource::new(|| api::get::<AreasView>(endpoints::AREAS));
+    let areas = LocalResource::new(|| client::get::<AreasView>(endpoints::AREAS));
     let locate = move || {
         set_message.set(Some("Recherche de la position…".into()));
         crate::geo::current_position(move |r| match r {

@@ -16,7 +16,7 @@ use shared::sync::Mutation;
 use shared::visit::{CallOutcome, InteractionInput, InteractionKind, ObjectionType};
 use uuid::Uuid;
 
-use crate::api::{self, Method};
+use crate::client::{self, Method};
 use crate::components::feedback::notify;
 use crate::components::layout::Page;
 use crate::components::{date_fr, today};
@@ -69,7 +69,7 @@ pub fn PhoningPage() -> impl IntoView {
         session.set(storage::load::<Session>(SESSION_KEY));
         list.set(storage::load::<KeptList>(LIST_KEY).unwrap_or_default());
         spawn_local(async move {
-            let online = api::get::<AgencySettings>(endpoints::AGENCY_SETTINGS).await;
+            let online = client::get::<AgencySettings>(endpoints::AGENCY_SETTINGS).await;
             let s: AgencySettings = replica::or_local(online, || storage::load(replica::SETTINGS_KEY))
                 .await
                 .unwrap_or_default();
@@ -79,7 +79,7 @@ pub fn PhoningPage() -> impl IntoView {
     });
     let refresh = move || {
         spawn_local(async move {
-            match api::get::<Vec<CallItem>>(endpoints::PHONING_LIST).await {
+            match client::get::<Vec<CallItem>>(endpoints::PHONING_LIST).await {
                 Ok(items) => {
                     let kept = KeptList {
                         at: Some(Utc::now()),
@@ -228,7 +228,7 @@ fn Item(
         set_asking.set(None);
         spawn_local(async move {
             let saved = replica::write(Mutation::LogInteraction { contact_id: id, input }, || async move {
-                api::json::<serde_json::Value>(Method::Post, &endpoints::contact_interactions(id), Some(&body)).await
+                client::json::<serde_json::Value>(Method::Post, &endpoints::contact_interactions(id), Some(&body)).await
             })
             .await;
             match saved {

@@ -11,7 +11,7 @@ use shared::plan::map::{MapView, PlacedTile};
 use shared::plan::RoadEstimate;
 use uuid::Uuid;
 
-use crate::api;
+use crate::client;
 use crate::components::layout::Page;
 use crate::components::{date_fr, today};
 use crate::endpoints;
@@ -67,7 +67,7 @@ pub fn PlanPage() -> impl IntoView {
             return;
         }
         leptos::task::spawn_local(async move {
-            match api::get::<DayContext>(endpoints::PLAN_DAY).await {
+            match client::get::<DayContext>(endpoints::PLAN_DAY).await {
                 Ok(c) => {
                     storage::save(CACHE_KEY, &c);
                     chosen.set(c.candidates.iter().map(|p| p.id).collect());

@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::api::{self, Method};
+use crate::client::{self, Method};
 use crate::components::feedback::notify;
 use crate::components::layout::Page;
 use crate::endpoints;
@@ -30,7 +30,7 @@ pub fn PrivacyPage() -> impl IntoView {
     let busy = RwSignal::new(false);
     let load = move || {
         spawn_local(async move {
-            match api::get::<Vec<Due>>(endpoints::RETENTION).await {
+            match client::get::<Vec<Due>>(endpoints::RETENTION).await {
                 Ok(list) => due.set(Some(list)),
                 Err(f) => error.set(Some(f.message())),
             }
@@ -48,7 +48,7 @@ pub fn PrivacyPage() -> impl IntoView {
             let body = serde_json::json!({ "reason": "retention" });
             let mut done = 0;
             for id in ids {
-                match api::empty(Method::Post, &endpoints::contact_erase(id), Some(&body)).await {
+                match client::empty(Method::Post, &endpoints::contact_erase(id), Some(&body)).await {
                     Ok(()) => done += 1,
                     Err(f) => {
                         error.set(Some(f.message()));

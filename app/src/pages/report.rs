@@ -13,7 +13,7 @@ use shared::visit::{
     suggest_stage, CheckIn, Meeting, ObjectionInput, ObjectionType, Outcome, ReferralInput, Report, ReportInput,
 };
 
-use crate::api::{self, Method};
+use crate::client::{self, Method};
 use crate::components::layout::Page;
 use crate::components::{date_fr, time_fr};
 use crate::endpoints;
@@ -180,16 +180,16 @@ pub fn ReportPage() -> impl IntoView {
         let id = id();
         async move {
             let key = uuid::Uuid::parse_str(&id).ok();
-            let meeting = api::get::<Meeting>(&endpoints::meeting(&id)).await;
+            let meeting = client::get::<Meeting>(&endpoints::meeting(&id)).await;
             let meeting = replica::or_local(meeting, || key.and_then(replica::meeting)).await?;
-            let contact = api::get::<Contact>(&endpoints::contact(meeting.contact_id)).await;
+            let contact = client::get::<Contact>(&endpoints::contact(meeting.contact_id)).await;
             let contact = replica::or_local(contact, || replica::contact(meeting.contact_id)).await?;
-            let settings = api::get::<AgencySettings>(endpoints::AGENCY_SETTINGS).await;
+            let settings = client::get::<AgencySettings>(endpoints::AGENCY_SETTINGS).await;
             if let Ok(s) = &settings {
                 storage::save(replica::SETTINGS_KEY, s);
             }
             let settings = replica::or_local(settings, || storage::load(replica::SETTINGS_KEY)).await?;
-            Ok::<_, api::ApiFailure>((meeting, contact, settings))
+            Ok::<_, client::ApiFailure>((meeting, contact, settings))
         }
     });
     view! {
@@ -281,7 +281,7 @@ fn ReportForm(m: Meeting, c: Contact, objections: Vec<ObjectionType>) -> impl In
                 report: input.clone(),
             };
             let saved = replica::write(mutation, || async move {
-                api::json::<Report>(Method::Post, &endpoints::meeting_report(meeting_id), Some(&input)).await
+                client::json::<Report>(Method::Post, &endpoints::meeting_report(meeting_id), Some(&input)).await
             })
             .await;
             match saved {

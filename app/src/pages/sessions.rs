@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{Me, SessionInfo};
 
-use crate::api::{self, Method};
+use crate::client::{self, Method};
 use crate::components::layout::Page;
 use crate::endpoints;
 
@@ -22,10 +22,10 @@ fn when(t: chrono::DateTime<chrono::Utc>) -> String {
 #[component]
 pub fn SessionsPage() -> impl IntoView {
     let (version, set_version) = signal(0u32);
-    let me = LocalResource::new(|| api::get::<Me>(endpoints::ME));
+    let me = LocalResource::new(|| client::get::<Me>(endpoints::ME));
     let sessions = LocalResource::new(move || {
         version.track();
-        api::get::<Vec<SessionInfo>>(endpoints::SESSIONS)
+        client::get::<Vec<SessionInfo>>(endpoints::SESSIONS)
     });
     let (error, set_error) = signal(None::<String>);
     let logout = move |_| {
@@ -45,7 +45,7 @@ pub fn SessionsPage() -> impl IntoView {
         }
         let _ = waiting;
         spawn_local(async move {
-            let _ = api::empty(Method::Post, endpoints::LOGOUT, None::<&()>).await;
+            let _ = client::empty(Method::Post, endpoints::LOGOUT, None::<&()>).await;
             // Nothing of the agency's stays on the phone.
             crate::replica::wipe().await;
             #[cfg(feature = "hydrate")]
@@ -56,7 +56,7 @@ pub fn SessionsPage() -> impl IntoView {
     };
     let revoke = move |id: uuid::Uuid| {
         spawn_local(async move {
-            match api::empty(Method::Delete, &endpoints::session(id), None::<&()>).await {
+            match client::empty(Method::Delete, &endpoints::session(id), None::<&()>).await {
                 Ok(()) => set_version.update(|v| *v += 1),
                 Err(f) => set_error.set(Some(f.message())),
             }
@@ -130,13 +130,13 @@ fn CalendarFeedBlock() -> impl IntoView {
     let (version, set_version) = signal(0u32);
     let status = LocalResource::new(move || {
         version.track();
-        api::get::<shared::api::CalendarFeed>(endpoints::CALENDAR_FEED)
+        client::get::<shared::api::CalendarFeed>(endpoints::CALENDAR_FEED)
     });
     let (url, set_url) = signal(None::<String>);
     let (error, set_error) = signal(None::<String>);
     let create = move |_| {
         spawn_local(async move {
-            match api::json::<shared::api::CalendarFeed>(Method::Post, endpoints::CALENDAR_FEED, None::<&()>).await {
+            match client::json::<shared::api::CalendarFeed>(Method::Post, endpoints::CALENDAR_FEED, None::<&()>).await {
                 Ok(f) => {
                     let origin = origin();
                     set_url.set(f.url.map(|u| format!("{origin}{u}")));
@@ -148,7 +148,7 @@ fn CalendarFeedBlock() -> impl IntoView {
     };
     let revoke = move |_| {
         spawn_local(async move {
-            match api::empty(Method::Delete, endpoints::CALENDAR_FEED, None::<&()>).await {
+            match client::empty(Method::Delete, endpoints::CALENDAR_FEED, None::<&()>).await {
                 Ok(()) => {
                     set_url.set(None);
                     set_version.update(|v| *v += 1);

@@ -5,7 +5,7 @@ use chrono::Duration;
 use leptos::prelude::*;
 use shared::api::{ObjectionReport, ReferralReport};
 
-use crate::api;
+use crate::client;
 use crate::components::layout::Page;
 use crate::components::today;
 use crate::endpoints;
@@ -29,17 +29,17 @@ pub fn StatsPage() -> impl IntoView {
         }
     });
     let manager = LocalResource::new(|| async {
-        api::get::<shared::api::Me>(endpoints::ME)
+        client::get::<shared::api::Me>(endpoints::ME)
             .await
             .map(|m| m.role == shared::api::Role::Manager)
             .unwrap_or(false)
     });
     let data = LocalResource::new(move || {
-        let q = format!("from={}&to={}", api::encode(&from.get()), api::encode(&to.get()));
+        let q = format!("from={}&to={}", client::encode(&from.get()), client::encode(&to.get()));
         async move {
-            let o = api::get::<ObjectionReport>(&endpoints::objection_statistics(&q)).await?;
-            let r = api::get::<ReferralReport>(&endpoints::referral_statistics(&q)).await?;
-            Ok::<_, api::ApiFailure>((o, r))
+            let o = client::get::<ObjectionReport>(&endpoints::objection_statistics(&q)).await?;
+            let r = client::get::<ReferralReport>(&endpoints::referral_statistics(&q)).await?;
+            Ok::<_, client::ApiFailure>((o, r))
         }
     });
     view! {
@@ -98,7 +98,7 @@ pub fn ObjectionListEditor() -> impl IntoView {
     let (message, set_message) = signal(None::<String>);
     let new_label = RwSignal::new(String::new());
     leptos::task::spawn_local(async move {
-        match api::get::<shared::settings::AgencySettings>(endpoints::AGENCY_SETTINGS).await {
+        match client::get::<shared::settings::AgencySettings>(endpoints::AGENCY_SETTINGS).await {
             Ok(s) => settings.set(Some(s)),
             Err(f) => set_message.set(Some(f.message())),
         }
@@ -110,8 +110,12 @@ pub fn ObjectionListEditor() -> impl IntoView {
             return;
         }
         leptos::task::spawn_local(async move {
-            match api::json::<shared::settings::AgencySettings>(api::Method::Put, endpoints::AGENCY_SETTINGS, Some(&s))
-                .await
+            match client::json::<shared::settings::AgencySettings>(
+                client::Method::Put,
+                endpoints::AGENCY_SETTINGS,
+                Some(&s),
+            )
+            .await
             {
                 Ok(saved) => {
                     settings.set(Some(saved));

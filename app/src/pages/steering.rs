@@ -10,7 +10,7 @@ use shared::offer::{month_label, Pipeline};
 use shared::targets::{Measure, WeekLine};
 use shared::values::Euros;
 
-use crate::api;
+use crate::client;
 use crate::components::chart::{BarChart, Group, Series};
 use crate::components::layout::Page;
 use crate::components::today;
@@ -59,26 +59,26 @@ pub fn SteeringPage() -> impl IntoView {
     let query = move || {
         let mut q = Vec::new();
         if !owner.get().is_empty() {
-            q.push(format!("owner_id={}", api::encode(&owner.get())));
+            q.push(format!("owner_id={}", client::encode(&owner.get())));
         }
         if !from.get().is_empty() {
-            q.push(format!("from={}", api::encode(&from.get())));
+            q.push(format!("from={}", client::encode(&from.get())));
         }
         if !to.get().is_empty() {
-            q.push(format!("to={}", api::encode(&to.get())));
+            q.push(format!("to={}", client::encode(&to.get())));
         }
         q.join("&")
     };
     let pipeline = LocalResource::new(move || {
         let q = query();
-        async move { api::get::<Pipeline>(&endpoints::pipeline(&q)).await }
+        async move { client::get::<Pipeline>(&endpoints::pipeline(&q)).await }
     });
     let owner_q = move || {
         let o = owner.get();
         if o.is_empty() {
             String::new()
         } else {
-            format!("owner_id={}", api::encode(&o))
+            format!("owner_id={}", client::encode(&o))
         }
     };
     view! {
@@ -152,7 +152,7 @@ pub fn SteeringPage() -> impl IntoView {
     }
 }
 
-fn offline_or(f: api::ApiFailure) -> AnyView {
+fn offline_or(f: client::ApiFailure) -> AnyView {
     if f.status == 0 {
         view! { <p class="notice">"Le pilotage s'affiche avec le réseau."</p> }.into_any()
     } else {
@@ -173,7 +173,7 @@ fn join(a: &str, b: &str) -> String {
 fn KpiSection(owner_q: impl Fn() -> String + Copy + Send + Sync + 'static) -> impl IntoView {
     let data = LocalResource::new(move || {
         let q = owner_q();
-        async move { api::get::<Kpis>(&endpoints::statistics("kpis", &q)).await }
+        async move { client::get::<Kpis>(&endpoints::statistics("kpis", &q)).await }
     });
     view! {
         <h2>"Indicateurs (90 derniers jours)"</h2>
@@ -218,7 +218,7 @@ fn trim(v: f64) -> String {
 fn TargetSection(owner_q: impl Fn() -> String + Copy + Send + Sync + 'static) -> impl IntoView {
     let data = LocalResource::new(move || {
         let q = join(&owner_q(), "weeks=12");
-        async move { api::get::<Vec<WeekLine>>(&endpoints::targets(&q)).await }
+        async move { client::get::<Vec<WeekLine>>(&endpoints::targets(&q)).await }
     });
     let measure = RwSignal::new(Measure::MeetingsHeld);
     view! {
@@ -286,9 +286,9 @@ fn PhotoSection(owner_q: impl Fn() -> String + Copy + Send + Sync + 'static) -> 
         let q = if day.is_empty() {
             owner_q()
         } else {
-            join(&owner_q(), &format!("on={}", api::encode(&day)))
+            join(&owner_q(), &format!("on={}", client::encode(&day)))
         };
-        async move { api::get::<Photo>(&endpoints::statistics("photo", &q)).await }
+        async move { client::get::<Photo>(&endpoints::statistics("photo", &q)).await }
     });
     view! {
         <h2>"Photo du portefeuille"</h2>
@@ -344,10 +344,10 @@ fn FilmSection(owner_q: impl Fn() -> String + Copy + Send + Sync + 'static) -> i
     let period = move || {
         let mut q = Vec::new();
         if !from.get().is_empty() {
-            q.push(format!("from={}", api::encode(&from.get())));
+            q.push(format!("from={}", client::encode(&from.get())));
         }
         if !to.get().is_empty() {
-            q.push(format!("to={}", api::encode(&to.get())));
+            q.push(format!("to={}", client::encode(&to.get())));
         }
         join(&owner_q(), &q.join("&"))
     };
@@ -372,7 +372,7 @@ fn FilmTable(
     let query = move || join(&period(), &format!("by={by}"));
     let data = LocalResource::new(move || {
         let q = query();
-        async move { api::get::<Film>(&endpoints::statistics("film", &q)).await }
+        async move { client::get::<Film>(&endpoints::statistics("film", &q)).await }
     });
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Chargement…"</p> }>

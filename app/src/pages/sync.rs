@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::sync::{Conflict, Mutation};
 
-use crate::api::{self, Method};
+use crate::client::{self, Method};
 use crate::components::layout::Page;
 use crate::endpoints;
 use crate::replica::{self, Saved};
@@ -185,7 +185,7 @@ fn ConflictCard(c: Conflict, set_message: WriteSignal<Option<String>>) -> impl I
         spawn_local(async move {
             let body = serde_json::json!({ "value": value.clone() });
             let saved = replica::write(Mutation::ResolveConflict { id, value }, || async move {
-                api::json::<Conflict>(Method::Post, &endpoints::conflict_resolve(id), Some(&body)).await
+                client::json::<Conflict>(Method::Post, &endpoints::conflict_resolve(id), Some(&body)).await
             })
             .await;
             match saved {

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::visit::{Priority, Task, TaskInput};
 
-use crate::api::{self, Method};
+use crate::client::{self, Method};
 use crate::components::layout::Page;
 use crate::components::lists::TaskList;
 use crate::endpoints;
@@ -18,7 +18,7 @@ pub fn TasksPage() -> impl IntoView {
         version.track();
         let s = scope.get();
         async move {
-            let online = api::get::<Vec<Task>>(&endpoints::tasks_in(s, 200)).await;
+            let online = client::get::<Vec<Task>>(&endpoints::tasks_in(s, 200)).await;
             replica::or_local(online, || Some(replica::tasks_in_scope(s))).await
         }
     });
@@ -57,7 +57,7 @@ pub fn TasksPage() -> impl IntoView {
         spawn_local(async move {
             let mutation = shared::sync::Mutation::CreateTask(input.clone());
             let saved = replica::write(mutation, || async move {
-                api::json::<Task>(Method::Post, endpoints::TASKS, Some(&input)).await
+                client::json::<Task>(Method::Post, endpoints::TASKS, Some(&input)).await
             })
             .await;
             match saved {

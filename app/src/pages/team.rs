@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use shared::api::Role;
 use uuid::Uuid;
 
-use crate::api::{self, ApiFailure, Method};
+use crate::client::{self, ApiFailure, Method};
 use crate::components::feedback::notify;
 use crate::components::layout::Page;
 use crate::endpoints;
@@ -102,11 +102,11 @@ pub fn TeamPage() -> impl IntoView {
     let role = RwSignal::new(Role::Advisor);
     let reload = move || {
         spawn_local(async move {
-            match api::get::<Vec<Member>>(endpoints::TEAM).await {
+            match client::get::<Vec<Member>>(endpoints::TEAM).await {
                 Ok(m) => members.set(m),
                 Err(f) => error.set(Some(f.message())),
             }
-            if let Ok(a) = api::get::<Vec<AuditLine>>(endpoints::AUDIT).await {
+            if let Ok(a) = client::get::<Vec<AuditLine>>(endpoints::AUDIT).await {
                 audit.set(a);
             }
         })
@@ -125,7 +125,7 @@ pub fn TeamPage() -> impl IntoView {
             role: role.get_untracked(),
         };
         spawn_local(async move {
-            match api::json::<Invitation>(Method::Post, endpoints::TEAM, Some(&body)).await {
+            match client::json::<Invitation>(Method::Post, endpoints::TEAM, Some(&body)).await {
                 Ok(inv) => {
                     link.set(Some((inv.member.display_name.clone(), full_link(&inv.link))));
                     email.set(String::new());
@@ -140,7 +140,7 @@ pub fn TeamPage() -> impl IntoView {
     let change = move |id: Uuid, body: serde_json::Value, done: String| {
         error.set(None);
         spawn_local(async move {
-            match api::json::<serde_json::Value>(Method::Put, &endpoints::team_member(id), Some(&body)).await {
+            match client::json::<serde_json::Value>(Method::Put, &endpoints::team_member(id), Some(&body)).await {
                 Ok(_) => {
                     notify(done);
                     reload();
@@ -151,7 +151,7 @@ pub fn TeamPage() -> impl IntoView {
     };
     let reinvite = move |id: Uuid| {
         spawn_local(async move {
-            match api::json::<Invitation>(Method::Post, &endpoints::team_invitation(id), None::<&()>).await {
+            match client::json::<Invitation>(Method::Post, &endpoints::team_invitation(id), None::<&()>).await {
                 Ok(inv) => {
                     link.set(Some((inv.member.display_name.clone(), full_link(&inv.link))));
                     reload();
@@ -204,7 +204,7 @@ pub fn TeamPage() -> impl IntoView {
                             let name = name.clone();
                             spawn_local(async move {
                                 let body = serde_json::json!({ "to": to });
-                                match api::json::<Handover>(Method::Post, &endpoints::team_handover(id), Some(&body)).await {
+                                match client::json::<Handover>(Method::Post, &endpoints::team_handover(id), Some(&body)).await {
                                     Ok(h) => {
                                         notify(format!("Portefeuille de {name} transmis : {} dossiers, {} tâches, {} rendez-vous", h.records, h.tasks, h.meetings));
                                         giving.set(false);

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use shared::api::Today;
 use shared::visit::{MeetingStatus, Task, TaskSource};
 
-use crate::api;
+use crate::client;
 use crate::components::layout::Page;
 use crate::components::lists::{MeetingRow, TaskList};
 use crate::components::{date_fr, day_fr, time_fr, SegmentBadge};
@@ -27,7 +27,7 @@ pub fn TodayPage() -> impl IntoView {
     let today = LocalResource::new(move || {
         version.track();
         async move {
-            let online = api::get::<Today>(endpoints::TODAY).await;
+            let online = client::get::<Today>(endpoints::TODAY).await;
             if let Ok(t) = &online {
                 storage::save(TODAY_KEY, t);
             }
@@ -57,7 +57,7 @@ fn MyWeek() -> impl IntoView {
         if crate::components::is_manager() {
             return None;
         }
-        api::get::<Vec<WeekLine>>(&endpoints::targets(""))
+        client::get::<Vec<WeekLine>>(&endpoints::targets(""))
             .await
             .ok()
             .and_then(|l| l.into_iter().next())
@@ -93,7 +93,7 @@ fn TeamDay() -> impl IntoView {
             return None;
         }
         let day = crate::components::today();
-        api::get::<Vec<shared::visit::Meeting>>(&endpoints::meetings_of(day, day, "team"))
+        client::get::<Vec<shared::visit::Meeting>>(&endpoints::meetings_of(day, day, "team"))
             .await
             .ok()
     });

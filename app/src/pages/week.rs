@@ -5,14 +5,14 @@ use leptos::prelude::*;
 use shared::plan::itinerary::hhmm;
 use shared::plan::week::WeekPlan;
 
-use crate::api;
+use crate::client;
 use crate::components::day_fr;
 use crate::components::layout::Page;
 use crate::endpoints;
 
 #[component]
 pub fn WeekPage() -> impl IntoView {
-    let week = LocalResource::new(|| api::get::<WeekPlan>(endpoints::PLAN_WEEK));
+    let week = LocalResource::new(|| client::get::<WeekPlan>(endpoints::PLAN_WEEK));
     view! {
         <Page title="Ma semaine">
             <Suspense fallback=|| view! { <p class="muted">"Calcul de la semaine…"</p> }>

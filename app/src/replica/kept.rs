@@ -53,11 +53,11 @@ pub(super) async fn after_sync() {
     if DONE.swap(true, Ordering::Relaxed) {
         return;
     }
-    match crate::api::get::<shared::settings::AgencySettings>(crate::endpoints::AGENCY_SETTINGS).await {
+    match crate::client::get::<shared::settings::AgencySettings>(crate::endpoints::AGENCY_SETTINGS).await {
         Ok(s) => crate::storage::save(SETTINGS_KEY, &s),
         Err(_) => DONE.store(false, Ordering::Relaxed),
     }
-    if let Ok(me) = crate::api::get::<shared::api::Me>(crate::endpoints::ME).await {
+    if let Ok(me) = crate::client::get::<shared::api::Me>(crate::endpoints::ME).await {
         crate::storage::save(ME_KEY, &me);
     }
     // The records of today's and tomorrow's meetings: their history, for the car park.
@@ -69,7 +69,7 @@ pub(super) async fn after_sync() {
         .collect();
     ids.dedup();
     for id in ids {
-        match crate::api::get::<shared::api::TimelinePage>(&crate::endpoints::contact_timeline(id, None)).await {
+        match crate::client::get::<shared::api::TimelinePage>(&crate::endpoints::contact_timeline(id, None)).await {
             Ok(page) => keep_timeline(id, &page.items),
             Err(f) if f.status == 0 => break,
             Err(_) => {}

@@ -31,7 +31,7 @@ use shared::sync::{Conflict, Mutation, PendingMutation, RefusedMutation};
 use shared::visit::{Meeting, Task};
 use uuid::Uuid;
 
-use crate::api::ApiFailure;
+use crate::client::ApiFailure;
 
 #[cfg(feature = "hydrate")]
 use kept::{after_sync, lay_over};

@@ -1,11 +1,10 @@
 //! One store type over both engines: [`SqlStore<E>`] for `E` = SQLite or PostgreSQL.
 //!
-//! Resources move here one by one from the macro-generated store (`sql::impl_store!` and the
-//! others): each is a trait implemented once, generically, in its own file
-//! (`impl<E: Engine> AccountStore for SqlStore<E> where …`), which rustfmt formats and an
-//! editor navigates. The price is a `where` clause naming what sqlx must be able to encode and
-//! decode on the engine — see `docs/architecture.md`, "Storage", for the measurement and the
-//! choice.
+//! Each resource is a trait implemented once, generically, in its own file
+//! (`#[engine_bounds] impl<E> AccountStore for SqlStore<E>`), which rustfmt formats and an
+//! editor navigates. What sqlx must be able to encode and decode on the engine is listed once,
+//! by the `#[engine_bounds]` attribute (`server/macros`) — see `docs/architecture.md`,
+//! "Storage", for the measurement and the choice.
 
 use sqlx::{Database, Pool};
 

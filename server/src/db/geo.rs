@@ -1,5 +1,5 @@
 //! Storage of points and of the geocoding queue: [`GeoStore`], a supertrait of
-//! [`Store`](super::Store), generated for both engines by [`impl_geo_store!`].
+//! [`Store`](super::Store), implemented once for both engines.
 //!
 //! A record written with an address and no point is queued (`geo_status = 'pending'`); the
 //! background worker takes due records, writes the point with its precision and source, or

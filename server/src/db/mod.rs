@@ -1,10 +1,11 @@
-//! Storage: one [`Store`] trait, one implementation per engine.
+//! Storage: one [`Store`] trait, the sum of one trait per resource (one file each), implemented
+//! once for both engines by [`SqlStore<E>`].
 //!
 //! SQLite is the embedded default, PostgreSQL the engine for agencies that outgrow one
 //! machine. Both run the same SQL (sqlx binds `$1`-style parameters on both engines and maps
-//! ids, timestamps and dates to each engine's native types), so the implementations are
-//! generated from one body by [`sql::impl_store!`]; what differs — connecting, pragmas,
-//! migrations — lives in [`sqlite`] and [`postgres`].
+//! ids, timestamps and dates to each engine's native types); what differs — connecting,
+//! pragmas, migrations — lives in [`sqlite`] and [`postgres`]. The steps every write shares
+//! are in `tx.rs`, the statement builder for requests of varying shape in `builder.rs`.
 //!
 //! Every method takes the [`Actor`] or the agency id: there is no query without the agency,
 //! so a forgotten check yields "not found", never another agency's data.

@@ -3,10 +3,7 @@
 //!
 //! Applying a mutation is not here: mutations run the same store methods as the REST routes,
 //! and the transaction that writes their effects marks them applied (`next_seq_as` in
-//! [`super::sql`]). This module only reads and records around that.
-//!
-//! [`impl_sync_store!`] names every helper it uses; it depends on nothing that another
-//! storage macro happens to define.
+//! [`super::tx`]). This module only reads and records around that.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

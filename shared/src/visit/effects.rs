@@ -1,7 +1,7 @@
 //! What the field writes do (*effets des saisies*): a visit report, a call, a meeting's status
 //! and a stage change, as pure functions from what is known of the record and the meeting to
 //! the rows to write — or a typed refusal. The server persists the effects in one transaction
-//! (`server/src/db/visits.rs`); the phone lays the same effects over its replica while the
+//! (`server/src/db/reports.rs`, `meetings.rs`); the phone lays the same effects over its replica while the
 //! write waits in its outbox (`crate::sync::overlay`), so both follow one set of rules.
 //!
 //! Ids of what a write creates (the report, its tasks, the prospects it names) are derived from

@@ -8,7 +8,7 @@ use shared::record::{Contact, MeetingPlace};
 use shared::visit::{CallOutcome, InteractionInput, InteractionKind, Meeting, MeetingInput, Referrals, TimelineEntry};
 use uuid::Uuid;
 
-use crate::api::{self, Method};
+use crate::client::{self, Method};
 use crate::components::lists::MeetingRow;
 use crate::components::{date_fr, time_fr, today, StageBadge};
 use crate::endpoints;
@@ -27,7 +27,7 @@ pub fn Activity(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static
         async move {
             let from = today();
             let to = from + chrono::Duration::days(62);
-            let online = api::get::<Vec<Meeting>>(&endpoints::meetings_of_contact(id, from, to)).await;
+            let online = client::get::<Vec<Meeting>>(&endpoints::meetings_of_contact(id, from, to)).await;
             replica::or_local(online, || {
                 Some(
                     replica::meetings()
@@ -40,7 +40,7 @@ pub fn Activity(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static
         }
     });
     let referrals =
-        LocalResource::new(move || async move { api::get::<Referrals>(&endpoints::contact_referrals(id)).await });
+        LocalResource::new(move || async move { client::get::<Referrals>(&endpoints::contact_referrals(id)).await });
     view! {
         <h2>"Rendez-vous à venir"</h2>
         <Suspense fallback=|| ()>
@@ -126,7 +126,7 @@ fn PlanMeeting(c: Contact, on_done: impl Fn() + Copy + Send + Sync + 'static) ->
         spawn_local(async move {
             let mutation = shared::sync::Mutation::PlanMeeting(input.clone());
             let saved = replica::write(mutation, || async move {
-                api::json::<Meeting>(Method::Post, endpoints::MEETINGS, Some(&input)).await
+                client::json::<Meeting>(Method::Post, endpoints::MEETINGS, Some(&input)).await
             })
             .await;
             match saved {
@@ -245,7 +245,7 @@ fn LogInteraction(contact_id: Uuid, on_done: impl Fn() + Copy + Send + Sync + 's
         };
         spawn_local(async move {
             let saved = replica::write(mutation, || async move {
-                api::json::<TimelineEntry>(Method::Post, &endpoints::contact_interactions(contact_id), Some(&input))
+                client::json::<TimelineEntry>(Method::Post, &endpoints::contact_interactions(contact_id), Some(&input))
                     .await
             })
             .await;
@@ -317,7 +317,7 @@ pub fn Timeline(contact_id: Uuid) -> impl IntoView {
         spawn_local(async move {
             let first = before.is_none();
             let path = endpoints::contact_timeline(contact_id, before.as_deref());
-            match api::get::<TimelinePage>(&path).await {
+            match client::get::<TimelinePage>(&path).await {
                 Ok(p) => {
                     if first {
                         replica::keep_timeline(contact_id, &p.items);

@@ -12,7 +12,7 @@ use shared::record::Contact;
 use shared::stage::{Stage, StageChange};
 use shared::values::{Euros, Phone};
 
-use crate::api::{self, Method};
+use crate::client::{self, Method};
 use crate::components::feedback::notify;
 use crate::components::layout::Page;
 use crate::components::{SegmentBadge, StageBadge};
@@ -51,7 +51,7 @@ pub fn maps_link(c: &Contact) -> String {
         (Some(lat), Some(lon)) => format!("https://www.google.com/maps/dir/?api=1&destination={lat:.6},{lon:.6}"),
         _ => format!(
             "https://www.google.com/maps/dir/?api=1&destination={}",
-            api::encode(&format!("{} {} {}", c.address_line, c.postcode, c.city))
+            client::encode(&format!("{} {} {}", c.address_line, c.postcode, c.city))
         ),
     }
 }
@@ -96,7 +96,7 @@ pub fn ContactPage() -> impl IntoView {
         version.track();
         let id = id();
         async move {
-            let online = api::get::<Contact>(&endpoints::contact(&id)).await;
+            let online = client::get::<Contact>(&endpoints::contact(&id)).await;
             let id = uuid::Uuid::parse_str(&id).ok();
             replica::or_local(online, || id.and_then(replica::contact)).await
         }
@@ -167,7 +167,7 @@ fn Team(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> imp
         version.track();
         async move {
             if manager.get() {
-                api::get::<Vec<AgencyUser>>(&endpoints::contact_shares(id))
+                client::get::<Vec<AgencyUser>>(&endpoints::contact_shares(id))
                     .await
                     .unwrap_or_default()
             } else {
@@ -198,7 +198,7 @@ fn Team(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> imp
         let mut input = c.to_input();
         input.owner_id = Some(to);
         spawn_local(async move {
-            match api::json::<Contact>(Method::Put, &endpoints::contact(id), Some(&input)).await {
+            match client::json::<Contact>(Method::Put, &endpoints::contact(id), Some(&input)).await {
                 Ok(_) => {
                     notify(format!("Dossier confié à {name}"));
                     on_changed();
@@ -214,7 +214,7 @@ fn Team(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> imp
         };
         spawn_local(async move {
             let body = shared::api::ShareRequest { user_id };
-            match api::empty(Method::Post, &endpoints::contact_shares(id), Some(&body)).await {
+            match client::empty(Method::Post, &endpoints::contact_shares(id), Some(&body)).await {
                 Ok(()) => {
                     notify("Dossier partagé");
                     share_with.set(String::new());
@@ -226,7 +226,7 @@ fn Team(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) -> imp
     };
     let unshare = move |user: uuid::Uuid| {
         spawn_local(async move {
-            match api::empty(Method::Delete, &endpoints::contact_share(id, user), None::<&()>).await {
+            match client::empty(Method::Delete, &endpoints::contact_share(id, user), None::<&()>).await {
                 Ok(()) => {
                     notify("Partage retiré");
                     set_version.update(|v| *v += 1);
@@ -447,7 +447,7 @@ fn StageChanger(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static
                 change: change.clone(),
             };
             let saved = replica::write(mutation, || async move {
-                api::json::<Contact>(Method::Post, &endpoints::contact_stage(id), Some(&change)).await
+                client::json::<Contact>(Method::Post, &endpoints::contact_stage(id), Some(&change)).await
             })
             .await;
             match saved {
@@ -525,7 +525,7 @@ fn Position(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) ->
             Ok((lat, lon, _)) => {
                 leptos::task::spawn_local(async move {
                     let body = serde_json::json!({"lat": lat, "lon": lon, "source": "gps"});
-                    match api::json::<Contact>(Method::Post, &endpoints::contact_position(id), Some(&body)).await {
+                    match client::json::<Contact>(Method::Post, &endpoints::contact_position(id), Some(&body)).await {
                         Ok(_) => {
                             set_message.set(Some("Position du client enregistrée.".into()));
                             on_changed();

@@ -17,7 +17,7 @@ use shared::sync::Mutation;
 use shared::values::Euros;
 use uuid::Uuid;
 
-use crate::api::{self, ApiFailure, Method};
+use crate::client::{self, ApiFailure, Method};
 use crate::components::feedback::notify;
 use crate::components::{date_fr, today};
 use crate::endpoints;
@@ -30,7 +30,7 @@ fn euros(cents: i64) -> String {
 
 /// The agency's settings, from the server or as last kept on the phone.
 async fn settings() -> AgencySettings {
-    let online = api::get::<AgencySettings>(endpoints::AGENCY_SETTINGS).await;
+    let online = client::get::<AgencySettings>(endpoints::AGENCY_SETTINGS).await;
     if let Ok(s) = &online {
         storage::save(replica::SETTINGS_KEY, s);
     }
@@ -46,9 +46,9 @@ async fn save(input: OfferInput, existing: bool) -> Result<Saved<Offer>, ApiFail
     let body = input.clone();
     replica::write(Mutation::SaveOffer(input), || async move {
         if existing {
-            api::json::<Offer>(Method::Put, &endpoints::offer(id), Some(&body)).await
+            client::json::<Offer>(Method::Put, &endpoints::offer(id), Some(&body)).await
         } else {
-            api::json::<Offer>(Method::Post, endpoints::OFFERS, Some(&body)).await
+            client::json::<Offer>(Method::Post, endpoints::OFFERS, Some(&body)).await
         }
     })
     .await
@@ -64,7 +64,7 @@ pub fn Offers(c: Contact, on_changed: impl Fn() + Copy + Send + Sync + 'static) 
         version.track();
         async move {
             let s = settings().await;
-            let online = api::get::<RecordOffers>(&endpoints::contact_offers(id)).await;
+            let online = client::get::<RecordOffers>(&endpoints::contact_offers(id)).await;
             let rule = s.prognosis_rule;
             let offers = replica::or_local(online, || {
                 Some(RecordOffers::of(
@@ -136,7 +136,7 @@ fn Global(
         spawn_local(async move {
             let body = change.clone();
             let saved = replica::write(Mutation::ChangeStage { id: contact_id, change }, || async move {
-                api::json::<Contact>(Method::Post, &endpoints::contact_stage(contact_id), Some(&body)).await
+                client::json::<Contact>(Method::Post, &endpoints::contact_stage(contact_id), Some(&body)).await
             })
             .await;
             match saved {
@@ -157,7 +157,7 @@ fn Global(
         spawn_local(async move {
             let body = serde_json::json!({ "prognosis": prognosis });
             let saved = replica::write(Mutation::SetManualPrognosis { contact_id, prognosis }, || async move {
-                api::json::<Contact>(Method::Put, &endpoints::contact_prognosis(contact_id), Some(&body)).await
+                client::json::<Contact>(Method::Put, &endpoints::contact_prognosis(contact_id), Some(&body)).await
             })
             .await;
             match saved {
@@ -219,7 +219,7 @@ fn OfferItem(
             if !open {
                 return Ok(Vec::new());
             }
-            api::get::<Vec<PrognosisChange>>(&endpoints::offer_history(offer.get_value().id)).await
+            client::get::<Vec<PrognosisChange>>(&endpoints::offer_history(offer.get_value().id)).await
         }
     });
     let set_prognosis = move |to: Prognosis| {

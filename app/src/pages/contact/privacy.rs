@@ -8,7 +8,7 @@ use shared::record::Contact;
 
 use shared::consent::{current, Channel, Consent, ConsentInput, Purpose};
 
-use crate::api::{self, Method};
+use crate::client::{self, Method};
 use crate::components::feedback::notify;
 use crate::endpoints;
 
@@ -31,7 +31,7 @@ pub fn Privacy(c: Contact) -> impl IntoView {
     let erase = move |_| {
         let body = serde_json::json!({ "reason": reason.get_untracked() });
         spawn_local(async move {
-            match api::empty(Method::Post, &endpoints::contact_erase(id), Some(&body)).await {
+            match client::empty(Method::Post, &endpoints::contact_erase(id), Some(&body)).await {
                 Ok(()) => {
                     notify("Données de la personne effacées");
                     // The record is gone: back to the list.
@@ -96,7 +96,7 @@ pub fn Consents(c: Contact) -> impl IntoView {
         version.track();
         spawn_local(async move {
             history.set(Some(
-                api::get::<Vec<Consent>>(&endpoints::contact_consents(id)).await.ok(),
+                client::get::<Vec<Consent>>(&endpoints::contact_consents(id)).await.ok(),
             ));
         });
     });
@@ -115,7 +115,7 @@ pub fn Consents(c: Contact) -> impl IntoView {
         };
         error.set(None);
         spawn_local(async move {
-            match api::json::<Consent>(Method::Post, &endpoints::contact_consents(id), Some(&input)).await {
+            match client::json::<Consent>(Method::Post, &endpoints::contact_consents(id), Some(&input)).await {
                 Ok(_) => {
                     notify("Consentement enregistré");
                     proof.set(String::new());

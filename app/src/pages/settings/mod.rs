@@ -13,7 +13,7 @@ use shared::offer::{ProductFamily, PrognosisRule};
 use shared::settings::AgencySettings;
 use shared::targets::{AdvisorTargets, Measure, Targets};
 
-use crate::api::{self, Method};
+use crate::client::{self, Method};
 use crate::components::feedback::notify;
 use crate::components::layout::Page;
 use crate::endpoints;
@@ -84,7 +84,7 @@ pub fn SettingsPage() -> impl IntoView {
     // Loaded in the browser (an effect never runs while the server renders).
     Effect::new(move |_| {
         spawn_local(async move {
-            match api::get::<AgencySettings>(endpoints::AGENCY_SETTINGS).await {
+            match client::get::<AgencySettings>(endpoints::AGENCY_SETTINGS).await {
                 Ok(s) => settings.set(Some(s)),
                 Err(f) => set_error.set(Some(f.message())),
             }
@@ -106,7 +106,7 @@ pub fn SettingsPage() -> impl IntoView {
         }
         set_error.set(None);
         spawn_local(async move {
-            match api::json::<AgencySettings>(Method::Put, endpoints::AGENCY_SETTINGS, Some(&s)).await {
+            match client::json::<AgencySettings>(Method::Put, endpoints::AGENCY_SETTINGS, Some(&s)).await {
                 Ok(saved) => {
                     settings.set(Some(saved.clone()));
                     crate::storage::save(crate::replica::SETTINGS_KEY, &saved);
