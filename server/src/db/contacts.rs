@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use tournee_store_macros::engine_bounds;
 
-use super::builder::Sql;
+use super::builder::{Sql, Value};
 use super::engine::{map_unique, SqlStore, Tx};
 use super::rows::{enum_str, search_terms, ContactRow, Derived};
 use super::{Actor, ContactFields, Scope, StoreError, StoreResult};
@@ -48,6 +48,103 @@ pub trait ContactStore: Send + Sync {
     async fn changes_after(&self, agency_id: Uuid, after: i64, limit: u32) -> StoreResult<Vec<Contact>>;
     /// Number of live contacts in the agency.
     async fn count_contacts(&self, agency_id: Uuid) -> StoreResult<i64>;
+}
+
+/// The record's own columns, written alike by the create and the edit, with the values of
+/// [`record_values`] in this order.
+const RECORD_COLUMNS: [&str; 43] = [
+    "owner_id",
+    "kind",
+    "first_name",
+    "last_name",
+    "spouse_name",
+    "company_name",
+    "contact_role",
+    "household_size",
+    "company_size",
+    "preferred_place",
+    "address_line",
+    "postcode",
+    "city",
+    "sector",
+    "lat",
+    "lon",
+    "phone_mobile",
+    "phone_landline",
+    "call_preferences",
+    "email",
+    "website",
+    "situation",
+    "accessible_potential_cents",
+    "assets_entrusted_cents",
+    "relationship_quality",
+    "referrals_made",
+    "networks",
+    "notes",
+    "referred_by",
+    "score",
+    "segment",
+    "size_class",
+    "last_meeting_on",
+    "last_call_on",
+    "next_contact_on",
+    "next_meeting_due",
+    "next_call_due",
+    "search_text",
+    "sort_key",
+    "email_key",
+    "name_key",
+    "next_due",
+    "campaign",
+];
+
+/// The values of [`RECORD_COLUMNS`]: what was typed, and what follows from it (`d`).
+fn record_values(owner_id: Uuid, f: &ContactFields, d: &Derived) -> [Value; 43] {
+    [
+        owner_id.into(),
+        f.kind.as_str().into(),
+        (&f.first_name).into(),
+        (&f.last_name).into(),
+        (&f.spouse_name).into(),
+        (&f.company_name).into(),
+        (&f.contact_role).into(),
+        f.household_size.into(),
+        f.company_size.into(),
+        f.preferred_place.clone().into(),
+        (&f.address_line).into(),
+        (&f.postcode).into(),
+        (&f.city).into(),
+        (&f.sector).into(),
+        f.lat.into(),
+        f.lon.into(),
+        (&f.phone_mobile).into(),
+        (&f.phone_landline).into(),
+        (&f.call_preferences).into(),
+        (&f.email).into(),
+        (&f.website).into(),
+        f.situation_json().into(),
+        f.accessible_potential_cents.into(),
+        f.assets_entrusted_cents.into(),
+        f.relationship_quality.into(),
+        f.referrals_made.into(),
+        f.networks_json().into(),
+        (&f.notes).into(),
+        f.referred_by.into(),
+        d.score.into(),
+        enum_str(&d.segment).into(),
+        enum_str(&d.size_class).into(),
+        f.last_meeting_on.into(),
+        f.last_call_on.into(),
+        f.next_contact_on.into(),
+        d.next_meeting_due.into(),
+        d.next_call_due.into(),
+        (&f.search_text).into(),
+        (&f.sort_key).into(),
+        f.email_key.clone().into(),
+        f.name_key.clone().into(),
+        d.next_due().into(),
+        (&f.campaign).into(),
+    ]
 }
 
 #[engine_bounds]
@@ -104,66 +201,25 @@ impl<E> SqlStore<E> {
         }
         let settings = Self::settings_tx(tx, actor.agency_id).await?;
         let d = Derived::compute(&f.derive_inputs(row.stage()?, row.stage_changed_at), &settings);
-        sqlx::query(
-            "UPDATE contacts SET owner_id = $3, kind = $4, first_name = $5, last_name = $6, spouse_name = $7, company_name = $8, \
-             contact_role = $9, household_size = $10, company_size = $11, preferred_place = $12, address_line = $13, postcode = $14, \
-             city = $15, sector = $16, lat = $17, lon = $18, phone_mobile = $19, phone_landline = $20, call_preferences = $21, \
-             email = $22, website = $23, situation = $24, accessible_potential_cents = $25, assets_entrusted_cents = $26, \
-             relationship_quality = $27, referrals_made = $28, networks = $29, notes = $30, referred_by = $31, score = $32, \
-             segment = $33, size_class = $34, last_meeting_on = $35, last_call_on = $36, next_contact_on = $37, \
-             next_meeting_due = $38, next_call_due = $39, search_text = $40, sort_key = $41, email_key = $42, name_key = $43, \
-             updated_at = $44, updated_by = $45, seq = $46, next_due = $47, campaign = $48 WHERE id = $1 AND agency_id = $2",
-        )
-        .bind(id)
-        .bind(actor.agency_id)
-        .bind(owner_id)
-        .bind(f.kind.as_str())
-        .bind(&f.first_name)
-        .bind(&f.last_name)
-        .bind(&f.spouse_name)
-        .bind(&f.company_name)
-        .bind(&f.contact_role)
-        .bind(f.household_size)
-        .bind(f.company_size)
-        .bind(&f.preferred_place)
-        .bind(&f.address_line)
-        .bind(&f.postcode)
-        .bind(&f.city)
-        .bind(&f.sector)
-        .bind(f.lat)
-        .bind(f.lon)
-        .bind(&f.phone_mobile)
-        .bind(&f.phone_landline)
-        .bind(&f.call_preferences)
-        .bind(&f.email)
-        .bind(&f.website)
-        .bind(f.situation_json())
-        .bind(f.accessible_potential_cents)
-        .bind(f.assets_entrusted_cents)
-        .bind(f.relationship_quality)
-        .bind(f.referrals_made)
-        .bind(f.networks_json())
-        .bind(&f.notes)
-        .bind(f.referred_by)
-        .bind(d.score)
-        .bind(enum_str(&d.segment))
-        .bind(enum_str(&d.size_class))
-        .bind(f.last_meeting_on)
-        .bind(f.last_call_on)
-        .bind(f.next_contact_on)
-        .bind(d.next_meeting_due)
-        .bind(d.next_call_due)
-        .bind(&f.search_text)
-        .bind(&f.sort_key)
-        .bind(&f.email_key)
-        .bind(&f.name_key)
-        .bind(now)
-        .bind(actor.user_id)
-        .bind(seq)
-        .bind(d.next_due())
-        .bind(&f.campaign)
-        .execute(&mut **tx)
-        .await?;
+        let mut qb = Sql::<E>::new("UPDATE contacts SET ");
+        qb.push_list(
+            RECORD_COLUMNS.iter().zip(record_values(owner_id, f, &d)),
+            ", ",
+            |qb, (column, value)| {
+                qb.push(column).push(" = ").push_bind(value);
+            },
+        );
+        qb.push(", updated_at = ")
+            .push_bind(now)
+            .push(", updated_by = ")
+            .push_bind(actor.user_id)
+            .push(", seq = ")
+            .push_bind(seq)
+            .push(" WHERE id = ")
+            .push_bind(id)
+            .push(" AND agency_id = ")
+            .push_bind(actor.agency_id);
+        qb.execute(&mut **tx).await?;
         if f.search_text != row.search_text {
             Self::write_terms(tx, actor.agency_id, id, &f.search_text, false).await?;
         }
@@ -255,77 +311,44 @@ impl<E> SqlStore<E> {
         } else {
             (None, None, if has_address { "pending" } else { "none" }, Some(now))
         };
-        sqlx::query(
-            "INSERT INTO contacts (id, agency_id, owner_id, kind, first_name, last_name, spouse_name, company_name, contact_role, \
-             household_size, company_size, preferred_place, address_line, postcode, city, sector, lat, lon, phone_mobile, phone_landline, \
-             call_preferences, email, website, situation, accessible_potential_cents, assets_entrusted_cents, relationship_quality, \
-             referrals_made, networks, notes, stage, stage_changed_at, lost_to, referred_by, score, segment, size_class, last_meeting_on, \
-             last_call_on, next_contact_on, next_meeting_due, next_call_due, search_text, sort_key, email_key, name_key, created_at, \
-             created_by, updated_at, updated_by, seq, deleted_at, next_due, campaign, edited_seq, geo_precision, geo_source, geo_status, \
-             geo_note, geo_attempts, geo_next_at, import_id, import_key) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
-             $27, $28, $29, $30, $31, $32, NULL, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $46, $47, $48, NULL, $49, $50, \
-             $48, $51, $52, $53, '', 0, $54, $55, $56)",
-        )
-        .bind(id)
-        .bind(actor.agency_id)
-        .bind(owner_id)
-        .bind(f.kind.as_str())
-        .bind(&f.first_name)
-        .bind(&f.last_name)
-        .bind(&f.spouse_name)
-        .bind(&f.company_name)
-        .bind(&f.contact_role)
-        .bind(f.household_size)
-        .bind(f.company_size)
-        .bind(&f.preferred_place)
-        .bind(&f.address_line)
-        .bind(&f.postcode)
-        .bind(&f.city)
-        .bind(&f.sector)
-        .bind(f.lat)
-        .bind(f.lon)
-        .bind(&f.phone_mobile)
-        .bind(&f.phone_landline)
-        .bind(&f.call_preferences)
-        .bind(&f.email)
-        .bind(&f.website)
-        .bind(f.situation_json())
-        .bind(f.accessible_potential_cents)
-        .bind(f.assets_entrusted_cents)
-        .bind(f.relationship_quality)
-        .bind(f.referrals_made)
-        .bind(f.networks_json())
-        .bind(&f.notes)
-        .bind(f.stage.as_str())
-        .bind(now)
-        .bind(f.referred_by)
-        .bind(d.score)
-        .bind(enum_str(&d.segment))
-        .bind(enum_str(&d.size_class))
-        .bind(f.last_meeting_on)
-        .bind(f.last_call_on)
-        .bind(f.next_contact_on)
-        .bind(d.next_meeting_due)
-        .bind(d.next_call_due)
-        .bind(&f.search_text)
-        .bind(&f.sort_key)
-        .bind(&f.email_key)
-        .bind(&f.name_key)
-        .bind(now)
-        .bind(actor.user_id)
-        .bind(seq)
-        .bind(d.next_due())
-        .bind(&f.campaign)
-        .bind(precision)
-        .bind(source)
-        .bind(status)
-        .bind(next_at)
-        .bind(import.map(|(i, _)| i))
-        .bind(import.map(|(_, k)| k))
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| map_unique(e, "un dossier existe déjà avec cet identifiant"))?;
+        let mut qb = Sql::<E>::new("INSERT INTO contacts (id, agency_id, ");
+        qb.push(RECORD_COLUMNS.join(", ")).push(
+            ", stage, stage_changed_at, created_at, created_by, updated_at, updated_by, seq, edited_seq, \
+             geo_precision, geo_source, geo_status, geo_note, geo_attempts, geo_next_at, import_id, import_key) VALUES (",
+        );
+        qb.push_bind(id).push(", ").push_bind(actor.agency_id);
+        for value in record_values(owner_id, f, &d) {
+            qb.push(", ").push_bind(value);
+        }
+        qb.push_list(
+            [
+                Value::from(f.stage.as_str()),
+                now.into(),
+                now.into(),
+                actor.user_id.into(),
+                now.into(),
+                actor.user_id.into(),
+                seq.into(),
+                seq.into(),
+                precision.into(),
+                source.into(),
+                status.into(),
+                "".into(),
+                0i64.into(),
+                next_at.into(),
+                import.map(|(i, _)| i).into(),
+                import.map(|(_, k)| k).into(),
+            ],
+            "",
+            |qb, value| {
+                qb.push(", ").push_bind(value);
+            },
+        );
+        qb.push(")");
+        qb.execute(&mut **tx).await.map_err(|e| match e {
+            StoreError::Db(e) => map_unique(e, "un dossier existe déjà avec cet identifiant"),
+            other => other,
+        })?;
         Ok(())
     }
 
