@@ -4,8 +4,9 @@
 //! sqlx's `QueryBuilder` cannot be used over a generic engine: its `build` borrows the builder
 //! for the arguments' own lifetime, which a generic `E::Arguments<'q>` cannot shorten, so the
 //! borrow checker refuses every use. [`Sql`] keeps its parameters as owned [`Value`]s instead
-//! and binds them when it runs, so the same code serves both engines. Placeholders are written
-//! `$1`, `$2`, … as in the rest of the store (SQLite reads them as numbered parameters too).
+//! and binds them when it runs, so the same code serves both engines. Placeholders are `$1`,
+//! `$2`, … on PostgreSQL and `?` on SQLite (see [`Engine::NUMBERED_PLACEHOLDERS`]); a built
+//! statement is never mixed with fixed SQL that numbers its own.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
@@ -98,7 +99,11 @@ impl<E: Engine> Sql<E> {
     /// Appends a placeholder for `value`.
     pub fn push_bind(&mut self, value: impl Into<Value>) -> &mut Self {
         self.values.push(value.into());
-        let _ = write!(self.text, "${}", self.values.len());
+        if E::NUMBERED_PLACEHOLDERS {
+            let _ = write!(self.text, "${}", self.values.len());
+        } else {
+            self.text.push('?');
+        }
         self
     }
 
@@ -227,7 +232,7 @@ mod tests {
             s.push_bind(v);
         });
         sql.push(")");
-        assert_eq!(sql.text(), "SELECT 1 FROM t WHERE a = $1 AND b IN ($2, $3)");
+        assert_eq!(sql.text(), "SELECT 1 FROM t WHERE a = ? AND b IN (?, ?)");
         let mut insert = Sql::<sqlx::Postgres>::new("INSERT INTO t (a, b, c) ");
         insert.push_values([(1i64, "p"), (2, "q")], |row, (a, b)| {
             row.push_bind(a).push("NULL").push_bind(b);
