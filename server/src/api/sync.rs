@@ -21,7 +21,7 @@ use uuid::Uuid;
 use crate::api::contacts::{self, PositionInput};
 use crate::api::{complaints, offers, tasks, visits};
 use crate::auth::CurrentUser;
-use crate::db::{Actor, MutationAttempt};
+use crate::db::{Actor, BatchStep, MutationAttempt};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 
@@ -46,8 +46,9 @@ impl PushLocks {
 
 /// Applies the phone's mutations in order, exactly once. Replayed ids are reported
 /// `already_applied`; a mutation the rules refuse is `refused` with its reason and does not
-/// stop the ones after it. A storage failure stops the push with a 503: what was applied
-/// before it stays applied, and the phone sends the rest again.
+/// stop the ones after it. Mutations commit in batches of [`PUSH_BATCH`]; a storage failure
+/// stops the push with a 503: batches committed before it stay applied, and the phone sends
+/// the rest again.
 #[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync", request_body = PushRequest,
     responses((status = 200, body = PushResponse), (status = 400, body = shared::api::ErrorBody),
         (status = 401, body = shared::api::ErrorBody), (status = 403, body = shared::api::ErrorBody),
@@ -73,50 +74,83 @@ pub async fn push(
         .map(|m| MutationOutcome::AlreadyApplied { id: m.id })
         .collect();
     let mut last = last;
-    for pending in &req.mutations[new] {
-        let attempt = actor.applying(MutationAttempt {
-            client_id: req.client_id,
-            mutation_id: pending.id,
-            attempt: Uuid::now_v7(),
-        });
-        let result = match apply(&state, &attempt, pending.mutation.clone(), pending.at).await {
-            // Recorded as applied below, so the client's sequence stays without a gap.
-            Err(ApiError::Conflict(_)) if made_already(&state, &attempt, &pending.mutation).await => Ok(()),
-            other => other,
+    for chunk in req.mutations[new].chunks(PUSH_BATCH) {
+        // One transaction per chunk, one savepoint per mutation: a refused mutation is undone
+        // alone, the chunk commits once (one fsync on SQLite), and nothing is answered before.
+        let batch = state.store.batch().await?;
+        let scoped = AppState {
+            store: batch.clone(),
+            ..state.clone()
         };
-        let outcome = match result {
-            // Effects that wrote recorded the mutation in their own transaction; this
-            // records one that wrote nothing (and is a no-op otherwise).
-            Ok(()) => match state.store.record_mutation(&attempt, None).await? {
-                true => MutationOutcome::Applied { id: pending.id },
-                false => MutationOutcome::AlreadyApplied { id: pending.id },
-            },
-            Err(ApiError::AlreadyApplied) => MutationOutcome::AlreadyApplied { id: pending.id },
-            Err(e @ (ApiError::StorageUnavailable(_) | ApiError::Internal(_))) => return Err(e),
-            Err(e) => {
-                let refusal = refusal(pending, &e);
-                tracing::info!(client = %req.client_id, mutation = pending.id, name = %refusal.name, error = %refusal.error, "mutation refused");
-                match state.store.record_mutation(&attempt, Some(&refusal)).await? {
-                    true => MutationOutcome::Refused {
-                        id: pending.id,
-                        refusal,
-                    },
-                    false => MutationOutcome::AlreadyApplied { id: pending.id },
-                }
-            }
-        };
-        crate::metrics::count_mutation(match outcome {
-            MutationOutcome::Applied { .. } => "applied",
-            MutationOutcome::AlreadyApplied { .. } => "already_applied",
-            MutationOutcome::Refused { .. } => "refused",
-        });
-        last = pending.id;
-        outcomes.push(outcome);
+        let mut applied = Vec::with_capacity(chunk.len());
+        for pending in chunk {
+            let attempt = actor.applying(MutationAttempt {
+                client_id: req.client_id,
+                mutation_id: pending.id,
+                attempt: Uuid::now_v7(),
+            });
+            applied.push(apply_one(&scoped, &attempt, pending).await?);
+        }
+        batch.commit_batch().await?;
+        for outcome in applied {
+            crate::metrics::count_mutation(match outcome {
+                MutationOutcome::Applied { .. } => "applied",
+                MutationOutcome::AlreadyApplied { .. } => "already_applied",
+                MutationOutcome::Refused { .. } => "refused",
+            });
+            last = outcome.id();
+            outcomes.push(outcome);
+        }
     }
     Ok(Json(PushResponse {
         last_mutation_id: last,
         outcomes,
     }))
+}
+
+/// Mutations applied per transaction: enough to share one durable commit among many, few
+/// enough that the agency's other writers wait at most a fraction of a second.
+const PUSH_BATCH: usize = 100;
+
+/// Applies one mutation of a batch in its own savepoint and says what became of it. A storage
+/// failure is returned as the error: the caller drops the batch, so nothing of it is kept and
+/// the phone sends it all again.
+async fn apply_one(state: &AppState, attempt: &Actor, pending: &PendingMutation) -> ApiResult<MutationOutcome> {
+    let store = &state.store;
+    store.batch_step(BatchStep::Begin).await?;
+    let result = apply(state, attempt, pending.mutation.clone(), pending.at).await;
+    if result.is_ok() {
+        store.batch_step(BatchStep::Keep).await?;
+    } else {
+        store.batch_step(BatchStep::Undo).await?;
+    }
+    let result = match result {
+        // Recorded as applied below, so the client's sequence stays without a gap.
+        Err(ApiError::Conflict(_)) if made_already(state, attempt, &pending.mutation).await => Ok(()),
+        other => other,
+    };
+    Ok(match result {
+        // Effects that wrote recorded the mutation in their own transaction; this records one
+        // that wrote nothing (and is a no-op otherwise).
+        Ok(()) => match store.record_mutation(attempt, None).await? {
+            true => MutationOutcome::Applied { id: pending.id },
+            false => MutationOutcome::AlreadyApplied { id: pending.id },
+        },
+        Err(ApiError::AlreadyApplied) => MutationOutcome::AlreadyApplied { id: pending.id },
+        Err(e @ (ApiError::StorageUnavailable(_) | ApiError::Internal(_))) => return Err(e),
+        Err(e) => {
+            let refusal = refusal(pending, &e);
+            let client = attempt.mutation.map(|m| m.client_id).unwrap_or_default();
+            tracing::info!(%client, mutation = pending.id, name = %refusal.name, error = %refusal.error, "mutation refused");
+            match store.record_mutation(attempt, Some(&refusal)).await? {
+                true => MutationOutcome::Refused {
+                    id: pending.id,
+                    refusal,
+                },
+                false => MutationOutcome::AlreadyApplied { id: pending.id },
+            }
+        }
+    })
 }
 
 /// A create whose id is taken by a record this user can see: the phone sent it by the REST

@@ -56,7 +56,7 @@ impl<E> AccountStore for SqlStore<E> {
         .bind(name)
         .bind(settings)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(|e| map_unique(e, "une agence porte déjà ce nom"))?;
         Ok(Agency {
@@ -71,7 +71,7 @@ impl<E> AccountStore for SqlStore<E> {
         let row: Option<AgencyRow> =
             sqlx::query_as::<E, AgencyRow>("SELECT id, name, settings, created_at FROM agencies WHERE id = $1")
                 .bind(id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.conn().await?)
                 .await?;
         row.map(AgencyRow::into_agency).transpose()
     }
@@ -80,7 +80,7 @@ impl<E> AccountStore for SqlStore<E> {
         let row: Option<AgencyRow> =
             sqlx::query_as::<E, AgencyRow>("SELECT id, name, settings, created_at FROM agencies WHERE name = $1")
                 .bind(name)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.conn().await?)
                 .await?;
         row.map(AgencyRow::into_agency).transpose()
     }
@@ -99,7 +99,7 @@ impl<E> AccountStore for SqlStore<E> {
         .bind(user.role.as_str())
         .bind(user.password_hash.clone())
         .bind(super::now())
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(|e| map_unique(e, "un compte existe déjà avec cet e-mail"))?;
         Ok(User {
@@ -117,7 +117,7 @@ impl<E> AccountStore for SqlStore<E> {
         let row: Option<UserRow> =
             sqlx::query_as::<E, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"))
                 .bind(email.trim().to_lowercase())
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.conn().await?)
                 .await?;
         row.map(UserRow::into_user).transpose()
     }
@@ -127,7 +127,7 @@ impl<E> AccountStore for SqlStore<E> {
             "SELECT id, display_name, role FROM users WHERE agency_id = $1 AND disabled_at IS NULL ORDER BY display_name",
         )
         .bind(agency_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.into_iter().map(super::rows::agency_user).collect()
     }
@@ -136,7 +136,7 @@ impl<E> AccountStore for SqlStore<E> {
         let done = sqlx::query::<E>("UPDATE users SET password_hash = $2 WHERE id = $1")
             .bind(user_id)
             .bind(password_hash)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await?;
         if E::rows_affected(&done) == 0 {
             return Err(StoreError::NotFound);
@@ -145,7 +145,7 @@ impl<E> AccountStore for SqlStore<E> {
     }
 
     async fn set_user_disabled(&self, user_id: Uuid, disabled: bool, at: DateTime<Utc>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query::<E>("UPDATE users SET disabled_at = $2 WHERE id = $1")
             .bind(user_id)
             .bind(disabled.then_some(at))
@@ -169,7 +169,7 @@ impl<E> AccountStore for SqlStore<E> {
         let done = sqlx::query::<E>("UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
             .bind(user_id)
             .bind(at)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(E::rows_affected(&done))
     }
@@ -187,7 +187,7 @@ impl<E> AccountStore for SqlStore<E> {
         .bind(s.expires_at)
         .bind(s.user_agent)
         .bind(s.ip)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(())
     }
@@ -196,19 +196,19 @@ impl<E> AccountStore for SqlStore<E> {
         let row: Option<SessionRow> =
             sqlx::query_as::<E, SessionRow>(&format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1"))
                 .bind(token_hash)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.conn().await?)
                 .await?;
         let Some(row) = row else { return Ok(None) };
         let user: Option<UserRow> =
             sqlx::query_as::<E, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
                 .bind(row.user_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.conn().await?)
                 .await?;
         let Some(user) = user else { return Ok(None) };
         let user = user.into_user()?;
         let (agency_name,): (String,) = sqlx::query_as::<E, (String,)>("SELECT name FROM agencies WHERE id = $1")
             .bind(user.agency_id)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.conn().await?)
             .await?;
         Ok(Some(SessionUser {
             session: row.into_session(),
@@ -221,7 +221,7 @@ impl<E> AccountStore for SqlStore<E> {
         sqlx::query::<E>("UPDATE sessions SET last_seen_at = $2 WHERE id = $1")
             .bind(id)
             .bind(at)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(())
     }
@@ -231,7 +231,7 @@ impl<E> AccountStore for SqlStore<E> {
             "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 AND revoked_at IS NULL ORDER BY last_seen_at DESC"
         ))
         .bind(user_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         Ok(rows
             .into_iter()
@@ -247,7 +247,7 @@ impl<E> AccountStore for SqlStore<E> {
         .bind(user_id)
         .bind(session_id)
         .bind(at)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(E::rows_affected(&done) > 0)
     }

@@ -82,7 +82,7 @@ impl<E> AdminStore for SqlStore<E> {
         Ok(
             sqlx::query_as::<E, TeamMember>(&format!("{TEAM} WHERE u.agency_id = $1 ORDER BY u.display_name"))
                 .bind(actor.agency_id)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await?,
         )
     }
@@ -95,7 +95,7 @@ impl<E> AdminStore for SqlStore<E> {
             token_hash,
             expires_at,
         } = *invite;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let id = shared::new_id();
         sqlx::query::<E>(
             "INSERT INTO users (id, agency_id, email, display_name, role, password_hash, created_at) \
@@ -124,7 +124,7 @@ impl<E> AdminStore for SqlStore<E> {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         self.check_member(actor, user_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query::<E>("UPDATE invitations SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
             .bind(user_id)
             .bind(now)
@@ -141,7 +141,7 @@ impl<E> AdminStore for SqlStore<E> {
         password_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<String> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let found = sqlx::query_as::<E, (Uuid, Uuid, Option<DateTime<Utc>>, DateTime<Utc>, Option<DateTime<Utc>>)>(
             "SELECT i.user_id, i.agency_id, i.used_at, i.expires_at, u.disabled_at FROM invitations i \
              JOIN users u ON u.id = i.user_id WHERE i.token_hash = $1",
@@ -184,13 +184,13 @@ impl<E> AdminStore for SqlStore<E> {
         sqlx::query_as::<E, TeamMember>(&format!("{TEAM} WHERE u.agency_id = $1 AND u.id = $2"))
             .bind(actor.agency_id)
             .bind(user_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .ok_or(StoreError::NotFound)
     }
 
     async fn set_role(&self, actor: &Actor, user_id: Uuid, role: Role) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query::<E>("UPDATE users SET role = $3 WHERE id = $1 AND agency_id = $2")
             .bind(user_id)
             .bind(actor.agency_id)
@@ -214,7 +214,7 @@ impl<E> AdminStore for SqlStore<E> {
     }
 
     async fn hand_over(&self, actor: &Actor, from: Uuid, to: &[Uuid], now: DateTime<Utc>) -> StoreResult<Handover> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let mut names = Vec::new();
         for user in to {
             let found = sqlx::query_as::<E, (Uuid, String)>(

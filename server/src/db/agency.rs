@@ -28,6 +28,18 @@ impl<E> super::Store for SqlStore<E> {
         Ok(())
     }
 
+    async fn batch(&self) -> StoreResult<super::DynStore> {
+        Ok(std::sync::Arc::new(self.new_batch().await?))
+    }
+
+    async fn batch_step(&self, step: super::BatchStep) -> StoreResult<()> {
+        self.batch_savepoint(step).await
+    }
+
+    async fn commit_batch(&self) -> StoreResult<()> {
+        self.commit_batch_tx().await
+    }
+
     fn pool_status(&self) -> Option<(u32, usize)> {
         Some((self.pool.size(), self.pool.num_idle()))
     }
@@ -36,7 +48,7 @@ impl<E> super::Store for SqlStore<E> {
         if actor.role != Role::Manager {
             return Err(StoreError::Forbidden("réservé au chef d'agence"));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         // Lock the agency first, like every write.
         Self::next_seq_as(&mut tx, actor, 0).await?;
         let json = serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;

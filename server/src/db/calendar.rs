@@ -26,7 +26,7 @@ pub trait CalendarStore: Send + Sync {
 #[async_trait]
 impl<E> CalendarStore for SqlStore<E> {
     async fn set_calendar_feed(&self, user: &Actor, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query::<E>("DELETE FROM calendar_feeds WHERE user_id = $1")
             .bind(user.user_id)
             .execute(&mut *tx)
@@ -48,7 +48,7 @@ impl<E> CalendarStore for SqlStore<E> {
         let row: Option<(DateTime<Utc>,)> =
             sqlx::query_as::<E, (DateTime<Utc>,)>("SELECT created_at FROM calendar_feeds WHERE user_id = $1")
                 .bind(user_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.conn().await?)
                 .await?;
         Ok(row.map(|(t,)| t))
     }
@@ -56,7 +56,7 @@ impl<E> CalendarStore for SqlStore<E> {
     async fn revoke_calendar_feed(&self, user_id: Uuid) -> StoreResult<bool> {
         let done = sqlx::query::<E>("DELETE FROM calendar_feeds WHERE user_id = $1")
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(E::rows_affected(&done) > 0)
     }
@@ -67,7 +67,7 @@ impl<E> CalendarStore for SqlStore<E> {
              FROM calendar_feeds f JOIN users u ON u.id = f.user_id WHERE f.token_hash = $1",
         )
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         let user = row.map(UserRow::into_user).transpose()?;
         Ok(user.filter(|u| !u.disabled))

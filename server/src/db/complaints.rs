@@ -250,7 +250,7 @@ impl<E> ComplaintStore for SqlStore<E> {
     ) -> StoreResult<Complaint> {
         let input = input.validate(now).map_err(StoreError::Validation)?;
         let id = input.id.unwrap_or_else(shared::new_id);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         let sql = format!("SELECT c.kind, c.first_name, c.last_name, c.company_name, c.owner_id FROM contacts c WHERE c.id = $4 AND {VISIBLE}");
         let (kind, first, last, company, owner) = sqlx::query_as::<E, (String, String, String, String, Uuid)>(&sql)
@@ -302,14 +302,14 @@ impl<E> ComplaintStore for SqlStore<E> {
     }
 
     async fn complaint(&self, actor: &Actor, id: Uuid) -> StoreResult<Complaint> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.conn().await?;
         Self::complaint_in(&mut conn, actor, id)
             .await?
             .ok_or(StoreError::NotFound)
     }
 
     async fn complaints(&self, actor: &Actor, filter: &ComplaintFilter) -> StoreResult<Vec<Complaint>> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.conn().await?;
         let wanted = "($4 IS NULL OR k.contact_id = $4) AND ($5 = FALSE OR k.resolved_at IS NULL) \
              AND ($6 IS NULL OR k.received_at >= $6)";
         let sql = format!(
@@ -352,7 +352,7 @@ impl<E> ComplaintStore for SqlStore<E> {
         step: ComplaintStep,
         now: DateTime<Utc>,
     ) -> StoreResult<Complaint> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         let current = Self::complaint_in(&mut tx, actor, id)
             .await?

@@ -69,7 +69,7 @@ impl<E> ConsentStore for SqlStore<E> {
         input: &ConsentInput,
         now: DateTime<Utc>,
     ) -> StoreResult<Consent> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         Self::check_visible(&mut tx, actor, contact_id).await?;
         sqlx::query::<E>("UPDATE consents SET current = $3 WHERE contact_id = $1 AND purpose = $2 AND current = $4")
             .bind(contact_id)
@@ -104,7 +104,7 @@ impl<E> ConsentStore for SqlStore<E> {
     }
 
     async fn consents(&self, actor: &Actor, contact_id: Uuid) -> StoreResult<Vec<Consent>> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.conn().await?;
         Self::check_visible(&mut conn, actor, contact_id).await?;
         sqlx::query_as::<E, ConsentRow>(&format!("{SELECT} WHERE k.contact_id = $1 ORDER BY k.at, k.id"))
             .bind(contact_id)

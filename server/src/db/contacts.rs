@@ -14,7 +14,7 @@ use uuid::Uuid;
 use tournee_store_macros::engine_bounds;
 
 use super::builder::{Sql, Value};
-use super::engine::{map_unique, SqlStore, Tx};
+use super::engine::{map_unique, SqlStore};
 use super::rows::{enum_str, search_terms, ContactRow, Derived};
 use super::{Actor, ContactFields, Scope, StoreError, StoreResult};
 
@@ -150,7 +150,7 @@ fn record_values(owner_id: Uuid, f: &ContactFields, d: &Derived) -> [Value; 43] 
 #[engine_bounds]
 impl<E> SqlStore<E> {
     pub(crate) async fn fetch_contact(&self, actor: &Actor, id: Uuid) -> StoreResult<Contact> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let row = Self::visible_row(&mut tx, actor, id).await?;
         tx.commit().await?;
         row.into_contact()
@@ -164,7 +164,7 @@ impl<E> SqlStore<E> {
     /// in the caller's transaction; the REST edit and the sync merge both end here.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn write_contact_edit(
-        tx: &mut Tx<'_, E>,
+        tx: &mut E::Connection,
         actor: &Actor,
         id: Uuid,
         row: &ContactRow,
@@ -192,7 +192,7 @@ impl<E> SqlStore<E> {
             sqlx::query("UPDATE offers SET seq = $2 WHERE contact_id = $1")
                 .bind(id)
                 .bind(seq)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
         }
         // A referrer kept as it was needs no check (someone who sees more may have set it).
@@ -219,14 +219,14 @@ impl<E> SqlStore<E> {
             .push_bind(id)
             .push(" AND agency_id = ")
             .push_bind(actor.agency_id);
-        qb.execute(&mut **tx).await?;
+        qb.execute(&mut *tx).await?;
         if f.search_text != row.search_text {
             Self::write_terms(tx, actor.agency_id, id, &f.search_text, false).await?;
         }
         Self::geo_after_write(tx, id, Some(row), f, now).await?;
         sqlx::query("UPDATE contacts SET edited_seq = seq WHERE id = $1")
             .bind(id)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         let before = row.clone().into_contact()?.to_input();
         let after = Self::visible_row(tx, Scope::agency(actor.agency_id), id)
@@ -255,7 +255,7 @@ impl<E> SqlStore<E> {
     /// Inserts a record, its first stage line and its timeline line, in the caller's
     /// transaction (a visit report creates referred prospects in its own).
     pub(crate) async fn insert_contact_tx(
-        tx: &mut Tx<'_, E>,
+        tx: &mut E::Connection,
         actor: &Actor,
         id: Uuid,
         f: &ContactFields,
@@ -272,7 +272,7 @@ impl<E> SqlStore<E> {
     /// Who may create this record: an advisor for themself, a manager for an active
     /// advisor of the agency; a referrer the actor sees.
     pub(crate) async fn check_new_contact(
-        tx: &mut Tx<'_, E>,
+        tx: &mut E::Connection,
         actor: &Actor,
         id: Uuid,
         f: &ContactFields,
@@ -291,7 +291,7 @@ impl<E> SqlStore<E> {
     /// import and line fingerprints it comes from.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn insert_contact_row(
-        tx: &mut Tx<'_, E>,
+        tx: &mut E::Connection,
         actor: &Actor,
         id: Uuid,
         f: &ContactFields,
@@ -345,7 +345,7 @@ impl<E> SqlStore<E> {
             },
         );
         qb.push(")");
-        qb.execute(&mut **tx).await.map_err(|e| match e {
+        qb.execute(&mut *tx).await.map_err(|e| match e {
             StoreError::Db(e) => map_unique(e, "un dossier existe déjà avec cet identifiant"),
             other => other,
         })?;
@@ -355,7 +355,7 @@ impl<E> SqlStore<E> {
     /// What goes with new records written by [`Self::insert_contact_row`]: their search
     /// words, first stage lines and timeline lines, three statements for all of them.
     pub(crate) async fn write_created_lines(
-        tx: &mut Tx<'_, E>,
+        tx: &mut E::Connection,
         actor: &Actor,
         created: &[(Uuid, &ContactFields, Option<&str>, i64)],
         now: DateTime<Utc>,
@@ -369,7 +369,7 @@ impl<E> SqlStore<E> {
             qb.push_values(terms, |b, (id, term)| {
                 b.push_bind(actor.agency_id).push_bind(term).push_bind(id);
             });
-            qb.execute(&mut **tx).await?;
+            qb.execute(&mut *tx).await?;
         }
         if created.is_empty() {
             return Ok(());
@@ -390,7 +390,7 @@ impl<E> SqlStore<E> {
                 .push_bind(actor.user_id)
                 .push_bind(*seq);
         });
-        qb.execute(&mut **tx).await?;
+        qb.execute(&mut *tx).await?;
         // The timeline's first line (as `insert_event` writes one).
         let mut qb = Sql::<E>::new(
             "INSERT INTO contact_events (id, agency_id, contact_id, at, kind, title, detail, author_id, ref_id) ",
@@ -406,7 +406,7 @@ impl<E> SqlStore<E> {
                 .push_bind(Some(actor.user_id))
                 .push_bind(Some(*id));
         });
-        qb.execute(&mut **tx).await?;
+        qb.execute(&mut *tx).await?;
         Ok(())
     }
 
@@ -414,7 +414,7 @@ impl<E> SqlStore<E> {
     /// depends on them, and closes its open cadence task when a meeting or a call took
     /// place.
     pub(crate) async fn touch_contact(
-        tx: &mut Tx<'_, E>,
+        tx: &mut E::Connection,
         actor: &Actor,
         contact_id: Uuid,
         t: Touch,
@@ -446,7 +446,7 @@ impl<E> SqlStore<E> {
         .bind(seq)
         .bind(now)
         .bind(actor.user_id)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         if t.closes_cadence_task() {
             sqlx::query(
@@ -457,7 +457,7 @@ impl<E> SqlStore<E> {
             .bind(actor.agency_id)
             .bind(now)
             .bind(seq)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         }
         Ok(())
@@ -475,7 +475,7 @@ impl<E> ContactStore for SqlStore<E> {
         stage_reason: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<Contact> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         Self::insert_contact_tx(&mut tx, actor, id, f, stage_reason, now).await?;
         let row = Self::visible_row(&mut tx, Scope::agency(actor.agency_id), id).await?;
         tx.commit().await?;
@@ -498,7 +498,7 @@ impl<E> ContactStore for SqlStore<E> {
         expected_seq: Option<i64>,
         now: DateTime<Utc>,
     ) -> StoreResult<Contact> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         let row = Self::visible_row(&mut tx, actor, id).await?;
         if let Some(expected) = expected_seq {
@@ -517,7 +517,7 @@ impl<E> ContactStore for SqlStore<E> {
     }
 
     async fn delete_contact(&self, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         let row = Self::visible_row(&mut tx, actor, id).await?;
         if !Self::may_manage(actor, &row) {
@@ -547,7 +547,7 @@ impl<E> ContactStore for SqlStore<E> {
             .bind(agency_id)
             .bind(after)
             .bind(limit.clamp(1, 10_000) as i64)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await?;
         rows.into_iter().map(ContactRow::into_contact).collect()
     }
@@ -555,7 +555,7 @@ impl<E> ContactStore for SqlStore<E> {
     async fn count_contacts(&self, agency_id: Uuid) -> StoreResult<i64> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM contacts WHERE agency_id = $1 AND deleted_at IS NULL")
             .bind(agency_id)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.conn().await?)
             .await?;
         Ok(n)
     }

@@ -125,7 +125,7 @@ impl<E> DashboardStore for SqlStore<E> {
         let rows = sqlx::query_as::<E, CellRow>(&sql)
             .bind(actor.agency_id)
             .bind(owner)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await?;
         rows.into_iter()
             .map(|r| {
@@ -159,7 +159,7 @@ impl<E> DashboardStore for SqlStore<E> {
             .bind(actor.agency_id)
             .bind(owner)
             .bind(after)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await?;
         let records = rows
             .into_iter()
@@ -183,7 +183,7 @@ impl<E> DashboardStore for SqlStore<E> {
         )
         .bind(actor.agency_id)
         .bind(after)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let moves = moves
             .into_iter()
@@ -220,7 +220,7 @@ impl<E> DashboardStore for SqlStore<E> {
         .bind(from)
         .bind(to)
         .bind(owner)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?;
         // Clients a year before the end, and still clients at the end. Only records that are
         // or were clients can count: a client only leaves as a former client.
@@ -236,7 +236,7 @@ impl<E> DashboardStore for SqlStore<E> {
         .bind(year_ago)
         .bind(to)
         .bind(owner)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?;
         let scores = sqlx::query_as::<E, (i64,)>(
             "SELECT r.recommend_score FROM visit_reports r JOIN contacts c ON c.id = r.contact_id WHERE r.agency_id = $1 \
@@ -246,7 +246,7 @@ impl<E> DashboardStore for SqlStore<E> {
         .bind(from)
         .bind(to)
         .bind(owner)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         // Requests: call-backs promised, done; complaints, acknowledged (or answered).
         let mut waits = sqlx::query_as::<E, (DateTime<Utc>, DateTime<Utc>)>(
@@ -257,7 +257,7 @@ impl<E> DashboardStore for SqlStore<E> {
         .bind(from)
         .bind(to)
         .bind(owner)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         waits.extend(
             sqlx::query_as::<E, (DateTime<Utc>, DateTime<Utc>)>(
@@ -269,7 +269,7 @@ impl<E> DashboardStore for SqlStore<E> {
             .bind(from)
             .bind(to)
             .bind(owner)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await?,
         );
         let (clients, on_time): (i64, i64) = sqlx::query_as::<E, (i64, i64)>(
@@ -279,7 +279,7 @@ impl<E> DashboardStore for SqlStore<E> {
         .bind(actor.agency_id)
         .bind(today)
         .bind(owner)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?;
         Ok(KpiFacts {
             met_prospects: met,

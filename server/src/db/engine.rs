@@ -6,7 +6,13 @@
 //! by the `#[engine_bounds]` attribute (`server/macros`) — see `docs/architecture.md`,
 //! "Storage", for the measurement and the choice.
 
-use sqlx::{Database, Pool};
+use sqlx::pool::PoolConnection;
+use sqlx::{Database, Executor, Pool};
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use tokio::sync::{Mutex, MutexGuard};
+
+use super::{StoreError, StoreResult};
 
 mod sealed {
     pub trait Sealed {}
@@ -45,9 +51,159 @@ impl Engine for sqlx::Postgres {
 /// A transaction on the store's engine.
 pub(crate) type Tx<'a, E> = sqlx::Transaction<'a, E>;
 
-/// The store: a connection pool on one engine.
+/// The store: a connection pool on one engine — or, for a phone's push, one transaction that
+/// every call runs in ([`SqlStore::new_batch`]).
 pub struct SqlStore<E: Engine> {
     pub(crate) pool: Pool<E>,
+    batch: Option<Arc<Mutex<Option<Tx<'static, E>>>>>,
+}
+
+impl<E: Engine> SqlStore<E> {
+    pub(crate) fn new(pool: Pool<E>) -> Self {
+        SqlStore { pool, batch: None }
+    }
+
+    /// A store on the same pool whose every call runs in one new transaction, until
+    /// [`Self::commit_batch_tx`]: a phone's mutations are applied in few commits (one fsync each
+    /// on SQLite) instead of one per mutation. Each mutation runs in a savepoint
+    /// ([`Self::batch_savepoint`]), so one the rules refuse is rolled back alone. Dropped without
+    /// commit, the batch rolls back.
+    pub async fn new_batch(&self) -> StoreResult<Self> {
+        let tx = self.pool.begin().await?;
+        Ok(SqlStore {
+            pool: self.pool.clone(),
+            batch: Some(Arc::new(Mutex::new(Some(tx)))),
+        })
+    }
+
+    /// Commits the batch (durably: the answer to the phone follows).
+    pub async fn commit_batch_tx(&self) -> StoreResult<()> {
+        let Some(batch) = &self.batch else {
+            return Ok(());
+        };
+        let tx = batch
+            .lock()
+            .await
+            .take()
+            .ok_or(StoreError::Corrupt("batch already committed".into()))?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Within a batch, opens (`Begin`), keeps (`Keep`) or undoes (`Undo`) the current
+    /// mutation's savepoint; outside a batch, nothing to do.
+    pub async fn batch_savepoint(&self, step: BatchStep) -> StoreResult<()>
+    where
+        for<'c> &'c mut E::Connection: Executor<'c, Database = E>,
+    {
+        if self.batch.is_none() {
+            return Ok(());
+        }
+        let sql = match step {
+            BatchStep::Begin => "SAVEPOINT mutation",
+            BatchStep::Keep => "RELEASE SAVEPOINT mutation",
+            BatchStep::Undo => "ROLLBACK TO SAVEPOINT mutation; RELEASE SAVEPOINT mutation",
+        };
+        let mut conn = self.conn().await?;
+        for statement in sql.split("; ") {
+            (&mut *conn).execute(statement).await?;
+        }
+        Ok(())
+    }
+
+    /// A transaction for a write: a new one from the pool, or the batch's.
+    pub(crate) async fn begin(&self) -> StoreResult<Begun<'_, E>> {
+        match &self.batch {
+            None => Ok(Begun::Own(self.pool.begin().await?)),
+            Some(batch) => Ok(Begun::Batch(Self::batch_guard(batch).await?)),
+        }
+    }
+
+    /// A connection for a read: from the pool, or the batch's (which sees its own writes).
+    pub(crate) async fn conn(&self) -> StoreResult<Conn<'_, E>> {
+        match &self.batch {
+            None => Ok(Conn::Pool(self.pool.acquire().await?)),
+            Some(batch) => Ok(Conn::Batch(Self::batch_guard(batch).await?)),
+        }
+    }
+
+    async fn batch_guard<'a>(
+        batch: &'a Mutex<Option<Tx<'static, E>>>,
+    ) -> StoreResult<MutexGuard<'a, Option<Tx<'static, E>>>> {
+        let guard = batch.lock().await;
+        match *guard {
+            Some(_) => Ok(guard),
+            None => Err(StoreError::Corrupt("batch already committed".into())),
+        }
+    }
+}
+
+/// A step of a batch's mutation (see [`SqlStore::batch_savepoint`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchStep {
+    Begin,
+    Keep,
+    Undo,
+}
+
+/// A write's transaction: its own (committed by [`Begun::commit`], rolled back if dropped), or
+/// the batch's (committed with the batch).
+pub(crate) enum Begun<'a, E: Engine> {
+    Own(Tx<'static, E>),
+    Batch(MutexGuard<'a, Option<Tx<'static, E>>>),
+}
+
+impl<E: Engine> Begun<'_, E> {
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Begun::Own(tx) => tx.commit().await,
+            Begun::Batch(_) => Ok(()),
+        }
+    }
+}
+
+impl<E: Engine> Deref for Begun<'_, E> {
+    type Target = E::Connection;
+    fn deref(&self) -> &E::Connection {
+        match self {
+            Begun::Own(tx) => tx,
+            Begun::Batch(guard) => guard.as_ref().expect("checked when taken"),
+        }
+    }
+}
+
+impl<E: Engine> DerefMut for Begun<'_, E> {
+    fn deref_mut(&mut self) -> &mut E::Connection {
+        match self {
+            Begun::Own(tx) => tx,
+            Begun::Batch(guard) => guard.as_mut().expect("checked when taken"),
+        }
+    }
+}
+
+/// A read's connection: from the pool, or the batch's.
+pub(crate) enum Conn<'a, E: Engine> {
+    Pool(PoolConnection<E>),
+    Batch(MutexGuard<'a, Option<Tx<'static, E>>>),
+}
+
+impl<E: Engine> Deref for Conn<'_, E> {
+    type Target = E::Connection;
+    fn deref(&self) -> &E::Connection {
+        match self {
+            Conn::Pool(c) => c,
+            Conn::Batch(guard) => guard.as_ref().expect("checked when taken"),
+        }
+    }
+}
+
+impl<E: Engine> DerefMut for Conn<'_, E> {
+    fn deref_mut(&mut self) -> &mut E::Connection {
+        match self {
+            Conn::Pool(c) => c,
+            Conn::Batch(guard) => guard.as_mut().expect("checked when taken"),
+        }
+    }
 }
 
 /// A unique-key violation as the conflict it means (`what` says which, in French).

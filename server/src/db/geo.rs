@@ -16,7 +16,7 @@ use tournee_store_macros::engine_bounds;
 
 use super::builder::Sql;
 use super::contacts::CONTACT_SELECT;
-use super::engine::{SqlStore, Tx};
+use super::engine::SqlStore;
 use super::rows::ContactRow;
 use super::{Actor, ContactFields, StoreResult};
 
@@ -92,7 +92,7 @@ impl<E> SqlStore<E> {
     /// After a record is written: queue it when its address changed and its point is
     /// not one the advisor set; a point given with the record is taken as typed.
     pub(crate) async fn geo_after_write(
-        tx: &mut Tx<'_, E>,
+        tx: &mut E::Connection,
         id: Uuid,
         before: Option<&ContactRow>,
         f: &ContactFields,
@@ -111,7 +111,7 @@ impl<E> SqlStore<E> {
         if point_typed {
             sqlx::query("UPDATE contacts SET geo_precision = 'manual', geo_source = 'saisie', geo_status = 'done', geo_note = '', geo_attempts = 0, geo_next_at = NULL WHERE id = $1")
                 .bind(id)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
         } else if address_changed && !kept_by_hand {
             let status = if has_address { "pending" } else { "none" };
@@ -121,7 +121,7 @@ impl<E> SqlStore<E> {
             .bind(id)
             .bind(status)
             .bind(now)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         }
         Ok(())
@@ -144,7 +144,7 @@ impl<E> GeoStore for SqlStore<E> {
                 .push_bind(actor.user_id)
                 .push("))");
         }
-        Ok(qb.fetch_all(&self.pool).await?)
+        Ok(qb.fetch_all(&mut *self.conn().await?).await?)
     }
 
     async fn geocode_due(&self, limit: u32, now: DateTime<Utc>) -> StoreResult<Vec<GeoJob>> {
@@ -154,7 +154,7 @@ impl<E> GeoStore for SqlStore<E> {
         )
         .bind(now)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         Ok(rows
             .into_iter()
@@ -170,7 +170,7 @@ impl<E> GeoStore for SqlStore<E> {
     }
 
     async fn geocode_done(&self, job: &GeoJob, update: &GeoUpdate, now: DateTime<Utc>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq(&mut tx, job.agency_id, 1).await?;
         // The record may have changed meanwhile (new address, point set by hand):
         // only a record still waiting with the same address takes the answer.
@@ -249,7 +249,7 @@ impl<E> GeoStore for SqlStore<E> {
         precision: &'static str,
         now: DateTime<Utc>,
     ) -> StoreResult<Contact> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         Self::visible_row(&mut tx, actor, id).await?;
         sqlx::query(
@@ -296,7 +296,7 @@ impl<E> GeoStore for SqlStore<E> {
             qb.push(" AND c.owner_id = ").push_bind(actor.user_id);
         }
         qb.push(" ORDER BY c.sort_key LIMIT 200");
-        let rows: Vec<ContactRow> = qb.fetch_all(&self.pool).await?;
+        let rows: Vec<ContactRow> = qb.fetch_all(&mut *self.conn().await?).await?;
         rows.into_iter().map(ContactRow::into_contact).collect()
     }
 }

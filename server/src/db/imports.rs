@@ -96,13 +96,13 @@ impl<E> ImportStore for SqlStore<E> {
         .bind(r.delimiter.clone())
         .bind(r.line_count)
         .bind(r.content.clone())
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         // Drafts never run are dropped after a day: they hold a whole file.
         sqlx::query::<E>("DELETE FROM imports WHERE agency_id = $1 AND status = 'draft' AND created_at < $2")
             .bind(actor.agency_id)
             .bind(r.created_at - chrono::Duration::days(1))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(())
     }
@@ -113,7 +113,7 @@ impl<E> ImportStore for SqlStore<E> {
         ))
         .bind(id)
         .bind(actor.agency_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?
         .ok_or(StoreError::NotFound)
     }
@@ -124,7 +124,7 @@ impl<E> ImportStore for SqlStore<E> {
              ORDER BY created_at DESC LIMIT 100";
         Ok(sqlx::query_as::<E, ImportRow>(sql)
             .bind(actor.agency_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await?)
     }
 
@@ -136,7 +136,7 @@ impl<E> ImportStore for SqlStore<E> {
         .bind(id)
         .bind(actor.agency_id)
         .bind(options_json.to_string())
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         if E::rows_affected(&done) == 1 {
             return Ok(());
@@ -153,7 +153,7 @@ impl<E> ImportStore for SqlStore<E> {
         .bind(actor.agency_id)
         .bind(error.to_string())
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(())
     }
@@ -164,7 +164,7 @@ impl<E> ImportStore for SqlStore<E> {
              finished_at = $1 WHERE status = 'running'",
         )
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(E::rows_affected(&done))
     }
@@ -175,7 +175,7 @@ impl<E> ImportStore for SqlStore<E> {
              FROM contacts WHERE agency_id = $1 AND deleted_at IS NULL",
         )
         .bind(agency_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let existing = rows
             .into_iter()
@@ -200,7 +200,7 @@ impl<E> ImportStore for SqlStore<E> {
             "SELECT id, email, display_name FROM users WHERE agency_id = $1 AND disabled_at IS NULL",
         )
         .bind(agency_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?
         .into_iter()
         .map(|(id, email, name)| Advisor { id, email, name })

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use tournee_store_macros::engine_bounds;
 
 use super::builder::Sql;
-use super::engine::{map_unique, SqlStore, Tx};
+use super::engine::{map_unique, SqlStore};
 use super::rows::enum_str;
 use super::{Actor, Scope, StoreError, StoreResult};
 use crate::time::AgencyTime;
@@ -192,11 +192,15 @@ pub trait MeetingStore: Send + Sync {
 #[engine_bounds]
 impl<E> SqlStore<E> {
     /// The meeting if the actor may see it: theirs, or on a record they see.
-    pub(crate) async fn meeting_row(tx: &mut Tx<'_, E>, scope: impl Into<Scope>, id: Uuid) -> StoreResult<MeetingRow> {
+    pub(crate) async fn meeting_row(
+        tx: &mut E::Connection,
+        scope: impl Into<Scope>,
+        id: Uuid,
+    ) -> StoreResult<MeetingRow> {
         let mut qb = Sql::<E>::new(MEETING_SELECT);
         qb.push(" WHERE m.id = ").push_bind(id);
         Self::push_meeting_scope(&mut qb, scope.into());
-        qb.fetch_optional(&mut **tx).await?.ok_or(StoreError::NotFound)
+        qb.fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)
     }
 
     /// The meetings in the scope: the advisor's own, those of records they own or share.
@@ -221,7 +225,7 @@ impl<E> SqlStore<E> {
 
     /// Writes a meeting held (`fx::hold`): its status, the record's dates, the history.
     pub(crate) async fn write_held(
-        tx: &mut Tx<'_, E>,
+        tx: &mut E::Connection,
         actor: &Actor,
         m: &MeetingRow,
         held: &Held,
@@ -234,7 +238,7 @@ impl<E> SqlStore<E> {
             .bind(now)
             .bind(actor.user_id)
             .bind(seq)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         Self::touch_contact(tx, actor, m.contact_id, held.touch, now).await?;
         Self::insert_new_event(tx, actor.agency_id, &held.event).await?;
@@ -257,7 +261,7 @@ impl<E> MeetingStore for SqlStore<E> {
             field: "starts_at".into(),
             message,
         })?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         let contact = Self::visible_row(&mut tx, actor, input.contact_id)
             .await
@@ -338,7 +342,7 @@ impl<E> MeetingStore for SqlStore<E> {
             field: "starts_at".into(),
             message,
         })?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         let m = Self::meeting_row(&mut tx, actor, id).await?;
         if !Self::may_edit_meeting(actor, &m) {
@@ -415,7 +419,7 @@ impl<E> MeetingStore for SqlStore<E> {
         time: &AgencyTime,
         now: DateTime<Utc>,
     ) -> StoreResult<Meeting> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         let m = Self::meeting_row(&mut tx, actor, id).await?;
         let fx = fx::set_meeting_status(&m.facts(time)?, change, &actor.author(), time.day_of(now), now)?;
@@ -442,7 +446,7 @@ impl<E> MeetingStore for SqlStore<E> {
     }
 
     async fn meeting(&self, actor: &Actor, id: Uuid, time: &AgencyTime) -> StoreResult<Meeting> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let row = Self::meeting_row(&mut tx, actor, id).await?;
         tx.commit().await?;
         row.into_meeting(time)
@@ -465,7 +469,7 @@ impl<E> MeetingStore for SqlStore<E> {
             qb.push(" AND m.status <> 'cancelled'");
         }
         qb.push(" ORDER BY m.starts_at, m.id LIMIT 2000");
-        let rows: Vec<MeetingRow> = qb.fetch_all(&self.pool).await?;
+        let rows: Vec<MeetingRow> = qb.fetch_all(&mut *self.conn().await?).await?;
         rows.into_iter().map(|r| r.into_meeting(time)).collect()
     }
 
@@ -483,7 +487,7 @@ impl<E> MeetingStore for SqlStore<E> {
             .push(" AND NOT EXISTS (SELECT 1 FROM visit_reports r WHERE r.meeting_id = m.id)");
         Self::push_meeting_scope(&mut qb, actor.scope());
         qb.push(" ORDER BY m.starts_at DESC LIMIT 50");
-        let rows: Vec<MeetingRow> = qb.fetch_all(&self.pool).await?;
+        let rows: Vec<MeetingRow> = qb.fetch_all(&mut *self.conn().await?).await?;
         rows.into_iter().map(|r| r.into_meeting(time)).collect()
     }
 }

@@ -53,7 +53,7 @@ pub use admin::AdminStore;
 pub use complaints::ComplaintStore;
 pub use consents::ConsentStore;
 pub use dashboard::DashboardStore;
-pub use engine::{Engine, SqlStore};
+pub use engine::{BatchStep, Engine, SqlStore};
 pub use imports::ImportStore;
 pub use offers::OfferStore;
 pub use phoning::PhoningStore;
@@ -331,6 +331,15 @@ pub trait Store:
     async fn ping(&self) -> StoreResult<()>;
     /// Connections open in the pool, and idle among them (`/metrics`).
     fn pool_status(&self) -> Option<(u32, usize)>;
+
+    /// A store whose calls all run in one transaction until [`Store::commit_batch`]: a phone's
+    /// push applies its mutations in few commits. Dropped uncommitted, it rolls back.
+    async fn batch(&self) -> StoreResult<DynStore>;
+    /// Within a batch: one mutation's savepoint opened, kept, or undone (a refused mutation
+    /// leaves nothing behind); outside a batch, nothing.
+    async fn batch_step(&self, step: BatchStep) -> StoreResult<()>;
+    /// Commits a batch, durably.
+    async fn commit_batch(&self) -> StoreResult<()>;
     // The agency's settings (recomputes every record's class, segment and due dates).
     async fn set_agency_settings(&self, actor: &Actor, settings: &AgencySettings) -> StoreResult<u64>;
     /// A consistent copy of the live database into `path` (SQLite `VACUUM INTO`). PostgreSQL

@@ -174,7 +174,7 @@ impl<E> SqlStore<E> {
 impl<E> OfferStore for SqlStore<E> {
     async fn save_offer(&self, actor: &Actor, input: OfferInput, now: DateTime<Utc>) -> StoreResult<(Offer, bool)> {
         let id = input.id.unwrap_or_else(shared::new_id);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         Self::check_visible(&mut tx, actor, input.contact_id).await?;
         let existing = Self::offer_in(&mut tx, actor, id).await?;
@@ -246,12 +246,12 @@ impl<E> OfferStore for SqlStore<E> {
     }
 
     async fn offer(&self, actor: &Actor, id: Uuid) -> StoreResult<Offer> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.conn().await?;
         Self::offer_in(&mut conn, actor, id).await?.ok_or(StoreError::NotFound)
     }
 
     async fn contact_offers(&self, actor: &Actor, contact_id: Uuid) -> StoreResult<Vec<Offer>> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.conn().await?;
         Self::check_visible(&mut conn, actor, contact_id).await?;
         let sql = format!(
             "SELECT {OFFER_COLUMNS} FROM offers o WHERE o.contact_id = $1 AND o.agency_id = $2 ORDER BY o.created_at DESC, o.id DESC"
@@ -265,7 +265,7 @@ impl<E> OfferStore for SqlStore<E> {
     }
 
     async fn prognosis_history(&self, actor: &Actor, offer_id: Uuid) -> StoreResult<Vec<PrognosisChange>> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.conn().await?;
         Self::offer_in(&mut conn, actor, offer_id)
             .await?
             .ok_or(StoreError::NotFound)?;
@@ -298,7 +298,7 @@ impl<E> OfferStore for SqlStore<E> {
         prognosis: Option<Prognosis>,
         now: DateTime<Utc>,
     ) -> StoreResult<Contact> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         Self::check_visible(&mut tx, actor, contact_id).await?;
         sqlx::query::<E>(
@@ -336,7 +336,7 @@ impl<E> OfferStore for SqlStore<E> {
             .bind(filter.owner_id)
             .bind(filter.from_month.clone())
             .bind(filter.to_month.clone())
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await?;
         Ok(rows
             .into_iter()
@@ -369,7 +369,7 @@ impl<E> OfferStore for SqlStore<E> {
             .bind(filter.owner_id)
             .bind(filter.from_month.clone())
             .bind(filter.to_month.clone())
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await?;
         Ok(rows
             .into_iter()

@@ -59,7 +59,7 @@ impl<E> PhoningStore for SqlStore<E> {
              AND k.current = TRUE AND k.granted = FALSE)";
         let (json,): (String,) = sqlx::query_as::<E, (String,)>("SELECT settings FROM agencies WHERE id = $1")
             .bind(actor.agency_id)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.conn().await?)
             .await?;
         let settings: shared::settings::AgencySettings =
             serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("settings: {e}")))?;
@@ -78,7 +78,7 @@ impl<E> PhoningStore for SqlStore<E> {
             .bind(actor.agency_id)
             .bind(actor.user_id)
             .bind(today)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await?;
         let since = now - chrono::Duration::days(i64::from(settings.follow_up_period_days));
         let counts = sqlx::query_as::<E, (Uuid, i64, DateTime<Utc>)>(
@@ -87,7 +87,7 @@ impl<E> PhoningStore for SqlStore<E> {
         )
         .bind(actor.agency_id)
         .bind(since)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let counts: std::collections::HashMap<Uuid, (i64, DateTime<Utc>)> =
             counts.into_iter().map(|(id, n, first)| (id, (n, first))).collect();
@@ -134,7 +134,7 @@ impl<E> PhoningStore for SqlStore<E> {
         .bind(actor.agency_id)
         .bind(actor.user_id)
         .bind(session_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         Ok(Tally::of(
             rows.into_iter()

@@ -22,7 +22,7 @@ impl PgStore {
             .connect(url)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        let store = PgStore { pool };
+        let store = PgStore::new(pool);
         let indexed = store.backfill_terms().await?;
         if indexed > 0 {
             tracing::info!(indexed, "search index backfilled");

@@ -159,7 +159,7 @@ impl Personal {
 #[async_trait]
 impl<E> PrivacyStore for SqlStore<E> {
     async fn erase_contact(&self, actor: &Actor, id: Uuid, why: &str, now: DateTime<Utc>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         let sql = format!(
             "SELECT c.kind, c.first_name, c.last_name, c.company_name, c.email, c.phone_mobile, c.phone_landline, \
@@ -314,7 +314,7 @@ impl<E> PrivacyStore for SqlStore<E> {
         .bind(action.to_string())
         .bind(target)
         .bind(detail.to_string())
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(())
     }
@@ -326,7 +326,7 @@ impl<E> PrivacyStore for SqlStore<E> {
              WHERE c.agency_id = $1 AND c.deleted_at IS NULL AND c.stage NOT IN ('client', 'former_client')",
         )
         .bind(actor.agency_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let mut due: Vec<RetentionItem> = rows
             .into_iter()
@@ -359,7 +359,7 @@ impl<E> PrivacyStore for SqlStore<E> {
         )
         .bind(actor.agency_id)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?)
     }
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use tournee_store_macros::engine_bounds;
 
-use super::engine::{map_unique, SqlStore, Tx};
+use super::engine::{map_unique, SqlStore};
 use super::{Actor, ContactFields, Scope, StoreError, StoreResult};
 use crate::time::AgencyTime;
 
@@ -115,7 +115,7 @@ pub trait ReportStore: Send + Sync {
 #[engine_bounds]
 impl<E> SqlStore<E> {
     pub(crate) async fn report_tx(
-        tx: &mut Tx<'_, E>,
+        tx: &mut E::Connection,
         agency_id: Uuid,
         meeting_id: Uuid,
     ) -> StoreResult<Option<Report>> {
@@ -127,14 +127,14 @@ impl<E> SqlStore<E> {
         )
         .bind(meeting_id)
         .bind(agency_id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else { return Ok(None) };
         let objections: Vec<(Uuid, Option<String>, String, String, String, bool)> = sqlx::query_as(
             "SELECT id, code, label, text, answer, overcome FROM objections WHERE report_id = $1 ORDER BY id",
         )
         .bind(row.id)
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *tx)
         .await?;
         let objections = objections
             .into_iter()
@@ -152,7 +152,7 @@ impl<E> SqlStore<E> {
              WHERE r.report_id = $1 ORDER BY r.id",
         )
         .bind(row.id)
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *tx)
         .await?;
         let referred = referred
             .into_iter()
@@ -166,7 +166,7 @@ impl<E> SqlStore<E> {
             sqlx::query_as("SELECT id FROM tasks WHERE source_id = $1 AND agency_id = $2 ORDER BY id")
                 .bind(row.id)
                 .bind(agency_id)
-                .fetch_all(&mut **tx)
+                .fetch_all(&mut *tx)
                 .await?;
         row.into_report(objections, referred, tasks.into_iter().map(|(id,)| id).collect())
             .map(Some)
@@ -184,7 +184,7 @@ impl<E> ReportStore for SqlStore<E> {
         time: &AgencyTime,
         now: DateTime<Utc>,
     ) -> StoreResult<Report> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         let m = Self::meeting_row(&mut tx, actor, meeting_id).await?;
         let settings = Self::settings_tx(&mut tx, actor.agency_id).await?;
@@ -301,7 +301,7 @@ impl<E> ReportStore for SqlStore<E> {
     }
 
     async fn report(&self, actor: &Actor, meeting_id: Uuid) -> StoreResult<Option<Report>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         Self::meeting_row(&mut tx, actor, meeting_id).await?;
         let report = Self::report_tx(&mut tx, actor.agency_id, meeting_id).await?;
         tx.commit().await?;
@@ -316,7 +316,7 @@ impl<E> ReportStore for SqlStore<E> {
         time: &AgencyTime,
         now: DateTime<Utc>,
     ) -> StoreResult<TimelineEntry> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         let contact = Self::visible_row(&mut tx, actor, contact_id).await?;
         let at = crate::db::micros(input.at.unwrap_or(now));
@@ -392,7 +392,7 @@ impl<E> ReportStore for SqlStore<E> {
             Some(r) => sqlx::query_as("SELECT id, kind, first_name, last_name, company_name, stage FROM contacts WHERE id = $1 AND agency_id = $2 AND deleted_at IS NULL")
                 .bind(r)
                 .bind(actor.agency_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.conn().await?)
                 .await?,
             None => None,
         };
@@ -402,7 +402,7 @@ impl<E> ReportStore for SqlStore<E> {
         )
         .bind(contact_id)
         .bind(actor.agency_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         Ok(Referrals {
             referred_by: referred_by.map(to_ref),

@@ -11,7 +11,7 @@ use tournee_store_macros::engine_bounds;
 
 use super::builder::Sql;
 use super::contacts::CONTACT_SELECT;
-use super::engine::{Engine, SqlStore, Tx};
+use super::engine::{Engine, SqlStore};
 use super::rows::{prefix_end, search_terms, ContactRow};
 use super::{Actor, DuplicateKeys, StoreResult};
 
@@ -54,7 +54,7 @@ pub trait SearchStore: Send + Sync {
 impl<E> SqlStore<E> {
     /// Replaces the record's words in the search index.
     pub(crate) async fn write_terms(
-        tx: &mut Tx<'_, E>,
+        tx: &mut E::Connection,
         agency_id: Uuid,
         id: Uuid,
         search_text: &str,
@@ -63,7 +63,7 @@ impl<E> SqlStore<E> {
         if !new {
             sqlx::query("DELETE FROM contact_terms WHERE contact_id = $1")
                 .bind(id)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
         }
         let terms = search_terms(search_text);
@@ -74,7 +74,7 @@ impl<E> SqlStore<E> {
         qb.push_values(terms, |b, term| {
             b.push_bind(agency_id).push_bind(term).push_bind(id);
         });
-        qb.execute(&mut **tx).await?;
+        qb.execute(&mut *tx).await?;
         Ok(())
     }
 
@@ -222,7 +222,7 @@ impl<E> SearchStore for SqlStore<E> {
                 .push_bind(offset as i64);
             qb.push(") page CROSS JOIN contacts c JOIN users u ON u.id = c.owner_id WHERE c.id = page.id");
             qb.push(order_by("c"));
-            let rows: Vec<ContactRow> = qb.fetch_all(&self.pool).await?;
+            let rows: Vec<ContactRow> = qb.fetch_all(&mut *self.conn().await?).await?;
             let forgivable = words.iter().any(|w| w.chars().count() >= shared::text::FUZZY_FROM);
             if attempt == 0 && rows.is_empty() && offset == 0 && forgivable {
                 for (i, word) in words.iter().enumerate() {
@@ -247,7 +247,7 @@ impl<E> SearchStore for SqlStore<E> {
                         .bind(actor.agency_id)
                         .bind(&head)
                         .bind(prefix_end(&head))
-                        .fetch_all(&self.pool)
+                        .fetch_all(&mut *self.conn().await?)
                         .await?,
                     );
                     }
@@ -325,7 +325,7 @@ impl<E> SearchStore for SqlStore<E> {
             name_key: Option<String>,
             shared: bool,
         }
-        let rows: Vec<Dup> = qb.fetch_all(&self.pool).await?;
+        let rows: Vec<Dup> = qb.fetch_all(&mut *self.conn().await?).await?;
         Ok(rows
             .into_iter()
             .map(|r| {

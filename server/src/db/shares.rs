@@ -22,7 +22,7 @@ pub trait ShareStore: Send + Sync {
 #[async_trait]
 impl<E> ShareStore for SqlStore<E> {
     async fn share_contact(&self, actor: &Actor, id: Uuid, with: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         let row = Self::visible_row(&mut tx, actor, id).await?;
         if !Self::may_manage(actor, &row) {
@@ -65,7 +65,7 @@ impl<E> ShareStore for SqlStore<E> {
     }
 
     async fn unshare_contact(&self, actor: &Actor, id: Uuid, with: Uuid, _now: DateTime<Utc>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         let row = Self::visible_row(&mut tx, actor, id).await?;
         if !Self::may_manage(actor, &row) {
@@ -100,7 +100,7 @@ impl<E> ShareStore for SqlStore<E> {
         )
         .bind(id)
         .bind(actor.agency_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.into_iter().map(crate::db::rows::agency_user).collect()
     }

@@ -40,7 +40,7 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        let store = SqliteStore { pool };
+        let store = SqliteStore::new(pool);
         let indexed = store.backfill_terms().await?;
         if indexed > 0 {
             tracing::info!(indexed, "search index backfilled");

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use tournee_store_macros::engine_bounds;
 
-use super::engine::{SqlStore, Tx};
+use super::engine::SqlStore;
 use super::rows::{enum_str, ContactRow, Derived, TransitionRow};
 use super::{Actor, StoreError, StoreResult};
 
@@ -32,7 +32,7 @@ impl<E> SqlStore<E> {
     /// Applies a stage change in the caller's transaction: the record, its stage line,
     /// its timeline line, and what follows (telling a referrer what came of a referral).
     pub(crate) async fn change_stage_tx(
-        tx: &mut Tx<'_, E>,
+        tx: &mut E::Connection,
         actor: &Actor,
         id: Uuid,
         change: &StageChange,
@@ -65,7 +65,7 @@ impl<E> SqlStore<E> {
         .bind(actor.user_id)
         .bind(seq)
         .bind(d.next_due())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         sqlx::query(
             "INSERT INTO stage_transitions (id, agency_id, contact_id, from_stage, to_stage, kind, reason, competitor, at, author_id, seq) \
@@ -82,11 +82,11 @@ impl<E> SqlStore<E> {
         .bind(now)
         .bind(actor.user_id)
         .bind(seq)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         sqlx::query("UPDATE contacts SET edited_seq = seq WHERE id = $1")
             .bind(id)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         Self::stage_event(tx, actor, id, &outcome, now).await?;
         Self::after_stage_change(tx, actor, &row, &outcome, now).await?;
@@ -96,7 +96,7 @@ impl<E> SqlStore<E> {
     /// Tells the referrer's advisor to report back when a referred prospect becomes a
     /// client or signs elsewhere (`fx::referral_news`).
     pub(crate) async fn after_stage_change(
-        tx: &mut Tx<'_, E>,
+        tx: &mut E::Connection,
         actor: &Actor,
         before: &ContactRow,
         o: &StageOutcome,
@@ -109,7 +109,7 @@ impl<E> SqlStore<E> {
         )
         .bind(before.id)
         .bind(actor.agency_id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await?;
         let Some((referrer_id, owner_id, kind, first, last, company, stage)) = referrer else {
             return Ok(());
@@ -131,7 +131,7 @@ impl<E> SqlStore<E> {
     }
 
     pub(crate) async fn stage_event(
-        tx: &mut Tx<'_, E>,
+        tx: &mut E::Connection,
         actor: &Actor,
         id: Uuid,
         o: &StageOutcome,
@@ -152,7 +152,7 @@ impl<E> StageStore for SqlStore<E> {
         change: &StageChange,
         now: DateTime<Utc>,
     ) -> StoreResult<Contact> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         Self::change_stage_tx(&mut tx, actor, id, change, now).await?;
         let row = Self::visible_row(&mut tx, actor, id).await?;
         tx.commit().await?;
@@ -168,7 +168,7 @@ impl<E> StageStore for SqlStore<E> {
         )
         .bind(id)
         .bind(actor.agency_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.into_iter().map(TransitionRow::into_transition).collect()
     }

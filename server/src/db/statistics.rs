@@ -70,7 +70,7 @@ impl<E> StatisticsStore for SqlStore<E> {
         .bind(from)
         .bind(to)
         .bind(owner)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         Ok(rows
             .into_iter()
@@ -101,7 +101,7 @@ impl<E> StatisticsStore for SqlStore<E> {
             "SELECT id, display_name FROM users WHERE agency_id = $1 AND disabled_at IS NULL ORDER BY display_name",
         )
         .bind(actor.agency_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let reports: Vec<(Uuid, i64, i64)> = sqlx::query_as::<E, (Uuid, i64, i64)>(
             "SELECT author_id, COUNT(*), SUM(CASE WHEN referrals_asked THEN 1 ELSE 0 END) FROM visit_reports \
@@ -110,7 +110,7 @@ impl<E> StatisticsStore for SqlStore<E> {
         .bind(actor.agency_id)
         .bind(from)
         .bind(to)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let names: Vec<(Uuid, i64, i64)> = sqlx::query_as::<E, (Uuid, i64, i64)>(
             "SELECT r.advisor_id, COUNT(*), SUM(CASE WHEN c.stage = 'client' THEN 1 ELSE 0 END) FROM referrals r \
@@ -120,7 +120,7 @@ impl<E> StatisticsStore for SqlStore<E> {
         .bind(actor.agency_id)
         .bind(from)
         .bind(to)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         Ok(users
             .into_iter()

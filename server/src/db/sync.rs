@@ -168,7 +168,7 @@ impl<E> SyncStore for SqlStore<E> {
         .bind(actor.user_id)
         .bind(actor.agency_id)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         match self.sync_client_state(actor, client_id).await? {
             Some(last) => Ok(last),
@@ -182,7 +182,7 @@ impl<E> SyncStore for SqlStore<E> {
         let row: Option<(Uuid, i64)> =
             sqlx::query_as("SELECT user_id, last_mutation_id FROM sync_clients WHERE id = $1")
                 .bind(client_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.conn().await?)
                 .await?;
         match row {
             None => Ok(None),
@@ -195,7 +195,7 @@ impl<E> SyncStore for SqlStore<E> {
 
     async fn record_mutation(&self, actor: &Actor, refusal: Option<&Refusal>) -> StoreResult<bool> {
         let Some(m) = actor.mutation else { return Ok(false) };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(MARK_APPLIED)
             .bind(m.client_id)
             .bind(actor.user_id)
@@ -236,7 +236,7 @@ impl<E> SyncStore for SqlStore<E> {
         )
         .bind(client_id)
         .bind(actor.user_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let mut out = rows
             .into_iter()
@@ -261,7 +261,7 @@ impl<E> SyncStore for SqlStore<E> {
 
     async fn sync_changes(&self, actor: &Actor, cursor: i64, limit: u32, time: &AgencyTime) -> StoreResult<SyncPage> {
         let limit = limit.clamp(1, shared::sync::MAX_PULL_LIMIT) as i64;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         // The agency's last committed change number first: a write committing later
         // takes a larger one (the agency row serialises writers), so nothing at or
         // below it can still appear after this page is read.
@@ -413,7 +413,7 @@ impl<E> SyncStore for SqlStore<E> {
             .validate()
             .map(|v| v.stored_input())
             .unwrap_or_else(|_| base.clone());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         let row = Self::visible_row(&mut tx, actor, id).await?;
         let current = row.clone().into_contact()?;
@@ -461,7 +461,7 @@ impl<E> SyncStore for SqlStore<E> {
         value: &serde_json::Value,
         now: DateTime<Utc>,
     ) -> StoreResult<Conflict> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         let sql = format!("{CONFLICT_SELECT} WHERE f.id = $1 AND f.agency_id = $2");
         let conflict: ConflictRow = sqlx::query_as(&sql)

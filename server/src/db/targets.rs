@@ -81,7 +81,7 @@ impl<E> TargetStore for SqlStore<E> {
                 .bind(from)
                 .bind(to)
                 .bind(user)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await?;
             out.extend(rows.into_iter().map(|(u, at)| (u, at, measure)));
         }

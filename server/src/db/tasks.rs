@@ -12,7 +12,7 @@ use uuid::Uuid;
 use tournee_store_macros::engine_bounds;
 
 use super::builder::Sql;
-use super::engine::{map_unique, SqlStore, Tx};
+use super::engine::{map_unique, SqlStore};
 use super::{Actor, Scope, StoreError, StoreResult};
 
 pub const TASK_SELECT: &str =
@@ -89,7 +89,7 @@ pub trait TaskStore: Send + Sync {
 #[engine_bounds]
 impl<E> SqlStore<E> {
     pub(crate) async fn insert_task(
-        tx: &mut Tx<'_, E>,
+        tx: &mut E::Connection,
         agency_id: Uuid,
         author: Uuid,
         t: &NewTask,
@@ -114,13 +114,13 @@ impl<E> SqlStore<E> {
         .bind(now)
         .bind(author)
         .bind(seq)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(|e| map_unique(e, "cette tâche existe déjà"))?;
         Ok(t.id)
     }
 
-    pub(crate) async fn task_row(tx: &mut Tx<'_, E>, scope: impl Into<Scope>, id: Uuid) -> StoreResult<TaskRow> {
+    pub(crate) async fn task_row(tx: &mut E::Connection, scope: impl Into<Scope>, id: Uuid) -> StoreResult<TaskRow> {
         let scope = scope.into();
         let mut qb = Sql::<E>::new(TASK_SELECT);
         qb.push(" WHERE t.id = ")
@@ -131,7 +131,7 @@ impl<E> SqlStore<E> {
         if !scope.whole_agency {
             qb.push(" AND t.owner_id = ").push_bind(scope.user_id);
         }
-        qb.fetch_optional(&mut **tx).await?.ok_or(StoreError::NotFound)
+        qb.fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)
     }
 }
 
@@ -139,7 +139,7 @@ impl<E> SqlStore<E> {
 #[async_trait]
 impl<E> TaskStore for SqlStore<E> {
     async fn create_task(&self, actor: &Actor, id: Uuid, input: &TaskInput, now: DateTime<Utc>) -> StoreResult<Task> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         let owner_id = input.owner_id.unwrap_or(actor.user_id);
         if owner_id != actor.user_id && !actor.sees_whole_agency() {
@@ -180,7 +180,7 @@ impl<E> TaskStore for SqlStore<E> {
     }
 
     async fn update_task(&self, actor: &Actor, id: Uuid, input: &TaskInput, now: DateTime<Utc>) -> StoreResult<Task> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         let current = Self::task_row(&mut tx, actor, id).await?;
         let owner_id = input.owner_id.unwrap_or(current.owner_id);
@@ -222,7 +222,7 @@ impl<E> TaskStore for SqlStore<E> {
     }
 
     async fn set_task_done(&self, actor: &Actor, id: Uuid, done: bool, now: DateTime<Utc>) -> StoreResult<Task> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         Self::task_row(&mut tx, actor, id).await?;
         sqlx::query("UPDATE tasks SET done_at = $3, updated_at = $4, seq = $5 WHERE id = $1 AND agency_id = $2")
@@ -240,7 +240,7 @@ impl<E> TaskStore for SqlStore<E> {
     }
 
     async fn delete_task(&self, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
         Self::task_row(&mut tx, actor, id).await?;
         sqlx::query("UPDATE tasks SET deleted_at = $3, updated_at = $3, seq = $4 WHERE id = $1 AND agency_id = $2")
@@ -255,7 +255,7 @@ impl<E> TaskStore for SqlStore<E> {
     }
 
     async fn task(&self, actor: &Actor, id: Uuid) -> StoreResult<Task> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let row = Self::task_row(&mut tx, actor, id).await?;
         tx.commit().await?;
         row.into_task()
@@ -269,7 +269,7 @@ impl<E> TaskStore for SqlStore<E> {
         let on = q.on.unwrap_or(today);
         if let Some(c) = q.contact_id {
             // A record's tasks: whoever does them, if the actor sees the record.
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin().await?;
             Self::visible_row(&mut tx, actor, c).await?;
             tx.commit().await?;
             qb.push(" AND t.contact_id = ").push_bind(c);
@@ -307,7 +307,7 @@ impl<E> TaskStore for SqlStore<E> {
         }
         qb.push(" LIMIT ")
             .push_bind(i64::from(q.limit.unwrap_or(100).clamp(1, 500)));
-        let rows: Vec<TaskRow> = qb.fetch_all(&self.pool).await?;
+        let rows: Vec<TaskRow> = qb.fetch_all(&mut *self.conn().await?).await?;
         rows.into_iter().map(TaskRow::into_task).collect()
     }
 
@@ -319,11 +319,11 @@ impl<E> TaskStore for SqlStore<E> {
         )
         .bind(agency_id)
         .bind(today)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let mut created = 0u64;
         for chunk in due.chunks(500) {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin().await?;
             let seq = Self::next_seq(&mut tx, agency_id, 1).await?;
             let now = crate::db::now();
             for (contact_id, owner_id, meeting_due, call_due) in chunk {
@@ -361,7 +361,7 @@ impl<E> TaskStore for SqlStore<E> {
 
     async fn agency_ids(&self) -> StoreResult<Vec<Uuid>> {
         let rows: Vec<(Uuid,)> = sqlx::query_as("SELECT id FROM agencies ORDER BY id")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use tournee_store_macros::engine_bounds;
 
 use super::builder::Sql;
-use super::engine::{SqlStore, Tx};
+use super::engine::SqlStore;
 use super::{Actor, StoreError, StoreResult};
 
 /// A position in a timeline: the last line of the previous page.
@@ -58,7 +58,7 @@ pub trait TimelineStore: Send + Sync {
 impl<E> SqlStore<E> {
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn insert_event(
-        tx: &mut Tx<'_, E>,
+        tx: &mut E::Connection,
         agency_id: Uuid,
         contact_id: Uuid,
         at: DateTime<Utc>,
@@ -82,12 +82,12 @@ impl<E> SqlStore<E> {
         .bind(detail)
         .bind(author_id)
         .bind(ref_id)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         Ok(id)
     }
 
-    pub(crate) async fn insert_new_event(tx: &mut Tx<'_, E>, agency_id: Uuid, e: &NewEvent) -> StoreResult<Uuid> {
+    pub(crate) async fn insert_new_event(tx: &mut E::Connection, agency_id: Uuid, e: &NewEvent) -> StoreResult<Uuid> {
         Self::insert_event(
             tx,
             agency_id,
@@ -133,7 +133,7 @@ impl<E> TimelineStore for SqlStore<E> {
         }
         qb.push(" ORDER BY e.at DESC, e.id DESC LIMIT ")
             .push_bind(i64::from(limit) + 1);
-        let rows: Vec<EventRow> = qb.fetch_all(&self.pool).await?;
+        let rows: Vec<EventRow> = qb.fetch_all(&mut *self.conn().await?).await?;
         let more = rows.len() > limit as usize;
         let items = rows
             .into_iter()

@@ -158,6 +158,17 @@ pub enum MutationOutcome {
     Refused { id: i64, refusal: Refusal },
 }
 
+impl MutationOutcome {
+    /// The mutation's id.
+    pub fn id(&self) -> i64 {
+        match self {
+            MutationOutcome::Applied { id }
+            | MutationOutcome::AlreadyApplied { id }
+            | MutationOutcome::Refused { id, .. } => *id,
+        }
+    }
+}
+
 /// Why the server refused a mutation, as the REST API would have answered it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
