@@ -251,7 +251,7 @@ impl<E> AdminStore for SqlStore<E> {
         }
         let n = records.len() as i64;
         // Each record, its open tasks and coming meetings move with one change number each.
-        let last = Self::next_seq_as(&mut tx, actor, n * 3).await?;
+        let last = self.next_seq_as(&mut tx, actor, n * 3).await?;
         let mut seq = last - n * 3;
         for (i, (id,)) in records.iter().enumerate() {
             let k = i % to.len();

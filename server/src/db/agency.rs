@@ -37,6 +37,7 @@ impl<E> super::Store for SqlStore<E> {
     }
 
     async fn commit_batch(&self) -> StoreResult<()> {
+        self.store_numbers().await?;
         self.commit_batch_tx().await
     }
 
@@ -50,7 +51,7 @@ impl<E> super::Store for SqlStore<E> {
         }
         let mut tx = self.begin().await?;
         // Lock the agency first, like every write.
-        Self::next_seq_as(&mut tx, actor, 0).await?;
+        self.next_seq_as(&mut tx, actor, 0).await?;
         let json = serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query("UPDATE agencies SET settings = $2 WHERE id = $1")
             .bind(actor.agency_id)
@@ -72,7 +73,7 @@ impl<E> super::Store for SqlStore<E> {
             }
         }
         if !changed.is_empty() {
-            let last = Self::next_seq_as(&mut tx, actor, changed.len() as i64).await?;
+            let last = self.next_seq_as(&mut tx, actor, changed.len() as i64).await?;
             let first = last - changed.len() as i64 + 1;
             let now = crate::db::now();
             for (i, (id, d)) in changed.iter().enumerate() {

@@ -251,7 +251,7 @@ impl<E> ComplaintStore for SqlStore<E> {
         let input = input.validate(now).map_err(StoreError::Validation)?;
         let id = input.id.unwrap_or_else(shared::new_id);
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         let sql = format!("SELECT c.kind, c.first_name, c.last_name, c.company_name, c.owner_id FROM contacts c WHERE c.id = $4 AND {VISIBLE}");
         let (kind, first, last, company, owner) = sqlx::query_as::<E, (String, String, String, String, Uuid)>(&sql)
             .bind(actor.agency_id)
@@ -353,7 +353,7 @@ impl<E> ComplaintStore for SqlStore<E> {
         now: DateTime<Utc>,
     ) -> StoreResult<Complaint> {
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         let current = Self::complaint_in(&mut tx, actor, id)
             .await?
             .ok_or(StoreError::NotFound)?;

@@ -255,6 +255,7 @@ impl<E> SqlStore<E> {
     /// Inserts a record, its first stage line and its timeline line, in the caller's
     /// transaction (a visit report creates referred prospects in its own).
     pub(crate) async fn insert_contact_tx(
+        &self,
         tx: &mut E::Connection,
         actor: &Actor,
         id: Uuid,
@@ -262,7 +263,7 @@ impl<E> SqlStore<E> {
         stage_reason: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let seq = Self::next_seq_as(tx, actor, 1).await?;
+        let seq = self.next_seq_as(tx, actor, 1).await?;
         Self::check_new_contact(tx, actor, id, f).await?;
         let settings = Self::settings_tx(tx, actor.agency_id).await?;
         Self::insert_contact_row(tx, actor, id, f, now, seq, &settings, None).await?;
@@ -414,6 +415,7 @@ impl<E> SqlStore<E> {
     /// depends on them, and closes its open cadence task when a meeting or a call took
     /// place.
     pub(crate) async fn touch_contact(
+        &self,
         tx: &mut E::Connection,
         actor: &Actor,
         contact_id: Uuid,
@@ -425,7 +427,7 @@ impl<E> SqlStore<E> {
         let last_contact = t.apply(&mut inputs, row.last_contact_on);
         let settings = Self::settings_tx(tx, actor.agency_id).await?;
         let d = Derived::compute(&inputs, &settings);
-        let seq = Self::next_seq_as(tx, actor, 1).await?;
+        let seq = self.next_seq_as(tx, actor, 1).await?;
         sqlx::query(
             "UPDATE contacts SET last_meeting_on = $3, last_call_on = $4, last_contact_on = $5, referrals_made = $6, score = $7, \
              segment = $8, size_class = $9, next_meeting_due = $10, next_call_due = $11, next_due = $12, seq = $13, \
@@ -476,7 +478,7 @@ impl<E> ContactStore for SqlStore<E> {
         now: DateTime<Utc>,
     ) -> StoreResult<Contact> {
         let mut tx = self.begin().await?;
-        Self::insert_contact_tx(&mut tx, actor, id, f, stage_reason, now).await?;
+        self.insert_contact_tx(&mut tx, actor, id, f, stage_reason, now).await?;
         let row = Self::visible_row(&mut tx, Scope::agency(actor.agency_id), id).await?;
         tx.commit().await?;
         row.into_contact()
@@ -499,7 +501,7 @@ impl<E> ContactStore for SqlStore<E> {
         now: DateTime<Utc>,
     ) -> StoreResult<Contact> {
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         let row = Self::visible_row(&mut tx, actor, id).await?;
         if let Some(expected) = expected_seq {
             // Only another person's edit conflicts: the system's own writes since
@@ -518,7 +520,7 @@ impl<E> ContactStore for SqlStore<E> {
 
     async fn delete_contact(&self, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         let row = Self::visible_row(&mut tx, actor, id).await?;
         if !Self::may_manage(actor, &row) {
             return Err(StoreError::Forbidden(

@@ -11,6 +11,7 @@ use sqlx::{Database, Executor, Pool};
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use tokio::sync::{Mutex, MutexGuard};
+use uuid::Uuid;
 
 use super::{StoreError, StoreResult};
 
@@ -55,7 +56,30 @@ pub(crate) type Tx<'a, E> = sqlx::Transaction<'a, E>;
 /// every call runs in ([`SqlStore::new_batch`]).
 pub struct SqlStore<E: Engine> {
     pub(crate) pool: Pool<E>,
-    batch: Option<Arc<Mutex<Option<Tx<'static, E>>>>>,
+    batch: Option<Arc<Batch<E>>>,
+}
+
+/// A batch: its transaction, and the block of change numbers it has taken.
+struct Batch<E: Engine> {
+    tx: Mutex<Option<Tx<'static, E>>>,
+    numbers: std::sync::Mutex<NumberBlock>,
+}
+
+/// The change numbers a batch hands out. The agency's counter is bumped (and its row locked
+/// until commit) once, by the batch's first write; later writes count on from there in memory,
+/// and the counter is set to the last number given just before the commit. One update of the
+/// agency's row per batch instead of one per mutation: on PostgreSQL, with other phones'
+/// batches queued on that row, a hundred updates per batch made each batch ten times slower.
+#[derive(Debug, Default)]
+struct NumberBlock {
+    agency_id: Option<Uuid>,
+    /// The counter as the batch's transaction last wrote it.
+    stored: i64,
+    /// The last number handed out.
+    last: i64,
+    /// Whether the counter was first bumped in the current savepoint (undoing it undoes the
+    /// bump, and the block starts again).
+    taken_in_step: bool,
 }
 
 impl<E: Engine> SqlStore<E> {
@@ -72,7 +96,10 @@ impl<E: Engine> SqlStore<E> {
         let tx = self.pool.begin().await?;
         Ok(SqlStore {
             pool: self.pool.clone(),
-            batch: Some(Arc::new(Mutex::new(Some(tx)))),
+            batch: Some(Arc::new(Batch {
+                tx: Mutex::new(Some(tx)),
+                numbers: Default::default(),
+            })),
         })
     }
 
@@ -82,6 +109,7 @@ impl<E: Engine> SqlStore<E> {
             return Ok(());
         };
         let tx = batch
+            .tx
             .lock()
             .await
             .take()
@@ -96,8 +124,16 @@ impl<E: Engine> SqlStore<E> {
     where
         for<'c> &'c mut E::Connection: Executor<'c, Database = E>,
     {
-        if self.batch.is_none() {
+        let Some(batch) = &self.batch else {
             return Ok(());
+        };
+        {
+            let mut numbers = batch.numbers.lock().unwrap_or_else(|p| p.into_inner());
+            match step {
+                BatchStep::Begin => numbers.taken_in_step = false,
+                BatchStep::Undo if numbers.taken_in_step => *numbers = NumberBlock::default(),
+                _ => {}
+            }
         }
         let sql = match step {
             BatchStep::Begin => "SAVEPOINT mutation",
@@ -115,7 +151,7 @@ impl<E: Engine> SqlStore<E> {
     pub(crate) async fn begin(&self) -> StoreResult<Begun<'_, E>> {
         match &self.batch {
             None => Ok(Begun::Own(self.pool.begin().await?)),
-            Some(batch) => Ok(Begun::Batch(Self::batch_guard(batch).await?)),
+            Some(batch) => Ok(Begun::Batch(Self::batch_guard(&batch.tx).await?)),
         }
     }
 
@@ -123,7 +159,43 @@ impl<E: Engine> SqlStore<E> {
     pub(crate) async fn conn(&self) -> StoreResult<Conn<'_, E>> {
         match &self.batch {
             None => Ok(Conn::Pool(self.pool.acquire().await?)),
-            Some(batch) => Ok(Conn::Batch(Self::batch_guard(batch).await?)),
+            Some(batch) => Ok(Conn::Batch(Self::batch_guard(&batch.tx).await?)),
+        }
+    }
+
+    /// Within a batch that holds the agency's counter: the next `count` numbers, counted in
+    /// memory (the last one returned).
+    pub(crate) fn take_numbers(&self, agency_id: Uuid, count: i64) -> Option<i64> {
+        let mut numbers = self.batch.as_ref()?.numbers.lock().unwrap_or_else(|p| p.into_inner());
+        if numbers.agency_id != Some(agency_id) {
+            return None;
+        }
+        numbers.last += count;
+        Some(numbers.last)
+    }
+
+    /// Within a batch: the agency's counter was just bumped to `seq` in the batch's transaction.
+    pub(crate) fn took_numbers(&self, agency_id: Uuid, seq: i64) {
+        if let Some(batch) = &self.batch {
+            let mut numbers = batch.numbers.lock().unwrap_or_else(|p| p.into_inner());
+            if numbers.agency_id.is_none() {
+                *numbers = NumberBlock {
+                    agency_id: Some(agency_id),
+                    stored: seq,
+                    last: seq,
+                    taken_in_step: true,
+                };
+            }
+        }
+    }
+
+    /// Within a batch: the agency and the last number handed out, when the counter has not been
+    /// set to it yet.
+    pub(crate) fn numbers_to_store(&self) -> Option<(Uuid, i64)> {
+        let numbers = self.batch.as_ref()?.numbers.lock().unwrap_or_else(|p| p.into_inner());
+        match numbers.agency_id {
+            Some(agency) if numbers.last > numbers.stored => Some((agency, numbers.last)),
+            _ => None,
         }
     }
 

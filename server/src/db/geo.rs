@@ -171,7 +171,7 @@ impl<E> GeoStore for SqlStore<E> {
 
     async fn geocode_done(&self, job: &GeoJob, update: &GeoUpdate, now: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq(&mut tx, job.agency_id, 1).await?;
+        let seq = self.next_seq(&mut tx, job.agency_id, 1).await?;
         // The record may have changed meanwhile (new address, point set by hand):
         // only a record still waiting with the same address takes the answer.
         let current: Option<(String, String, String, String)> = sqlx::query_as(
@@ -250,7 +250,7 @@ impl<E> GeoStore for SqlStore<E> {
         now: DateTime<Utc>,
     ) -> StoreResult<Contact> {
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         Self::visible_row(&mut tx, actor, id).await?;
         sqlx::query(
             "UPDATE contacts SET lat = $3, lon = $4, geo_precision = $5, geo_source = $5, geo_status = 'done', geo_note = '', \

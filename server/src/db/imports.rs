@@ -221,7 +221,7 @@ impl<E> ImportStore for SqlStore<E> {
         if <E as Engine>::NAME == "sqlite" {
             sqlx::query("PRAGMA cache_spill = OFF").execute(&mut *conn).await?;
         }
-        let outcome = Self::apply_import_on(&mut conn, actor, import, now).await;
+        let outcome = self.apply_import_on(&mut conn, actor, import, now).await;
         if <E as Engine>::NAME == "sqlite" {
             sqlx::query("PRAGMA cache_spill = ON").execute(&mut *conn).await?;
         }
@@ -233,6 +233,7 @@ impl<E> ImportStore for SqlStore<E> {
 impl<E> SqlStore<E> {
     /// [`Store::apply_import`] on one connection, in one transaction.
     pub(crate) async fn apply_import_on(
+        &self,
         conn: &mut E::Connection,
         actor: &Actor,
         import: &crate::db::ImportApply<'_>,
@@ -245,7 +246,7 @@ impl<E> SqlStore<E> {
         let mut owners_checked = Vec::new();
         let creates = import.writes.iter().filter(|w| !w.update).count() as i64;
         let first_seq = if creates > 0 {
-            Self::next_seq_as(&mut tx, actor, creates).await? - creates + 1
+            self.next_seq_as(&mut tx, actor, creates).await? - creates + 1
         } else {
             0
         };
@@ -253,7 +254,7 @@ impl<E> SqlStore<E> {
         let mut pending: Vec<(Uuid, &ContactFields, Option<&str>, i64)> = Vec::new();
         for w in import.writes {
             if w.update {
-                let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+                let seq = self.next_seq_as(&mut tx, actor, 1).await?;
                 let row = Self::visible_row(&mut tx, actor, w.id).await?;
                 Self::write_contact_edit(&mut tx, actor, w.id, &row, &w.fields, seq, now).await?;
                 sqlx::query("UPDATE contacts SET import_key = CASE WHEN import_key IS NULL THEN $2 ELSE import_key || ' ' || $2 END WHERE id = $1")

@@ -225,13 +225,14 @@ impl<E> SqlStore<E> {
 
     /// Writes a meeting held (`fx::hold`): its status, the record's dates, the history.
     pub(crate) async fn write_held(
+        &self,
         tx: &mut E::Connection,
         actor: &Actor,
         m: &MeetingRow,
         held: &Held,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let seq = Self::next_seq_as(tx, actor, 1).await?;
+        let seq = self.next_seq_as(tx, actor, 1).await?;
         sqlx::query("UPDATE meetings SET status = 'held', status_reason = NULL, updated_at = $3, updated_by = $4, seq = $5 WHERE id = $1 AND agency_id = $2")
             .bind(m.id)
             .bind(actor.agency_id)
@@ -240,7 +241,7 @@ impl<E> SqlStore<E> {
             .bind(seq)
             .execute(&mut *tx)
             .await?;
-        Self::touch_contact(tx, actor, m.contact_id, held.touch, now).await?;
+        self.touch_contact(tx, actor, m.contact_id, held.touch, now).await?;
         Self::insert_new_event(tx, actor.agency_id, &held.event).await?;
         Ok(())
     }
@@ -262,7 +263,7 @@ impl<E> MeetingStore for SqlStore<E> {
             message,
         })?;
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         let contact = Self::visible_row(&mut tx, actor, input.contact_id)
             .await
             .map_err(|e| match e {
@@ -343,7 +344,7 @@ impl<E> MeetingStore for SqlStore<E> {
             message,
         })?;
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         let m = Self::meeting_row(&mut tx, actor, id).await?;
         if !Self::may_edit_meeting(actor, &m) {
             return Err(StoreError::Forbidden(
@@ -420,11 +421,11 @@ impl<E> MeetingStore for SqlStore<E> {
         now: DateTime<Utc>,
     ) -> StoreResult<Meeting> {
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         let m = Self::meeting_row(&mut tx, actor, id).await?;
         let fx = fx::set_meeting_status(&m.facts(time)?, change, &actor.author(), time.day_of(now), now)?;
         if let Some(held) = &fx.held {
-            Self::write_held(&mut tx, actor, &m, held, now).await?;
+            self.write_held(&mut tx, actor, &m, held, now).await?;
         } else {
             sqlx::query("UPDATE meetings SET status = $3, status_reason = $4, updated_at = $5, updated_by = $6, seq = $7 WHERE id = $1 AND agency_id = $2")
                 .bind(id)

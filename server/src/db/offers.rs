@@ -175,7 +175,7 @@ impl<E> OfferStore for SqlStore<E> {
     async fn save_offer(&self, actor: &Actor, input: OfferInput, now: DateTime<Utc>) -> StoreResult<(Offer, bool)> {
         let id = input.id.unwrap_or_else(shared::new_id);
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         Self::check_visible(&mut tx, actor, input.contact_id).await?;
         let existing = Self::offer_in(&mut tx, actor, id).await?;
         if existing.is_none() {
@@ -299,7 +299,7 @@ impl<E> OfferStore for SqlStore<E> {
         now: DateTime<Utc>,
     ) -> StoreResult<Contact> {
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         Self::check_visible(&mut tx, actor, contact_id).await?;
         sqlx::query::<E>(
             "UPDATE contacts SET manual_prognosis = $2, seq = $3, updated_at = $4, updated_by = $5 WHERE id = $1",

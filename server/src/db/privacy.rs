@@ -160,7 +160,7 @@ impl Personal {
 impl<E> PrivacyStore for SqlStore<E> {
     async fn erase_contact(&self, actor: &Actor, id: Uuid, why: &str, now: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         let sql = format!(
             "SELECT c.kind, c.first_name, c.last_name, c.company_name, c.email, c.phone_mobile, c.phone_landline, \
              c.address_line FROM contacts c WHERE c.id = $4 AND {VISIBLE}"

@@ -185,7 +185,7 @@ impl<E> ReportStore for SqlStore<E> {
         now: DateTime<Utc>,
     ) -> StoreResult<Report> {
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         let m = Self::meeting_row(&mut tx, actor, meeting_id).await?;
         let settings = Self::settings_tx(&mut tx, actor.agency_id).await?;
         let contact = Self::visible_row(&mut tx, Scope::agency(actor.agency_id), m.contact_id).await?;
@@ -201,7 +201,7 @@ impl<E> ReportStore for SqlStore<E> {
             r.clone(),
         )?;
         if let Some(held) = &fx.held {
-            Self::write_held(&mut tx, actor, &m, held, now).await?;
+            self.write_held(&mut tx, actor, &m, held, now).await?;
         }
         let r = &fx.report;
         sqlx::query(
@@ -257,7 +257,7 @@ impl<E> ReportStore for SqlStore<E> {
             // The rules chose the prospect's owner and referrer (the report's record, which
             // the author sees): the row is written without the checks of a record typed by hand.
             let fields = ContactFields::from_valid(&p.contact);
-            let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+            let seq = self.next_seq_as(&mut tx, actor, 1).await?;
             Self::check_owner(&mut tx, actor.agency_id, fields.owner_id.unwrap_or(actor.user_id)).await?;
             Self::insert_contact_row(&mut tx, actor, p.id, &fields, now, seq, &settings, None).await?;
             Self::write_created_lines(&mut tx, actor, &[(p.id, &fields, Some(p.source.as_str()), seq)], now).await?;
@@ -275,15 +275,15 @@ impl<E> ReportStore for SqlStore<E> {
         for e in &fx.events {
             Self::insert_new_event(&mut tx, actor.agency_id, e).await?;
         }
-        let task_seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let task_seq = self.next_seq_as(&mut tx, actor, 1).await?;
         for t in &fx.tasks {
             Self::insert_task(&mut tx, actor.agency_id, actor.user_id, t, task_seq, now).await?;
         }
         if fx.touch != Touch::default() {
-            Self::touch_contact(&mut tx, actor, m.contact_id, fx.touch, now).await?;
+            self.touch_contact(&mut tx, actor, m.contact_id, fx.touch, now).await?;
         }
         if let Some(change) = &fx.stage_change {
-            Self::change_stage_tx(&mut tx, actor, m.contact_id, change, now)
+            self.change_stage_tx(&mut tx, actor, m.contact_id, change, now)
                 .await
                 .map_err(|e| match e {
                     StoreError::Stage(e) => StoreError::Invalid {
@@ -317,7 +317,7 @@ impl<E> ReportStore for SqlStore<E> {
         now: DateTime<Utc>,
     ) -> StoreResult<TimelineEntry> {
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         let contact = Self::visible_row(&mut tx, actor, contact_id).await?;
         let at = crate::db::micros(input.at.unwrap_or(now));
         let id = input.id.unwrap_or_else(shared::new_id);
@@ -363,7 +363,7 @@ impl<E> ReportStore for SqlStore<E> {
             .await
             .map_err(|e| map_unique(e, "cet échange est déjà enregistré"))?;
         let event = Self::insert_new_event(&mut tx, actor.agency_id, &fx.event).await?;
-        Self::touch_contact(&mut tx, actor, contact_id, fx.touch, now).await?;
+        self.touch_contact(&mut tx, actor, contact_id, fx.touch, now).await?;
         if let Some(task) = &fx.task {
             Self::insert_task(&mut tx, actor.agency_id, actor.user_id, task, seq, now).await?;
         }

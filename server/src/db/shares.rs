@@ -23,7 +23,7 @@ pub trait ShareStore: Send + Sync {
 impl<E> ShareStore for SqlStore<E> {
     async fn share_contact(&self, actor: &Actor, id: Uuid, with: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         let row = Self::visible_row(&mut tx, actor, id).await?;
         if !Self::may_manage(actor, &row) {
             return Err(StoreError::Forbidden(
@@ -66,7 +66,7 @@ impl<E> ShareStore for SqlStore<E> {
 
     async fn unshare_contact(&self, actor: &Actor, id: Uuid, with: Uuid, _now: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         let row = Self::visible_row(&mut tx, actor, id).await?;
         if !Self::may_manage(actor, &row) {
             return Err(StoreError::Forbidden(

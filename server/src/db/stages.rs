@@ -32,13 +32,14 @@ impl<E> SqlStore<E> {
     /// Applies a stage change in the caller's transaction: the record, its stage line,
     /// its timeline line, and what follows (telling a referrer what came of a referral).
     pub(crate) async fn change_stage_tx(
+        &self,
         tx: &mut E::Connection,
         actor: &Actor,
         id: Uuid,
         change: &StageChange,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let seq = Self::next_seq_as(tx, actor, 1).await?;
+        let seq = self.next_seq_as(tx, actor, 1).await?;
         let row = Self::visible_row(tx, actor, id).await?;
         let from = row.stage()?;
         let outcome = shared::stage::apply(from, change)?;
@@ -89,13 +90,14 @@ impl<E> SqlStore<E> {
             .execute(&mut *tx)
             .await?;
         Self::stage_event(tx, actor, id, &outcome, now).await?;
-        Self::after_stage_change(tx, actor, &row, &outcome, now).await?;
+        self.after_stage_change(tx, actor, &row, &outcome, now).await?;
         Ok(())
     }
 
     /// Tells the referrer's advisor to report back when a referred prospect becomes a
     /// client or signs elsewhere (`fx::referral_news`).
     pub(crate) async fn after_stage_change(
+        &self,
         tx: &mut E::Connection,
         actor: &Actor,
         before: &ContactRow,
@@ -124,7 +126,7 @@ impl<E> SqlStore<E> {
         else {
             return Ok(());
         };
-        let seq = Self::next_seq_as(tx, actor, 1).await?;
+        let seq = self.next_seq_as(tx, actor, 1).await?;
         Self::insert_task(tx, actor.agency_id, actor.user_id, &news.task, seq, now).await?;
         Self::insert_new_event(tx, actor.agency_id, &news.event).await?;
         Ok(())
@@ -153,7 +155,7 @@ impl<E> StageStore for SqlStore<E> {
         now: DateTime<Utc>,
     ) -> StoreResult<Contact> {
         let mut tx = self.begin().await?;
-        Self::change_stage_tx(&mut tx, actor, id, change, now).await?;
+        self.change_stage_tx(&mut tx, actor, id, change, now).await?;
         let row = Self::visible_row(&mut tx, actor, id).await?;
         tx.commit().await?;
         row.into_contact()

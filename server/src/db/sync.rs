@@ -414,7 +414,7 @@ impl<E> SyncStore for SqlStore<E> {
             .map(|v| v.stored_input())
             .unwrap_or_else(|_| base.clone());
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         let row = Self::visible_row(&mut tx, actor, id).await?;
         let current = row.clone().into_contact()?;
         let merged = merge_contact(&base, &mine, &current.to_input());
@@ -462,7 +462,7 @@ impl<E> SyncStore for SqlStore<E> {
         now: DateTime<Utc>,
     ) -> StoreResult<Conflict> {
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         let sql = format!("{CONFLICT_SELECT} WHERE f.id = $1 AND f.agency_id = $2");
         let conflict: ConflictRow = sqlx::query_as(&sql)
             .bind(id)

@@ -140,7 +140,7 @@ impl<E> SqlStore<E> {
 impl<E> TaskStore for SqlStore<E> {
     async fn create_task(&self, actor: &Actor, id: Uuid, input: &TaskInput, now: DateTime<Utc>) -> StoreResult<Task> {
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         let owner_id = input.owner_id.unwrap_or(actor.user_id);
         if owner_id != actor.user_id && !actor.sees_whole_agency() {
             return Err(StoreError::Forbidden("un conseiller se crée des tâches à lui-même"));
@@ -181,7 +181,7 @@ impl<E> TaskStore for SqlStore<E> {
 
     async fn update_task(&self, actor: &Actor, id: Uuid, input: &TaskInput, now: DateTime<Utc>) -> StoreResult<Task> {
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         let current = Self::task_row(&mut tx, actor, id).await?;
         let owner_id = input.owner_id.unwrap_or(current.owner_id);
         if owner_id != current.owner_id {
@@ -223,7 +223,7 @@ impl<E> TaskStore for SqlStore<E> {
 
     async fn set_task_done(&self, actor: &Actor, id: Uuid, done: bool, now: DateTime<Utc>) -> StoreResult<Task> {
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         Self::task_row(&mut tx, actor, id).await?;
         sqlx::query("UPDATE tasks SET done_at = $3, updated_at = $4, seq = $5 WHERE id = $1 AND agency_id = $2")
             .bind(id)
@@ -241,7 +241,7 @@ impl<E> TaskStore for SqlStore<E> {
 
     async fn delete_task(&self, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        let seq = Self::next_seq_as(&mut tx, actor, 1).await?;
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         Self::task_row(&mut tx, actor, id).await?;
         sqlx::query("UPDATE tasks SET deleted_at = $3, updated_at = $3, seq = $4 WHERE id = $1 AND agency_id = $2")
             .bind(id)
@@ -324,7 +324,7 @@ impl<E> TaskStore for SqlStore<E> {
         let mut created = 0u64;
         for chunk in due.chunks(500) {
             let mut tx = self.begin().await?;
-            let seq = Self::next_seq(&mut tx, agency_id, 1).await?;
+            let seq = self.next_seq(&mut tx, agency_id, 1).await?;
             let now = crate::db::now();
             for (contact_id, owner_id, meeting_due, call_due) in chunk {
                 let meeting_first = match (meeting_due, call_due) {

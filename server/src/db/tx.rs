@@ -15,8 +15,13 @@ use super::{Actor, Scope, StoreError, StoreResult};
 
 #[engine_bounds]
 impl<E> SqlStore<E> {
-    /// The agency's next change number(s) for a write the system makes (no user's phone).
-    pub(crate) async fn next_seq(conn: &mut E::Connection, agency_id: Uuid, count: i64) -> StoreResult<i64> {
+    /// The agency's next change number(s) for a write the system makes (no user's phone); the
+    /// last of them is returned. Within a batch, the counter is bumped once and the numbers
+    /// after counted in memory (see `engine::NumberBlock`).
+    pub(crate) async fn next_seq(&self, conn: &mut E::Connection, agency_id: Uuid, count: i64) -> StoreResult<i64> {
+        if let Some(seq) = self.take_numbers(agency_id, count) {
+            return Ok(seq);
+        }
         let (seq,): (i64,) =
             sqlx::query_as("UPDATE agencies SET change_seq = change_seq + $2 WHERE id = $1 RETURNING change_seq")
                 .bind(agency_id)
@@ -24,15 +29,28 @@ impl<E> SqlStore<E> {
                 .fetch_optional(&mut *conn)
                 .await?
                 .ok_or(StoreError::NotFound)?;
+        self.took_numbers(agency_id, seq);
         Ok(seq)
+    }
+
+    /// Before a batch commits: the agency's counter set to the last number the batch gave.
+    pub(crate) async fn store_numbers(&self) -> StoreResult<()> {
+        if let Some((agency_id, last)) = self.numbers_to_store() {
+            sqlx::query("UPDATE agencies SET change_seq = $2 WHERE id = $1")
+                .bind(agency_id)
+                .bind(last)
+                .execute(&mut *self.conn().await?)
+                .await?;
+        }
+        Ok(())
     }
 
     /// [`Self::next_seq`] for a write made by `actor`. When the write applies a phone's
     /// mutation, the mutation is marked applied here, in the same transaction as its
     /// effects: both commit or neither does (exactly once). A try that finds the
     /// mutation taken by another try rolls back with `AlreadyApplied`.
-    pub(crate) async fn next_seq_as(conn: &mut E::Connection, actor: &Actor, count: i64) -> StoreResult<i64> {
-        let seq = Self::next_seq(conn, actor.agency_id, count).await?;
+    pub(crate) async fn next_seq_as(&self, conn: &mut E::Connection, actor: &Actor, count: i64) -> StoreResult<i64> {
+        let seq = self.next_seq(conn, actor.agency_id, count).await?;
         if let Some(m) = actor.mutation {
             let done = sqlx::query(crate::db::sync::MARK_APPLIED)
                 .bind(m.client_id)

@@ -5,6 +5,7 @@ mod support;
 
 mod auth;
 mod authz;
+mod batches;
 mod complaints;
 mod contacts;
 mod convergence;
