@@ -83,13 +83,15 @@ pub async fn push(
             ..state.clone()
         };
         let mut applied = Vec::with_capacity(chunk.len());
+        batch.batch_step(BatchStep::Begin).await?;
         for pending in chunk {
             let attempt = actor.applying(MutationAttempt {
                 client_id: req.client_id,
                 mutation_id: pending.id,
                 attempt: Uuid::now_v7(),
             });
-            applied.push(apply_one(&scoped, &attempt, pending).await?);
+            let last_of_chunk = applied.len() + 1 == chunk.len();
+            applied.push(apply_one(&scoped, &attempt, pending, last_of_chunk).await?);
         }
         batch.commit_batch().await?;
         for outcome in applied {
@@ -112,16 +114,21 @@ pub async fn push(
 /// enough that the agency's other writers wait at most a fraction of a second.
 const PUSH_BATCH: usize = 100;
 
-/// Applies one mutation of a batch in its own savepoint and says what became of it. A storage
-/// failure is returned as the error: the caller drops the batch, so nothing of it is kept and
-/// the phone sends it all again.
-async fn apply_one(state: &AppState, attempt: &Actor, pending: &PendingMutation) -> ApiResult<MutationOutcome> {
+/// Applies one mutation of a batch in the savepoint opened for it and says what became of it;
+/// then opens the next one's, unless `last`. A storage failure is returned as the error: the
+/// caller drops the batch, so nothing of it is kept and the phone sends it all again.
+async fn apply_one(
+    state: &AppState,
+    attempt: &Actor,
+    pending: &PendingMutation,
+    last: bool,
+) -> ApiResult<MutationOutcome> {
     let store = &state.store;
-    store.batch_step(BatchStep::Begin).await?;
     let result = apply(state, attempt, pending.mutation.clone(), pending.at).await;
-    if result.is_ok() {
-        store.batch_step(BatchStep::Keep).await?;
-    } else {
+    let undone = result.is_err();
+    if undone {
+        // Undone before anything else is read or written (PostgreSQL refuses both in a
+        // transaction with a failed statement until then).
         store.batch_step(BatchStep::Undo).await?;
     }
     let result = match result {
@@ -129,9 +136,8 @@ async fn apply_one(state: &AppState, attempt: &Actor, pending: &PendingMutation)
         Err(ApiError::Conflict(_)) if made_already(state, attempt, &pending.mutation).await => Ok(()),
         other => other,
     };
-    Ok(match result {
-        // Effects that wrote recorded the mutation in their own transaction; this records one
-        // that wrote nothing (and is a no-op otherwise).
+    let outcome = match result {
+        // Effects that wrote marked the mutation applied; this marks one that wrote nothing.
         Ok(()) => match store.record_mutation(attempt, None).await? {
             true => MutationOutcome::Applied { id: pending.id },
             false => MutationOutcome::AlreadyApplied { id: pending.id },
@@ -150,7 +156,17 @@ async fn apply_one(state: &AppState, attempt: &Actor, pending: &PendingMutation)
                 false => MutationOutcome::AlreadyApplied { id: pending.id },
             }
         }
-    })
+    };
+    let step = match (undone, last) {
+        (true, true) => None,
+        (true, false) => Some(BatchStep::Begin),
+        (false, true) => Some(BatchStep::Keep),
+        (false, false) => Some(BatchStep::Next),
+    };
+    if let Some(step) = step {
+        store.batch_step(step).await?;
+    }
+    Ok(outcome)
 }
 
 /// A create whose id is taken by a record this user can see: the phone sent it by the REST

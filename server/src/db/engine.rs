@@ -63,6 +63,9 @@ pub struct SqlStore<E: Engine> {
 struct Batch<E: Engine> {
     tx: Mutex<Option<Tx<'static, E>>>,
     numbers: std::sync::Mutex<NumberBlock>,
+    /// The try of the current mutation, once marked applied in the batch's transaction: its
+    /// later writes need not mark it again.
+    marked: std::sync::Mutex<Option<Uuid>>,
 }
 
 /// The change numbers a batch hands out. The agency's counter is bumped (and its row locked
@@ -99,6 +102,7 @@ impl<E: Engine> SqlStore<E> {
             batch: Some(Arc::new(Batch {
                 tx: Mutex::new(Some(tx)),
                 numbers: Default::default(),
+                marked: Default::default(),
             })),
         })
     }
@@ -118,8 +122,8 @@ impl<E: Engine> SqlStore<E> {
         Ok(())
     }
 
-    /// Within a batch, opens (`Begin`), keeps (`Keep`) or undoes (`Undo`) the current
-    /// mutation's savepoint; outside a batch, nothing to do.
+    /// Within a batch, moves from one mutation's savepoint to the next (see [`BatchStep`]);
+    /// outside a batch, nothing to do. Each step is one round trip to the database.
     pub async fn batch_savepoint(&self, step: BatchStep) -> StoreResult<()>
     where
         for<'c> &'c mut E::Connection: Executor<'c, Database = E>,
@@ -129,22 +133,35 @@ impl<E: Engine> SqlStore<E> {
         };
         {
             let mut numbers = batch.numbers.lock().unwrap_or_else(|p| p.into_inner());
-            match step {
-                BatchStep::Begin => numbers.taken_in_step = false,
-                BatchStep::Undo if numbers.taken_in_step => *numbers = NumberBlock::default(),
-                _ => {}
+            if step == BatchStep::Undo && numbers.taken_in_step {
+                *numbers = NumberBlock::default();
             }
+            numbers.taken_in_step = false;
+            *batch.marked.lock().unwrap_or_else(|p| p.into_inner()) = None;
         }
         let sql = match step {
             BatchStep::Begin => "SAVEPOINT mutation",
-            BatchStep::Keep => "RELEASE SAVEPOINT mutation",
+            BatchStep::Next => "RELEASE SAVEPOINT mutation; SAVEPOINT mutation",
             BatchStep::Undo => "ROLLBACK TO SAVEPOINT mutation; RELEASE SAVEPOINT mutation",
+            BatchStep::Keep => "RELEASE SAVEPOINT mutation",
         };
         let mut conn = self.conn().await?;
-        for statement in sql.split("; ") {
-            (&mut *conn).execute(statement).await?;
-        }
+        (&mut *conn).execute(sql).await?;
         Ok(())
+    }
+
+    /// Within a batch: whether the try `attempt` is marked applied already; `mark` records that
+    /// it now is.
+    pub(crate) fn marked_in_batch(&self, attempt: Uuid, mark: bool) -> bool {
+        let Some(batch) = &self.batch else {
+            return false;
+        };
+        let mut marked = batch.marked.lock().unwrap_or_else(|p| p.into_inner());
+        let was = *marked == Some(attempt);
+        if mark {
+            *marked = Some(attempt);
+        }
+        was
     }
 
     /// A transaction for a write: a new one from the pool, or the batch's.
@@ -210,12 +227,17 @@ impl<E: Engine> SqlStore<E> {
     }
 }
 
-/// A step of a batch's mutation (see [`SqlStore::batch_savepoint`]).
+/// A step between a batch's mutations (see [`SqlStore::batch_savepoint`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BatchStep {
+    /// Opens the first mutation's savepoint.
     Begin,
-    Keep,
+    /// Keeps what the mutation wrote and opens the next one's savepoint.
+    Next,
+    /// Undoes what the mutation wrote (its savepoint closed).
     Undo,
+    /// Keeps what the last mutation wrote.
+    Keep,
 }
 
 /// A write's transaction: its own (committed by [`Begun::commit`], rolled back if dropped), or

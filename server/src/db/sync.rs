@@ -195,6 +195,10 @@ impl<E> SyncStore for SqlStore<E> {
 
     async fn record_mutation(&self, actor: &Actor, refusal: Option<&Refusal>) -> StoreResult<bool> {
         let Some(m) = actor.mutation else { return Ok(false) };
+        if refusal.is_none() && self.marked_in_batch(m.attempt, false) {
+            // Its writes marked it, in this batch's transaction.
+            return Ok(true);
+        }
         let mut tx = self.begin().await?;
         let done = sqlx::query(MARK_APPLIED)
             .bind(m.client_id)

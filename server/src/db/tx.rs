@@ -51,7 +51,7 @@ impl<E> SqlStore<E> {
     /// mutation taken by another try rolls back with `AlreadyApplied`.
     pub(crate) async fn next_seq_as(&self, conn: &mut E::Connection, actor: &Actor, count: i64) -> StoreResult<i64> {
         let seq = self.next_seq(conn, actor.agency_id, count).await?;
-        if let Some(m) = actor.mutation {
+        if let Some(m) = actor.mutation.filter(|m| !self.marked_in_batch(m.attempt, false)) {
             let done = sqlx::query(crate::db::sync::MARK_APPLIED)
                 .bind(m.client_id)
                 .bind(actor.user_id)
@@ -62,6 +62,7 @@ impl<E> SqlStore<E> {
             if E::rows_affected(&done) == 0 {
                 return Err(StoreError::AlreadyApplied);
             }
+            self.marked_in_batch(m.attempt, true);
         }
         Ok(seq)
     }
