@@ -37,30 +37,13 @@ pub struct DuplicateMatch {
     pub visible: bool,
 }
 
-/// Account roles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// *conseiller* — sees their own portfolio and what is shared with them.
-    Advisor,
-    /// *chef d'agence* — sees the whole agency.
-    Manager,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Advisor => "advisor",
-            Role::Manager => "manager",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "advisor" => Some(Role::Advisor),
-            "manager" => Some(Role::Manager),
-            _ => None,
-        }
+crate::wire_enum! {
+    /// Account roles.
+    pub enum Role {
+        /// *conseiller* — sees their own portfolio and what is shared with them.
+        Advisor = "advisor",
+        /// *chef d'agence* — sees the whole agency.
+        Manager = "manager",
     }
 }
 

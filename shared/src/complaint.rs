@@ -16,34 +16,21 @@ use uuid::Uuid;
 use crate::record::FieldErrors;
 use crate::visit::effects::Denied;
 
-/// How the complaint came in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    #[default]
-    Phone,
-    Email,
-    Letter,
-    /// Said during a visit or at the agency.
-    Visit,
-    Other,
+crate::wire_enum! {
+    /// How the complaint came in.
+    #[derive(Hash, Default)]
+    pub enum Channel {
+        #[default]
+        Phone = "phone",
+        Email = "email",
+        Letter = "letter",
+        /// Said during a visit or at the agency.
+        Visit = "visit",
+        Other = "other",
+    }
 }
 
 impl Channel {
-    pub const ALL: [Channel; 5] = [Self::Phone, Self::Email, Self::Letter, Self::Visit, Self::Other];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Phone => "phone",
-            Self::Email => "email",
-            Self::Letter => "letter",
-            Self::Visit => "visit",
-            Self::Other => "other",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
     pub fn label(self) -> &'static str {
         match self {
             Self::Phone => "Téléphone",
@@ -55,53 +42,30 @@ impl Channel {
     }
 }
 
-/// Where a complaint stands: the six phases of the method, the first split at the
-/// acknowledgement (which has its own clock).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    /// *Reçue*.
-    #[default]
-    Received,
-    /// *Accusé de réception envoyé*.
-    Acknowledged,
-    /// *Enregistrée* (qualified and coded).
-    Registered,
-    /// *Traitée* (answered).
-    Resolved,
-    /// *Close*.
-    Closed,
-    /// *Suivie*.
-    FollowedUp,
-    /// *Exploitée* (preventive action).
-    Exploited,
+crate::wire_enum! {
+    /// Where a complaint stands: the six phases of the method, the first split at the
+    /// acknowledgement (which has its own clock).
+    #[derive(PartialOrd, Ord, Hash, Default)]
+    pub enum Phase {
+        /// *Reçue*.
+        #[default]
+        Received = "received",
+        /// *Accusé de réception envoyé*.
+        Acknowledged = "acknowledged",
+        /// *Enregistrée* (qualified and coded).
+        Registered = "registered",
+        /// *Traitée* (answered).
+        Resolved = "resolved",
+        /// *Close*.
+        Closed = "closed",
+        /// *Suivie*.
+        FollowedUp = "followed_up",
+        /// *Exploitée* (preventive action).
+        Exploited = "exploited",
+    }
 }
 
 impl Phase {
-    pub const ALL: [Phase; 7] = [
-        Self::Received,
-        Self::Acknowledged,
-        Self::Registered,
-        Self::Resolved,
-        Self::Closed,
-        Self::FollowedUp,
-        Self::Exploited,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Received => "received",
-            Self::Acknowledged => "acknowledged",
-            Self::Registered => "registered",
-            Self::Resolved => "resolved",
-            Self::Closed => "closed",
-            Self::FollowedUp => "followed_up",
-            Self::Exploited => "exploited",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
     pub fn label(self) -> &'static str {
         match self {
             Self::Received => "Reçue",
@@ -126,31 +90,20 @@ impl Phase {
     }
 }
 
-/// The nature of a founded or unfounded complaint (*technique, psychologique, tactique*).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Nature {
-    /// A real failure: an error, a delay, a product that does not do what was said.
-    Technical,
-    /// A feeling: not listened to, badly received.
-    Psychological,
-    /// A lever: the client complains to negotiate.
-    Tactical,
+crate::wire_enum! {
+    /// The nature of a founded or unfounded complaint (*technique, psychologique, tactique*).
+    #[derive(Hash)]
+    pub enum Nature {
+        /// A real failure: an error, a delay, a product that does not do what was said.
+        Technical = "technical",
+        /// A feeling: not listened to, badly received.
+        Psychological = "psychological",
+        /// A lever: the client complains to negotiate.
+        Tactical = "tactical",
+    }
 }
 
 impl Nature {
-    pub const ALL: [Nature; 3] = [Self::Technical, Self::Psychological, Self::Tactical];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Technical => "technical",
-            Self::Psychological => "psychological",
-            Self::Tactical => "tactical",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
     pub fn label(self) -> &'static str {
         match self {
             Self::Technical => "Technique",

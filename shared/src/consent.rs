@@ -10,35 +10,20 @@ use uuid::Uuid;
 
 use crate::record::FieldErrors;
 
-/// What a consent is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Purpose {
-    /// Commercial contact by phone (démarchage téléphonique).
-    Phone,
-    Email,
-    Sms,
-    /// Processing of financial data (patrimoine, revenus).
-    FinancialData,
+crate::wire_enum! {
+    /// What a consent is for.
+    #[derive(Hash)]
+    pub enum Purpose {
+        /// Commercial contact by phone (démarchage téléphonique).
+        Phone = "phone",
+        Email = "email",
+        Sms = "sms",
+        /// Processing of financial data (patrimoine, revenus).
+        FinancialData = "financial_data",
+    }
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 4] = [Purpose::Phone, Purpose::Email, Purpose::Sms, Purpose::FinancialData];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Purpose::Phone => "phone",
-            Purpose::Email => "email",
-            Purpose::Sms => "sms",
-            Purpose::FinancialData => "financial_data",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Purpose> {
-        Purpose::ALL.into_iter().find(|p| p.as_str() == s)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Purpose::Phone => "Contact commercial par téléphone",
@@ -49,47 +34,22 @@ impl Purpose {
     }
 }
 
-/// How a consent or a refusal came.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    /// Said in a meeting.
-    Meeting,
-    Phone,
-    Email,
-    /// A signed form or letter.
-    Paper,
-    Web,
-    /// Registered on the French opposition list (Bloctel).
-    Bloctel,
+crate::wire_enum! {
+    /// How a consent or a refusal came.
+    pub enum Channel {
+        /// Said in a meeting.
+        Meeting = "meeting",
+        Phone = "phone",
+        Email = "email",
+        /// A signed form or letter.
+        Paper = "paper",
+        Web = "web",
+        /// Registered on the French opposition list (Bloctel).
+        Bloctel = "bloctel",
+    }
 }
 
 impl Channel {
-    pub const ALL: [Channel; 6] = [
-        Channel::Meeting,
-        Channel::Phone,
-        Channel::Email,
-        Channel::Paper,
-        Channel::Web,
-        Channel::Bloctel,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Meeting => "meeting",
-            Channel::Phone => "phone",
-            Channel::Email => "email",
-            Channel::Paper => "paper",
-            Channel::Web => "web",
-            Channel::Bloctel => "bloctel",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Channel::Meeting => "en rendez-vous",

@@ -25,6 +25,7 @@ pub mod targets;
 pub mod text;
 pub mod values;
 pub mod visit;
+pub mod wire;
 pub mod workdays;
 
 pub use ids::new_id;

@@ -118,29 +118,19 @@ impl From<Prognosis> for u8 {
     }
 }
 
-/// What the amount is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum AmountKind {
-    /// A yearly premium (*prime annuelle*).
-    #[default]
-    Premium,
-    /// A capital or a payment (*capital, versement*).
-    Capital,
+crate::wire_enum! {
+    /// What the amount is.
+    #[derive(Hash, Default)]
+    pub enum AmountKind {
+        /// A yearly premium (*prime annuelle*).
+        #[default]
+        Premium = "premium",
+        /// A capital or a payment (*capital, versement*).
+        Capital = "capital",
+    }
 }
 
 impl AmountKind {
-    pub const ALL: [AmountKind; 2] = [Self::Premium, Self::Capital];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Premium => "premium",
-            Self::Capital => "capital",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
     pub fn label(self) -> &'static str {
         match self {
             Self::Premium => "Prime annuelle",
@@ -149,35 +139,23 @@ impl AmountKind {
     }
 }
 
-/// Where an offer stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum OfferStatus {
-    /// In progress (*en cours*): prognosis 20 to 80 %.
-    #[default]
-    Open,
-    /// Signed (*signée*): prognosis 100 %.
-    Signed,
-    /// Lost, to a competitor or a refusal (*perdue*): 0 %.
-    Lost,
-    /// Given up by either side (*abandonnée*): 0 %.
-    Abandoned,
+crate::wire_enum! {
+    /// Where an offer stands.
+    #[derive(Hash, Default)]
+    pub enum OfferStatus {
+        /// In progress (*en cours*): prognosis 20 to 80 %.
+        #[default]
+        Open = "open",
+        /// Signed (*signée*): prognosis 100 %.
+        Signed = "signed",
+        /// Lost, to a competitor or a refusal (*perdue*): 0 %.
+        Lost = "lost",
+        /// Given up by either side (*abandonnée*): 0 %.
+        Abandoned = "abandoned",
+    }
 }
 
 impl OfferStatus {
-    pub const ALL: [OfferStatus; 4] = [Self::Open, Self::Signed, Self::Lost, Self::Abandoned];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Signed => "signed",
-            Self::Lost => "lost",
-            Self::Abandoned => "abandoned",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
     pub fn label(self) -> &'static str {
         match self {
             Self::Open => "En cours",
@@ -191,29 +169,18 @@ impl OfferStatus {
     }
 }
 
-/// The client's answer to a quote (*réponse au devis*).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum QuoteAnswer {
-    #[default]
-    Awaited,
-    Accepted,
-    Refused,
+crate::wire_enum! {
+    /// The client's answer to a quote (*réponse au devis*).
+    #[derive(Hash, Default)]
+    pub enum QuoteAnswer {
+        #[default]
+        Awaited = "awaited",
+        Accepted = "accepted",
+        Refused = "refused",
+    }
 }
 
 impl QuoteAnswer {
-    pub const ALL: [QuoteAnswer; 3] = [Self::Awaited, Self::Accepted, Self::Refused];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Awaited => "awaited",
-            Self::Accepted => "accepted",
-            Self::Refused => "refused",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
     pub fn label(self) -> &'static str {
         match self {
             Self::Awaited => "Réponse attendue",
@@ -479,35 +446,23 @@ pub fn save_offer(
     })
 }
 
-/// How an agency sums a record's offers into its global prognosis (*pronostic global*).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum PrognosisRule {
-    /// The most advanced offer's.
-    #[default]
-    Highest,
-    /// The least advanced offer's.
-    Lowest,
-    /// Each offer's weighed by its amount.
-    Weighted,
-    /// Set by hand on the record.
-    Manual,
+crate::wire_enum! {
+    /// How an agency sums a record's offers into its global prognosis (*pronostic global*).
+    #[derive(Hash, Default)]
+    pub enum PrognosisRule {
+        /// The most advanced offer's.
+        #[default]
+        Highest = "highest",
+        /// The least advanced offer's.
+        Lowest = "lowest",
+        /// Each offer's weighed by its amount.
+        Weighted = "weighted",
+        /// Set by hand on the record.
+        Manual = "manual",
+    }
 }
 
 impl PrognosisRule {
-    pub const ALL: [PrognosisRule; 4] = [Self::Highest, Self::Lowest, Self::Weighted, Self::Manual];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Highest => "highest",
-            Self::Lowest => "lowest",
-            Self::Weighted => "weighted",
-            Self::Manual => "manual",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
     pub fn label(self) -> &'static str {
         match self {
             Self::Highest => "L'offre la plus avancée",

@@ -14,54 +14,28 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Where a record stands in the relationship.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    /// *recensé* — identified by a reliable source, duplicates removed.
-    Identified,
-    /// *recommandé* — referred by someone, who is linked.
-    Referred,
-    /// *qualifié* — address, contact name and phone validated.
-    Qualified,
-    /// *contacté* — letter sent or called for an appointment; no meeting held yet.
-    Contacted,
-    /// *engagé* — a meeting took place (discovery, offer review, quotes).
-    Engaged,
-    /// *client* — first contract signed.
-    Client,
-    /// *ancien client (client perdu)* — a client who left, with the reason.
-    FormerClient,
+crate::wire_enum! {
+    /// Where a record stands in the relationship.
+    #[derive(Hash, PartialOrd, Ord)]
+    pub enum Stage {
+        /// *recensé* — identified by a reliable source, duplicates removed.
+        Identified = "identified",
+        /// *recommandé* — referred by someone, who is linked.
+        Referred = "referred",
+        /// *qualifié* — address, contact name and phone validated.
+        Qualified = "qualified",
+        /// *contacté* — letter sent or called for an appointment; no meeting held yet.
+        Contacted = "contacted",
+        /// *engagé* — a meeting took place (discovery, offer review, quotes).
+        Engaged = "engaged",
+        /// *client* — first contract signed.
+        Client = "client",
+        /// *ancien client (client perdu)* — a client who left, with the reason.
+        FormerClient = "former_client",
+    }
 }
 
 impl Stage {
-    pub const ALL: [Stage; 7] = [
-        Stage::Identified,
-        Stage::Referred,
-        Stage::Qualified,
-        Stage::Contacted,
-        Stage::Engaged,
-        Stage::Client,
-        Stage::FormerClient,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Identified => "identified",
-            Stage::Referred => "referred",
-            Stage::Qualified => "qualified",
-            Stage::Contacted => "contacted",
-            Stage::Engaged => "engaged",
-            Stage::Client => "client",
-            Stage::FormerClient => "former_client",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Stage> {
-        Stage::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
     /// The French term used in the UI.
     pub fn label(self) -> &'static str {
         match self {

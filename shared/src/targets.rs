@@ -27,28 +27,20 @@ pub struct WeekFigures {
     pub calls: u32,
 }
 
-/// The measures, in the order screens show them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Measure {
-    MeetingsBooked,
-    MeetingsHeld,
-    Closings,
-    Sales,
-    Referrals,
-    Calls,
+crate::wire_enum! {
+    /// The measures, in the order screens show them.
+    #[derive(Hash)]
+    pub enum Measure {
+        MeetingsBooked = "meetings_booked",
+        MeetingsHeld = "meetings_held",
+        Closings = "closings",
+        Sales = "sales",
+        Referrals = "referrals",
+        Calls = "calls",
+    }
 }
 
 impl Measure {
-    pub const ALL: [Measure; 6] = [
-        Self::MeetingsBooked,
-        Self::MeetingsHeld,
-        Self::Closings,
-        Self::Sales,
-        Self::Referrals,
-        Self::Calls,
-    ];
     pub fn label(self) -> &'static str {
         match self {
             Self::MeetingsBooked => "RDV pris",
@@ -57,16 +49,6 @@ impl Measure {
             Self::Sales => "Ventes",
             Self::Referrals => "Recommandations",
             Self::Calls => "Appels",
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::MeetingsBooked => "meetings_booked",
-            Self::MeetingsHeld => "meetings_held",
-            Self::Closings => "closings",
-            Self::Sales => "sales",
-            Self::Referrals => "referrals",
-            Self::Calls => "calls",
         }
     }
 }

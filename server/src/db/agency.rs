@@ -9,7 +9,7 @@ use tournee_store_macros::engine_bounds;
 
 use super::contacts::CONTACT_SELECT;
 use super::engine::{Engine, SqlStore};
-use super::rows::{enum_str, ContactRow, Derived};
+use super::rows::{ContactRow, Derived};
 use super::{Actor, StoreError, StoreResult};
 
 #[engine_bounds]
@@ -64,8 +64,8 @@ impl<E> super::Store for SqlStore<E> {
         for row in &rows {
             let d = Derived::compute(&row.derive_inputs()?, settings);
             if d.score != row.score
-                || enum_str(&d.segment) != row.segment
-                || enum_str(&d.size_class) != row.size_class
+                || d.segment.as_str() != row.segment
+                || d.size_class.as_str() != row.size_class
                 || d.next_meeting_due != row.next_meeting_due
                 || d.next_call_due != row.next_call_due
             {
@@ -84,8 +84,8 @@ impl<E> super::Store for SqlStore<E> {
                 .bind(id)
                 .bind(actor.agency_id)
                 .bind(d.score)
-                .bind(enum_str(&d.segment))
-                .bind(enum_str(&d.size_class))
+                .bind(d.segment.as_str())
+                .bind(d.size_class.as_str())
                 .bind(d.next_meeting_due)
                 .bind(d.next_call_due)
                 .bind(first + i as i64)

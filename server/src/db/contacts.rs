@@ -15,7 +15,7 @@ use tournee_store_macros::engine_bounds;
 
 use super::builder::{Sql, Value};
 use super::engine::{map_unique, SqlStore};
-use super::rows::{enum_str, search_terms, ContactRow, Derived};
+use super::rows::{search_terms, ContactRow, Derived};
 use super::{Actor, ContactFields, Scope, StoreError, StoreResult};
 
 pub const CONTACT_SELECT: &str =
@@ -131,8 +131,8 @@ fn record_values(owner_id: Uuid, f: &ContactFields, d: &Derived) -> [Value; 43] 
         (&f.notes).into(),
         f.referred_by.into(),
         d.score.into(),
-        enum_str(&d.segment).into(),
-        enum_str(&d.size_class).into(),
+        d.segment.as_str().into(),
+        d.size_class.as_str().into(),
         f.last_meeting_on.into(),
         f.last_call_on.into(),
         f.next_contact_on.into(),
@@ -440,8 +440,8 @@ impl<E> SqlStore<E> {
         .bind(last_contact)
         .bind(inputs.referrals_made)
         .bind(d.score)
-        .bind(enum_str(&d.segment))
-        .bind(enum_str(&d.size_class))
+        .bind(d.segment.as_str())
+        .bind(d.size_class.as_str())
         .bind(d.next_meeting_due)
         .bind(d.next_call_due)
         .bind(d.next_due())

@@ -12,7 +12,6 @@ use tournee_store_macros::engine_bounds;
 
 use super::builder::Sql;
 use super::engine::{map_unique, SqlStore};
-use super::rows::enum_str;
 use super::{Actor, Scope, StoreError, StoreResult};
 use crate::time::AgencyTime;
 use shared::visit::effects::when_fr;
@@ -304,7 +303,7 @@ impl<E> MeetingStore for SqlStore<E> {
         .bind(owner_id)
         .bind(starts_at)
         .bind(i64::from(input.duration_min))
-        .bind(enum_str(&input.place))
+        .bind(input.place.as_str())
         .bind(&address)
         .bind(&input.subject)
         .bind(&input.notes)
@@ -382,7 +381,7 @@ impl<E> MeetingStore for SqlStore<E> {
         .bind(actor.agency_id)
         .bind(starts_at)
         .bind(i64::from(input.duration_min))
-        .bind(enum_str(&input.place))
+        .bind(input.place.as_str())
         .bind(&input.address)
         .bind(&input.subject)
         .bind(&input.notes)

@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use shared::record::{display_name, Contact, ContactKind, MeetingPlace, Situation, ValidContact};
 pub use shared::scoring::{DeriveInputs, Derived};
+use shared::scoring::{Segment, SizeClass};
 use shared::stage::{Stage, StageTransition, TransitionKind};
 use shared::text::fold;
 use uuid::Uuid;
@@ -68,7 +69,7 @@ impl ContactFields {
             contact_role: i.contact_role.clone(),
             household_size: i.household_size.map(i64::from),
             company_size: i.company_size.map(i64::from),
-            preferred_place: i.preferred_place.map(|p| enum_str(&p)),
+            preferred_place: i.preferred_place.map(|p| p.as_str().to_string()),
             address_line: i.address_line.clone(),
             postcode: v.postcode.as_ref().map(|p| p.to_string()).unwrap_or_default(),
             city: i.city.clone(),
@@ -156,17 +157,9 @@ pub fn prefix_end(prefix: &str) -> String {
     String::from(char::MAX)
 }
 
-/// Serialises a unit enum to its serde name (`"snake_case"`).
-pub fn enum_str<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|j| j.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
-fn parse_enum<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> StoreResult<T> {
-    serde_json::from_value(serde_json::Value::String(s.to_string()))
-        .map_err(|_| StoreError::Corrupt(format!("{what} {s:?}")))
+/// A stored wire name read back (`parse` of the enum), or what is wrong with it.
+fn parse_stored<T>(s: &str, what: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
+    parse(s).ok_or_else(|| StoreError::Corrupt(format!("{what} {s:?}")))
 }
 
 /// A `contacts` row joined with its owner's name.
@@ -274,7 +267,7 @@ impl ContactRow {
             ContactKind::parse(&self.kind).ok_or_else(|| StoreError::Corrupt(format!("kind {:?}", self.kind)))?;
         let stage = self.stage()?;
         let preferred_place: Option<MeetingPlace> = match &self.preferred_place {
-            Some(p) => Some(parse_enum(p, "preferred_place")?),
+            Some(p) => Some(parse_stored(p, "preferred_place", MeetingPlace::parse)?),
             None => None,
         };
         Ok(Contact {
@@ -321,8 +314,8 @@ impl ContactRow {
             lost_to: self.lost_to,
             referred_by: self.referred_by,
             score: u8::try_from(self.score).unwrap_or(0),
-            segment: parse_enum(&self.segment, "segment")?,
-            size_class: parse_enum(&self.size_class, "size_class")?,
+            segment: parse_stored(&self.segment, "segment", Segment::parse)?,
+            size_class: parse_stored(&self.size_class, "size_class", SizeClass::parse)?,
             last_meeting_on: self.last_meeting_on,
             last_call_on: self.last_call_on,
             last_contact_on: self.last_contact_on,

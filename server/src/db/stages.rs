@@ -11,7 +11,7 @@ use uuid::Uuid;
 use tournee_store_macros::engine_bounds;
 
 use super::engine::SqlStore;
-use super::rows::{enum_str, ContactRow, Derived, TransitionRow};
+use super::rows::{ContactRow, Derived, TransitionRow};
 use super::{Actor, StoreError, StoreResult};
 
 /// Stage changes and their history.
@@ -59,8 +59,8 @@ impl<E> SqlStore<E> {
         .bind(now)
         .bind(&outcome.competitor)
         .bind(d.score)
-        .bind(enum_str(&d.segment))
-        .bind(enum_str(&d.size_class))
+        .bind(d.segment.as_str())
+        .bind(d.size_class.as_str())
         .bind(d.next_meeting_due)
         .bind(d.next_call_due)
         .bind(actor.user_id)

@@ -14,40 +14,23 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-/// Private person (B2C) or company (B2B).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ContactKind {
-    #[default]
-    Individual,
-    Company,
-}
-
-impl ContactKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContactKind::Individual => "individual",
-            ContactKind::Company => "company",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "individual" => Some(ContactKind::Individual),
-            "company" => Some(ContactKind::Company),
-            _ => None,
-        }
+crate::wire_enum! {
+    /// Private person (B2C) or company (B2B).
+    #[derive(Default)]
+    pub enum ContactKind {
+        #[default]
+        Individual = "individual",
+        Company = "company",
     }
 }
 
-/// Preferred meeting place (lieu de rendez-vous).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum MeetingPlace {
-    Agency,
-    Client,
-    Town,
+crate::wire_enum! {
+    /// Preferred meeting place (lieu de rendez-vous).
+    pub enum MeetingPlace {
+        Agency = "agency",
+        Client = "client",
+        Town = "town",
+    }
 }
 
 impl MeetingPlace {
@@ -60,24 +43,17 @@ impl MeetingPlace {
     }
 }
 
-/// Investor profile (profil investisseur / appétence au risque).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum RiskAppetite {
-    Prudent,
-    Balanced,
-    Dynamic,
-    Offensive,
+crate::wire_enum! {
+    /// Investor profile (profil investisseur / appétence au risque).
+    pub enum RiskAppetite {
+        Prudent = "prudent",
+        Balanced = "balanced",
+        Dynamic = "dynamic",
+        Offensive = "offensive",
+    }
 }
 
 impl RiskAppetite {
-    pub const ALL: [RiskAppetite; 4] = [
-        RiskAppetite::Prudent,
-        RiskAppetite::Balanced,
-        RiskAppetite::Dynamic,
-        RiskAppetite::Offensive,
-    ];
     pub fn label(self) -> &'static str {
         match self {
             RiskAppetite::Prudent => "Prudent",
@@ -88,14 +64,13 @@ impl RiskAppetite {
     }
 }
 
-/// Speed of decision (rapidité de décision).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum DecisionSpeed {
-    Fast,
-    Normal,
-    Slow,
+crate::wire_enum! {
+    /// Speed of decision (rapidité de décision).
+    pub enum DecisionSpeed {
+        Fast = "fast",
+        Normal = "normal",
+        Slow = "slow",
+    }
 }
 
 /// The situation part of the record (partie situation): who decides, what they own, who

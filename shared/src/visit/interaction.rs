@@ -7,33 +7,18 @@ use uuid::Uuid;
 use super::{check_text, LONG};
 use crate::record::FieldErrors;
 
-/// The kinds of logged contact besides meetings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum InteractionKind {
-    Call,
-    Email,
-    Letter,
-    Sms,
+crate::wire_enum! {
+    /// The kinds of logged contact besides meetings.
+    #[derive(Hash)]
+    pub enum InteractionKind {
+        Call = "call",
+        Email = "email",
+        Letter = "letter",
+        Sms = "sms",
+    }
 }
 
 impl InteractionKind {
-    pub const ALL: [InteractionKind; 4] = [Self::Call, Self::Email, Self::Letter, Self::Sms];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Call => "call",
-            Self::Email => "email",
-            Self::Letter => "letter",
-            Self::Sms => "sms",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Self::Call => "Appel",
@@ -44,50 +29,26 @@ impl InteractionKind {
     }
 }
 
-/// What came of a call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum CallOutcome {
-    /// *joint*
-    Reached,
-    /// *pas de réponse*
-    NoAnswer,
-    /// *à rappeler*
-    CallBack,
-    /// *RDV pris*
-    AppointmentBooked,
-    /// *refus*
-    Refused,
-    /// *faux numéro*
-    WrongNumber,
+crate::wire_enum! {
+    /// What came of a call.
+    #[derive(Hash)]
+    pub enum CallOutcome {
+        /// *joint*
+        Reached = "reached",
+        /// *pas de réponse*
+        NoAnswer = "no_answer",
+        /// *à rappeler*
+        CallBack = "call_back",
+        /// *RDV pris*
+        AppointmentBooked = "appointment_booked",
+        /// *refus*
+        Refused = "refused",
+        /// *faux numéro*
+        WrongNumber = "wrong_number",
+    }
 }
 
 impl CallOutcome {
-    pub const ALL: [CallOutcome; 6] = [
-        Self::Reached,
-        Self::NoAnswer,
-        Self::CallBack,
-        Self::AppointmentBooked,
-        Self::Refused,
-        Self::WrongNumber,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Reached => "reached",
-            Self::NoAnswer => "no_answer",
-            Self::CallBack => "call_back",
-            Self::AppointmentBooked => "appointment_booked",
-            Self::Refused => "refused",
-            Self::WrongNumber => "wrong_number",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Self::Reached => "Joint",

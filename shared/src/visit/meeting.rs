@@ -7,37 +7,22 @@ use uuid::Uuid;
 use super::{check_text, wall_clock, LONG, SHORT};
 use crate::record::{FieldErrors, MeetingPlace};
 
-/// Where a meeting stands (*statut du RDV*).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum MeetingStatus {
-    /// *planifié*
-    Planned,
-    /// *tenu*
-    Held,
-    /// *annulé*
-    Cancelled,
-    /// *absent* — the client did not come / was not there.
-    NoShow,
+crate::wire_enum! {
+    /// Where a meeting stands (*statut du RDV*).
+    #[derive(Hash)]
+    pub enum MeetingStatus {
+        /// *planifié*
+        Planned = "planned",
+        /// *tenu*
+        Held = "held",
+        /// *annulé*
+        Cancelled = "cancelled",
+        /// *absent* — the client did not come / was not there.
+        NoShow = "no_show",
+    }
 }
 
 impl MeetingStatus {
-    pub const ALL: [MeetingStatus; 4] = [Self::Planned, Self::Held, Self::Cancelled, Self::NoShow];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Planned => "planned",
-            Self::Held => "held",
-            Self::Cancelled => "cancelled",
-            Self::NoShow => "no_show",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Self::Planned => "Planifié",

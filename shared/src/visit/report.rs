@@ -10,37 +10,22 @@ use crate::record::{ContactInput, FieldErrors};
 use crate::stage::Stage;
 use crate::values::{Email, Phone};
 
-/// What came of a meeting (*issue de l'entretien*).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// *signature* — a contract or application form signed.
-    Signed,
-    /// *positif* — a clear next step agreed.
-    Positive,
-    /// *à relancer* — interest, nothing decided.
-    FollowUp,
-    /// *sans suite*
-    NoInterest,
+crate::wire_enum! {
+    /// What came of a meeting (*issue de l'entretien*).
+    #[derive(Hash)]
+    pub enum Outcome {
+        /// *signature* — a contract or application form signed.
+        Signed = "signed",
+        /// *positif* — a clear next step agreed.
+        Positive = "positive",
+        /// *à relancer* — interest, nothing decided.
+        FollowUp = "follow_up",
+        /// *sans suite*
+        NoInterest = "no_interest",
+    }
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 4] = [Self::Signed, Self::Positive, Self::FollowUp, Self::NoInterest];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Signed => "signed",
-            Self::Positive => "positive",
-            Self::FollowUp => "follow_up",
-            Self::NoInterest => "no_interest",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Self::Signed => "Signature",

@@ -7,32 +7,18 @@ use uuid::Uuid;
 use super::{check_text, LONG, SHORT};
 use crate::record::FieldErrors;
 
-/// Task priority.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Priority {
-    High,
-    #[default]
-    Normal,
-    Low,
+crate::wire_enum! {
+    /// Task priority.
+    #[derive(Hash, PartialOrd, Ord, Default)]
+    pub enum Priority {
+        High = "high",
+        #[default]
+        Normal = "normal",
+        Low = "low",
+    }
 }
 
 impl Priority {
-    pub const ALL: [Priority; 3] = [Self::High, Self::Normal, Self::Low];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::High => "high",
-            Self::Normal => "normal",
-            Self::Low => "low",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Self::High => "Haute",
@@ -51,47 +37,21 @@ impl Priority {
     }
 }
 
-/// Where a task came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum TaskSource {
-    Manual,
-    /// The next step of a visit report.
-    Report,
-    /// Thank the person who gave names.
-    ReferralThanks,
-    /// Tell the referrer what came of their referral.
-    ReferralOutcome,
-    /// A client due for a meeting or a call by the segment cadence.
-    Cadence,
-    /// A call to return.
-    CallBack,
-}
-
-impl TaskSource {
-    pub const ALL: [TaskSource; 6] = [
-        Self::Manual,
-        Self::Report,
-        Self::ReferralThanks,
-        Self::ReferralOutcome,
-        Self::Cadence,
-        Self::CallBack,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Manual => "manual",
-            Self::Report => "report",
-            Self::ReferralThanks => "referral_thanks",
-            Self::ReferralOutcome => "referral_outcome",
-            Self::Cadence => "cadence",
-            Self::CallBack => "call_back",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
+crate::wire_enum! {
+    /// Where a task came from.
+    #[derive(Hash)]
+    pub enum TaskSource {
+        Manual = "manual",
+        /// The next step of a visit report.
+        Report = "report",
+        /// Thank the person who gave names.
+        ReferralThanks = "referral_thanks",
+        /// Tell the referrer what came of their referral.
+        ReferralOutcome = "referral_outcome",
+        /// A client due for a meeting or a call by the segment cadence.
+        Cadence = "cadence",
+        /// A call to return.
+        CallBack = "call_back",
     }
 }
 
