@@ -7,6 +7,7 @@
 //! never met is due from the day it became a client (or was created).
 
 use crate::scoring::Segment;
+use crate::values::Invalid;
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -76,7 +77,7 @@ impl CadenceTable {
         }
     }
 
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), Invalid> {
         for (name, c) in [
             ("VIP", self.vip),
             ("Gold", self.gold),
@@ -84,14 +85,14 @@ impl CadenceTable {
             ("Bronze", self.bronze),
         ] {
             if c.meetings_per_year == 0 || c.meetings_per_year > 52 {
-                return Err(format!("{name} : entre 1 et 52 rendez-vous par an"));
+                return Err(Invalid(format!("{name} : entre 1 et 52 rendez-vous par an")));
             }
             if c.call_every_days == 0
                 || c.call_every_days > 730
                 || c.report_every_days == 0
                 || c.report_every_days > 730
             {
-                return Err(format!("{name} : intervalles entre 1 et 730 jours"));
+                return Err(Invalid(format!("{name} : intervalles entre 1 et 730 jours")));
             }
         }
         Ok(())

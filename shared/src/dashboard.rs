@@ -7,6 +7,7 @@
 //! size class is today's (the potential is not historized). The counting rules are here, pure;
 //! the server reads the facts and calls them.
 
+use crate::values::Invalid;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -344,15 +345,15 @@ impl Default for KpiTargets {
 }
 
 impl KpiTargets {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), Invalid> {
         if self.conversion > 100 || self.retention > 100 || self.on_time > 100 {
-            return Err("un taux cible est un pourcentage de 0 à 100".into());
+            return Err(Invalid("un taux cible est un pourcentage de 0 à 100".into()));
         }
         if !(-100..=100).contains(&self.nps) {
-            return Err("le NPS cible va de -100 à 100".into());
+            return Err(Invalid("le NPS cible va de -100 à 100".into()));
         }
         if self.response_hours == 0 || self.response_hours > 24 * 60 {
-            return Err("délai de réponse cible de 1 h à 60 jours".into());
+            return Err(Invalid("délai de réponse cible de 1 h à 60 jours".into()));
         }
         Ok(())
     }

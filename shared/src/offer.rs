@@ -9,6 +9,7 @@
 //! Everything here is pure: the phone applies [`save_offer`] to its replica, the server the
 //! same function in the transaction that stores the offer.
 
+use crate::values::Invalid;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -48,9 +49,9 @@ pub fn default_families() -> Vec<ProductFamily> {
 }
 
 /// Checks a family list: 1 to 40 families, codes `a-z0-9_` unique, labels 1–80 characters.
-pub fn validate_families(families: &[ProductFamily]) -> Result<(), String> {
+pub fn validate_families(families: &[ProductFamily]) -> Result<(), Invalid> {
     if families.is_empty() || families.len() > 40 {
-        return Err("de 1 à 40 familles de produits".into());
+        return Err(Invalid("de 1 à 40 familles de produits".into()));
     }
     for (i, f) in families.iter().enumerate() {
         let code_ok = !f.code.is_empty()
@@ -59,13 +60,19 @@ pub fn validate_families(families: &[ProductFamily]) -> Result<(), String> {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !code_ok {
-            return Err(format!("famille {} : code de 1 à 40 caractères a-z, 0-9 ou _", i + 1));
+            return Err(Invalid(format!(
+                "famille {} : code de 1 à 40 caractères a-z, 0-9 ou _",
+                i + 1
+            )));
         }
         if f.label.trim().is_empty() || f.label.chars().count() > 80 {
-            return Err(format!("famille « {} » : libellé de 1 à 80 caractères", f.code));
+            return Err(Invalid(format!(
+                "famille « {} » : libellé de 1 à 80 caractères",
+                f.code
+            )));
         }
         if families[..i].iter().any(|o| o.code == f.code) {
-            return Err(format!("famille « {} » en double", f.code));
+            return Err(Invalid(format!("famille « {} » en double", f.code)));
         }
     }
     Ok(())

@@ -10,6 +10,7 @@
 use crate::cadence::due_dates;
 use crate::stage::Stage;
 use crate::values::Euros;
+use crate::values::Invalid;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -66,9 +67,9 @@ impl Default for SizeThresholds {
 }
 
 impl SizeThresholds {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), Invalid> {
         if self.medium_from_euros <= 0 || self.big_from_euros <= self.medium_from_euros {
-            return Err("il faut 0 < seuil moyen < seuil grand".into());
+            return Err(Invalid("il faut 0 < seuil moyen < seuil grand".into()));
         }
         Ok(())
     }
@@ -144,12 +145,12 @@ impl Default for SegmentWeights {
 }
 
 impl SegmentWeights {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), Invalid> {
         let sum = self.assets as u32 + self.potential as u32 + self.relationship as u32 + self.referrals as u32;
         if sum != 100 {
-            return Err(format!(
+            return Err(Invalid(format!(
                 "la somme des pondérations doit faire 100 % (elle fait {sum} %)"
-            ));
+            )));
         }
         Ok(())
     }
@@ -175,9 +176,9 @@ impl Default for SegmentBands {
 }
 
 impl SegmentBands {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), Invalid> {
         if !(self.silver > 0 && self.silver < self.gold && self.gold < self.vip && self.vip <= 100) {
-            return Err("il faut 0 < Silver < Gold < VIP ≤ 100".into());
+            return Err(Invalid("il faut 0 < Silver < Gold < VIP ≤ 100".into()));
         }
         Ok(())
     }

@@ -4,6 +4,7 @@ use crate::cadence::CadenceTable;
 use crate::offer::{ProductFamily, PrognosisRule};
 use crate::record::FieldErrors;
 use crate::scoring::{SegmentBands, SegmentWeights, SizeThresholds};
+use crate::values::Invalid;
 use crate::visit::ObjectionType;
 use serde::{Deserialize, Serialize};
 
@@ -99,8 +100,8 @@ impl AgencySettings {
     /// form shows them — the same [`FieldErrors`] as every other validation.
     pub fn validate(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
-        let mut check = |field: &str, result: Result<(), String>| {
-            if let Err(m) = result {
+        let mut check = |field: &str, result: Result<(), Invalid>| {
+            if let Err(Invalid(m)) = result {
                 errors.entry(field.to_string()).or_insert(m);
             }
         };
@@ -119,12 +120,12 @@ impl AgencySettings {
         if !(1..=365).contains(&self.follow_up_period_days) {
             check(
                 "follow_up_period_days",
-                Err("période de relance de 1 à 365 jours".into()),
+                Err(Invalid("période de relance de 1 à 365 jours".into())),
             );
         }
         if let Some(b) = &self.base {
             if !(-90.0..=90.0).contains(&b.lat) || !(-180.0..=180.0).contains(&b.lon) {
-                check("base", Err("coordonnées invalides".into()));
+                check("base", Err(Invalid("coordonnées invalides".into())));
             }
         }
         if errors.is_empty() {
@@ -134,20 +135,23 @@ impl AgencySettings {
         }
     }
 
-    fn check_sectors(&self) -> Result<(), String> {
+    fn check_sectors(&self) -> Result<(), Invalid> {
         for (i, sector) in self.sectors.iter().enumerate() {
             if sector.name.trim().is_empty() || sector.name.chars().count() > 80 {
-                return Err(format!("secteur {} : nom de 1 à 80 caractères", i + 1));
+                return Err(Invalid(format!("secteur {} : nom de 1 à 80 caractères", i + 1)));
             }
             if sector
                 .postcodes
                 .iter()
                 .any(|p| p.is_empty() || p.len() > 5 || !p.chars().all(|c| c.is_ascii_digit()))
             {
-                return Err(format!("secteur « {} » : codes postaux de 1 à 5 chiffres", sector.name));
+                return Err(Invalid(format!(
+                    "secteur « {} » : codes postaux de 1 à 5 chiffres",
+                    sector.name
+                )));
             }
             if self.sectors[..i].iter().any(|o| o.name == sector.name) {
-                return Err(format!("secteur « {} » en double", sector.name));
+                return Err(Invalid(format!("secteur « {} » en double", sector.name)));
             }
         }
         Ok(())

@@ -10,6 +10,7 @@
 //! - **referrals** (*recommandations*): names they collected that week;
 //! - **calls** (*appels*): calls they logged that week.
 
+use crate::values::Invalid;
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -77,9 +78,9 @@ impl WeekFigures {
     }
 
     /// Every figure at most `max` (a week's target of 1 000 calls is a typing error).
-    pub fn validate(&self, max: u32) -> Result<(), String> {
+    pub fn validate(&self, max: u32) -> Result<(), Invalid> {
         match Measure::ALL.iter().find(|m| self.get(**m) > max) {
-            Some(m) => Err(format!("{} : {max} par semaine au plus", m.label())),
+            Some(m) => Err(Invalid(format!("{} : {max} par semaine au plus", m.label()))),
             None => Ok(()),
         }
     }
@@ -129,12 +130,12 @@ impl Targets {
             .unwrap_or(self.default)
     }
 
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), Invalid> {
         self.default.validate(500)?;
         for (i, a) in self.per_advisor.iter().enumerate() {
             a.targets.validate(500)?;
             if self.per_advisor[..i].iter().any(|o| o.user_id == a.user_id) {
-                return Err("un conseiller a deux jeux d'objectifs".into());
+                return Err(Invalid("un conseiller a deux jeux d'objectifs".into()));
             }
         }
         Ok(())
@@ -298,7 +299,7 @@ mod tests {
         assert!(Targets::default().validate().is_ok());
         let mut t = Targets::default();
         t.default.calls = 5000;
-        assert!(t.validate().unwrap_err().contains("Appels"));
+        assert!(t.validate().unwrap_err().0.contains("Appels"));
         let mut t = Targets::default();
         let twice = AdvisorTargets {
             user_id: Uuid::nil(),

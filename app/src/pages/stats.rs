@@ -166,8 +166,6 @@ pub fn ObjectionListEditor() -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn new_objection_codes_are_simple_and_unique() {
         assert_eq!(

@@ -186,7 +186,7 @@ fn months_read_and_print() {
     assert!(validate_families(&default_families()).is_ok());
     let mut twice = default_families();
     twice.push(twice[0].clone());
-    assert!(validate_families(&twice).unwrap_err().contains("en double"));
+    assert!(validate_families(&twice).unwrap_err().0.contains("en double"));
 }
 
 proptest! {

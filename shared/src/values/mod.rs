@@ -32,3 +32,16 @@ pub enum InvalidValue {
     #[error("pourcentage invalide (0 à 100)")]
     Percent,
 }
+
+/// A setting or list that does not hold together, with the reason in French for the form
+/// (*réglage invalide*); [`crate::settings::AgencySettings::validate`] files it under its field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid(pub String);
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Invalid {}

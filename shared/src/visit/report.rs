@@ -1,6 +1,7 @@
 //! The visit report (*compte rendu de visite*) with its objections and referral requests,
 //! and the agency's list of objection types.
 
+use crate::values::Invalid;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -344,9 +345,9 @@ pub fn default_objections() -> Vec<ObjectionType> {
 }
 
 /// Checks an agency's objection list: codes unique and simple, labels present.
-pub fn validate_objections(list: &[ObjectionType]) -> Result<(), String> {
+pub fn validate_objections(list: &[ObjectionType]) -> Result<(), Invalid> {
     if list.len() > 60 {
-        return Err("60 objections au plus".into());
+        return Err(Invalid("60 objections au plus".into()));
     }
     for (i, o) in list.iter().enumerate() {
         if o.code.is_empty()
@@ -356,16 +357,16 @@ pub fn validate_objections(list: &[ObjectionType]) -> Result<(), String> {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         {
-            return Err(format!(
+            return Err(Invalid(format!(
                 "code {:?} : lettres minuscules, chiffres et _ seulement",
                 o.code
-            ));
+            )));
         }
         if o.label.trim().is_empty() || o.label.chars().count() > 100 {
-            return Err(format!("libellé de {:?} : 1 à 100 caractères", o.code));
+            return Err(Invalid(format!("libellé de {:?} : 1 à 100 caractères", o.code)));
         }
         if list[..i].iter().any(|p| p.code == o.code) {
-            return Err(format!("code {:?} en double", o.code));
+            return Err(Invalid(format!("code {:?} en double", o.code)));
         }
     }
     Ok(())
