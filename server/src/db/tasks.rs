@@ -155,25 +155,18 @@ impl<E> TaskStore for SqlStore<E> {
                 e => e,
             })?;
         }
-        sqlx::query(
-            "INSERT INTO tasks (id, agency_id, owner_id, contact_id, title, notes, due_on, priority, priority_rank, source, source_id, \
-             done_at, created_at, created_by, updated_at, seq, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'manual', NULL, NULL, $10, $11, $10, $12, NULL)",
-        )
-        .bind(id)
-        .bind(actor.agency_id)
-        .bind(owner_id)
-        .bind(input.contact_id)
-        .bind(&input.title)
-        .bind(&input.notes)
-        .bind(input.due_on)
-        .bind(input.priority.as_str())
-        .bind(input.priority.rank())
-        .bind(now)
-        .bind(actor.user_id)
-        .bind(seq)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| map_unique(e, "une tâche existe déjà avec cet identifiant"))?;
+        let task = NewTask {
+            id,
+            owner_id,
+            contact_id: input.contact_id,
+            title: input.title.clone(),
+            notes: input.notes.clone(),
+            due_on: input.due_on,
+            priority: input.priority,
+            source: TaskSource::Manual,
+            source_id: None,
+        };
+        Self::insert_task(&mut tx, actor.agency_id, actor.user_id, &task, seq, now).await?;
         let row = Self::task_row(&mut tx, Scope::agency(actor.agency_id), id).await?;
         tx.commit().await?;
         row.into_task()
