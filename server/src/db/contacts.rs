@@ -147,6 +147,54 @@ fn record_values(owner_id: Uuid, f: &ContactFields, d: &Derived) -> [Value; 43] 
     ]
 }
 
+/// A new record's row to write: its id, values, change number and, for an import, the import
+/// and line fingerprints it comes from.
+pub(crate) struct NewRow<'a> {
+    pub id: Uuid,
+    pub fields: &'a ContactFields,
+    pub seq: i64,
+    pub import: Option<(Uuid, &'a str)>,
+}
+
+/// Every column of a new record's row, in the order `insert_contact_rows` names them.
+fn new_row_values(actor: &Actor, r: &NewRow<'_>, now: DateTime<Utc>, settings: &AgencySettings) -> Vec<Value> {
+    let f = r.fields;
+    let owner_id = f.owner_id.unwrap_or(actor.user_id);
+    let d = Derived::compute(&f.derive_inputs(f.stage, now), settings);
+    // Where the geocoder starts (see `geo_after_write`): a point typed is kept by hand, an
+    // address waits for the geocoder, no address needs none.
+    let typed = f.lat.is_some() && f.lon.is_some();
+    let has_address = !(f.address_line.is_empty() && f.postcode.is_empty() && f.city.is_empty());
+    let (precision, source, status, next_at) = if typed {
+        (Some("manual"), Some("saisie"), "done", None)
+    } else {
+        (None, None, if has_address { "pending" } else { "none" }, Some(now))
+    };
+    let mut values = Vec::with_capacity(2 + RECORD_COLUMNS.len() + 16);
+    values.push(r.id.into());
+    values.push(actor.agency_id.into());
+    values.extend(record_values(owner_id, f, &d));
+    values.extend([
+        Value::from(f.stage.as_str()),
+        now.into(),
+        now.into(),
+        actor.user_id.into(),
+        now.into(),
+        actor.user_id.into(),
+        r.seq.into(),
+        r.seq.into(),
+        precision.into(),
+        source.into(),
+        status.into(),
+        "".into(),
+        0i64.into(),
+        next_at.into(),
+        r.import.map(|(i, _)| i).into(),
+        r.import.map(|(_, k)| k).into(),
+    ]);
+    values
+}
+
 #[engine_bounds]
 impl<E> SqlStore<E> {
     pub(crate) async fn fetch_contact(&self, actor: &Actor, id: Uuid) -> StoreResult<Contact> {
@@ -301,51 +349,36 @@ impl<E> SqlStore<E> {
         settings: &AgencySettings,
         import: Option<(Uuid, &str)>,
     ) -> StoreResult<()> {
-        let owner_id = f.owner_id.unwrap_or(actor.user_id);
-        let d = Derived::compute(&f.derive_inputs(f.stage, now), settings);
-        // Where the geocoder starts (see `geo_after_write`): a point typed is kept by hand,
-        // an address waits for the geocoder, no address needs none.
-        let typed = f.lat.is_some() && f.lon.is_some();
-        let has_address = !(f.address_line.is_empty() && f.postcode.is_empty() && f.city.is_empty());
-        let (precision, source, status, next_at) = if typed {
-            (Some("manual"), Some("saisie"), "done", None)
-        } else {
-            (None, None, if has_address { "pending" } else { "none" }, Some(now))
+        let row = NewRow {
+            id,
+            fields: f,
+            seq,
+            import,
         };
+        Self::insert_contact_rows(tx, actor, &[row], now, settings).await
+    }
+
+    /// [`Self::insert_contact_row`] for many records, in one statement.
+    pub(crate) async fn insert_contact_rows(
+        tx: &mut E::Connection,
+        actor: &Actor,
+        rows: &[NewRow<'_>],
+        now: DateTime<Utc>,
+        settings: &AgencySettings,
+    ) -> StoreResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         let mut qb = Sql::<E>::new("INSERT INTO contacts (id, agency_id, ");
         qb.push(RECORD_COLUMNS.join(", ")).push(
             ", stage, stage_changed_at, created_at, created_by, updated_at, updated_by, seq, edited_seq, \
-             geo_precision, geo_source, geo_status, geo_note, geo_attempts, geo_next_at, import_id, import_key) VALUES (",
+             geo_precision, geo_source, geo_status, geo_note, geo_attempts, geo_next_at, import_id, import_key) ",
         );
-        qb.push_bind(id).push(", ").push_bind(actor.agency_id);
-        for value in record_values(owner_id, f, &d) {
-            qb.push(", ").push_bind(value);
-        }
-        qb.push_list(
-            [
-                Value::from(f.stage.as_str()),
-                now.into(),
-                now.into(),
-                actor.user_id.into(),
-                now.into(),
-                actor.user_id.into(),
-                seq.into(),
-                seq.into(),
-                precision.into(),
-                source.into(),
-                status.into(),
-                "".into(),
-                0i64.into(),
-                next_at.into(),
-                import.map(|(i, _)| i).into(),
-                import.map(|(_, k)| k).into(),
-            ],
-            "",
-            |qb, value| {
-                qb.push(", ").push_bind(value);
-            },
-        );
-        qb.push(")");
+        qb.push_values(rows, |values, r| {
+            for value in new_row_values(actor, r, now, settings) {
+                values.push_bind(value);
+            }
+        });
         qb.execute(&mut *tx).await.map_err(|e| match e {
             StoreError::Db(e) => map_unique(e, "un dossier existe déjà avec cet identifiant"),
             other => other,

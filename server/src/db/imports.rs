@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use tournee_store_macros::engine_bounds;
 
+use super::contacts::NewRow;
 use super::engine::{Engine, SqlStore};
 use super::{Actor, ContactFields, ImportApply, StoreError, StoreResult};
 
@@ -251,6 +252,9 @@ impl<E> SqlStore<E> {
             0
         };
         let mut created = 0;
+        // New records go in by blocks: one statement writes 200 rows, three more their
+        // words, stage lines and timeline lines.
+        let mut rows: Vec<NewRow<'_>> = Vec::new();
         let mut pending: Vec<(Uuid, &ContactFields, Option<&str>, i64)> = Vec::new();
         for w in import.writes {
             if w.update {
@@ -267,25 +271,23 @@ impl<E> SqlStore<E> {
                 }
                 let seq = first_seq + created;
                 created += 1;
-                Self::insert_contact_row(
-                    &mut tx,
-                    actor,
-                    w.id,
-                    &w.fields,
-                    now,
+                rows.push(NewRow {
+                    id: w.id,
+                    fields: &w.fields,
                     seq,
-                    &settings,
-                    Some((import.id, &w.import_key)),
-                )
-                .await?;
+                    import: Some((import.id, &w.import_key)),
+                });
                 pending.push((w.id, &w.fields, Some(w.stage_reason.as_str()), seq));
                 if pending.len() == 200 {
+                    Self::insert_contact_rows(&mut tx, actor, &rows, now, &settings).await?;
                     Self::write_created_lines(&mut tx, actor, &pending, now).await?;
+                    rows.clear();
                     pending.clear();
                 }
             }
             import.progress.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
+        Self::insert_contact_rows(&mut tx, actor, &rows, now, &settings).await?;
         Self::write_created_lines(&mut tx, actor, &pending, now).await?;
         let done = sqlx::query(
             "UPDATE imports SET status = 'done', counts = $3, report = $4, content = NULL, finished_at = $5 \
