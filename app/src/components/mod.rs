@@ -80,6 +80,26 @@ pub fn is_manager() -> bool {
     me().is_some_and(|m| m.role == shared::api::Role::Manager)
 }
 
+/// Whether the signed-in user is a manager, asking the server when the phone has not kept who
+/// is signed in (a login sent before the page's code had loaded): for code that runs once.
+pub async fn is_manager_now() -> bool {
+    if let Some(m) = me() {
+        return m.role == shared::api::Role::Manager;
+    }
+    match crate::client::get::<shared::api::Me>(crate::endpoints::ME).await {
+        Ok(m) => {
+            crate::storage::save(crate::replica::ME_KEY, &m);
+            m.role == shared::api::Role::Manager
+        }
+        Err(_) => false,
+    }
+}
+
+/// Sets `manager` once it is known who is signed in (see [`with_me`]).
+pub fn watch_manager(manager: RwSignal<bool>) {
+    with_me(move |m| manager.set(m.role == shared::api::Role::Manager));
+}
+
 /// The agency's people for a manager's pickers (advisor filter, reassign, share), read once
 /// `manager` is known to be true; empty for an advisor.
 pub fn agency_people(manager: RwSignal<bool>) -> LocalResource<Vec<shared::api::AgencyUser>> {

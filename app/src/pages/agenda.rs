@@ -26,10 +26,12 @@ pub fn AgendaPage() -> impl IntoView {
     // starts on the agency's day.
     Effect::new(move |_| {
         if day.get_untracked().is_none() {
-            if crate::components::is_manager() {
-                manager.set(true);
-                who.set("team".into());
-            }
+            crate::components::with_me(move |m| {
+                if m.role == shared::api::Role::Manager && !manager.get_untracked() {
+                    manager.set(true);
+                    who.set("team".into());
+                }
+            });
             day.set(Some(today()));
         }
     });

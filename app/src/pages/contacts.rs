@@ -121,7 +121,7 @@ pub fn ContactsPage() -> impl IntoView {
     Effect::new(move |_| storage::save(FILTERS_KEY, &filters.get()));
     // A manager filters by advisor and sees whose each record is.
     let manager = RwSignal::new(false);
-    Effect::new(move |_| manager.set(crate::components::is_manager()));
+    Effect::new(move |_| crate::components::watch_manager(manager));
     let people = crate::components::agency_people(manager);
     let results = LocalResource::new(move || {
         let f = filters.get();

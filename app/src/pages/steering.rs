@@ -46,7 +46,7 @@ fn short_month(month: &str) -> String {
 #[component]
 pub fn SteeringPage() -> impl IntoView {
     let manager = RwSignal::new(false);
-    Effect::new(move |_| manager.set(crate::components::is_manager()));
+    Effect::new(move |_| crate::components::watch_manager(manager));
     let people = crate::components::agency_people(manager);
     let owner = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());

@@ -54,7 +54,7 @@ pub fn TodayPage() -> impl IntoView {
 fn MyWeek() -> impl IntoView {
     use shared::targets::{Measure, WeekLine};
     let week = LocalResource::new(move || async move {
-        if crate::components::is_manager() {
+        if crate::components::is_manager_now().await {
             return None;
         }
         client::get::<Vec<WeekLine>>(&endpoints::targets(""))
@@ -89,7 +89,7 @@ fn MyWeek() -> impl IntoView {
 #[component]
 fn TeamDay() -> impl IntoView {
     let team = LocalResource::new(move || async move {
-        if !crate::components::is_manager() {
+        if !crate::components::is_manager_now().await {
             return None;
         }
         let day = crate::components::today();

@@ -79,7 +79,7 @@ pub fn SettingsPage() -> impl IntoView {
     let (error, set_error) = signal(None::<String>);
     let new_family = RwSignal::new(String::new());
     let manager = RwSignal::new(false);
-    Effect::new(move |_| manager.set(crate::components::is_manager()));
+    Effect::new(move |_| crate::components::watch_manager(manager));
     let people = crate::components::agency_people(manager);
     // Loaded in the browser (an effect never runs while the server renders).
     Effect::new(move |_| {
