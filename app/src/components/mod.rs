@@ -52,12 +52,22 @@ pub fn with_me(then: impl Fn(shared::api::Me) + 'static) {
     match me() {
         Some(m) => then(m),
         None => leptos::task::spawn_local(async move {
-            if let Ok(m) = crate::client::get::<shared::api::Me>(crate::endpoints::ME).await {
-                crate::storage::save(crate::replica::ME_KEY, &m);
+            if let Some(m) = me_now().await {
                 then(m);
             }
         }),
     }
+}
+
+/// The signed-in user as kept on this phone, or asked from the server (and then kept) when the
+/// phone has not kept it; `None` when the server cannot say.
+pub async fn me_now() -> Option<shared::api::Me> {
+    if let Some(m) = me() {
+        return Some(m);
+    }
+    let m = crate::client::get::<shared::api::Me>(crate::endpoints::ME).await.ok()?;
+    crate::storage::save(crate::replica::ME_KEY, &m);
+    Some(m)
 }
 
 /// Waits `ms` milliseconds in the browser (returns at once on the server).
@@ -75,24 +85,10 @@ pub async fn sleep_ms(ms: i32) {
     let _ = ms;
 }
 
-/// The signed-in user is the agency's manager (sees the team).
-pub fn is_manager() -> bool {
-    me().is_some_and(|m| m.role == shared::api::Role::Manager)
-}
-
-/// Whether the signed-in user is a manager, asking the server when the phone has not kept who
-/// is signed in (a login sent before the page's code had loaded): for code that runs once.
+/// Whether the signed-in user is the agency's manager (sees the team), asking the server when
+/// the phone has not kept who is signed in (see [`me_now`]): for code that runs once.
 pub async fn is_manager_now() -> bool {
-    if let Some(m) = me() {
-        return m.role == shared::api::Role::Manager;
-    }
-    match crate::client::get::<shared::api::Me>(crate::endpoints::ME).await {
-        Ok(m) => {
-            crate::storage::save(crate::replica::ME_KEY, &m);
-            m.role == shared::api::Role::Manager
-        }
-        Err(_) => false,
-    }
+    me_now().await.is_some_and(|m| m.role == shared::api::Role::Manager)
 }
 
 /// Sets `manager` once it is known who is signed in (see [`with_me`]).
