@@ -152,7 +152,9 @@ async fn acknowledged_pushes_survive_kill_9_and_resent_ones_apply_once() {
         let http = login(&server.url).await;
         // The advisor keeps working offline while the phone pushes; the server dies at a
         // point that differs in every trial.
-        for _ in 0..40 {
+        // Enough work that the kill lands in the middle of the pushes in most trials (pushes are
+        // applied in batches, so 40 tasks were often all sent before the kill).
+        for _ in 0..150 {
             phone.add_task();
         }
         let kill_after = Duration::from_millis(10 + (trial * 37) % 150);
