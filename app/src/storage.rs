@@ -40,17 +40,24 @@ pub fn remove(key: &str) {
     let _ = key;
 }
 
-/// Erases everything Tournée keeps in local storage (drafts, cached screens): at logout and
-/// when the session is gone, nothing of the agency's stays on the phone.
-pub fn clear_all() {
+/// Removes every key that starts with `prefix`.
+pub fn remove_prefixed(prefix: &str) {
     #[cfg(feature = "hydrate")]
     if let Some(s) = local() {
         let keys: Vec<String> = (0..s.length().unwrap_or(0))
             .filter_map(|i| s.key(i).ok().flatten())
-            .filter(|k| k.starts_with("tournee"))
+            .filter(|k| k.starts_with(prefix))
             .collect();
         for k in keys {
             let _ = s.remove_item(&k);
         }
     }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = prefix;
+}
+
+/// Erases everything Tournée keeps in local storage (drafts, cached screens): at logout and
+/// when the session is gone, nothing of the agency's stays on the phone.
+pub fn clear_all() {
+    remove_prefixed("tournee");
 }

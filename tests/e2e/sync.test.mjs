@@ -49,13 +49,14 @@ test('a morning of field work with no network reaches the server once, nothing l
   assert.ok(meeting, 'a planned meeting today');
   const clientId = meeting.contact_id;
   const client = await api(page, `/contacts/${clientId}`);
-  const callsBefore = (await api(page, `/contacts/${clientId}/timeline`)).items.filter((e) => e.kind === 'call').length;
-
-  // After the sync, the phone keeps the history of the day's records.
-  await eventually(
-    async () => page.evaluate((id) => localStorage.getItem(`tournee.cache.timeline.${id}`) !== null, clientId),
-    "the history of today's client is kept",
-  );
+  const history = (await api(page, `/contacts/${clientId}/timeline?limit=200`)).items;
+  const callsBefore = history.filter((e) => e.kind === 'call').length;
+  // A past visit of this advisor's, with its report: the sync brought it too.
+  const day = (n) => new Date(Date.now() - n * 86400000).toISOString().slice(0, 10);
+  const past = (await api(page, `/meetings?from=${day(60)}&to=${day(1)}`)).find((m) => m.has_report);
+  assert.ok(past, 'a past meeting with its report');
+  const pastReport = await api(page, `/meetings/${past.id}/report`);
+  assert.ok(pastReport.summary, 'the past report has a summary');
 
   // The network goes.
   await context.setOffline(true);
@@ -65,8 +66,14 @@ test('a morning of field work with no network reaches the server once, nothing l
   // the replica.
   await page.goto(`${server.url}/contacts/${clientId}`);
   await page.getByRole('heading', { name: client.display_name }).first().waitFor();
-  await page.getByText(/Hors ligne : l'historique tel qu'il était le/).waitFor();
-  assert.ok(await page.getByRole('list', { name: 'Historique' }).locator('li').count() > 0, 'the history reads offline');
+  await page.getByText(/Hors ligne : l'historique tel qu'à la dernière synchronisation/).waitFor();
+  const lines = page.getByRole('list', { name: 'Historique' }).locator('li');
+  await eventually(async () => (await lines.count()) === history.length, 'the whole history reads offline, from the replica');
+  // …and so does the report of a past visit, never opened on this phone.
+  await page.goto(`${server.url}/meetings/${past.id}`);
+  await page.locator('.report-view').getByText(pastReport.summary.split('\n')[0].slice(0, 40)).waitFor();
+  await page.goto(`${server.url}/contacts/${clientId}`);
+  await page.getByRole('heading', { name: client.display_name }).first().waitFor();
 
   // A call, logged offline.
   await page.getByRole('button', { name: 'Noter un appel ou un message' }).click();

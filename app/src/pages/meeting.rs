@@ -40,7 +40,10 @@ pub fn MeetingPage() -> impl IntoView {
             let m = client::get::<Meeting>(&endpoints::meeting(&id)).await;
             let m = crate::replica::or_local(m, || key.and_then(crate::replica::meeting)).await?;
             let report = if m.has_report {
-                client::get::<Report>(&endpoints::meeting_report(&id)).await.ok()
+                let online = client::get::<Report>(&endpoints::meeting_report(&id)).await;
+                crate::replica::or_local(online, || key.and_then(crate::replica::report_of))
+                    .await
+                    .ok()
             } else {
                 None
             };

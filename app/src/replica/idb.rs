@@ -113,6 +113,9 @@ fn row_id(kind: RowKind, id: uuid::Uuid) -> String {
         RowKind::Conflict => "conflict",
         RowKind::Offer => "offer",
         RowKind::Complaint => "complaint",
+        RowKind::Event => "event",
+        RowKind::Report => "report",
+        RowKind::Interaction => "interaction",
     };
     format!("{kind}/{id}")
 }
@@ -309,19 +312,10 @@ impl IdbStore {
             for (kind, id) in &w.remove {
                 rows.delete(&JsValue::from_str(&row_id(*kind, *id))).map_err(fail)?;
                 if *kind == RowKind::Contact {
-                    // Its history kept for reading offline goes too (an erased person leaves
-                    // nothing on the phone).
-                    super::kept::forget_timeline(*id);
-                    // What hangs on the record goes with it, as in memory.
+                    // What hangs on the record goes with it, as in memory (an erased person
+                    // leaves nothing on the phone).
                     for (key, row) in mem.rows.iter() {
-                        let hangs = match row {
-                            Change::Meeting(m) => m.contact_id == *id,
-                            Change::Task(t) => t.contact_id == Some(*id),
-                            Change::Conflict(c) => c.contact_id == *id,
-                            Change::Offer(o) => o.contact_id == *id,
-                            Change::Complaint(c) => c.contact_id == *id,
-                            _ => false,
-                        };
+                        let hangs = row.contact_id() == Some(*id);
                         if hangs {
                             rows.delete(&JsValue::from_str(&row_id(key.0, key.1))).map_err(fail)?;
                         }

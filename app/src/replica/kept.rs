@@ -1,12 +1,14 @@
 //! What the phone keeps besides the replica's rows, and the layer the screens read: the
-//! outbox laid over the rows by the shared rules, the agency's settings and the signed-in user
-//! from the last sync, and the first page of history of the records it may need offline.
+//! outbox laid over the rows by the shared rules, and the agency's settings and the signed-in
+//! user from the last sync.
 
+#[cfg(feature = "hydrate")]
 use chrono::{DateTime, Utc};
+#[cfg(feature = "hydrate")]
 use uuid::Uuid;
 
 #[cfg(feature = "hydrate")]
-use super::{meetings, PendingMutation, ME_KEY, OWNER_KEY, SETTINGS_KEY};
+use super::{PendingMutation, ME_KEY, OWNER_KEY, SETTINGS_KEY};
 
 /// The outbox laid over the rows by the shared rules (`shared::sync::overlay`), with the
 /// agency's settings and the user from the last sync, on the phone's clock (the agency's).
@@ -60,69 +62,11 @@ pub(super) async fn after_sync() {
     if let Ok(me) = crate::client::get::<shared::api::Me>(crate::endpoints::ME).await {
         crate::storage::save(ME_KEY, &me);
     }
-    // The records of today's and tomorrow's meetings: their history, for the car park.
-    let today = crate::components::today();
-    let mut ids: Vec<Uuid> = meetings()
-        .into_iter()
-        .filter(|m| (today..=today + chrono::Duration::days(1)).contains(&m.local_start.date()))
-        .map(|m| m.contact_id)
-        .collect();
-    ids.dedup();
-    for id in ids {
-        match crate::client::get::<shared::api::TimelinePage>(&crate::endpoints::contact_timeline(id, None)).await {
-            Ok(page) => keep_timeline(id, &page.items),
-            Err(f) if f.status == 0 => break,
-            Err(_) => {}
-        }
-    }
 }
 
-/// The history of a record as last read (first page), for reading it offline.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct KeptTimeline {
-    pub at: DateTime<Utc>,
-    pub items: Vec<shared::visit::TimelineEntry>,
-}
-
-/// The records whose history is kept, least recently read first.
-const TIMELINES_KEY: &str = "tournee.cache.timelines";
-/// How many records' histories the phone keeps.
-const TIMELINES_KEPT: usize = 80;
-
-fn timeline_key(id: Uuid) -> String {
-    format!("tournee.cache.timeline.{id}")
-}
-
-/// Keeps the first page of a record's history (the oldest kept one goes past
-/// [`TIMELINES_KEPT`]).
-pub fn keep_timeline(id: Uuid, items: &[shared::visit::TimelineEntry]) {
-    let mut order: Vec<Uuid> = crate::storage::load(TIMELINES_KEY).unwrap_or_default();
-    order.retain(|x| *x != id);
-    order.push(id);
-    while order.len() > TIMELINES_KEPT {
-        let old = order.remove(0);
-        crate::storage::remove(&timeline_key(old));
-    }
-    crate::storage::save(TIMELINES_KEY, &order);
-    let kept = KeptTimeline {
-        at: Utc::now(),
-        items: items.to_vec(),
-    };
-    crate::storage::save(&timeline_key(id), &kept);
-}
-
-/// Drops a record's kept history (the record left the phone).
+/// Drops the histories earlier versions kept in local storage (the history is in the
+/// replica now, where a removed or erased record takes it away).
 #[cfg(feature = "hydrate")]
-pub fn forget_timeline(id: Uuid) {
-    let mut order: Vec<Uuid> = crate::storage::load(TIMELINES_KEY).unwrap_or_default();
-    if order.contains(&id) {
-        order.retain(|x| *x != id);
-        crate::storage::save(TIMELINES_KEY, &order);
-    }
-    crate::storage::remove(&timeline_key(id));
-}
-
-/// The history kept for a record, if any.
-pub fn kept_timeline(id: Uuid) -> Option<KeptTimeline> {
-    crate::storage::load(&timeline_key(id))
+pub(super) fn forget_old_timelines() {
+    crate::storage::remove_prefixed("tournee.cache.timeline");
 }

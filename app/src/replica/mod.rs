@@ -35,7 +35,6 @@ use crate::client::ApiFailure;
 
 #[cfg(feature = "hydrate")]
 use kept::{after_sync, lay_over};
-pub use kept::{keep_timeline, kept_timeline, KeptTimeline};
 
 /// What the status line shows.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -232,6 +231,28 @@ pub fn offers_of(contact_id: Uuid) -> Vec<shared::offer::Offer> {
         Change::Offer(o) if o.contact_id == contact_id => Some(o.as_ref().clone()),
         _ => None,
     })
+}
+
+/// A record's history from the replica, newest first: the lines the last sync brought (the
+/// writes still waiting are listed apart, [`pending_for_contact`]).
+pub fn timeline_of(contact_id: Uuid) -> Vec<shared::visit::TimelineEntry> {
+    use shared::sync::Change;
+    let mut v = rows_where(|r| match r {
+        Change::Event(e) if e.contact_id == contact_id => Some(e.entry.clone()),
+        _ => None,
+    });
+    v.sort_by_key(|e| std::cmp::Reverse((e.at, e.id)));
+    v
+}
+
+/// A meeting's visit report from the replica.
+pub fn report_of(meeting_id: Uuid) -> Option<shared::visit::Report> {
+    use shared::sync::Change;
+    rows_where(|r| match r {
+        Change::Report(x) if x.meeting_id == meeting_id => Some(x.as_ref().clone()),
+        _ => None,
+    })
+    .pop()
 }
 
 /// A complaint from the replica.

@@ -180,6 +180,7 @@ fn start_now() {
         return;
     }
     status().update(|s| s.online = navigator_online());
+    super::kept::forget_old_timelines();
     leptos::task::spawn_local(async {
         match IdbStore::open().await {
             Ok(s) => {

@@ -267,14 +267,15 @@ impl<E> AdminStore for SqlStore<E> {
             .bind(seq)
             .execute(&mut *tx)
             .await?;
+            Self::send_history_again(&mut tx, *id, seq).await?;
             sqlx::query::<E>("DELETE FROM contact_shares WHERE contact_id = $1 AND user_id = $2")
                 .bind(*id)
                 .bind(new_owner)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query::<E>(
-                "INSERT INTO contact_events (id, agency_id, contact_id, at, kind, title, detail, author_id, ref_id) \
-                 VALUES ($1, $2, $3, $4, 'edit', $5, $6, $7, NULL)",
+                "INSERT INTO contact_events (id, agency_id, contact_id, at, kind, title, detail, author_id, ref_id, seq) \
+                 VALUES ($1, $2, $3, $4, 'edit', $5, $6, $7, NULL, $8)",
             )
             .bind(shared::new_id())
             .bind(actor.agency_id)
@@ -283,6 +284,7 @@ impl<E> AdminStore for SqlStore<E> {
             .bind(format!("Dossier confié à {name}"))
             .bind(format!("portefeuille de {from_name}, transmis par le chef d'agence"))
             .bind(actor.user_id)
+            .bind(seq)
             .execute(&mut *tx)
             .await?;
             seq += 1;

@@ -236,12 +236,8 @@ impl<E> SqlStore<E> {
                 return Err(StoreError::Forbidden("seul le chef d'agence réattribue un dossier"));
             }
             Self::check_owner(tx, actor.agency_id, owner_id).await?;
-            // The new advisor's phone pulls the record's offers with it.
-            sqlx::query("UPDATE offers SET seq = $2 WHERE contact_id = $1")
-                .bind(id)
-                .bind(seq)
-                .execute(&mut *tx)
-                .await?;
+            // The new advisor's phone pulls the record's history with it.
+            Self::send_history_again(tx, id, seq).await?;
         }
         // A referrer kept as it was needs no check (someone who sees more may have set it).
         if f.referred_by != row.referred_by {
@@ -427,9 +423,9 @@ impl<E> SqlStore<E> {
         qb.execute(&mut *tx).await?;
         // The timeline's first line (as `insert_event` writes one).
         let mut qb = Sql::<E>::new(
-            "INSERT INTO contact_events (id, agency_id, contact_id, at, kind, title, detail, author_id, ref_id) ",
+            "INSERT INTO contact_events (id, agency_id, contact_id, at, kind, title, detail, author_id, ref_id, seq) ",
         );
-        qb.push_values(created, |b, (id, f, reason, _)| {
+        qb.push_values(created, |b, (id, f, reason, seq)| {
             b.push_bind(shared::new_id())
                 .push_bind(actor.agency_id)
                 .push_bind(*id)
@@ -438,7 +434,8 @@ impl<E> SqlStore<E> {
                 .push_bind(format!("Dossier créé : {}", f.stage.label().to_lowercase()))
                 .push_bind(reason.unwrap_or("").to_string())
                 .push_bind(Some(actor.user_id))
-                .push_bind(Some(*id));
+                .push_bind(Some(*id))
+                .push_bind(*seq);
         });
         qb.execute(&mut *tx).await?;
         Ok(())

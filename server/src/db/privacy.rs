@@ -109,6 +109,18 @@ const FREE_TEXTS: [(&str, &str); 27] = [
     ("consents", "proof"),
 ];
 
+/// The tables of [`FREE_TEXTS`] whose rows travel in the pull by their `seq`.
+/// (`contacts` is renumbered row by row before: its numbers are unique.)
+const SYNCED_TABLES: [&str; 7] = [
+    "meetings",
+    "visit_reports",
+    "interactions",
+    "tasks",
+    "contact_events",
+    "offers",
+    "complaints",
+];
+
 /// What replaces a person's name in someone else's text.
 const ERASED: &str = "[personne effacée]";
 
@@ -208,16 +220,62 @@ impl<E> PrivacyStore for SqlStore<E> {
         // The person named in the agency's other texts.
         for form in person.forms() {
             for (table, column) in FREE_TEXTS {
+                // A row the phones hold takes the erasure's change number, so that the pull
+                // brings the scrubbed text to every phone (a line of a report or a complaint
+                // travels with its report or complaint).
+                let renumber = match table {
+                    "objections" => Some(("visit_reports", "report_id")),
+                    "complaint_steps" => Some(("complaints", "complaint_id")),
+                    _ => None,
+                };
+                if let Some((parent, key)) = renumber {
+                    let sql = format!(
+                        "UPDATE {parent} SET seq = $2 WHERE id IN \
+                         (SELECT {key} FROM {table} WHERE agency_id = $1 AND {column} LIKE $3)"
+                    );
+                    sqlx::query::<E>(&sql)
+                        .bind(actor.agency_id)
+                        .bind(seq)
+                        .bind(format!("%{form}%"))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                if table == "contacts" {
+                    // Each record keeps a number of its own (unique per agency).
+                    let sql = format!("SELECT id FROM contacts WHERE agency_id = $1 AND {column} LIKE $2 AND id <> $3");
+                    let named: Vec<(Uuid,)> = sqlx::query_as::<E, _>(&sql)
+                        .bind(actor.agency_id)
+                        .bind(format!("%{form}%"))
+                        .bind(id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    for (other,) in named {
+                        let number = self.next_seq(&mut tx, actor.agency_id, 1).await?;
+                        let sql =
+                            format!("UPDATE contacts SET {column} = REPLACE({column}, $2, $3), seq = $4 WHERE id = $1");
+                        sqlx::query::<E>(&sql)
+                            .bind(other)
+                            .bind(form.clone())
+                            .bind(ERASED.to_string())
+                            .bind(number)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                let synced = SYNCED_TABLES.contains(&table);
                 let sql = format!(
-                    "UPDATE {table} SET {column} = REPLACE({column}, $2, $3) WHERE agency_id = $1 AND {column} LIKE $4"
+                    "UPDATE {table} SET {column} = REPLACE({column}, $2, $3){} WHERE agency_id = $1 AND {column} LIKE $4",
+                    if synced { ", seq = $5" } else { "" }
                 );
-                sqlx::query::<E>(&sql)
+                let mut q = sqlx::query::<E>(&sql)
                     .bind(actor.agency_id)
                     .bind(form.clone())
                     .bind(ERASED.to_string())
-                    .bind(format!("%{form}%"))
-                    .execute(&mut *tx)
-                    .await?;
+                    .bind(format!("%{form}%"));
+                if synced {
+                    q = q.bind(seq);
+                }
+                q.execute(&mut *tx).await?;
             }
             sqlx::query::<E>(
                 "UPDATE sync_refusals SET mutation = REPLACE(mutation, $2, $3), detail = REPLACE(detail, $2, $3) \

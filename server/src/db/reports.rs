@@ -7,12 +7,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use shared::stage::Stage;
 use shared::visit::effects::{self as fx, Touch};
 use shared::visit::{
-    CheckIn, ContactRef, InteractionInput, Objection, Outcome, Referrals, Report, ReportInput, TimelineEntry,
+    CallOutcome, CheckIn, ContactRef, Interaction, InteractionInput, InteractionKind, Objection, Outcome, Referrals,
+    Report, ReportInput, TimelineEntry,
 };
 use uuid::Uuid;
 
 use tournee_store_macros::engine_bounds;
 
+use super::builder::Sql;
 use super::engine::{map_unique, SqlStore};
 use super::{Actor, ContactFields, Scope, StoreError, StoreResult};
 use crate::time::AgencyTime;
@@ -39,6 +41,7 @@ pub struct ReportRow {
     pub checkin_accuracy: Option<f64>,
     pub author_name: String,
     pub created_at: DateTime<Utc>,
+    pub seq: i64,
 }
 
 impl ReportRow {
@@ -80,6 +83,7 @@ impl ReportRow {
             tasks,
             author_name: self.author_name,
             created_at: self.created_at,
+            seq: self.seq,
         })
     }
 }
@@ -119,58 +123,194 @@ impl<E> SqlStore<E> {
         agency_id: Uuid,
         meeting_id: Uuid,
     ) -> StoreResult<Option<Report>> {
-        let row: Option<ReportRow> = sqlx::query_as(
+        let mut reports = Self::load_reports(tx, agency_id, Reports::OfMeeting(meeting_id)).await?;
+        Ok(reports.pop().map(|r| r.report))
+    }
+
+    /// The reports changed in `(after, upper]` on records not deleted, for a pull.
+    pub(crate) async fn reports_changed(
+        conn: &mut E::Connection,
+        agency_id: Uuid,
+        after: i64,
+        upper: i64,
+    ) -> StoreResult<Vec<PulledReport>> {
+        Self::load_reports(conn, agency_id, Reports::Changed { after, upper }).await
+    }
+
+    /// Reports with their objections, the prospects named and the tasks they made: one query
+    /// per part whatever the number of reports.
+    async fn load_reports(conn: &mut E::Connection, agency_id: Uuid, which: Reports) -> StoreResult<Vec<PulledReport>> {
+        let query = |head: &str| {
+            let mut q = Sql::<E>::new(head);
+            q.push(" WHERE r.agency_id = ").push_bind(agency_id);
+            match which {
+                Reports::OfMeeting(id) => {
+                    q.push(" AND r.meeting_id = ").push_bind(id);
+                }
+                Reports::Changed { after, upper } => {
+                    q.push(" AND r.seq > ")
+                        .push_bind(after)
+                        .push(" AND r.seq <= ")
+                        .push_bind(upper)
+                        .push(" AND r.contact_id IN (SELECT id FROM contacts WHERE agency_id = ")
+                        .push_bind(agency_id)
+                        .push(" AND deleted_at IS NULL)");
+                }
+            }
+            q
+        };
+        let rows: Vec<PulledReportRow> = query(
             "SELECT r.id, r.meeting_id, r.contact_id, r.outcome, r.summary, r.needs, r.interest_signs, r.satisfaction, r.recommend_score, r.stage_from, \
              r.stage_to, r.next_step, r.next_step_due, r.referrals_asked, r.checkin_at, r.checkin_lat, r.checkin_lon, r.checkin_accuracy, \
-             u.display_name AS author_name, r.created_at FROM visit_reports r JOIN users u ON u.id = r.author_id \
-             WHERE r.meeting_id = $1 AND r.agency_id = $2",
+             u.display_name AS author_name, r.created_at, r.seq, r.author_id, c.owner_id AS contact_owner_id \
+             FROM visit_reports r JOIN users u ON u.id = r.author_id JOIN contacts c ON c.id = r.contact_id",
         )
-        .bind(meeting_id)
-        .bind(agency_id)
-        .fetch_optional(&mut *tx)
+        .fetch_all(&mut *conn)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let objections: Vec<(Uuid, Option<String>, String, String, String, bool)> = sqlx::query_as(
-            "SELECT id, code, label, text, answer, overcome FROM objections WHERE report_id = $1 ORDER BY id",
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let objections: Vec<ObjectionRow> = query(
+            "SELECT o.report_id, o.id, o.code, o.label, o.text, o.answer, o.overcome FROM objections o \
+             JOIN visit_reports r ON r.id = o.report_id",
         )
-        .bind(row.id)
-        .fetch_all(&mut *tx)
+        .push(" ORDER BY o.id")
+        .fetch_all(&mut *conn)
         .await?;
-        let objections = objections
-            .into_iter()
-            .map(|(id, code, label, text, answer, overcome)| Objection {
+        let referred: Vec<(Uuid, Uuid, String, String, String, String, String)> = query(
+            "SELECT f.report_id, c.id, c.kind, c.first_name, c.last_name, c.company_name, c.stage FROM referrals f \
+             JOIN visit_reports r ON r.id = f.report_id JOIN contacts c ON c.id = f.prospect_id",
+        )
+        .push(" ORDER BY f.id")
+        .fetch_all(&mut *conn)
+        .await?;
+        let tasks: Vec<(Uuid, Uuid)> =
+            query("SELECT t.source_id, t.id FROM tasks t JOIN visit_reports r ON r.id = t.source_id")
+                .push(" AND t.agency_id = r.agency_id ORDER BY t.id")
+                .fetch_all(&mut *conn)
+                .await?;
+        let mut parts: std::collections::HashMap<Uuid, ReportParts> = std::collections::HashMap::new();
+        for (report, id, code, label, text, answer, overcome) in objections {
+            parts.entry(report).or_default().0.push(Objection {
                 id,
                 code,
                 label,
                 text,
                 answer,
                 overcome,
-            })
-            .collect();
-        let referred: Vec<(Uuid, String, String, String, String, String)> = sqlx::query_as(
-            "SELECT c.id, c.kind, c.first_name, c.last_name, c.company_name, c.stage FROM referrals r JOIN contacts c ON c.id = r.prospect_id \
-             WHERE r.report_id = $1 ORDER BY r.id",
-        )
-        .bind(row.id)
-        .fetch_all(&mut *tx)
-        .await?;
-        let referred = referred
-            .into_iter()
-            .map(|(id, kind, first, last, company, stage)| ContactRef {
+            });
+        }
+        for (report, id, kind, first, last, company, stage) in referred {
+            parts.entry(report).or_default().1.push(ContactRef {
                 id,
                 display_name: crate::db::rows::name_of(&kind, &first, &last, &company),
                 stage: Stage::parse(&stage).unwrap_or(Stage::Referred),
+            });
+        }
+        for (report, id) in tasks {
+            parts.entry(report).or_default().2.push(id);
+        }
+        rows.into_iter()
+            .map(|row| {
+                let (objections, referred, tasks) = parts.remove(&row.report.id).unwrap_or_default();
+                Ok(PulledReport {
+                    author_id: row.author_id,
+                    contact_owner_id: row.contact_owner_id,
+                    report: row.report.into_report(objections, referred, tasks)?,
+                })
             })
-            .collect();
-        let tasks: Vec<(Uuid,)> =
-            sqlx::query_as("SELECT id FROM tasks WHERE source_id = $1 AND agency_id = $2 ORDER BY id")
-                .bind(row.id)
-                .bind(agency_id)
-                .fetch_all(&mut *tx)
-                .await?;
-        row.into_report(objections, referred, tasks.into_iter().map(|(id,)| id).collect())
-            .map(Some)
+            .collect()
     }
+}
+
+#[engine_bounds]
+impl<E> SqlStore<E> {
+    /// The calls and messages logged in `(after, upper]` on records not deleted, with their
+    /// record's owner, for a pull.
+    pub(crate) async fn interactions_changed(
+        conn: &mut E::Connection,
+        agency_id: Uuid,
+        after: i64,
+        upper: i64,
+    ) -> StoreResult<Vec<(Interaction, Uuid)>> {
+        let rows: Vec<InteractionRow> = sqlx::query_as(
+            "SELECT i.id, i.contact_id, i.author_id, i.kind, i.outcome, i.note, i.at, i.session_id, i.objection_code, i.seq, \
+             c.owner_id AS contact_owner_id FROM interactions i JOIN contacts c ON c.id = i.contact_id \
+             WHERE i.agency_id = $1 AND i.seq > $2 AND i.seq <= $3 AND c.deleted_at IS NULL",
+        )
+        .bind(agency_id)
+        .bind(after)
+        .bind(upper)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let corrupt = |what: &str| StoreError::Corrupt(format!("interaction {}: {what}", r.id));
+                Ok((
+                    Interaction {
+                        id: r.id,
+                        contact_id: r.contact_id,
+                        author_id: r.author_id,
+                        kind: InteractionKind::parse(&r.kind).ok_or_else(|| corrupt(&r.kind))?,
+                        outcome: match &r.outcome {
+                            Some(o) => Some(CallOutcome::parse(o).ok_or_else(|| corrupt(o))?),
+                            None => None,
+                        },
+                        note: r.note,
+                        at: r.at,
+                        session_id: r.session_id,
+                        objection: r.objection_code,
+                        seq: r.seq,
+                    },
+                    r.contact_owner_id,
+                ))
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct InteractionRow {
+    id: Uuid,
+    contact_id: Uuid,
+    author_id: Uuid,
+    kind: String,
+    outcome: Option<String>,
+    note: String,
+    at: DateTime<Utc>,
+    session_id: Option<Uuid>,
+    objection_code: Option<String>,
+    seq: i64,
+    contact_owner_id: Uuid,
+}
+
+/// An objection with its report's id.
+type ObjectionRow = (Uuid, Uuid, Option<String>, String, String, String, bool);
+
+/// What a report holds besides its row: objections, the prospects named, the tasks made.
+type ReportParts = (Vec<Objection>, Vec<ContactRef>, Vec<Uuid>);
+
+/// Which reports [`SqlStore::load_reports`] reads.
+#[derive(Debug, Clone, Copy)]
+enum Reports {
+    OfMeeting(Uuid),
+    Changed { after: i64, upper: i64 },
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct PulledReportRow {
+    #[sqlx(flatten)]
+    report: ReportRow,
+    author_id: Uuid,
+    contact_owner_id: Uuid,
+}
+
+/// A report with who may see it: its author, and whoever sees its record.
+#[derive(Debug)]
+pub struct PulledReport {
+    pub report: Report,
+    pub author_id: Uuid,
+    pub contact_owner_id: Uuid,
 }
 
 #[engine_bounds]

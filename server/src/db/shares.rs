@@ -47,19 +47,15 @@ impl<E> ShareStore for SqlStore<E> {
         .bind(actor.user_id)
         .execute(&mut *tx)
         .await?;
-        // The record is new to the person it is shared with: give it (and its offers) a
-        // new sequence number so their next pull brings it.
+        // The record is new to the person it is shared with: give it (and what hangs on it)
+        // a new sequence number so their next pull brings it.
         sqlx::query("UPDATE contacts SET seq = $3 WHERE id = $1 AND agency_id = $2")
             .bind(id)
             .bind(actor.agency_id)
             .bind(seq)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE offers SET seq = $2 WHERE contact_id = $1")
-            .bind(id)
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
+        Self::send_history_again(&mut tx, id, seq).await?;
         tx.commit().await?;
         Ok(())
     }

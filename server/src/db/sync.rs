@@ -144,6 +144,20 @@ impl ConflictRow {
     }
 }
 
+/// The tables whose rows travel in the pull, each with its `seq` and an `(agency_id, seq)`
+/// index.
+const PULLED_TABLES: [&str; 9] = [
+    "contacts",
+    "meetings",
+    "tasks",
+    "conflicts",
+    "offers",
+    "complaints",
+    "visit_reports",
+    "interactions",
+    "contact_events",
+];
+
 /// Where a page of changes ends: the `limit`-th smallest change number among the candidates
 /// (each kind gives at most `limit + 1`), or the agency's last committed one when no more than
 /// `limit` follow. Returns `(upper, has_more)`; `has_more` may be true for a page after which
@@ -269,12 +283,15 @@ impl<E> SyncStore for SqlStore<E> {
         // The agency's last committed change number first: a write committing later
         // takes a larger one (the agency row serialises writers), so nothing at or
         // below it can still appear after this page is read.
-        let (agency_seq,): (i64,) = sqlx::query_as("SELECT change_seq FROM agencies WHERE id = $1")
-            .bind(actor.agency_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        if cursor > agency_seq {
+        let (agency_seq, floor): (i64, i64) =
+            sqlx::query_as("SELECT change_seq, sync_floor FROM agencies WHERE id = $1")
+                .bind(actor.agency_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+        // Ahead of the server (a restored backup, another server), or from before the pull
+        // carried every kind (`sync_floor`): the phone starts again from 0.
+        if cursor > agency_seq || (cursor > 0 && cursor < floor) {
             return Ok(SyncPage {
                 changes: Vec::new(),
                 cursor: 0,
@@ -283,7 +300,7 @@ impl<E> SyncStore for SqlStore<E> {
             });
         }
         let mut candidates = Vec::new();
-        for table in ["contacts", "meetings", "tasks", "conflicts", "offers", "complaints"] {
+        for table in PULLED_TABLES {
             let sql = format!(
                 "SELECT seq FROM {table} WHERE agency_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4"
             );
@@ -376,6 +393,21 @@ impl<E> SyncStore for SqlStore<E> {
         for (offer, owner) in Self::offers_changed(&mut tx, actor.agency_id, cursor, upper).await? {
             if sees(owner, offer.contact_id) {
                 changes.push(Change::Offer(Box::new(offer)));
+            }
+        }
+        for pulled in Self::reports_changed(&mut tx, actor.agency_id, cursor, upper).await? {
+            if pulled.author_id == actor.user_id || sees(pulled.contact_owner_id, pulled.report.contact_id) {
+                changes.push(Change::Report(Box::new(pulled.report)));
+            }
+        }
+        for (interaction, owner) in Self::interactions_changed(&mut tx, actor.agency_id, cursor, upper).await? {
+            if sees(owner, interaction.contact_id) {
+                changes.push(Change::Interaction(Box::new(interaction)));
+            }
+        }
+        for (event, owner) in Self::events_changed(&mut tx, actor.agency_id, cursor, upper).await? {
+            if sees(owner, event.contact_id) {
+                changes.push(Change::Event(Box::new(event)));
             }
         }
         let sql = format!("{CONFLICT_SELECT} WHERE f.agency_id = $1 AND f.seq > $2 AND f.seq <= $3");

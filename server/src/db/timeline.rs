@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use shared::visit::effects::NewEvent;
-use shared::visit::{EventKind, TimelineEntry};
+use shared::visit::{ContactEvent, EventKind, TimelineEntry};
 use uuid::Uuid;
 
 use tournee_store_macros::engine_bounds;
@@ -69,9 +69,13 @@ impl<E> SqlStore<E> {
         ref_id: Option<Uuid>,
     ) -> StoreResult<Uuid> {
         let id = shared::new_id();
+        // The line takes the number the agency's counter is at: inside a write, that write's
+        // (its `next_seq` came first and holds the agency row), and in a batch a number of the
+        // batch — above every cursor handed out before the commit either way, which is all the
+        // pull needs (`sync_changes`).
         sqlx::query(
-            "INSERT INTO contact_events (id, agency_id, contact_id, at, kind, title, detail, author_id, ref_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO contact_events (id, agency_id, contact_id, at, kind, title, detail, author_id, ref_id, seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, (SELECT change_seq FROM agencies WHERE id = $2))",
         )
         .bind(id)
         .bind(agency_id)
@@ -101,6 +105,51 @@ impl<E> SqlStore<E> {
         )
         .await
     }
+}
+
+#[engine_bounds]
+impl<E> SqlStore<E> {
+    /// The timeline lines written in `(after, upper]` on records not deleted, with their
+    /// record's owner, for a pull.
+    pub(crate) async fn events_changed(
+        conn: &mut E::Connection,
+        agency_id: Uuid,
+        after: i64,
+        upper: i64,
+    ) -> StoreResult<Vec<(ContactEvent, Uuid)>> {
+        let rows: Vec<PulledEventRow> = sqlx::query_as(
+            "SELECT e.id, e.at, e.kind, e.title, e.detail, u.display_name AS author_name, e.ref_id, e.contact_id, e.seq, \
+             c.owner_id AS contact_owner_id FROM contact_events e JOIN contacts c ON c.id = e.contact_id \
+             LEFT JOIN users u ON u.id = e.author_id \
+             WHERE e.agency_id = $1 AND e.seq > $2 AND e.seq <= $3 AND c.deleted_at IS NULL",
+        )
+        .bind(agency_id)
+        .bind(after)
+        .bind(upper)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok((
+                    ContactEvent {
+                        contact_id: r.contact_id,
+                        seq: r.seq,
+                        entry: r.event.into_entry()?,
+                    },
+                    r.contact_owner_id,
+                ))
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct PulledEventRow {
+    #[sqlx(flatten)]
+    event: EventRow,
+    contact_id: Uuid,
+    seq: i64,
+    contact_owner_id: Uuid,
 }
 
 #[engine_bounds]

@@ -67,6 +67,27 @@ impl<E> SqlStore<E> {
         Ok(seq)
     }
 
+    /// Gives `seq` to everything that hangs on a record and travels with it in the pull
+    /// (meetings, reports, calls and messages, history lines, offers, complaints): the record
+    /// just became visible to someone (shared, reassigned) whose phone never had them.
+    pub(crate) async fn send_history_again(conn: &mut E::Connection, contact_id: Uuid, seq: i64) -> StoreResult<()> {
+        for table in [
+            "meetings",
+            "visit_reports",
+            "interactions",
+            "contact_events",
+            "offers",
+            "complaints",
+        ] {
+            sqlx::query(&format!("UPDATE {table} SET seq = $2 WHERE contact_id = $1"))
+                .bind(contact_id)
+                .bind(seq)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn settings_tx(conn: &mut E::Connection, agency_id: Uuid) -> StoreResult<AgencySettings> {
         let (json,): (String,) = sqlx::query_as("SELECT settings FROM agencies WHERE id = $1")
             .bind(agency_id)

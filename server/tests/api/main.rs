@@ -21,6 +21,7 @@ mod privacy;
 mod robustness;
 mod sequence;
 mod sync;
+mod sync_history;
 mod targets;
 mod team;
 mod visits;

@@ -267,6 +267,13 @@ async fn an_erased_person_is_gone_from_every_table_and_from_the_phone() {
             || (c["kind"] == "contact_removed" && c["row"]["id"] == json!(id))
     });
     assert!(gone, "{next}");
+    // …and gets the other record again, scrubbed, so no phone keeps the name.
+    let scrubbed = next["changes"].as_array().unwrap().iter().any(|c| {
+        c["kind"] == "contact"
+            && c["row"]["id"] == other["id"]
+            && c["row"]["notes"] == "Voisin de [personne effacée] ([personne effacée], [personne effacée])"
+    });
+    assert!(scrubbed, "{next}");
     assert!(!next.to_string().to_lowercase().contains("quasimodo"), "{next}");
 
     // The audit log says who erased what, with no personal data.

@@ -9,7 +9,7 @@ use shared::api::Role;
 use tournee_server::time::AgencyTime;
 
 /// A local wall-clock time `minutes` from now, as the API takes it.
-fn local_in(minutes: i64) -> String {
+pub(crate) fn local_in(minutes: i64) -> String {
     let t = AgencyTime::default().local(Utc::now() + Duration::minutes(minutes));
     t.format("%Y-%m-%dT%H:%M").to_string()
 }
@@ -18,7 +18,7 @@ fn today() -> String {
     AgencyTime::default().today().to_string()
 }
 
-async fn meeting(u: &User, contact_id: &Value, starts_at: &str) -> Value {
+pub(crate) async fn meeting(u: &User, contact_id: &Value, starts_at: &str) -> Value {
     let (s, m) = body(
         u.post(
             "/meetings",
@@ -31,7 +31,7 @@ async fn meeting(u: &User, contact_id: &Value, starts_at: &str) -> Value {
     m
 }
 
-fn report_with_two_objections_and_a_referral() -> Value {
+pub(crate) fn report_with_two_objections_and_a_referral() -> Value {
     json!({
         "outcome": "positive",
         "summary": "Intéressé par une épargne retraite pour lui et son épouse.",
@@ -51,7 +51,7 @@ fn report_with_two_objections_and_a_referral() -> Value {
     })
 }
 
-async fn contacted_prospect(u: &User, tag: &str) -> Value {
+pub(crate) async fn contacted_prospect(u: &User, tag: &str) -> Value {
     let mut c = contact(tag);
     c["stage"] = json!("contacted");
     c["stage_reason"] = json!("appel entrant");

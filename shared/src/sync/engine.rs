@@ -63,6 +63,9 @@ pub enum RowKind {
     Conflict,
     Offer,
     Complaint,
+    Event,
+    Report,
+    Interaction,
 }
 
 /// One local transaction: everything in it is written together or not at all.
@@ -72,7 +75,7 @@ pub struct LocalWrite {
     pub clear_rows: bool,
     /// Rows to write, as the server sent them.
     pub put: Vec<Change>,
-    /// Rows to drop. Dropping a contact also drops its meetings and tasks.
+    /// Rows to drop. Dropping a contact also drops what hangs on it ([`Change::contact_id`]).
     pub remove: Vec<RowKey>,
     /// Mutations to add to the outbox.
     pub enqueue: Vec<PendingMutation>,
@@ -353,6 +356,9 @@ pub fn row_key(change: &Change) -> Option<RowKey> {
         Change::Conflict(c) => Some((RowKind::Conflict, c.id)),
         Change::Offer(o) => Some((RowKind::Offer, o.id)),
         Change::Complaint(c) => Some((RowKind::Complaint, c.id)),
+        Change::Event(e) => Some((RowKind::Event, e.entry.id)),
+        Change::Report(r) => Some((RowKind::Report, r.id)),
+        Change::Interaction(i) => Some((RowKind::Interaction, i.id)),
         Change::ContactRemoved { .. } | Change::TaskRemoved { .. } => None,
     }
 }
@@ -386,14 +392,7 @@ impl MemoryStore {
             self.rows.remove(&key);
             if key.0 == RowKind::Contact {
                 // What hangs on a record goes with it.
-                self.rows.retain(|_, row| match row {
-                    Change::Meeting(m) => m.contact_id != key.1,
-                    Change::Task(t) => t.contact_id != Some(key.1),
-                    Change::Conflict(c) => c.contact_id != key.1,
-                    Change::Offer(o) => o.contact_id != key.1,
-                    Change::Complaint(c) => c.contact_id != key.1,
-                    _ => true,
-                });
+                self.rows.retain(|_, row| row.contact_id() != Some(key.1));
             }
         }
         for change in w.put {

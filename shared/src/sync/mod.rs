@@ -19,7 +19,10 @@ use crate::complaint::{Complaint, ComplaintInput, ComplaintStep};
 use crate::offer::{Offer, OfferInput, Prognosis};
 use crate::record::{Contact, ContactInput, FieldErrors};
 use crate::stage::StageChange;
-use crate::visit::{InteractionInput, Meeting, MeetingInput, MeetingStatusChange, ReportInput, Task, TaskInput};
+use crate::visit::{
+    ContactEvent, Interaction, InteractionInput, Meeting, MeetingInput, MeetingStatusChange, Report, ReportInput, Task,
+    TaskInput,
+};
 
 /// Most mutations one push may carry; a longer outbox is sent in several pushes.
 pub const MAX_MUTATIONS_PER_PUSH: usize = 500;
@@ -223,6 +226,13 @@ pub enum Change {
     Offer(Box<Offer>),
     /// A complaint about a record this user sees, with its steps.
     Complaint(Box<Complaint>),
+    /// A line of the history of a record this user sees.
+    Event(Box<ContactEvent>),
+    /// A visit report with its objections and the prospects named, on a record this user
+    /// sees or written by them.
+    Report(Box<Report>),
+    /// A call, e-mail, letter or SMS logged on a record this user sees.
+    Interaction(Box<Interaction>),
 }
 
 /// Two people changed one field of a record differently (*conflit de modification*). The
@@ -266,7 +276,28 @@ impl Change {
             Change::Conflict(c) => c.seq,
             Change::Offer(o) => o.seq,
             Change::Complaint(c) => c.seq,
+            Change::Event(e) => e.seq,
+            Change::Report(r) => r.seq,
+            Change::Interaction(i) => i.seq,
             Change::ContactRemoved { seq, .. } | Change::TaskRemoved { seq, .. } => *seq,
+        }
+    }
+}
+
+impl Change {
+    /// The record a row hangs on (goes with it when the record leaves the phone); `None` for
+    /// a record itself, a removal, and a task of no record.
+    pub fn contact_id(&self) -> Option<Uuid> {
+        match self {
+            Change::Meeting(m) => Some(m.contact_id),
+            Change::Task(t) => t.contact_id,
+            Change::Conflict(c) => Some(c.contact_id),
+            Change::Offer(o) => Some(o.contact_id),
+            Change::Complaint(c) => Some(c.contact_id),
+            Change::Event(e) => Some(e.contact_id),
+            Change::Report(r) => Some(r.contact_id),
+            Change::Interaction(i) => Some(i.contact_id),
+            Change::Contact(_) | Change::ContactRemoved { .. } | Change::TaskRemoved { .. } => None,
         }
     }
 }

@@ -66,6 +66,25 @@ impl CallOutcome {
     }
 }
 
+/// A call, e-mail, letter or SMS as logged (*échange*): what the sync sends, so that the phone
+/// knows offline how often a person was followed up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Interaction {
+    pub id: Uuid,
+    pub contact_id: Uuid,
+    pub author_id: Uuid,
+    pub kind: InteractionKind,
+    pub outcome: Option<CallOutcome>,
+    pub note: String,
+    pub at: DateTime<Utc>,
+    /// The phoning session it was made in: a follow-up (*relance*).
+    pub session_id: Option<Uuid>,
+    /// The objection heard, for a refusal.
+    pub objection: Option<String>,
+    pub seq: i64,
+}
+
 /// A call, e-mail, letter or SMS to log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

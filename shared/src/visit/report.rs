@@ -283,6 +283,9 @@ pub struct Report {
     pub tasks: Vec<Uuid>,
     pub author_name: String,
     pub created_at: DateTime<Utc>,
+    /// The change number of the write that saved it last.
+    #[serde(default)]
+    pub seq: i64,
 }
 
 /// An objection as stored.

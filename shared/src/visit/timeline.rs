@@ -48,3 +48,14 @@ pub struct TimelineEntry {
     /// The meeting, report, interaction or record the line is about.
     pub ref_id: Option<Uuid>,
 }
+
+/// A line of a record's timeline as the sync sends it: the line, the record it belongs to and
+/// the change number of the write that made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContactEvent {
+    pub contact_id: Uuid,
+    pub seq: i64,
+    #[serde(flatten)]
+    pub entry: TimelineEntry,
+}

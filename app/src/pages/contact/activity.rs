@@ -311,7 +311,7 @@ pub fn Timeline(contact_id: Uuid) -> impl IntoView {
     let next = RwSignal::new(None::<String>);
     let (error, set_error) = signal(None::<String>);
     let (loaded, set_loaded) = signal(false);
-    // Offline: the history as last read on this phone, and when.
+    // Offline: the history as the last sync brought it, and when that was.
     let (offline, set_offline) = signal(None::<Option<chrono::DateTime<chrono::Utc>>>);
     let load = move |before: Option<String>| {
         spawn_local(async move {
@@ -319,25 +319,22 @@ pub fn Timeline(contact_id: Uuid) -> impl IntoView {
             let path = endpoints::contact_timeline(contact_id, before.as_deref());
             match client::get::<TimelinePage>(&path).await {
                 Ok(p) => {
-                    if first {
-                        replica::keep_timeline(contact_id, &p.items);
-                    }
                     items.update(|v| v.extend(p.items));
                     next.set(p.next);
                     set_loaded.set(true);
                 }
-                Err(f) if f.status == 0 => {
-                    let kept = if first {
-                        replica::kept_timeline(contact_id)
-                    } else {
-                        None
-                    };
-                    set_offline.set(Some(kept.as_ref().map(|k| k.at)));
-                    if let Some(k) = kept {
-                        items.set(k.items);
+                Err(f) if f.status == 0 && first => {
+                    let local =
+                        replica::or_local(Err(f), || replica::is_open().then(|| replica::timeline_of(contact_id)))
+                            .await;
+                    let synced = replica::status().with_untracked(|s| s.last_sync_at);
+                    set_offline.set(Some(synced));
+                    if let Ok(lines) = local {
+                        items.set(lines);
                         set_loaded.set(true);
                     }
                 }
+                Err(f) if f.status == 0 => set_offline.set(Some(replica::status().with_untracked(|s| s.last_sync_at))),
                 Err(f) => set_error.set(Some(f.message())),
             }
         });
@@ -363,7 +360,7 @@ pub fn Timeline(contact_id: Uuid) -> impl IntoView {
                 Some(at) => {
                     let local = at.with_timezone(&chrono::Local);
                     format!(
-                        "Hors ligne : l'historique tel qu'il était le {} à {} ; ce qui attend d'être envoyé est listé plus haut.",
+                        "Hors ligne : l'historique tel qu'à la dernière synchronisation, le {} à {} ; ce qui attend d'être envoyé est listé plus haut.",
                         date_fr(local.date_naive()),
                         time_fr(local.naive_local())
                     )

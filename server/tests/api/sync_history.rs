@@ -1,0 +1,192 @@
+//! The record's history in the pull: visit reports with their objections and referrals, calls
+//! and messages, and the timeline's lines travel to exactly the phones that see the record —
+//! on SQLite and PostgreSQL.
+
+use crate::support::*;
+use crate::visits::{contacted_prospect, local_in, meeting, report_with_two_objections_and_a_referral};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sqlx::Connection;
+
+/// Every change after `cursor`, pulled page by page (small pages, so that a page boundary
+/// falls inside the morning's writes).
+async fn pull_from(user: &User, mut cursor: i64) -> (Vec<Value>, i64) {
+    let mut changes = Vec::new();
+    loop {
+        let (status, page) = body(user.get(&format!("/sync/pull?cursor={cursor}&limit=2")).await).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(page["reset"], false, "{page}");
+        changes.extend(page["changes"].as_array().unwrap().iter().cloned());
+        cursor = page["cursor"].as_i64().unwrap();
+        if !page["has_more"].as_bool().unwrap() {
+            return (changes, cursor);
+        }
+    }
+}
+
+fn of_kind<'a>(changes: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    changes
+        .iter()
+        .filter(|c| c["kind"] == kind)
+        .map(|c| &c["row"])
+        .collect()
+}
+
+/// The rows of `kind` about `contact`.
+fn about<'a>(changes: &'a [Value], kind: &str, contact: &Value) -> Vec<&'a Value> {
+    of_kind(changes, kind)
+        .into_iter()
+        .filter(|r| &r["contact_id"] == contact)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_visit_its_report_and_a_call_reach_exactly_the_phones_that_see_the_record() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    let client = contacted_prospect(&cast.owner, "history").await;
+    let cid = client["id"].clone();
+    let m = meeting(&cast.owner, &cid, &local_in(-90)).await;
+    let (s, report) = body(
+        cast.owner
+            .post(
+                &format!("/meetings/{}/report", m["id"].as_str().unwrap()),
+                &report_with_two_objections_and_a_referral(),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{report}");
+    let (s, call) = body(
+        cast.owner
+            .post(
+                &format!("/contacts/{}/interactions", cid.as_str().unwrap()),
+                &json!({"kind": "call", "outcome": "reached", "note": "Confirme la simulation"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{call}");
+
+    // The owner's phone: the report with both objections and the prospect named, the call,
+    // and the same history as the record's timeline.
+    let (changes, cursor) = pull_from(&cast.owner, 0).await;
+    let reports = about(&changes, "report", &cid);
+    assert_eq!(reports.len(), 1, "{changes:?}");
+    assert_eq!(reports[0]["id"], report["id"]);
+    assert_eq!(reports[0]["objections"].as_array().unwrap().len(), 2);
+    assert_eq!(reports[0]["referred"], report["referred"]);
+    assert!(reports[0]["seq"].as_i64().unwrap() > 0);
+    let calls = about(&changes, "interaction", &cid);
+    assert_eq!(calls.len(), 1, "{changes:?}");
+    assert_eq!(calls[0]["outcome"], "reached");
+    assert_eq!(calls[0]["note"], "Confirme la simulation");
+    let (_, timeline) = body(
+        cast.owner
+            .get(&format!("/contacts/{}/timeline?limit=200", cid.as_str().unwrap()))
+            .await,
+    )
+    .await;
+    let mut pulled: Vec<&Value> = about(&changes, "event", &cid).into_iter().map(|e| &e["id"]).collect();
+    let mut listed: Vec<&Value> = timeline["items"].as_array().unwrap().iter().map(|e| &e["id"]).collect();
+    pulled.sort_by_key(|v| v.to_string());
+    listed.sort_by_key(|v| v.to_string());
+    assert!(
+        listed.len() >= 4,
+        "created, meeting, report, objections, call: {timeline}"
+    );
+    assert_eq!(pulled, listed, "every line of the timeline, once");
+    // The prospect named in the report comes with its own history.
+    let prospect = &report["referred"][0]["id"];
+    assert!(!about(&changes, "event", prospect).is_empty());
+
+    // A colleague who does not see the record gets none of it; the manager gets all of it;
+    // the other agency nothing.
+    let (theirs, _) = pull_from(&cast.colleague, 0).await;
+    for kind in ["report", "interaction", "event"] {
+        assert!(about(&theirs, kind, &cid).is_empty(), "{kind} on a colleague's phone");
+    }
+    let (managers, _) = pull_from(&cast.manager, 0).await;
+    assert_eq!(about(&managers, "report", &cid).len(), 1);
+    assert_eq!(about(&managers, "interaction", &cid).len(), 1);
+    assert_eq!(about(&managers, "event", &cid).len(), listed.len());
+    let (foreign, _) = pull_from(&cast.foreign, 0).await;
+    assert!(!serde_json::to_string(&foreign).unwrap().contains(cid.as_str().unwrap()));
+
+    // Shared with the colleague: their phone, already synced, gets the record with its
+    // whole history at the next pull.
+    let (_, colleague_before) = pull_from(&cast.colleague, 0).await;
+    let r = cast
+        .owner
+        .post(
+            &format!("/contacts/{}/shares", cid.as_str().unwrap()),
+            &json!({"user_id": cast.colleague.id}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (shared, colleague_cursor) = pull_from(&cast.colleague, colleague_before).await;
+    assert_eq!(about(&shared, "report", &cid).len(), 1, "{shared:?}");
+    assert_eq!(about(&shared, "interaction", &cid).len(), 1);
+    assert_eq!(about(&shared, "meeting", &cid).len(), 1);
+    assert_eq!(about(&shared, "event", &cid).len(), listed.len());
+    // (The owner's phone gets them again too: a put of what it has changes nothing.)
+    let (_, owner_cursor) = pull_from(&cast.owner, cursor).await;
+    let (s, _) = body(
+        cast.colleague
+            .post(
+                &format!("/contacts/{}/interactions", cid.as_str().unwrap()),
+                &json!({"kind": "sms", "note": "Rappel du rendez-vous"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    for (user, after) in [(&cast.owner, owner_cursor), (&cast.colleague, colleague_cursor)] {
+        let (next, _) = pull_from(user, after).await;
+        let calls = about(&next, "interaction", &cid);
+        assert_eq!(calls.len(), 1, "only the new message: {next:?}");
+        assert_eq!(calls[0]["kind"], "sms");
+        let lines = about(&next, "event", &cid);
+        assert_eq!(lines.len(), 1, "only the new line: {next:?}");
+        assert_eq!(lines[0]["kind"], "sms");
+    }
+
+    // Unshared: the colleague's phone is told to drop the record (and what hangs on it).
+    let r = cast
+        .owner
+        .delete(&format!(
+            "/contacts/{}/shares/{}",
+            cid.as_str().unwrap(),
+            cast.colleague.id
+        ))
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (next, _) = pull_from(&cast.colleague, colleague_cursor).await;
+    assert!(of_kind(&next, "contact_removed").iter().any(|r| r["id"] == cid));
+}
+
+#[tokio::test]
+async fn a_phone_synced_before_the_history_travelled_starts_again_from_zero() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    cast.owner.create_contact(contact("floor")).await;
+    let (_, old_cursor) = pull_from(&cast.owner, 0).await;
+    // What migration 0019 does to an existing agency.
+    let floor = "UPDATE agencies SET sync_floor = change_seq + 1, change_seq = change_seq + 1";
+    if app.database_url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(&app.database_url).await.unwrap();
+        sqlx::query(floor).execute(&mut conn).await.unwrap();
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&app.database_url).await.unwrap();
+        sqlx::query(floor).execute(&mut conn).await.unwrap();
+    }
+    let (_, page) = body(cast.owner.get(&format!("/sync/pull?cursor={old_cursor}")).await).await;
+    assert_eq!(page["reset"], true, "{page}");
+    assert_eq!(page["cursor"], 0);
+    // From 0, and from any cursor given since, no reset.
+    let (changes, cursor) = pull_from(&cast.owner, 0).await;
+    assert!(cursor > old_cursor);
+    assert!(!of_kind(&changes, "contact").is_empty());
+    let (again, _) = pull_from(&cast.owner, cursor).await;
+    assert!(again.is_empty());
+}
