@@ -70,9 +70,7 @@ pub fn PhoningPage() -> impl IntoView {
         list.set(storage::load::<KeptList>(LIST_KEY).unwrap_or_default());
         spawn_local(async move {
             let online = client::get::<AgencySettings>(endpoints::AGENCY_SETTINGS).await;
-            let s: AgencySettings = replica::or_local(online, || storage::load(replica::SETTINGS_KEY))
-                .await
-                .unwrap_or_default();
+            let s: AgencySettings = replica::or_local(online, replica::settings).await.unwrap_or_default();
             objections.set(s.objections.clone());
             period.set(s.follow_up_period_days);
         });

@@ -188,7 +188,7 @@ pub fn ReportPage() -> impl IntoView {
             if let Ok(s) = &settings {
                 storage::save(replica::SETTINGS_KEY, s);
             }
-            let settings = replica::or_local(settings, || storage::load(replica::SETTINGS_KEY)).await?;
+            let settings = replica::or_local(settings, replica::settings).await?;
             Ok::<_, client::ApiFailure>((meeting, contact, settings))
         }
     });

@@ -116,6 +116,7 @@ fn row_id(kind: RowKind, id: uuid::Uuid) -> String {
         RowKind::Event => "event",
         RowKind::Report => "report",
         RowKind::Interaction => "interaction",
+        RowKind::Settings => "settings",
     };
     format!("{kind}/{id}")
 }

@@ -1,6 +1,6 @@
 //! What the phone keeps besides the replica's rows, and the layer the screens read: the
-//! outbox laid over the rows by the shared rules, and the agency's settings and the signed-in
-//! user from the last sync.
+//! outbox laid over the rows by the shared rules, with the agency's settings from the last
+//! sync and the signed-in user.
 
 #[cfg(feature = "hydrate")]
 use chrono::{DateTime, Utc};
@@ -24,7 +24,13 @@ pub(super) fn lay_over(
     let Some(user_id) = me.as_ref().map(|m| m.user_id).or(owner) else {
         return Default::default();
     };
-    let settings: shared::settings::AgencySettings = crate::storage::load(SETTINGS_KEY).unwrap_or_default();
+    let pulled = match rows.get(&(shared::sync::engine::RowKind::Settings, Uuid::nil())) {
+        Some(shared::sync::Change::Settings { settings, .. }) => Some(settings.as_ref().clone()),
+        _ => None,
+    };
+    let settings: shared::settings::AgencySettings = pulled
+        .or_else(|| crate::storage::load(SETTINGS_KEY))
+        .unwrap_or_default();
     let instant = |t: NaiveDateTime| {
         Local
             .from_local_datetime(&t)
@@ -47,7 +53,8 @@ pub(super) fn lay_over(
     lay_over(rows, outbox, &ctx)
 }
 
-/// After each successful sync: keep the agency's settings for offline use (once per load).
+/// After each successful sync: keep who is signed in for offline use (once per load; the
+/// agency's settings come in the pull).
 #[cfg(feature = "hydrate")]
 pub(super) async fn after_sync() {
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,12 +62,9 @@ pub(super) async fn after_sync() {
     if DONE.swap(true, Ordering::Relaxed) {
         return;
     }
-    match crate::client::get::<shared::settings::AgencySettings>(crate::endpoints::AGENCY_SETTINGS).await {
-        Ok(s) => crate::storage::save(SETTINGS_KEY, &s),
+    match crate::client::get::<shared::api::Me>(crate::endpoints::ME).await {
+        Ok(me) => crate::storage::save(ME_KEY, &me),
         Err(_) => DONE.store(false, Ordering::Relaxed),
-    }
-    if let Ok(me) = crate::client::get::<shared::api::Me>(crate::endpoints::ME).await {
-        crate::storage::save(ME_KEY, &me);
     }
 }
 

@@ -245,6 +245,17 @@ pub fn timeline_of(contact_id: Uuid) -> Vec<shared::visit::TimelineEntry> {
     v
 }
 
+/// The agency's settings and lists as the last sync brought them (before a first sync, as a
+/// screen last read them online).
+pub fn settings() -> Option<shared::settings::AgencySettings> {
+    use shared::sync::Change;
+    row(shared::sync::engine::RowKind::Settings, Uuid::nil(), |r| match r {
+        Change::Settings { settings, .. } => Some(settings.as_ref().clone()),
+        _ => None,
+    })
+    .or_else(|| crate::storage::load(SETTINGS_KEY))
+}
+
 /// A meeting's visit report from the replica.
 pub fn report_of(meeting_id: Uuid) -> Option<shared::visit::Report> {
     use shared::sync::Change;
@@ -559,7 +570,7 @@ pub fn describe(m: &Mutation) -> String {
         Mutation::SaveOffer(i) => format!(
             "Offre {} — pronostic {} %",
             shared::offer::family_label(
-                &crate::storage::load::<shared::settings::AgencySettings>(SETTINGS_KEY)
+                &settings()
                     .map(|s| s.product_families)
                     .unwrap_or_else(shared::offer::default_families),
                 &i.family

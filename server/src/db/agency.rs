@@ -50,12 +50,14 @@ impl<E> super::Store for SqlStore<E> {
             return Err(StoreError::Forbidden("réservé au chef d'agence"));
         }
         let mut tx = self.begin().await?;
-        // Lock the agency first, like every write.
-        self.next_seq_as(&mut tx, actor, 0).await?;
+        // Lock the agency first, like every write; the number brings the settings to every
+        // phone at its next pull.
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         let json = serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query("UPDATE agencies SET settings = $2 WHERE id = $1")
+        sqlx::query("UPDATE agencies SET settings = $2, settings_seq = $3 WHERE id = $1")
             .bind(actor.agency_id)
             .bind(&json)
+            .bind(seq)
             .execute(&mut *tx)
             .await?;
         let sql = format!("{CONTACT_SELECT} WHERE c.agency_id = $1 AND c.deleted_at IS NULL");

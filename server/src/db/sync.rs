@@ -283,8 +283,8 @@ impl<E> SyncStore for SqlStore<E> {
         // The agency's last committed change number first: a write committing later
         // takes a larger one (the agency row serialises writers), so nothing at or
         // below it can still appear after this page is read.
-        let (agency_seq, floor): (i64, i64) =
-            sqlx::query_as("SELECT change_seq, sync_floor FROM agencies WHERE id = $1")
+        let (agency_seq, floor, settings_seq): (i64, i64, i64) =
+            sqlx::query_as("SELECT change_seq, sync_floor, settings_seq FROM agencies WHERE id = $1")
                 .bind(actor.agency_id)
                 .fetch_optional(&mut *tx)
                 .await?
@@ -313,6 +313,9 @@ impl<E> SyncStore for SqlStore<E> {
                 .await?;
             candidates.extend(seqs.into_iter().map(|(s,)| s));
         }
+        if settings_seq > cursor {
+            candidates.push(settings_seq);
+        }
         let (upper, has_more) = page_end(candidates, limit as usize, agency_seq);
 
         let whole = actor.sees_whole_agency();
@@ -330,6 +333,13 @@ impl<E> SyncStore for SqlStore<E> {
         let sees = |owner: Uuid, contact: Uuid| whole || owner == actor.user_id || shared_with_me.contains(&contact);
 
         let mut changes = Vec::new();
+        // The settings: in a first pull (whatever their number), and after each change.
+        if cursor == 0 || (settings_seq > cursor && settings_seq <= upper) {
+            changes.push(Change::Settings {
+                seq: settings_seq,
+                settings: Box::new(Self::settings_tx(&mut tx, actor.agency_id).await?),
+            });
+        }
         let sql = format!("{CONTACT_SELECT} WHERE c.agency_id = $1 AND c.seq > $2 AND c.seq <= $3");
         let rows: Vec<ContactRow> = sqlx::query_as(&sql)
             .bind(actor.agency_id)

@@ -190,3 +190,40 @@ async fn a_phone_synced_before_the_history_travelled_starts_again_from_zero() {
     let (again, _) = pull_from(&cast.owner, cursor).await;
     assert!(again.is_empty());
 }
+
+#[tokio::test]
+async fn the_agencys_settings_and_lists_come_in_a_first_pull_and_after_each_change() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    // (In an agency with no change at all the cursor stays 0, and each pull is a first one.)
+    cast.owner.create_contact(contact("settings")).await;
+    let (changes, cursor) = pull_from(&cast.owner, 0).await;
+    let settings = of_kind(&changes, "settings");
+    assert_eq!(settings.len(), 1, "a first pull carries the settings: {changes:?}");
+    let (_, current) = body(cast.owner.get("/agency/settings").await).await;
+    assert_eq!(settings[0]["settings"], current);
+    let (nothing, _) = pull_from(&cast.owner, cursor).await;
+    assert!(of_kind(&nothing, "settings").is_empty(), "not again while unchanged");
+
+    // A manager adds an objection to the list: every phone of the agency gets it next pull,
+    // none of the other agency's.
+    let mut changed = current.clone();
+    changed["objections"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"code": "car_park", "label": "Pas le temps, entre deux rendez-vous"}));
+    let (s, saved) = body(cast.manager.put("/agency/settings", &changed).await).await;
+    assert_eq!(s, StatusCode::OK, "{saved}");
+    let (next, after) = pull_from(&cast.owner, cursor).await;
+    let settings = of_kind(&next, "settings");
+    assert_eq!(settings.len(), 1, "{next:?}");
+    assert!(settings[0]["settings"]["objections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o["code"] == "car_park"));
+    let (again, _) = pull_from(&cast.owner, after).await;
+    assert!(of_kind(&again, "settings").is_empty());
+    let (foreign, _) = pull_from(&cast.foreign, 0).await;
+    assert!(!serde_json::to_string(&foreign).unwrap().contains("car_park"));
+}

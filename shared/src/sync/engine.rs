@@ -66,6 +66,8 @@ pub enum RowKind {
     Event,
     Report,
     Interaction,
+    /// The agency's settings: one row, id nil.
+    Settings,
 }
 
 /// One local transaction: everything in it is written together or not at all.
@@ -359,6 +361,7 @@ pub fn row_key(change: &Change) -> Option<RowKey> {
         Change::Event(e) => Some((RowKind::Event, e.entry.id)),
         Change::Report(r) => Some((RowKind::Report, r.id)),
         Change::Interaction(i) => Some((RowKind::Interaction, i.id)),
+        Change::Settings { .. } => Some((RowKind::Settings, Uuid::nil())),
         Change::ContactRemoved { .. } | Change::TaskRemoved { .. } => None,
     }
 }

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::complaint::{Complaint, ComplaintInput, ComplaintStep};
 use crate::offer::{Offer, OfferInput, Prognosis};
 use crate::record::{Contact, ContactInput, FieldErrors};
+use crate::settings::AgencySettings;
 use crate::stage::StageChange;
 use crate::visit::{
     ContactEvent, Interaction, InteractionInput, Meeting, MeetingInput, MeetingStatusChange, Report, ReportInput, Task,
@@ -233,6 +234,12 @@ pub enum Change {
     Report(Box<Report>),
     /// A call, e-mail, letter or SMS logged on a record this user sees.
     Interaction(Box<Interaction>),
+    /// The agency's settings and lists (objections, product families, sectors, cadence…):
+    /// in a pull from 0, and in the next pull after a manager changes them.
+    Settings {
+        seq: i64,
+        settings: Box<AgencySettings>,
+    },
 }
 
 /// Two people changed one field of a record differently (*conflit de modification*). The
@@ -279,6 +286,7 @@ impl Change {
             Change::Event(e) => e.seq,
             Change::Report(r) => r.seq,
             Change::Interaction(i) => i.seq,
+            Change::Settings { seq, .. } => *seq,
             Change::ContactRemoved { seq, .. } | Change::TaskRemoved { seq, .. } => *seq,
         }
     }
@@ -297,7 +305,10 @@ impl Change {
             Change::Event(e) => Some(e.contact_id),
             Change::Report(r) => Some(r.contact_id),
             Change::Interaction(i) => Some(i.contact_id),
-            Change::Contact(_) | Change::ContactRemoved { .. } | Change::TaskRemoved { .. } => None,
+            Change::Contact(_)
+            | Change::Settings { .. }
+            | Change::ContactRemoved { .. }
+            | Change::TaskRemoved { .. } => None,
         }
     }
 }

@@ -34,9 +34,7 @@ async fn settings() -> AgencySettings {
     if let Ok(s) = &online {
         storage::save(replica::SETTINGS_KEY, s);
     }
-    replica::or_local(online, || storage::load(replica::SETTINGS_KEY))
-        .await
-        .unwrap_or_default()
+    replica::or_local(online, replica::settings).await.unwrap_or_default()
 }
 
 /// Saves an offer: sent at once with network, kept in the outbox without.
