@@ -1,9 +1,9 @@
 //! The tour planner on standard instances, and on advisor-sized days.
 //!
-//! `cargo bench -p tournee-server --bench planner` — for each TSPLIB and Solomon instance in
-//! `benches/data/` (copied from the project's shared benchmark set, provenance in its README),
-//! solves it as `tournee plan` does, checks the answer, and prints the gap to the best known
-//! value and the time. Then times the exact day planner on random days of 12 stops, with
+//! `cargo bench -p tournee-server --bench planner` — for each TSPLIB instance and each of the
+//! 56 Solomon instances in `benches/data/` (provenance in its README), solves it as `tournee
+//! plan` does (Solomon: three seeds, 1 s each), checks the answer, and prints the gap to the
+//! best known value, the vehicles and, per family, the mean and worst gap beside `vrp-core`. Then times the exact day planner on random days of 12 stops, with
 //! three fixed meetings or none.
 
 use serde_json::Value;
@@ -148,22 +148,52 @@ fn main() -> anyhow::Result<()> {
         ));
     }
     let known: Value = serde_json::from_str(&data("solomon/best_known.json")?)?;
-    let mut gaps = Vec::new();
-    for name in ["C101", "C201", "R101", "R201", "RC101", "RC201"] {
+    // Every Solomon instance (or those whose name starts with PLANNER_ONLY), three seeds (or
+    // PLANNER_SEEDS="1 2 …"), 1 s each; vrp-core once per instance, 1 s, beside.
+    let only = std::env::var("PLANNER_ONLY").unwrap_or_default();
+    let seeds: Vec<u64> = std::env::var("PLANNER_SEEDS")
+        .unwrap_or_else(|_| "1 2 3".into())
+        .split_whitespace()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data/solomon"))?
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter_map(|n| n.strip_suffix(".txt").map(str::to_string))
+            .filter(|n| n.starts_with(&only))
+            .collect();
+    names.sort();
+    say("");
+    say("| instance | best known (vehicles) | ours, per seed: gap, vehicles | vrp-core, 1 s |");
+    say("|---|---|---|---|");
+    // (family, gap, vehicles over the best known)
+    let mut runs: Vec<(String, f64, i64)> = Vec::new();
+    let mut theirs: Vec<(String, f64)> = Vec::new();
+    for name in &names {
         let bk = &known[format!("{name}_distance")];
         let best = bk["best_known_cost"].as_f64().unwrap_or(f64::NAN);
-        let vehicles = bk["solved_with_vehicles"].as_u64().unwrap_or(0);
+        let vehicles = bk["solved_with_vehicles"].as_u64().unwrap_or(0) as i64;
         let text = data(&format!("solomon/{name}.txt"))?;
-        let o = solve(Format::Solomon, &text, 1000, 1)?;
-        let gap = (o.cost / best - 1.0) * 100.0;
-        gaps.push(gap);
+        let family = format!(
+            "{}{}",
+            name.trim_end_matches(|c: char| c.is_ascii_digit()),
+            &name[name.len() - 3..name.len() - 2]
+        );
+        let mut cells = Vec::new();
+        for &seed in &seeds {
+            let o = solve(Format::Solomon, &text, 1000, seed)?;
+            anyhow::ensure!(o.unassigned == 0, "{name}: {} visits unassigned", o.unassigned);
+            let gap = (o.cost / best - 1.0) * 100.0;
+            runs.push((family.clone(), gap, o.vehicles as i64 - vehicles));
+            cells.push(format!("{gap:+.2} % {}", o.vehicles));
+        }
         let inst = shared::plan::formats::Solomon::parse(&text).map_err(anyhow::Error::msg)?;
         let nodes = &inst.nodes;
         let jobs: Vec<(i32, f64, f64, f64)> = nodes[1..]
             .iter()
             .map(|c| (c.demand as i32, c.ready, c.due, c.service))
             .collect();
-        let (vc, vv, vu, vms) = vrp_core(
+        let (vc, vv, vu, _) = vrp_core(
             nodes.len(),
             |i, j| (nodes[i].x - nodes[j].x).hypot(nodes[i].y - nodes[j].y),
             &jobs,
@@ -172,21 +202,36 @@ fn main() -> anyhow::Result<()> {
             Some((nodes[0].ready, nodes[0].due)),
             1,
         )?;
+        let vgap = (vc / best - 1.0) * 100.0;
+        theirs.push((family.clone(), vgap));
         say(&format!(
-            "| {name} | 1000 ms | {:.2} | {best} ({vehicles} veh.) | {gap:+.2} % | {} | {} | {vc:.2}, {vv} veh.{} ({:+.2} %, {vms} ms) | {:.3} |{}",
-            o.cost,
-            o.vehicles,
-            o.ms,
-            if vu > 0 { format!(", {vu} unassigned") } else { String::new() },
-            (vc / best - 1.0) * 100.0,
-            o.cost / vc,
-            if o.unassigned > 0 { format!(" {} unassigned", o.unassigned) } else { String::new() }
+            "| {name} | {best} ({vehicles}) | {} | {vgap:+.2} % {vv}{} |",
+            cells.join(" · "),
+            if vu > 0 {
+                format!(", {vu} unassigned")
+            } else {
+                String::new()
+            }
         ));
     }
-    say(&format!(
-        "Solomon mean gap {:+.2} %",
-        gaps.iter().sum::<f64>() / gaps.len() as f64
-    ));
+    say("");
+    say("| family | runs | mean gap | worst gap | runs with a vehicle more | vrp-core mean (1 run per instance) |");
+    say("|---|---|---|---|---|---|");
+    let mut families: Vec<String> = runs.iter().map(|r| r.0.clone()).collect();
+    families.dedup();
+    families.push("all".into());
+    for f in families {
+        let ours: Vec<&(String, f64, i64)> = runs.iter().filter(|r| f == "all" || r.0 == f).collect();
+        let other: Vec<f64> = theirs.iter().filter(|r| f == "all" || r.0 == f).map(|r| r.1).collect();
+        say(&format!(
+            "| {f} | {} | {:+.2} % | {:+.2} % | {} | {:+.2} % |",
+            ours.len(),
+            ours.iter().map(|r| r.1).sum::<f64>() / ours.len().max(1) as f64,
+            ours.iter().map(|r| r.1).fold(f64::MIN, f64::max),
+            ours.iter().filter(|r| r.2 > 0).count(),
+            other.iter().sum::<f64>() / other.len().max(1) as f64
+        ));
+    }
 
     // Advisor days: 12 stops, with three fixed meetings or none, with and without visiting
     // windows.
