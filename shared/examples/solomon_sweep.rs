@@ -6,6 +6,8 @@
 //! `cargo run --release -p tournee-shared --example solomon_sweep -- server/benches/data/solomon
 //! [ms=1000] [seeds=1,2,3] [filter]` — two instances at a time, one core each.
 
+#![allow(clippy::print_stdout)] // a command-line tool: its output is the point
+
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
