@@ -283,15 +283,14 @@ impl<E> SyncStore for SqlStore<E> {
         // The agency's last committed change number first: a write committing later
         // takes a larger one (the agency row serialises writers), so nothing at or
         // below it can still appear after this page is read.
-        let (agency_seq, floor, settings_seq): (i64, i64, i64) =
-            sqlx::query_as("SELECT change_seq, sync_floor, settings_seq FROM agencies WHERE id = $1")
+        let (agency_seq, settings_seq): (i64, i64) =
+            sqlx::query_as("SELECT change_seq, settings_seq FROM agencies WHERE id = $1")
                 .bind(actor.agency_id)
                 .fetch_optional(&mut *tx)
                 .await?
                 .ok_or(StoreError::NotFound)?;
-        // Ahead of the server (a restored backup, another server), or from before the pull
-        // carried every kind (`sync_floor`): the phone starts again from 0.
-        if cursor > agency_seq || (cursor > 0 && cursor < floor) {
+        // Ahead of the server (a restored backup, another server): the phone starts again.
+        if cursor > agency_seq {
             return Ok(SyncPage {
                 changes: Vec::new(),
                 cursor: 0,

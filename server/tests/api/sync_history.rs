@@ -165,30 +165,78 @@ async fn a_visit_its_report_and_a_call_reach_exactly_the_phones_that_see_the_rec
     assert!(of_kind(&next, "contact_removed").iter().any(|r| r["id"] == cid));
 }
 
+/// Runs the `UPDATE` statements of a migration file against the test's database.
+async fn rerun_updates(database_url: &str, migration: &str) {
+    let engine = if database_url.starts_with("sqlite:") {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    let path = format!("{}/migrations/{engine}/{migration}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let updates: Vec<String> = text
+        .split(';')
+        .map(|s| {
+            s.lines()
+                .filter(|l| !l.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .filter(|s| s.trim_start().starts_with("UPDATE"))
+        .collect();
+    assert!(!updates.is_empty(), "{path}");
+    for sql in updates {
+        if engine == "sqlite" {
+            let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+            sqlx::query(&sql).execute(&mut conn).await.unwrap();
+        } else {
+            let mut conn = sqlx::PgConnection::connect(database_url).await.unwrap();
+            sqlx::query(&sql).execute(&mut conn).await.unwrap();
+        }
+    }
+}
+
 #[tokio::test]
-async fn a_phone_synced_before_the_history_travelled_starts_again_from_zero() {
+async fn a_phone_synced_before_the_history_travelled_gets_it_at_its_next_pull() {
     let app = spawn_app().await;
     let cast = cast(&app).await;
-    cast.owner.create_contact(contact("floor")).await;
-    let (_, old_cursor) = pull_from(&cast.owner, 0).await;
-    // What migration 0019 does to an existing agency.
-    let floor = "UPDATE agencies SET sync_floor = change_seq + 1, change_seq = change_seq + 1";
-    if app.database_url.starts_with("sqlite:") {
-        let mut conn = sqlx::SqliteConnection::connect(&app.database_url).await.unwrap();
-        sqlx::query(floor).execute(&mut conn).await.unwrap();
-    } else {
-        let mut conn = sqlx::PgConnection::connect(&app.database_url).await.unwrap();
-        sqlx::query(floor).execute(&mut conn).await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let c = cast.owner.create_contact(contact(&format!("before{i}"))).await;
+        let (s, _) = body(
+            cast.owner
+                .post(
+                    &format!("/contacts/{}/interactions", c["id"].as_str().unwrap()),
+                    &json!({"kind": "call", "outcome": "reached", "note": "avant"}),
+                )
+                .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED);
+        ids.push(c["id"].clone());
     }
-    let (_, page) = body(cast.owner.get(&format!("/sync/pull?cursor={old_cursor}")).await).await;
-    assert_eq!(page["reset"], true, "{page}");
-    assert_eq!(page["cursor"], 0);
-    // From 0, and from any cursor given since, no reset.
-    let (changes, cursor) = pull_from(&cast.owner, 0).await;
-    assert!(cursor > old_cursor);
-    assert!(!of_kind(&changes, "contact").is_empty());
-    let (again, _) = pull_from(&cast.owner, cursor).await;
-    assert!(again.is_empty());
+    let (_, cursor) = pull_from(&cast.owner, 0).await;
+    // What migrations 0019 and 0020 do to rows written before them: new numbers above every
+    // cursor handed out.
+    rerun_updates(&app.database_url, "0019_history_in_sync.sql").await;
+    rerun_updates(&app.database_url, "0020_settings_in_sync.sql").await;
+    // The phone's next pull (pages of two changes: no reset, no page repeated forever) brings
+    // every record's history, its calls and the settings.
+    let (next, after) = pull_from(&cast.owner, cursor).await;
+    assert!(after > cursor);
+    for id in &ids {
+        assert_eq!(about(&next, "interaction", id).len(), 1, "{next:?}");
+        assert_eq!(about(&next, "event", id).len(), 2, "created and called: {next:?}");
+    }
+    assert_eq!(of_kind(&next, "settings").len(), 1);
+    // A new phone from 0 gets the same, and a cursor given since needs nothing more.
+    let (fresh, end) = pull_from(&cast.owner, 0).await;
+    assert_eq!(end, after);
+    for id in &ids {
+        assert_eq!(about(&fresh, "event", id).len(), 2);
+    }
+    let (again, _) = pull_from(&cast.owner, after).await;
+    assert!(again.is_empty(), "{again:?}");
 }
 
 #[tokio::test]
