@@ -263,15 +263,7 @@ impl<E> MeetingStore for SqlStore<E> {
         })?;
         let mut tx = self.begin().await?;
         let seq = self.next_seq_as(&mut tx, actor, 1).await?;
-        let contact = Self::visible_row(&mut tx, actor, input.contact_id)
-            .await
-            .map_err(|e| match e {
-                StoreError::NotFound => StoreError::Invalid {
-                    field: "contact_id".into(),
-                    message: "dossier introuvable".into(),
-                },
-                e => e,
-            })?;
+        let contact = Self::named_record(&mut tx, actor, input.contact_id).await?;
         let owner_id = input.owner_id.unwrap_or(actor.user_id);
         if owner_id != actor.user_id && !actor.sees_whole_agency() {
             return Err(StoreError::Forbidden("un conseiller planifie ses propres rendez-vous"));

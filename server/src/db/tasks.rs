@@ -147,13 +147,7 @@ impl<E> TaskStore for SqlStore<E> {
         }
         Self::check_owner(&mut tx, actor.agency_id, owner_id).await?;
         if let Some(c) = input.contact_id {
-            Self::visible_row(&mut tx, actor, c).await.map_err(|e| match e {
-                StoreError::NotFound => StoreError::Invalid {
-                    field: "contact_id".into(),
-                    message: "dossier introuvable".into(),
-                },
-                e => e,
-            })?;
+            Self::named_record(&mut tx, actor, c).await?;
         }
         let task = NewTask {
             id,
@@ -184,13 +178,7 @@ impl<E> TaskStore for SqlStore<E> {
             Self::check_owner(&mut tx, actor.agency_id, owner_id).await?;
         }
         if let Some(c) = input.contact_id.filter(|c| Some(*c) != current.contact_id) {
-            Self::visible_row(&mut tx, actor, c).await.map_err(|e| match e {
-                StoreError::NotFound => StoreError::Invalid {
-                    field: "contact_id".into(),
-                    message: "dossier introuvable".into(),
-                },
-                e => e,
-            })?;
+            Self::named_record(&mut tx, actor, c).await?;
         }
         sqlx::query(
             "UPDATE tasks SET title = $3, notes = $4, due_on = $5, priority = $6, priority_rank = $7, contact_id = $8, owner_id = $9, \

@@ -116,6 +116,19 @@ impl<E> SqlStore<E> {
             .ok_or(StoreError::NotFound)
     }
 
+    /// The record a write names in its `contact_id` field (a meeting's, a task's), if the actor
+    /// sees it: else a field error on `contact_id` — the thing written exists, the record it
+    /// names does not (for this actor), which is not a 404 of the write's own route.
+    pub(crate) async fn named_record(conn: &mut E::Connection, actor: &Actor, id: Uuid) -> StoreResult<ContactRow> {
+        Self::visible_row(conn, actor, id).await.map_err(|e| match e {
+            StoreError::NotFound => StoreError::Invalid {
+                field: "contact_id".into(),
+                message: "dossier introuvable".into(),
+            },
+            e => e,
+        })
+    }
+
     /// Whether the actor sees the record (live records only): `NotFound` otherwise.
     pub(crate) async fn check_visible(conn: &mut E::Connection, actor: &Actor, contact_id: Uuid) -> StoreResult<()> {
         let sql = format!("SELECT c.seq FROM contacts c WHERE c.id = $4 AND {VISIBLE}");
