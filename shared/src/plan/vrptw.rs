@@ -193,8 +193,6 @@ impl Route {
 struct State {
     routes: Vec<Route>,
     unassigned: Vec<usize>,
-    /// Most routes with visits that `recreate` may use.
-    fleet: usize,
     /// Each route changed in the current step, as it was before (the undo log).
     undo: Vec<(usize, Route)>,
     unassigned_before: Vec<usize>,
@@ -208,17 +206,16 @@ struct State {
 }
 
 impl State {
-    fn new(fleet: usize) -> Self {
+    fn new(per_vehicle: f64) -> Self {
         State {
             routes: Vec::new(),
             unassigned: Vec::new(),
-            fleet,
             undo: Vec::new(),
             unassigned_before: Vec::new(),
             routes_before: 0,
             saved: Vec::new(),
             step: 0,
-            per_vehicle: 0.0,
+            per_vehicle,
         }
     }
 
@@ -310,7 +307,7 @@ impl State {
             }
             // A vehicle of its own is a candidate too while the fleet allows: distance alone
             // decides, not the number of vehicles.
-            let fleet_left = used < self.fleet;
+            let fleet_left = used < p.vehicles;
             let alone = p.c(0, u) + p.c(u, 0);
             if fleet_left && best.is_some_and(|(b, _, _)| alone < b) && p.route_feasible(&[u]) {
                 best = None;
@@ -397,12 +394,11 @@ const PER_VEHICLE: f64 = 0.3;
 pub fn solve(p: &Problem, budget: &mut impl Budget, seed: u64) -> Solution {
     let n = p.stops.len();
     let mut rng = Rng::new(seed);
-    let mut state = State::new(p.vehicles);
     if n <= 1 {
-        return state.to_solution(p);
+        return State::new(0.0).to_solution(p);
     }
     let scale = (1..n).map(|i| p.c(0, i)).sum::<f64>() / (n - 1) as f64;
-    state.per_vehicle = scale * PER_VEHICLE;
+    let mut state = State::new(scale * PER_VEHICLE);
     state.begin();
     state.recreate(p, (1..n).collect(), &mut rng, 0.0);
     let neighbours: Vec<Vec<usize>> = (0..n)
