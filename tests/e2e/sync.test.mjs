@@ -278,3 +278,63 @@ test('two tabs on one phone write to one outbox: every call sent once, none lost
   assert.equal(await calls(), before + 6, 'six calls on the server, each once');
   await context.close();
 });
+
+test('a phone with the first replica layout upgrades: its unsent call goes once, its rows come again', async () => {
+  const { server, browser } = use();
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/login`);
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+  const signed = await page.request.post(`${server.url}/api/v1/auth/login`, {
+    headers: { origin: server.url },
+    data: { email: 'julien.bernard@demo.tournee.fr', password: 'tournee-demo' },
+  });
+  assert.equal(signed.status(), 200);
+  // Where an up-to-date phone of version 1 stood: at the agency's last change.
+  let cursor = 0;
+  for (;;) {
+    const page_ = await api(page, `/sync/pull?cursor=${cursor}&limit=1000`);
+    cursor = page_.cursor;
+    if (!page_.has_more) break;
+  }
+  const contact = (await api(page, '/contacts?limit=1')).items[0];
+  const note = `appel gardé pendant la mise à jour ${Date.now()}`;
+  // The replica as the first version wrote it: one value per row, a cursor, one call unsent.
+  await page.evaluate(({ cursor, contact, note }) => new Promise((resolve, reject) => {
+    const open = indexedDB.open('tournee', 1);
+    open.onupgradeneeded = () => {
+      for (const name of ['rows', 'outbox', 'refusals', 'meta']) open.result.createObjectStore(name);
+    };
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction(['rows', 'outbox', 'meta'], 'readwrite');
+      const at = new Date().toISOString();
+      tx.objectStore('meta').put(JSON.stringify({ client_id: crypto.randomUUID(), cursor, next_mutation_id: 2, acked: 0, last_sync_at: at }), 'meta');
+      tx.objectStore('rows').put(JSON.stringify({ kind: 'contact', row: contact }), `contact/${contact.id}`);
+      tx.objectStore('outbox').put(JSON.stringify({ id: 1, name: 'log_interaction', at,
+        args: { contact_id: contact.id, input: { kind: 'call', outcome: 'no_answer', note } } }), 1);
+      tx.oncomplete = () => { db.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+    open.onerror = () => reject(open.error);
+  }), { cursor, contact, note });
+
+  await page.goto(`${server.url}/`);
+  await synced(page, 'the upgraded phone synced');
+  const timeline = await api(page, `/contacts/${contact.id}/timeline`);
+  assert.equal(timeline.items.filter((e) => e.kind === 'call' && JSON.stringify(e).includes(note)).length, 1,
+    `the call kept through the upgrade reached the server once: ${JSON.stringify(timeline.items.slice(0, 3))}`);
+  const stores = await page.evaluate(() => new Promise((resolve) => {
+    const open = indexedDB.open('tournee');
+    open.onsuccess = () => { resolve([...open.result.objectStoreNames]); open.result.close(); };
+  }));
+  assert.deepEqual(stores.sort(), ['meta', 'outbox', 'refusals', 'segments']);
+  // The rows came again (the cursor went back to 0): the records open with no network.
+  const owned = (await api(page, '/contacts?limit=5')).items;
+  await context.setOffline(true);
+  for (const c of owned.slice(0, 3)) {
+    await page.goto(`${server.url}/contacts/${c.id}`);
+    await page.getByRole('heading', { name: c.display_name }).first().waitFor({ timeout: 10000 });
+  }
+  await context.close();
+});

@@ -63,12 +63,22 @@ async function run(records) {
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.locator('.syncline[data-state="online"]', { hasText: 'À jour' }).waitFor({ timeout: 600_000 });
     const firstSync = Date.now() - t0;
+    // The rows the replica holds: its segments replayed as the app does (app/src/replica/idb.rs).
     const rows = await page.evaluate(() => new Promise((resolve, reject) => {
       const open = indexedDB.open('tournee');
       open.onsuccess = () => {
-        const count = open.result.transaction('rows').objectStore('rows').count();
-        count.onsuccess = () => resolve(count.result);
-        count.onerror = () => reject(count.error);
+        const all = open.result.transaction('segments').objectStore('segments').getAll();
+        all.onsuccess = () => {
+          const held = new Set();
+          for (const text of all.result) {
+            const segment = JSON.parse(text);
+            if (segment.clear) held.clear();
+            for (const [kind, id] of segment.remove || []) held.delete(`${kind}/${id}`);
+            for (const change of segment.put || []) held.add(`${change.kind}/${change.row?.id ?? '-'}`);
+          }
+          resolve(held.size);
+        };
+        all.onerror = () => reject(all.error);
       };
       open.onerror = () => reject(open.error);
     }));
@@ -90,8 +100,12 @@ async function run(records) {
     }
 
     // Local search, network cut.
+    // Opening the app again: the replica read back from IndexedDB, then a sync with nothing new.
+    const tOpen = Date.now();
     await page.goto(`${server.url}/contacts`);
     await page.getByRole('list', { name: 'Résultats' }).waitFor();
+    await page.locator('.syncline[data-state="online"]', { hasText: 'À jour' }).waitFor({ timeout: 120_000 });
+    console.log(`  opening the contact list again: ${Date.now() - tOpen} ms until the replica is read and in sync`);
     await context.setOffline(true);
     const box = page.getByRole('searchbox').or(page.getByLabel(/Rechercher/)).first();
     const words = ['mar', 'lyon', 'dup', 'villeurbanne', '69003', 'ber', 'saint', 'ro', 'fon', 'ecu',
@@ -113,10 +127,15 @@ async function run(records) {
         });
       }, q);
       times.push(ms);
+      if (process.env.BENCH_VERBOSE) console.log(`    ${q}: ${ms.toFixed(1)} ms`);
       await page.waitForTimeout(50);
     }
-    const ok = times.filter((t) => !Number.isNaN(t)).sort((a, b) => a - b);
-    console.log(`  local search offline over ${records} records: p50 ${pct(ok, 50).toFixed(1)} ms, p95 ${pct(ok, 95).toFixed(1)} ms, max ${ok[ok.length - 1].toFixed(1)} ms (${ok.length}/${times.length} queries redrew the list)`);
+    // The first keystroke after the page opened also waits for the replica to be read from
+    // IndexedDB and the search index to be built: reported apart from the others.
+    const [first, ...rest] = times;
+    const ok = rest.filter((t) => !Number.isNaN(t)).sort((a, b) => a - b);
+    console.log(`  local search offline over ${records} records: p50 ${pct(ok, 50).toFixed(1)} ms, p95 ${pct(ok, 95).toFixed(1)} ms, max ${ok[ok.length - 1].toFixed(1)} ms ` +
+      `(${ok.length}/${rest.length} queries redrew the list); the first keystroke after opening the page: ${first.toFixed(1)} ms`);
     void box;
   } finally {
     await browser.close();
