@@ -669,3 +669,41 @@ async fn a_create_sent_by_rest_whose_answer_was_lost_is_applied_once_not_refused
     let (_, r) = push(&other, Uuid::now_v7(), vec![mutation(1, "create_contact", c2)]).await;
     assert_eq!(r["outcomes"][0]["status"], "refused", "{r}");
 }
+
+#[tokio::test]
+async fn a_pull_comes_compressed_when_the_phone_asks_and_says_the_same() {
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    let u = app.user(agency, "a@x.fr", Role::Advisor).await;
+    let (client, contact_id, task_id) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let (status, r) = push(&u, client, morning(contact_id, task_id)).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let url = format!("{}/api/v1/sync/pull?cursor=0&limit=1000", u.base);
+    let get = |encoding: &'static str| {
+        let request = u.client.get(&url).header("accept-encoding", encoding);
+        async move {
+            let r = request.send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            let said = r
+                .headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap().to_string());
+            (said, r.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (plain_encoding, plain) = get("identity").await;
+    assert_eq!(plain_encoding, None);
+    let plain: Value = serde_json::from_slice(&plain).unwrap();
+    assert!(!plain["changes"].as_array().unwrap().is_empty());
+
+    // A browser that takes zstd gets zstd (Chromium, Firefox); one that takes gzip only, gzip.
+    let (encoding, zstd) = get("gzip, deflate, br, zstd").await;
+    assert_eq!(encoding.as_deref(), Some("zstd"));
+    let decoded: Value = serde_json::from_slice(&zstd::decode_all(&zstd[..]).unwrap()).unwrap();
+    assert_eq!(decoded, plain);
+    let (encoding, gzip) = get("gzip").await;
+    assert_eq!(encoding.as_deref(), Some("gzip"));
+    let mut text = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gzip[..]), &mut text).unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&text).unwrap(), plain);
+}
