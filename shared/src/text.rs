@@ -255,20 +255,37 @@ pub fn one_edit_apart(a: &str, b: &str) -> bool {
 /// typo not in the first letter nor a change of the second ([`fuzzy_heads`]).
 /// Short words typed must match exactly: a typo there matches too much.
 pub fn starts_like(word: &str, typed: &str) -> bool {
-    let n = typed.chars().count();
-    if n < FUZZY_FROM || word.starts_with(typed) {
-        return word.starts_with(typed);
+    if word.starts_with(typed) {
+        return true;
     }
-    // The first letter is taken as typed, and the second as typed or swapped with the third
-    // (the server looks for candidates by these two beginnings of two letters).
-    if !fuzzy_heads(typed).iter().any(|h| word.starts_with(h.as_str())) {
+    let n = typed.chars().count();
+    if n < FUZZY_FROM {
         return false;
     }
-    let chars: Vec<char> = word.chars().collect();
-    [n - 1, n, n + 1].into_iter().filter(|&k| k <= chars.len()).any(|k| {
-        let prefix: String = chars[..k].iter().collect();
-        one_edit_apart(&prefix, typed)
-    })
+    // The first letter is taken as typed, and the second as typed or swapped with the third
+    // (the server looks for candidates by these two beginnings of two letters: [`fuzzy_heads`]).
+    // Checked without allocating: the phone runs this on every word of every record.
+    let mut t = typed.chars();
+    let (t0, t1, t2) = (t.next(), t.next(), t.next());
+    let mut w = word.chars();
+    if w.next() != t0 {
+        return false;
+    }
+    let w1 = w.next();
+    if w1 != t1 && (t2 == t1 || w1 != t2) {
+        return false;
+    }
+    // The word's first k letters, for k = n - 1, n, n + 1.
+    let prefix = |k: usize| -> Option<&str> {
+        match word.char_indices().nth(k) {
+            Some((end, _)) => Some(&word[..end]),
+            None => (word.chars().count() == k).then_some(word),
+        }
+    };
+    [n - 1, n, n + 1]
+        .into_iter()
+        .filter_map(prefix)
+        .any(|p| one_edit_apart(p, typed))
 }
 
 /// The two-letter beginnings a word one typo away from `typed` starts with: `typed`'s own
@@ -396,5 +413,29 @@ mod search_tests {
         assert!(matches_words(&text, ""));
         assert!(!matches_words(&text, "upre"));
         assert!(!matches_words(&text, "helene martin"));
+    }
+
+    /// The first way this was written (allocating the heads and each prefix): the one
+    /// without allocations must say the same on any pair.
+    fn starts_like_reference(word: &str, typed: &str) -> bool {
+        let n = typed.chars().count();
+        if n < FUZZY_FROM || word.starts_with(typed) {
+            return word.starts_with(typed);
+        }
+        if !fuzzy_heads(typed).iter().any(|h| word.starts_with(h.as_str())) {
+            return false;
+        }
+        let chars: Vec<char> = word.chars().collect();
+        [n - 1, n, n + 1].into_iter().filter(|&k| k <= chars.len()).any(|k| {
+            let prefix: String = chars[..k].iter().collect();
+            one_edit_apart(&prefix, typed)
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn starts_like_agrees_with_its_first_version(word in "[abdeé]{0,8}", typed in "[abdeé]{0,7}") {
+            proptest::prop_assert_eq!(starts_like(&word, &typed), starts_like_reference(&word, &typed));
+        }
     }
 }

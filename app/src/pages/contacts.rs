@@ -123,11 +123,22 @@ pub fn ContactsPage() -> impl IntoView {
     let manager = RwSignal::new(false);
     Effect::new(move |_| crate::components::watch_manager(manager));
     let people = crate::components::agency_people(manager);
+    // Once the phone holds a synced replica, the list is searched there, network or not: a
+    // keystroke never waits for the network (nor, in a car park with one bar, for it to
+    // fail). It is searched again when a sync or a write of this phone changed the replica.
+    // Before the first sync (and on the server), the API answers.
+    let replica_state = Memo::new(move |_| {
+        replica::status().with(|s| (s.ready && s.last_sync_at.is_some(), s.last_sync_at, s.pending))
+    });
     let results = LocalResource::new(move || {
         let f = filters.get();
         let limit = limit.get();
+        let (local, ..) = replica_state.get();
         let path = f.query(limit);
         async move {
+            if local {
+                return Ok(f.search_replica(limit));
+            }
             let online = client::get::<ContactPage>(&path).await;
             replica::or_local(online, || Some(f.search_replica(limit))).await
         }

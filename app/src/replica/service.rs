@@ -52,10 +52,12 @@ fn navigator_online() -> bool {
 pub fn refresh_status(update: impl FnOnce(&mut SyncStatus)) {
     let counts = store().map(|s| {
         let mem = s.mem.borrow();
+        // The conflicts' rows alone (rows are ordered by kind first).
+        let kind = shared::sync::engine::RowKind::Conflict;
         let conflicts = mem
             .rows
-            .values()
-            .filter(|r| matches!(r, shared::sync::Change::Conflict(c) if c.resolved_at.is_none()))
+            .range((kind, uuid::Uuid::nil())..=(kind, uuid::Uuid::max()))
+            .filter(|(_, r)| matches!(r, shared::sync::Change::Conflict(c) if c.resolved_at.is_none()))
             .count();
         (mem.outbox.len(), mem.refusals.len(), conflicts, mem.meta.last_sync_at)
     });
