@@ -7,15 +7,14 @@
 //! phone's disk before the screen says "enregistré". A copy of everything is kept in memory
 //! ([`MemoryStore`], the engine's reference store) for the screens to read without waiting.
 //!
-//! **Rows as a log of segments.** The rows of one write (a pulled page of up to 1 000 changes,
-//! their removals, a reset) are one IndexedDB value, numbered in order: opening the replica
-//! replays the segments into memory with [`MemoryStore::apply`], the same code as a live write.
-//! One value per page instead of one per row: a first sync of 50 000 rows made 50 000 `put`
-//! calls, a quarter of its time (`docs/benchmarks.md`). When the log holds many more segments
-//! than the rows need, it is rewritten as a snapshot (chunks of [`SNAPSHOT_CHUNK`] rows, the
-//! first one marked `clear`) in one transaction that also drops the older segments. Values are
-//! the JSON the API speaks, so the phone stores exactly what it was sent. A tab reads the
-//! segments other tabs wrote before each of its own writes (all under the replica's lock, see
+//! **Rows as a log of segments** (`shared::sync::log`, where the format and the rules to read
+//! it back are tested natively): the rows of one write (a pulled page of up to 1 000 changes,
+//! their removals, a reset) are one IndexedDB value, numbered in order; opening the replica
+//! replays the segments into memory with the same rule as a live write. One value per page
+//! instead of one per row: a first sync of 50 000 rows made 50 000 `put` calls, a quarter of
+//! its time (`docs/benchmarks.md`). When small writes pile up, the log is rewritten as a
+//! snapshot in one transaction that also drops the older segments. A tab reads the segments
+//! other tabs wrote before each of its own writes (all under the replica's lock, see
 //! `service.rs`), so its copy in memory is current when it writes or compacts.
 //!
 //! Written on web-sys's IndexedDB bindings with a small promise wrapper (see the README's
@@ -26,9 +25,9 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function, Promise};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use shared::sync::engine::{LocalStore, LocalWrite, MemoryStore, RowKey, SyncMeta};
-use shared::sync::{Change, PendingMutation, RefusedMutation};
+use shared::sync::engine::{LocalStore, LocalWrite, MemoryStore, SyncMeta};
+use shared::sync::log as segments_log;
+use shared::sync::{PendingMutation, RefusedMutation};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -43,8 +42,6 @@ const SEGMENTS: &str = "segments";
 const OUTBOX: &str = "outbox";
 const REFUSALS: &str = "refusals";
 const META: &str = "meta";
-/// Rows per segment of a snapshot.
-const SNAPSHOT_CHUNK: usize = 5_000;
 
 #[wasm_bindgen]
 extern "C" {
@@ -145,29 +142,6 @@ pub struct IdbStore {
     last_segment: Cell<f64>,
     /// How many segments the log holds.
     segments: Cell<u32>,
-}
-
-/// One write's rows as read back (see the module's documentation).
-#[derive(Deserialize)]
-struct Segment {
-    #[serde(default)]
-    clear: bool,
-    #[serde(default)]
-    remove: Vec<RowKey>,
-    #[serde(default)]
-    put: Vec<Change>,
-}
-
-/// One write's rows as stored.
-#[derive(Serialize)]
-struct SegmentRef<'a, P: Serialize> {
-    /// Every row before this segment is gone (a reset, or a snapshot's first chunk).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    clear: bool,
-    /// Rows dropped; a record takes what hangs on it, as in [`MemoryStore::apply`].
-    #[serde(skip_serializing_if = "<[RowKey]>::is_empty")]
-    remove: &'a [RowKey],
-    put: P,
 }
 
 /// Lets the browser run other tasks (a long snapshot does not freeze the screen).
@@ -331,17 +305,11 @@ impl IdbStore {
                 mem.rows.clear();
             }
             for text in values.iter() {
-                let segment = text.as_string().and_then(|t| serde_json::from_str::<Segment>(&t).ok());
-                let Some(segment) = segment else {
+                let read = text.as_string().map(|t| segments_log::replay(&mut mem, &t));
+                if !matches!(read, Some(Ok(()))) {
                     unreadable = true;
                     break;
-                };
-                mem.apply(LocalWrite {
-                    clear_rows: segment.clear,
-                    put: segment.put,
-                    remove: segment.remove,
-                    ..Default::default()
-                });
+                }
             }
             if let Some(last) = keys.iter().next_back().and_then(|k| k.as_f64()) {
                 self.last_segment.set(last);
@@ -421,13 +389,9 @@ impl IdbStore {
             if w.clear_rows {
                 segments.clear().map_err(fail)?;
             }
-            let segment = SegmentRef {
-                clear: w.clear_rows,
-                remove: &w.remove,
-                put: &w.put,
-            };
+            let segment = segments_log::write_segment(w.clear_rows, &w.remove, &w.put);
             segments
-                .put_with_key(&json(&segment), &JsValue::from_f64(key))
+                .put_with_key(&JsValue::from_str(&segment), &JsValue::from_f64(key))
                 .map_err(fail)?;
         }
         let outbox = Self::store(&tx, OUTBOX)?;
@@ -471,42 +435,23 @@ impl IdbStore {
         Ok(())
     }
 
-    /// Whether the log holds many more segments than a snapshot of its rows would (a long
-    /// first sync stays a log: one snapshot near its middle at most).
+    /// Whether small writes piled up in the log (`shared::sync::log::too_long`).
     fn log_too_long(&self) -> bool {
-        let rows = self.mem.borrow().rows.len();
-        self.segments.get() as usize > 2 * (rows / SNAPSHOT_CHUNK + 1) + 64
+        segments_log::too_long(self.segments.get() as usize, self.mem.borrow().rows.len())
     }
 
     /// Rewrites the log as a snapshot of the rows in memory, which are current: this runs
     /// under the replica's lock, after this tab read every segment and wrote the last one.
     async fn compact(&self) -> Result<(), Error> {
         let mut chunks: Vec<String> = Vec::new();
-        let mut after: Option<RowKey> = None;
+        let mut after = None;
         loop {
-            let (text, last) = {
-                let mem = self.mem.borrow();
-                let rows: Vec<(&RowKey, &Change)> = match after {
-                    None => mem.rows.iter().take(SNAPSHOT_CHUNK).collect(),
-                    Some(k) => mem
-                        .rows
-                        .range((std::ops::Bound::Excluded(k), std::ops::Bound::Unbounded))
-                        .take(SNAPSHOT_CHUNK)
-                        .collect(),
-                };
-                let put: Vec<&Change> = rows.iter().map(|(_, c)| *c).collect();
-                let segment = SegmentRef {
-                    clear: chunks.is_empty(),
-                    remove: &[],
-                    put: &put,
-                };
-                let text = serde_json::to_string(&segment).map_err(|e| e.to_string())?;
-                (text, rows.last().map(|(k, _)| **k))
-            };
+            let (text, last) =
+                segments_log::snapshot_chunk(&self.mem.borrow().rows, after, segments_log::SNAPSHOT_CHUNK);
             chunks.push(text);
             match last {
-                Some(k) if chunks.len() * SNAPSHOT_CHUNK < self.mem.borrow().rows.len() => after = Some(k),
-                _ => break,
+                Some(k) => after = Some(k),
+                None => break,
             }
             next_task().await;
         }

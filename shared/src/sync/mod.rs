@@ -8,6 +8,7 @@
 //! the rules refuse is recorded with its reason and does not block the ones after it.
 
 pub mod engine;
+pub mod log;
 pub mod merge;
 pub mod overlay;
 
