@@ -38,6 +38,37 @@ impl Budget for Deadline {
     }
 }
 
+/// When the search stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// At a wall-clock deadline: the result depends on the machine's speed.
+    Milliseconds(u64),
+    /// After a number of iterations: reproducible for a given seed.
+    Iterations(u64),
+}
+
+/// A [`Limit`] as the planner's budget.
+enum Stop {
+    Deadline(Deadline),
+    Iterations(shared::plan::Iterations),
+}
+
+impl Budget for Stop {
+    fn exhausted(&mut self, iteration: u64) -> bool {
+        match self {
+            Stop::Deadline(d) => d.exhausted(iteration),
+            Stop::Iterations(n) => n.exhausted(iteration),
+        }
+    }
+
+    fn progress(&mut self, iteration: u64) -> f64 {
+        match self {
+            Stop::Deadline(d) => d.progress(iteration),
+            Stop::Iterations(n) => n.progress(iteration),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Tsplib,
@@ -96,13 +127,16 @@ fn timed(p: &vrptw::Problem, route: &[usize]) -> Route {
 
 /// Solves `text` in `format` within `time_limit_ms`, checking the answer before returning it.
 pub fn solve(format: Format, text: &str, time_limit_ms: u64, seed: u64) -> anyhow::Result<Outcome> {
-    solve_with(format, text, time_limit_ms, seed, false)
+    solve_with(format, text, Limit::Milliseconds(time_limit_ms), seed, false)
 }
 
 /// [`solve`], with the routes in the outcome when `routes`.
-pub fn solve_with(format: Format, text: &str, time_limit_ms: u64, seed: u64, routes: bool) -> anyhow::Result<Outcome> {
+pub fn solve_with(format: Format, text: &str, limit: Limit, seed: u64, routes: bool) -> anyhow::Result<Outcome> {
     let start = Instant::now();
-    let mut budget = Deadline::new(time_limit_ms);
+    let mut budget = match limit {
+        Limit::Milliseconds(ms) => Stop::Deadline(Deadline::new(ms)),
+        Limit::Iterations(n) => Stop::Iterations(shared::plan::Iterations(n)),
+    };
     match format {
         Format::Tsplib => {
             let inst = Tsplib::parse(text).map_err(anyhow::Error::msg)?;

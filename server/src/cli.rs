@@ -58,6 +58,10 @@ pub enum Command {
         /// Search time in milliseconds.
         #[arg(long, default_value_t = 1000)]
         time_limit_ms: u64,
+        /// Stop after this many search iterations instead of at the time limit: the same
+        /// seed and count give the same routes on any machine (a time limit cannot).
+        #[arg(long)]
+        iterations: Option<u64>,
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Print the routes too (each stop's arrival and service start for VRPTW), so that
@@ -143,11 +147,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             format,
             file,
             time_limit_ms,
+            iterations,
             seed,
             routes,
         } => {
             let text = std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let outcome = crate::benchmark::solve_with(format, &text, time_limit_ms, seed, routes)?;
+            let limit = match iterations {
+                Some(n) => crate::benchmark::Limit::Iterations(n),
+                None => crate::benchmark::Limit::Milliseconds(time_limit_ms),
+            };
+            let outcome = crate::benchmark::solve_with(format, &text, limit, seed, routes)?;
             say(&serde_json::to_string(&outcome)?);
             Ok(())
         }

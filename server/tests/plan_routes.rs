@@ -147,3 +147,37 @@ fn a_tsp_tour_printed_visits_every_city_once_and_costs_what_is_said() {
     assert_eq!(out["cost"].as_f64().unwrap(), total);
     assert!(total <= 7542.0 * 1.02, "within 2 % of the optimum (7542): {total}");
 }
+
+/// `--iterations`: the same seed and count give the same routes, run after run (a time limit
+/// depends on the machine's speed and load; an iteration count does not).
+#[test]
+fn the_same_seed_and_iteration_count_give_the_same_routes() {
+    let run = |format: &str, file: PathBuf, seed: u64| {
+        let out = Command::new(env!("CARGO_BIN_EXE_tournee"))
+            .args([
+                "plan",
+                "--format",
+                format,
+                "--routes",
+                "--iterations",
+                "20000",
+                "--seed",
+            ])
+            .arg(seed.to_string())
+            .arg(file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_object_mut().unwrap().remove("ms");
+        v
+    };
+    for (format, file) in [
+        ("solomon", data("solomon/RC101.txt")),
+        ("tsplib", data("tsplib/berlin52.tsp")),
+    ] {
+        let first = run(format, file.clone(), 7);
+        assert!(first["routes"].as_array().is_some_and(|r| !r.is_empty()));
+        assert_eq!(run(format, file.clone(), 7), first, "{format}: the same seed and count");
+    }
+}
