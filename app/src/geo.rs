@@ -57,3 +57,18 @@ pub fn current_position(done: impl FnOnce(Result<Fix, String>) + 'static) {
 pub fn current_position(done: impl FnOnce(Result<Fix, String>) + 'static) {
     done(Err("position disponible dans le navigateur seulement".into()));
 }
+
+/// Where the phone last was (lat, lon, when), kept in local storage: Nearby lists around it
+/// at once and the day's map shows it.
+const LAST_POSITION_KEY: &str = "tournee.position";
+
+/// Keeps the phone's position as its last known one.
+pub fn remember_position(lat: f64, lon: f64) {
+    crate::storage::save(LAST_POSITION_KEY, &(lat, lon, chrono::Utc::now()));
+}
+
+/// The last known position, if it is not older than `max_age`.
+pub fn last_position(max_age: chrono::Duration) -> Option<(f64, f64)> {
+    let (lat, lon, at) = crate::storage::load::<(f64, f64, chrono::DateTime<chrono::Utc>)>(LAST_POSITION_KEY)?;
+    (chrono::Utc::now() - at <= max_age).then_some((lat, lon))
+}

@@ -36,9 +36,45 @@ test('advisor plans the day around fixed meetings, reorders it, and plans it off
   const firstMs = await planMs(page);
   await page.screenshot({ path: join(shots, '20-plan.png'), fullPage: true });
 
-  // Navigation links for each stop.
-  const nav = itinerary.locator('li.stop').first().getByRole('link', { name: 'Waze' });
-  assert.match(await nav.getAttribute('href'), /^https:\/\/waze\.com\/ul\?ll=/);
+  // The map names its places: each stop beside its pin, communes around (from the embedded
+  // communes: no tile server here), a scale bar.
+  const map = page.getByRole('img', { name: 'Carte de la journée' });
+  const towns = await map.locator('text.town').allTextContents();
+  assert.ok(towns.length >= 2, `communes named on the map: ${towns}`);
+  assert.ok(await map.locator('text.stop-name').count() >= 3, 'stops named on the map');
+  assert.match(await map.locator('.scale text').textContent(), /^\d+ (m|km)$/);
+  await map.screenshot({ path: join(shots, '20-plan-map.png') });
+  // As the browser drew them: every name inside the map, none over another.
+  const boxes = await map.evaluate((svg) => [...svg.querySelectorAll('text.label')].map((t) => {
+    const b = t.getBBox();
+    return { text: t.textContent, x: b.x, y: b.y, w: b.width, h: b.height };
+  }));
+  const [width, height] = (await map.getAttribute('viewBox')).split(' ').slice(2).map(Number);
+  for (const b of boxes) {
+    assert.ok(b.x >= 0 && b.y >= 0 && b.x + b.w <= width && b.y + b.h <= height, `${b.text} inside the map: ${JSON.stringify(b)}`);
+  }
+  for (let i = 0; i < boxes.length; i++) {
+    for (const o of boxes.slice(i + 1)) {
+      const a = boxes[i];
+      const apart = a.x + a.w <= o.x || o.x + o.w <= a.x || a.y + a.h <= o.y || o.y + o.h <= a.y;
+      assert.ok(apart, `${a.text} and ${o.text} do not overlap`);
+    }
+  }
+
+  // One "Naviguer" per stop: a sheet of apps the first time; the choice is kept for every stop.
+  await context.route('https://waze.com/**', (route) => route.fulfill({ contentType: 'text/html', body: 'Waze' }));
+  await itinerary.locator('li.stop').first().getByRole('button', { name: 'Naviguer' }).click();
+  const sheet = page.getByRole('dialog', { name: /^Naviguer vers / });
+  const waze = sheet.getByRole('link', { name: 'Waze' });
+  assert.match(await waze.getAttribute('href'), /^https:\/\/waze\.com\/ul\?ll=/);
+  assert.equal(await sheet.getByRole('link').count(), 4, 'Google Maps, Waze, Plans, another app');
+  await page.screenshot({ path: join(shots, '20-plan-navigate.png') });
+  const [opened] = await Promise.all([context.waitForEvent('page'), waze.click()]);
+  await opened.close();
+  await sheet.waitFor({ state: 'detached' });
+  const direct = itinerary.locator('li.stop').nth(1).getByRole('link', { name: 'Naviguer avec Waze' });
+  assert.match(await direct.getAttribute('href'), /^https:\/\/waze\.com\/ul\?ll=/);
+  await context.unroute('https://waze.com/**');
 
   // Move the first proposed visit down: the day is replayed at once or the move is refused.
   const firstCandidate = itinerary.locator('li.stop:not(.fixed)').first();

@@ -11,8 +11,6 @@ use crate::endpoints;
 use crate::storage;
 
 const CACHE_KEY: &str = "tournee.located";
-/// The phone's last position (lat, lon, when), so the list shows at once.
-const POSITION_KEY: &str = "tournee.position";
 /// How the list is ordered: nearest first (default) or most worth visiting first.
 const ORDER_KEY: &str = "tournee.nearby.order";
 
@@ -93,7 +91,7 @@ pub fn NearbyPage() -> impl IntoView {
         set_message.set(Some("Recherche de la position…".into()));
         crate::geo::current_position(move |r| match r {
             Ok((lat, lon, _)) => {
-                storage::save(POSITION_KEY, &(lat, lon, chrono::Utc::now()));
+                crate::geo::remember_position(lat, lon);
                 center.set(Some((lat, lon)));
                 label.set(None);
                 exclude.set(None);
@@ -116,7 +114,9 @@ pub fn NearbyPage() -> impl IntoView {
             by_distance.set(order);
         }
         if label.get_untracked().is_none() {
-            if let Some((lat, lon, _at)) = storage::load::<(f64, f64, chrono::DateTime<chrono::Utc>)>(POSITION_KEY) {
+            // The list shows at once around the last known position, whatever its age (said
+            // on screen while the new one is being found).
+            if let Some((lat, lon)) = crate::geo::last_position(chrono::Duration::days(3650)) {
                 center.set(Some((lat, lon)));
             }
             locate();

@@ -7,6 +7,7 @@
 use leptos::prelude::*;
 use shared::plan::day::{DayPlan, DropReason};
 use shared::plan::itinerary::{hhmm, DayContext, PlanPlace};
+use shared::plan::labels::{place_labels, scale_bar, SCALE_MAX};
 use shared::plan::map::{MapView, PlacedTile};
 use shared::plan::RoadEstimate;
 use uuid::Uuid;
@@ -61,6 +62,24 @@ pub fn PlanPage() -> impl IntoView {
     let chosen = RwSignal::new(Vec::<Uuid>::new());
     let order = RwSignal::new(None::<Vec<usize>>);
     let (order_error, set_order_error) = signal(None::<String>);
+    // The navigation app chosen last, shared by every stop's button.
+    let navigation = RwSignal::new(None::<String>);
+    Effect::new(move |_| navigation.set(storage::load::<String>(NAVIGATION_KEY)));
+    // Where the phone is, on the map: the last known position (an hour at most), then a new
+    // one if the browser gives it.
+    let me = RwSignal::new(None::<(f64, f64)>);
+    Effect::new(move |first: Option<()>| {
+        if first.is_some() {
+            return;
+        }
+        me.set(crate::geo::last_position(chrono::Duration::hours(1)));
+        crate::geo::current_position(move |r| {
+            if let Ok((lat, lon, _)) = r {
+                crate::geo::remember_position(lat, lon);
+                me.set(Some((lat, lon)));
+            }
+        });
+    });
     // Load once in the browser; keep the last day for offline use.
     Effect::new(move |first: Option<()>| {
         if first.is_some() {
@@ -158,7 +177,7 @@ pub fn PlanPage() -> impl IntoView {
                     </p>
                     <p class="muted small" data-testid="plan-ms">{format!("Calculé sur le téléphone en {:.1} ms{}", s.ms, if s.manual { " (ordre manuel)" } else if s.plan.exact { " (optimum)" } else { "" })}</p>
                     {(!s.plan.feasible).then(|| view! { <p class="error" role="alert">"Les rendez-vous fixes ne tiennent pas tous : les retards prévus sont indiqués, aucune visite n'est ajoutée."</p> })}
-                    <DayMap ctx=c.clone() shown=s.clone()/>
+                    <DayMap ctx=c.clone() shown=s.clone() me=me.get()/>
                 }
             })}
             {move || order_error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
@@ -183,7 +202,7 @@ pub fn PlanPage() -> impl IntoView {
                                 {(p.fixed && v.start > p.open).then(|| view! { <span class="badge late">{format!("Retard prévu : {}", hhmm(v.start - p.open))}</span> })}
                                 <span class="muted small">{p.note.clone()}{p.approximate.then_some(" · position approximative")}</span>
                                 <div class="row-between">
-                                    <NavLinks place=p.clone()/>
+                                    <NavButton place=p.clone() chosen=navigation/>
                                     <span class="reorder">
                                         <span class="drag-handle" aria-hidden="true" title="Glisser pour déplacer"
                                             on:pointerdown=move |ev: leptos::ev::PointerEvent| {
@@ -297,23 +316,90 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
-/// Links that open the stop in the phone's navigation app.
+/// The navigation apps a stop opens in: (key kept, name shown, address).
+fn navigation_apps(lat: f64, lon: f64) -> [(&'static str, &'static str, String); 4] {
+    [
+        (
+            "google",
+            "Google Maps",
+            format!("https://www.google.com/maps/dir/?api=1&destination={lat:.6},{lon:.6}"),
+        ),
+        (
+            "waze",
+            "Waze",
+            format!("https://waze.com/ul?ll={lat:.6},{lon:.6}&navigate=yes"),
+        ),
+        (
+            "apple",
+            "Plans (Apple)",
+            format!("https://maps.apple.com/?daddr={lat:.6},{lon:.6}"),
+        ),
+        ("geo", "Autre application (GPS)", format!("geo:{lat:.6},{lon:.6}")),
+    ]
+}
+
+/// The navigation app the advisor chose last (kept on the phone).
+const NAVIGATION_KEY: &str = "tournee.navigation";
+
+/// One *Naviguer* button per stop. The first time, it opens a small sheet of navigation apps;
+/// the choice is kept, and the button then opens that app at once (the sheet stays one tap
+/// away to change it).
 #[component]
-fn NavLinks(place: PlanPlace) -> impl IntoView {
-    let (lat, lon) = (place.lat, place.lon);
+fn NavButton(place: PlanPlace, chosen: RwSignal<Option<String>>) -> impl IntoView {
+    let apps = navigation_apps(place.lat, place.lon);
+    let open = RwSignal::new(false);
+    let label = place.label.clone();
+    let target = |href: &str| (!href.starts_with("geo:")).then_some("_blank");
+    let go = {
+        let apps = apps.clone();
+        move || {
+            let app = chosen.get().and_then(|c| apps.iter().find(|a| a.0 == c).cloned());
+            match app {
+                Some((_, name, href)) => view! {
+                    <a class="button nav-go" href=href.clone() target=target(&href) rel="noopener"
+                        aria-label=format!("Naviguer avec {name}")>{format!("Naviguer · {name}")}</a>
+                    <button class="secondary nav-other" aria-haspopup="dialog" on:click=move |_| open.set(true)
+                        aria-label="Choisir une autre application de navigation">"Autre…"</button>
+                }
+                .into_any(),
+                None => view! {
+                    <button class="nav-go" aria-haspopup="dialog" on:click=move |_| open.set(true)>"Naviguer"</button>
+                }
+                .into_any(),
+            }
+        }
+    };
     view! {
-        <span class="navlinks">
-            <a href=format!("https://www.google.com/maps/dir/?api=1&destination={lat:.6},{lon:.6}") target="_blank" rel="noopener">"Maps"</a>
-            <a href=format!("https://waze.com/ul?ll={lat:.6},{lon:.6}&navigate=yes") target="_blank" rel="noopener">"Waze"</a>
-            <a href=format!("https://maps.apple.com/?daddr={lat:.6},{lon:.6}") target="_blank" rel="noopener">"Plans"</a>
-            <a href=format!("geo:{lat:.6},{lon:.6}")>"GPS"</a>
+        <span class="nav">
+            {go}
+            {move || open.get().then(|| {
+                let apps = apps.clone();
+                view! {
+                    <div class="sheet" role="dialog" aria-label=format!("Naviguer vers {label}")>
+                        <p class="sheet-title">{format!("Naviguer vers {label} avec :")}</p>
+                        {apps.into_iter().map(|(key, name, href)| {
+                            let blank = target(&href);
+                            view! {
+                                <a class="button secondary wide" href=href target=blank rel="noopener"
+                                    on:click=move |_| {
+                                        storage::save(NAVIGATION_KEY, &key.to_string());
+                                        chosen.set(Some(key.to_string()));
+                                        open.set(false);
+                                    }>{name}</a>
+                            }
+                        }).collect_view()}
+                        <p class="muted small">"Votre choix est gardé sur ce téléphone."</p>
+                        <button class="secondary wide" on:click=move |_| open.set(false)>"Fermer"</button>
+                    </div>
+                }
+            })}
         </span>
     }
 }
 
 /// The day drawn to scale: start, stops in order, the road between them (straight lines).
 #[component]
-fn DayMap(ctx: Option<DayContext>, shown: Shown) -> impl IntoView {
+fn DayMap(ctx: Option<DayContext>, shown: Shown, me: Option<(f64, f64)>) -> impl IntoView {
     let Some(ctx) = ctx else { return ().into_any() };
     let start = (ctx.start_lat, ctx.start_lon);
     let stops: Vec<(f64, f64, bool)> = shown
@@ -347,6 +433,22 @@ fn DayMap(ctx: Option<DayContext>, shown: Shown) -> impl IntoView {
         .collect::<Vec<_>>()
         .join(" ");
     let (sx, sy) = xy(start);
+    // Names: the stops' beside their pins, then the communes around (sent with the day, from
+    // the server's embedded communes: drawn offline too); a scale bar; where the phone is.
+    let named: Vec<(String, f64, f64)> = shown
+        .plan
+        .visits
+        .iter()
+        .map(|v| {
+            let p = &shown.places[v.stop];
+            (p.label.clone(), p.lat, p.lon)
+        })
+        .collect();
+    let labels = place_labels(&map, &named, &ctx.towns, &all, 10.0, tiles.is_some());
+    let (bar, bar_label) = scale_bar(&map, start.0, SCALE_MAX);
+    let me = me
+        .map(|(lat, lon)| map.xy(lat, lon))
+        .filter(|(x, y)| (0.0..=w).contains(x) && (0.0..=h).contains(y));
     view! {
         <svg class="daymap" viewBox=format!("0 0 {w} {h}") role="img" aria-label="Carte de la journée">
             {tiles.as_ref().map(|(placed, _)| view! {
@@ -367,6 +469,17 @@ fn DayMap(ctx: Option<DayContext>, shown: Shown) -> impl IntoView {
                     </g>
                 }
             }).collect_view()}
+            {labels.into_iter().map(|l| view! {
+                <text class=if l.stop { "label stop-name" } else { "label town" } x=format!("{:.1}", l.x) y=format!("{:.1}", l.y)
+                    text-anchor=l.anchor.as_svg()>{l.text}</text>
+            }).collect_view()}
+            {me.map(|(x, y)| view! {
+                <g class="me"><circle cx=x cy=y r="6"/><title>"Votre position"</title></g>
+            })}
+            <g class="scale" aria-hidden="true">
+                <path d=format!("M6 {:.1} v4 h{bar:.1} v-4", h - 10.0)/>
+                <text class="label" x="8" y=h - 13.0>{bar_label}</text>
+            </g>
             {tiles.map(|(_, credit)| view! { <text class="credit" x=w - 4.0 y=h - 4.0 text-anchor="end">{credit}</text> })}
         </svg>
     }

@@ -38,6 +38,11 @@ pub async fn day(
     let owner = super::visits::agenda_owner(&actor, q.owner)?;
     let mut ctx = build_day(&state, &actor, owner, date, policy::MAX_STOPS).await?;
     ctx.tiles = state.config.tile_layer();
+    // The communes around, named on the phone's map (from the embedded data: offline too).
+    let places: Vec<(f64, f64)> = std::iter::once((ctx.start_lat, ctx.start_lon))
+        .chain(ctx.fixed.iter().chain(ctx.candidates.iter()).map(|p| (p.lat, p.lon)))
+        .collect();
+    ctx.towns = crate::geo::offline::towns_around(&places, 40);
     // Road times when a routing service is configured; estimates when it is off or fails.
     let osrm = state.config.routing_osrm_url.trim();
     if !osrm.is_empty() {

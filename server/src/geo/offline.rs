@@ -162,6 +162,65 @@ pub fn lookup(q: &GeoQuery) -> Lookup {
     }
 }
 
+/// The communes to name on a map of `places` (lat, lon): the commune of each place first (the
+/// nearest centre), then the other communes within the places' box widened by a third on each
+/// side, those with more postcodes first, then nearest the box's centre; at most `limit`. From
+/// the embedded data: no network.
+pub fn towns_around(places: &[(f64, f64)], limit: usize) -> Vec<shared::plan::labels::MapTown> {
+    if places.is_empty() {
+        return Vec::new();
+    }
+    let communes = &index().communes;
+    let (mut s, mut w, mut n, mut e) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for (lat, lon) in places {
+        s = s.min(*lat);
+        n = n.max(*lat);
+        w = w.min(*lon);
+        e = e.max(*lon);
+    }
+    // At least ~2 km of margin: a day in one town still names its neighbours.
+    let (dlat, dlon) = (((n - s) / 3.0).max(0.02), ((e - w) / 3.0).max(0.03));
+    let (s, n, w, e) = (s - dlat, n + dlat, w - dlon, e + dlon);
+    let centre = ((s + n) / 2.0, (w + e) / 2.0);
+    // Squared degrees, longitude shrunk by its cosine at ~46° N: an ordering, not a distance.
+    let near = |c: &Commune, p: (f64, f64)| (c.lat - p.0).powi(2) + ((c.lon - p.1) * 0.7).powi(2);
+    let mut chosen: Vec<usize> = Vec::new();
+    for p in places {
+        if let Some(i) = (0..communes.len()).min_by(|a, b| near(&communes[*a], *p).total_cmp(&near(&communes[*b], *p)))
+        {
+            if !chosen.contains(&i) {
+                chosen.push(i);
+            }
+        }
+    }
+    let mut others: Vec<usize> = (0..communes.len())
+        .filter(|i| {
+            let c = &communes[*i];
+            (s..=n).contains(&c.lat) && (w..=e).contains(&c.lon) && !chosen.contains(i)
+        })
+        .collect();
+    // Towns with several postcodes (Lyon, Villeurbanne's neighbours…) before villages: the
+    // embedded data has no population, and a map to find one's way names the big ones first.
+    others.sort_by(|a, b| {
+        let (ca, cb) = (&communes[*a], &communes[*b]);
+        cb.postcodes
+            .len()
+            .cmp(&ca.postcodes.len())
+            .then(near(ca, centre).total_cmp(&near(cb, centre)))
+    });
+    chosen.extend(others);
+    chosen.truncate(limit);
+    chosen
+        .into_iter()
+        .map(|i| shared::plan::labels::MapTown {
+            // "Lyon 2e Arrondissement" is "Lyon 2e" on a map.
+            name: communes[i].name.trim_end_matches(" Arrondissement").to_string(),
+            lat: communes[i].lat,
+            lon: communes[i].lon,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,33 @@ async fn the_day_has_its_meetings_at_their_times_and_nearby_overdue_clients() {
     assert_eq!(ctx.date, today);
     assert_eq!(ctx.start_label, "Agence, place Bellecour");
     assert_eq!(ctx.fixed.len(), 4, "the demo's four meetings");
+    // The communes to name on the map, from the embedded data: the office's first (place
+    // Bellecour is in Lyon's 2nd arrondissement), each within reach of the day's places, none
+    // twice, Lyon itself among them.
+    assert_eq!(
+        ctx.towns.first().map(|t| t.name.as_str()),
+        Some("Lyon 2e"),
+        "{:?}",
+        ctx.towns
+    );
+    assert!(ctx.towns.iter().any(|t| t.name == "Lyon"), "{:?}", ctx.towns);
+    assert!(ctx.towns.len() > 5 && ctx.towns.len() <= 40, "{}", ctx.towns.len());
+    let names: std::collections::BTreeSet<&str> = ctx.towns.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names.len(), ctx.towns.len());
+    let places: Vec<(f64, f64)> = ctx
+        .fixed
+        .iter()
+        .chain(&ctx.candidates)
+        .map(|p| (p.lat, p.lon))
+        .collect();
+    for t in &ctx.towns {
+        let nearest = places
+            .iter()
+            .chain(std::iter::once(&(ctx.start_lat, ctx.start_lon)))
+            .map(|p| shared::plan::haversine_m(*p, (t.lat, t.lon)))
+            .fold(f64::MAX, f64::min);
+        assert!(nearest < 30_000.0, "{} is {nearest} m from every place", t.name);
+    }
     assert!(ctx.fixed.iter().all(|p| p.fixed && p.open == p.close));
     assert!(!ctx.candidates.is_empty() && ctx.fixed.len() + ctx.candidates.len() <= 12);
     assert!(

@@ -175,6 +175,7 @@ mod tests {
             candidates: vec![place(2, "SARL Les Ateliers du Rhône", None)],
             durations: None,
             tiles: None,
+            towns: Vec::new(),
         }
     }
 

@@ -55,6 +55,10 @@ pub struct DayContext {
     /// app's own drawing alone (no network needed).
     #[serde(default)]
     pub tiles: Option<super::map::TileLayer>,
+    /// Communes around the day's places, most useful first (those of the places, then the
+    /// others nearest the day's centre), named on the map (`super::labels`).
+    #[serde(default)]
+    pub towns: Vec<super::labels::MapTown>,
 }
 
 impl DayContext {
@@ -182,6 +186,7 @@ mod tests {
             candidates: vec![place(10, 45.76, 4.84, None), place(11, 45.74, 4.86, None)],
             durations: None,
             tiles: None,
+            towns: Vec::new(),
         };
         let chosen = [Uuid::from_u128(10), Uuid::from_u128(11)];
         let (places, plan) = ctx.plan(&chosen, RoadEstimate::default());

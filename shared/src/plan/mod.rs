@@ -14,6 +14,7 @@ pub mod day;
 pub mod formats;
 pub mod ics;
 pub mod itinerary;
+pub mod labels;
 pub mod map;
 pub mod policy;
 pub mod tsp;

@@ -179,5 +179,6 @@ pub fn day_context(
         candidates,
         durations: None,
         tiles: None,
+        towns: Vec::new(),
     }
 }

@@ -238,6 +238,7 @@ mod tests {
             candidates: Vec::new(),
             durations: None,
             tiles: None,
+            towns: Vec::new(),
         }
     }
 
