@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixture, login, shots } from './helpers.mjs';
+import { fixture, login, shots, eventually } from './helpers.mjs';
 
 const use = fixture();
 
@@ -68,6 +68,11 @@ test('advisor plans the day around fixed meetings, reorders it, and plans it off
   const waze = sheet.getByRole('link', { name: 'Waze' });
   assert.match(await waze.getAttribute('href'), /^https:\/\/waze\.com\/ul\?ll=/);
   assert.equal(await sheet.getByRole('link').count(), 4, 'Google Maps, Waze, Plans, another app');
+  await eventually(async () => (await page.evaluate(() => document.activeElement?.textContent)) === 'Google Maps',
+    'the sheet takes the focus');
+  await page.keyboard.press('Escape');
+  await sheet.waitFor({ state: 'detached' });
+  await itinerary.locator('li.stop').first().getByRole('button', { name: 'Naviguer' }).click();
   await page.screenshot({ path: join(shots, '20-plan-navigate.png') });
   const [opened] = await Promise.all([context.waitForEvent('page'), waze.click()]);
   await opened.close();

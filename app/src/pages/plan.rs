@@ -263,6 +263,24 @@ pub fn PlanPage() -> impl IntoView {
     }
 }
 
+/// Puts the focus on the first link of `el` (a sheet just opened).
+fn focus_first_link(el: &leptos::web_sys::HtmlDivElement) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(link) = el
+            .query_selector("a")
+            .ok()
+            .flatten()
+            .and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = link.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = el;
+}
+
 /// Keeps the pointer's events on the drag handle until it is released, wherever the finger goes.
 fn capture_pointer(ev: &leptos::ev::PointerEvent) {
     #[cfg(feature = "hydrate")]
@@ -369,13 +387,24 @@ fn NavButton(place: PlanPlace, chosen: RwSignal<Option<String>>) -> impl IntoVie
             }
         }
     };
+    // The sheet takes the focus when it opens (a keyboard or a screen reader lands in it), and
+    // Escape closes it.
+    let sheet = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if open.get() {
+            if let Some(el) = sheet.get() {
+                focus_first_link(&el);
+            }
+        }
+    });
     view! {
         <span class="nav">
             {go}
             {move || open.get().then(|| {
                 let apps = apps.clone();
                 view! {
-                    <div class="sheet" role="dialog" aria-label=format!("Naviguer vers {label}")>
+                    <div class="sheet" role="dialog" aria-modal="true" aria-label=format!("Naviguer vers {label}")
+                        node_ref=sheet on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
                         <p class="sheet-title">{format!("Naviguer vers {label} avec :")}</p>
                         {apps.into_iter().map(|(key, name, href)| {
                             let blank = target(&href);
