@@ -13,17 +13,14 @@ fn data(rel: &str) -> PathBuf {
 }
 
 fn plan(format: &str, file: &PathBuf, ms: u64, seed: u64) -> Value {
+    plan_with(format, file, ["--time-limit-ms", &ms.to_string()], seed)
+}
+
+/// `tournee plan --routes` with a stopping rule (`--time-limit-ms N` or `--iterations N`).
+fn plan_with(format: &str, file: &PathBuf, limit: [&str; 2], seed: u64) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_tournee"))
-        .args([
-            "plan",
-            "--format",
-            format,
-            "--routes",
-            "--time-limit-ms",
-            &ms.to_string(),
-            "--seed",
-            &seed.to_string(),
-        ])
+        .args(["plan", "--format", format, "--routes", "--seed", &seed.to_string()])
+        .args(limit)
         .arg(file)
         .output()
         .unwrap();
@@ -152,23 +149,8 @@ fn a_tsp_tour_printed_visits_every_city_once_and_costs_what_is_said() {
 /// depends on the machine's speed and load; an iteration count does not).
 #[test]
 fn the_same_seed_and_iteration_count_give_the_same_routes() {
-    let run = |format: &str, file: PathBuf, seed: u64| {
-        let out = Command::new(env!("CARGO_BIN_EXE_tournee"))
-            .args([
-                "plan",
-                "--format",
-                format,
-                "--routes",
-                "--iterations",
-                "20000",
-                "--seed",
-            ])
-            .arg(seed.to_string())
-            .arg(file)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = |format: &str, file: &PathBuf, seed: u64| {
+        let mut v = plan_with(format, file, ["--iterations", "20000"], seed);
         v.as_object_mut().unwrap().remove("ms");
         v
     };
@@ -176,8 +158,8 @@ fn the_same_seed_and_iteration_count_give_the_same_routes() {
         ("solomon", data("solomon/RC101.txt")),
         ("tsplib", data("tsplib/berlin52.tsp")),
     ] {
-        let first = run(format, file.clone(), 7);
+        let first = run(format, &file, 7);
         assert!(first["routes"].as_array().is_some_and(|r| !r.is_empty()));
-        assert_eq!(run(format, file.clone(), 7), first, "{format}: the same seed and count");
+        assert_eq!(run(format, &file, 7), first, "{format}: the same seed and count");
     }
 }

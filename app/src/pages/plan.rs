@@ -431,15 +431,8 @@ fn NavButton(place: PlanPlace, chosen: RwSignal<Option<String>>) -> impl IntoVie
 fn DayMap(ctx: Option<DayContext>, shown: Shown, me: Option<(f64, f64)>) -> impl IntoView {
     let Some(ctx) = ctx else { return ().into_any() };
     let start = (ctx.start_lat, ctx.start_lon);
-    let stops: Vec<(f64, f64, bool)> = shown
-        .plan
-        .visits
-        .iter()
-        .map(|v| {
-            let p = &shown.places[v.stop];
-            (p.lat, p.lon, p.fixed)
-        })
-        .collect();
+    let visited: Vec<&PlanPlace> = shown.plan.visits.iter().map(|v| &shown.places[v.stop]).collect();
+    let stops: Vec<(f64, f64, bool)> = visited.iter().map(|p| (p.lat, p.lon, p.fixed)).collect();
     let all: Vec<(f64, f64)> = std::iter::once(start).chain(stops.iter().map(|s| (s.0, s.1))).collect();
     let (w, h, pad) = (340.0, 220.0, 18.0);
     let map = MapView::fit(&all, w, h, pad);
@@ -464,15 +457,7 @@ fn DayMap(ctx: Option<DayContext>, shown: Shown, me: Option<(f64, f64)>) -> impl
     let (sx, sy) = xy(start);
     // Names: the stops' beside their pins, then the communes around (sent with the day, from
     // the server's embedded communes: drawn offline too); a scale bar; where the phone is.
-    let named: Vec<(String, f64, f64)> = shown
-        .plan
-        .visits
-        .iter()
-        .map(|v| {
-            let p = &shown.places[v.stop];
-            (p.label.clone(), p.lat, p.lon)
-        })
-        .collect();
+    let named: Vec<(String, f64, f64)> = visited.iter().map(|p| (p.label.clone(), p.lat, p.lon)).collect();
     let labels = place_labels(&map, &named, &ctx.towns, &all, 10.0, tiles.is_some());
     let (bar, bar_label) = scale_bar(&map, start.0, SCALE_MAX);
     let me = me
