@@ -329,8 +329,11 @@ test('a phone with the first replica layout upgrades: its unsent call goes once,
     open.onsuccess = () => { resolve([...open.result.objectStoreNames]); open.result.close(); };
   }));
   assert.deepEqual(stores.sort(), ['meta', 'outbox', 'refusals', 'segments']);
-  // The rows came again (the cursor went back to 0): the records open with no network.
+  // The rows came again (the cursor went back to 0): the records open with no network (once
+  // the service worker, installed by this first visit, holds the app's frames).
   const owned = (await api(page, '/contacts?limit=5')).items;
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await eventually(async () => page.evaluate(() => !!navigator.serviceWorker.controller), 'the worker controls the page');
   await context.setOffline(true);
   for (const c of owned.slice(0, 3)) {
     await page.goto(`${server.url}/contacts/${c.id}`);
