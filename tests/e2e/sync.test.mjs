@@ -333,7 +333,10 @@ test('a phone with the first replica layout upgrades: its unsent call goes once,
   // the service worker, installed by this first visit, holds the app's frames).
   const owned = (await api(page, '/contacts?limit=5')).items;
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
-  await eventually(async () => page.evaluate(() => !!navigator.serviceWorker.controller), 'the worker controls the page');
+  // From the next page on the worker serves the app (as in offline.test.mjs).
+  await page.goto(`${server.url}/`);
+  assert.ok(await page.evaluate(() => !!navigator.serviceWorker.controller), 'the worker controls the page');
+  await synced(page, 'the upgraded phone synced again');
   await context.setOffline(true);
   for (const c of owned.slice(0, 3)) {
     await page.goto(`${server.url}/contacts/${c.id}`);
