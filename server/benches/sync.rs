@@ -99,14 +99,14 @@ async fn run(engine: &str, url: &str) -> anyhow::Result<()> {
     }
 
     let t = Instant::now();
-    let n = phone(base.clone(), clients[0].clone(), 20).await?;
+    let n = phone(base.clone(), clients[0].clone(), 60).await?;
     let one = n as f64 / t.elapsed().as_secs_f64();
     println!("{engine:<9} push, 1 phone, batches of 100        {one:8.0} mutations/s  (n={n})");
 
     let t = Instant::now();
     let runs: Vec<_> = clients
         .iter()
-        .map(|c| tokio::spawn(phone(base.clone(), c.clone(), 10)))
+        .map(|c| tokio::spawn(phone(base.clone(), c.clone(), 20)))
         .collect();
     let mut n = 0;
     for r in runs {

@@ -75,25 +75,13 @@ pub async fn push(
         .collect();
     let mut last = last;
     for chunk in req.mutations[new].chunks(PUSH_BATCH) {
-        // One transaction per chunk, one savepoint per mutation: a refused mutation is undone
-        // alone, the chunk commits once (one fsync on SQLite), and nothing is answered before.
-        let batch = state.store.batch().await?;
-        let scoped = AppState {
-            store: batch.clone(),
-            ..state.clone()
+        let applied = match apply_chunk(&state, &actor, req.client_id, chunk, Care::Hopeful).await? {
+            Some(applied) => applied,
+            // One was refused: the chunk again from the start, each in its own savepoint.
+            None => apply_chunk(&state, &actor, req.client_id, chunk, Care::Savepoints)
+                .await?
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a push batch failed in savepoints")))?,
         };
-        let mut applied = Vec::with_capacity(chunk.len());
-        batch.batch_step(BatchStep::Begin).await?;
-        for pending in chunk {
-            let attempt = actor.applying(MutationAttempt {
-                client_id: req.client_id,
-                mutation_id: pending.id,
-                attempt: Uuid::now_v7(),
-            });
-            let last_of_chunk = applied.len() + 1 == chunk.len();
-            applied.push(apply_one(&scoped, &attempt, pending, last_of_chunk).await?);
-        }
-        batch.commit_batch().await?;
         for outcome in applied {
             crate::metrics::count_mutation(match outcome {
                 MutationOutcome::Applied { .. } => "applied",
@@ -113,6 +101,68 @@ pub async fn push(
 /// Mutations applied per transaction: enough to share one durable commit among many, few
 /// enough that the agency's other writers wait at most a fraction of a second.
 const PUSH_BATCH: usize = 100;
+
+/// How a chunk of mutations is applied in its transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Care {
+    /// As if none will be refused: no savepoint; the first refusal drops the whole
+    /// transaction (the chunk is then applied again with [`Care::Savepoints`]). Refusals are
+    /// rare, and a savepoint per mutation is one more round trip to the database each.
+    Hopeful,
+    /// Each mutation in a savepoint, so a refused one is undone alone.
+    Savepoints,
+}
+
+/// Applies a chunk of the phone's mutations in one transaction, committed (durably) before
+/// this returns. `None`: with [`Care::Hopeful`], a mutation was refused and nothing was kept.
+async fn apply_chunk(
+    state: &AppState,
+    actor: &Actor,
+    client_id: Uuid,
+    chunk: &[PendingMutation],
+    care: Care,
+) -> ApiResult<Option<Vec<MutationOutcome>>> {
+    let batch = state.store.batch().await?;
+    let scoped = AppState {
+        store: batch.clone(),
+        ..state.clone()
+    };
+    let mut applied = Vec::with_capacity(chunk.len());
+    if care == Care::Savepoints {
+        batch.batch_step(BatchStep::Begin).await?;
+    }
+    for pending in chunk {
+        let attempt = actor.applying(MutationAttempt {
+            client_id,
+            mutation_id: pending.id,
+            attempt: Uuid::now_v7(),
+        });
+        let outcome = match care {
+            Care::Savepoints => {
+                let last_of_chunk = applied.len() + 1 == chunk.len();
+                apply_one(&scoped, &attempt, pending, last_of_chunk).await?
+            }
+            Care::Hopeful => match apply(&scoped, &attempt, pending.mutation.clone(), pending.at).await {
+                Ok(()) => mark_applied(&scoped, &attempt, pending).await?,
+                Err(e @ (ApiError::StorageUnavailable(_) | ApiError::Internal(_))) => return Err(e),
+                // Dropping the batch rolls it back.
+                Err(_) => return Ok(None),
+            },
+        };
+        applied.push(outcome);
+    }
+    batch.commit_batch().await?;
+    Ok(Some(applied))
+}
+
+/// A mutation whose effects were written: applied (marked already if it wrote anything; this
+/// marks one that wrote nothing).
+async fn mark_applied(state: &AppState, attempt: &Actor, pending: &PendingMutation) -> ApiResult<MutationOutcome> {
+    Ok(match state.store.record_mutation(attempt, None).await? {
+        true => MutationOutcome::Applied { id: pending.id },
+        false => MutationOutcome::AlreadyApplied { id: pending.id },
+    })
+}
 
 /// Applies one mutation of a batch in the savepoint opened for it and says what became of it;
 /// then opens the next one's, unless `last`. A storage failure is returned as the error: the
@@ -137,11 +187,7 @@ async fn apply_one(
         other => other,
     };
     let outcome = match result {
-        // Effects that wrote marked the mutation applied; this marks one that wrote nothing.
-        Ok(()) => match store.record_mutation(attempt, None).await? {
-            true => MutationOutcome::Applied { id: pending.id },
-            false => MutationOutcome::AlreadyApplied { id: pending.id },
-        },
+        Ok(()) => mark_applied(state, attempt, pending).await?,
         Err(ApiError::AlreadyApplied) => MutationOutcome::AlreadyApplied { id: pending.id },
         Err(e @ (ApiError::StorageUnavailable(_) | ApiError::Internal(_))) => return Err(e),
         Err(e) => {

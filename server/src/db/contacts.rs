@@ -212,6 +212,7 @@ impl<E> SqlStore<E> {
     /// in the caller's transaction; the REST edit and the sync merge both end here.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn write_contact_edit(
+        &self,
         tx: &mut E::Connection,
         actor: &Actor,
         id: Uuid,
@@ -235,7 +236,7 @@ impl<E> SqlStore<E> {
             if !actor.sees_whole_agency() {
                 return Err(StoreError::Forbidden("seul le chef d'agence réattribue un dossier"));
             }
-            Self::check_owner(tx, actor.agency_id, owner_id).await?;
+            self.check_owner(tx, actor.agency_id, owner_id).await?;
             // The new advisor's phone pulls the record's history with it.
             Self::send_history_again(tx, id, seq).await?;
         }
@@ -308,7 +309,7 @@ impl<E> SqlStore<E> {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let seq = self.next_seq_as(tx, actor, 1).await?;
-        Self::check_new_contact(tx, actor, id, f).await?;
+        self.check_new_contact(tx, actor, id, f).await?;
         let settings = Self::settings_tx(tx, actor.agency_id).await?;
         Self::insert_contact_row(tx, actor, id, f, now, seq, &settings, None).await?;
         Self::write_created_lines(tx, actor, &[(id, f, stage_reason, seq)], now).await
@@ -317,6 +318,7 @@ impl<E> SqlStore<E> {
     /// Who may create this record: an advisor for themself, a manager for an active
     /// advisor of the agency; a referrer the actor sees.
     pub(crate) async fn check_new_contact(
+        &self,
         tx: &mut E::Connection,
         actor: &Actor,
         id: Uuid,
@@ -326,7 +328,7 @@ impl<E> SqlStore<E> {
         if owner_id != actor.user_id && !actor.sees_whole_agency() {
             return Err(StoreError::Forbidden("un conseiller crée des dossiers pour lui-même"));
         }
-        Self::check_owner(tx, actor.agency_id, owner_id).await?;
+        self.check_owner(tx, actor.agency_id, owner_id).await?;
         Self::check_referrer(tx, actor, f.referred_by, id).await
     }
 
@@ -543,7 +545,7 @@ impl<E> ContactStore for SqlStore<E> {
                 )));
             }
         }
-        let contact = Self::write_contact_edit(&mut tx, actor, id, &row, f, seq, now).await?;
+        let contact = self.write_contact_edit(&mut tx, actor, id, &row, f, seq, now).await?;
         tx.commit().await?;
         Ok(contact)
     }

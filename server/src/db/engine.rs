@@ -63,9 +63,43 @@ pub struct SqlStore<E: Engine> {
 struct Batch<E: Engine> {
     tx: Mutex<Option<Tx<'static, E>>>,
     numbers: std::sync::Mutex<NumberBlock>,
-    /// The try of the current mutation, once marked applied in the batch's transaction: its
-    /// later writes need not mark it again.
-    marked: std::sync::Mutex<Option<Uuid>>,
+    /// The phone's mutations marked applied in the batch (see [`MarkBlock`]).
+    marks: std::sync::Mutex<MarkBlock>,
+    /// Advisors found active in the batch's transaction (a write naming one as owner need not
+    /// ask again: a push cannot disable anyone).
+    owners: std::sync::Mutex<Vec<(Uuid, Uuid, String)>>,
+}
+
+/// The mutations a batch has marked applied for its phone. The first mark runs the
+/// conditional `UPDATE` of `sync::MARK_APPLIED`, which finds the mutation not taken by another
+/// try and holds the phone's row (PostgreSQL's row lock, SQLite's write lock) until the batch
+/// commits; the mutations after it, in order, are counted in memory, and the row is set to the
+/// last one just before the commit — like [`NumberBlock`] for the change numbers. One statement
+/// per batch instead of one per mutation.
+#[derive(Debug, Default)]
+struct MarkBlock {
+    /// The phone whose row the batch holds, once marked in its transaction.
+    client_id: Option<Uuid>,
+    /// `last_mutation_id` as the batch's transaction last wrote it.
+    stored: i64,
+    /// The last mutation marked applied, and the try that marked it.
+    last: i64,
+    attempt: Option<Uuid>,
+    /// `last` when the current savepoint opened (undoing it goes back there).
+    at_step: i64,
+    /// Whether the row was first marked in the current savepoint (undoing it undoes the mark).
+    taken_in_step: bool,
+}
+
+/// What [`SqlStore::mark_in_batch`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BatchMark {
+    /// This try marked the mutation already (an earlier write of the same mutation).
+    Already,
+    /// Marked now, in memory: it follows the last one the batch marked.
+    Counted,
+    /// Not in a batch, or the batch holds no row for this phone yet: mark it in the database.
+    Database,
 }
 
 /// The change numbers a batch hands out. The agency's counter is bumped (and its row locked
@@ -102,7 +136,8 @@ impl<E: Engine> SqlStore<E> {
             batch: Some(Arc::new(Batch {
                 tx: Mutex::new(Some(tx)),
                 numbers: Default::default(),
-                marked: Default::default(),
+                marks: Default::default(),
+                owners: Default::default(),
             })),
         })
     }
@@ -137,7 +172,17 @@ impl<E: Engine> SqlStore<E> {
                 *numbers = NumberBlock::default();
             }
             numbers.taken_in_step = false;
-            *batch.marked.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            let mut marks = batch.marks.lock().unwrap_or_else(|p| p.into_inner());
+            if step == BatchStep::Undo {
+                if marks.taken_in_step {
+                    *marks = MarkBlock::default();
+                } else {
+                    marks.last = marks.at_step;
+                    marks.attempt = None;
+                }
+            }
+            marks.at_step = marks.last;
+            marks.taken_in_step = false;
         }
         let sql = match step {
             BatchStep::Begin => "SAVEPOINT mutation",
@@ -150,18 +195,67 @@ impl<E: Engine> SqlStore<E> {
         Ok(())
     }
 
-    /// Within a batch: whether the try `attempt` is marked applied already; `mark` records that
-    /// it now is.
-    pub(crate) fn marked_in_batch(&self, attempt: Uuid, mark: bool) -> bool {
+    /// Within a batch: whether the mutation `m` is marked applied already, or can be counted
+    /// as applied in memory (see [`MarkBlock`]); if so, it now is.
+    pub(crate) fn mark_in_batch(&self, m: &super::MutationAttempt) -> BatchMark {
         let Some(batch) = &self.batch else {
-            return false;
+            return BatchMark::Database;
         };
-        let mut marked = batch.marked.lock().unwrap_or_else(|p| p.into_inner());
-        let was = *marked == Some(attempt);
-        if mark {
-            *marked = Some(attempt);
+        let mut marks = batch.marks.lock().unwrap_or_else(|p| p.into_inner());
+        if marks.client_id != Some(m.client_id) {
+            return BatchMark::Database;
         }
-        was
+        if marks.last == m.mutation_id && marks.attempt == Some(m.attempt) {
+            return BatchMark::Already;
+        }
+        if m.mutation_id == marks.last + 1 {
+            marks.last = m.mutation_id;
+            marks.attempt = Some(m.attempt);
+            return BatchMark::Counted;
+        }
+        BatchMark::Database
+    }
+
+    /// Within a batch: the mutation `m` was just marked applied by a statement of the batch's
+    /// transaction, which now holds its phone's row.
+    pub(crate) fn marked_in_database(&self, m: &super::MutationAttempt) {
+        if let Some(batch) = &self.batch {
+            let mut marks = batch.marks.lock().unwrap_or_else(|p| p.into_inner());
+            if marks.client_id.is_none() {
+                marks.taken_in_step = true;
+            }
+            marks.client_id = Some(m.client_id);
+            marks.stored = m.mutation_id;
+            marks.last = m.mutation_id;
+            marks.attempt = Some(m.attempt);
+        }
+    }
+
+    /// Within a batch: the phone, the last mutation and its try, when the phone's row has not
+    /// been set to it yet.
+    pub(crate) fn marks_to_store(&self) -> Option<(Uuid, i64, Option<Uuid>)> {
+        let marks = self.batch.as_ref()?.marks.lock().unwrap_or_else(|p| p.into_inner());
+        match marks.client_id {
+            Some(client) if marks.last > marks.stored => Some((client, marks.last, marks.attempt)),
+            _ => None,
+        }
+    }
+
+    /// Within a batch: the name of the advisor, if found active in its transaction already.
+    pub(crate) fn owner_in_batch(&self, agency_id: Uuid, owner_id: Uuid) -> Option<String> {
+        let owners = self.batch.as_ref()?.owners.lock().unwrap_or_else(|p| p.into_inner());
+        owners
+            .iter()
+            .find(|(a, o, _)| *a == agency_id && *o == owner_id)
+            .map(|(_, _, name)| name.clone())
+    }
+
+    /// Within a batch: the advisor was found active in its transaction.
+    pub(crate) fn owner_found(&self, agency_id: Uuid, owner_id: Uuid, name: &str) {
+        if let Some(batch) = &self.batch {
+            let mut owners = batch.owners.lock().unwrap_or_else(|p| p.into_inner());
+            owners.push((agency_id, owner_id, name.to_owned()));
+        }
     }
 
     /// A transaction for a write: a new one from the pool, or the batch's.

@@ -260,13 +260,14 @@ impl<E> SqlStore<E> {
             if w.update {
                 let seq = self.next_seq_as(&mut tx, actor, 1).await?;
                 let row = Self::visible_row(&mut tx, actor, w.id).await?;
-                Self::write_contact_edit(&mut tx, actor, w.id, &row, &w.fields, seq, now).await?;
+                self.write_contact_edit(&mut tx, actor, w.id, &row, &w.fields, seq, now)
+                    .await?;
                 sqlx::query("UPDATE contacts SET import_key = CASE WHEN import_key IS NULL THEN $2 ELSE import_key || ' ' || $2 END WHERE id = $1")
                     .bind(w.id).bind(&w.import_key).execute(&mut *tx).await?;
             } else {
                 let owner = w.fields.owner_id.unwrap_or(actor.user_id);
                 if !owners_checked.contains(&owner) || w.fields.referred_by.is_some() {
-                    Self::check_new_contact(&mut tx, actor, w.id, &w.fields).await?;
+                    self.check_new_contact(&mut tx, actor, w.id, &w.fields).await?;
                     owners_checked.push(owner);
                 }
                 let seq = first_seq + created;

@@ -268,7 +268,7 @@ impl<E> MeetingStore for SqlStore<E> {
         if owner_id != actor.user_id && !actor.sees_whole_agency() {
             return Err(StoreError::Forbidden("un conseiller planifie ses propres rendez-vous"));
         }
-        Self::check_owner(&mut tx, actor.agency_id, owner_id).await?;
+        self.check_owner(&mut tx, actor.agency_id, owner_id).await?;
         let address = if !input.address.is_empty() {
             input.address.clone()
         } else if input.place == MeetingPlace::Client {
@@ -363,7 +363,7 @@ impl<E> MeetingStore for SqlStore<E> {
             if !actor.sees_whole_agency() {
                 return Err(StoreError::Forbidden("seul le chef d'agence réattribue un rendez-vous"));
             }
-            Self::check_owner(&mut tx, actor.agency_id, owner_id).await?;
+            self.check_owner(&mut tx, actor.agency_id, owner_id).await?;
         }
         sqlx::query(
             "UPDATE meetings SET starts_at = $3, duration_min = $4, place = $5, address = $6, subject = $7, notes = $8, owner_id = $9, \

@@ -398,7 +398,8 @@ impl<E> ReportStore for SqlStore<E> {
             // the author sees): the row is written without the checks of a record typed by hand.
             let fields = ContactFields::from_valid(&p.contact);
             let seq = self.next_seq_as(&mut tx, actor, 1).await?;
-            Self::check_owner(&mut tx, actor.agency_id, fields.owner_id.unwrap_or(actor.user_id)).await?;
+            self.check_owner(&mut tx, actor.agency_id, fields.owner_id.unwrap_or(actor.user_id))
+                .await?;
             Self::insert_contact_row(&mut tx, actor, p.id, &fields, now, seq, &settings, None).await?;
             Self::write_created_lines(&mut tx, actor, &[(p.id, &fields, Some(p.source.as_str()), seq)], now).await?;
             sqlx::query("INSERT INTO referrals (id, agency_id, report_id, referrer_id, prospect_id, advisor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")

@@ -30,7 +30,7 @@ impl<E> ShareStore for SqlStore<E> {
                 "seul le conseiller en charge ou le chef d'agence partage un dossier",
             ));
         }
-        Self::check_owner(&mut tx, actor.agency_id, with)
+        self.check_owner(&mut tx, actor.agency_id, with)
             .await
             .map_err(|_| StoreError::Invalid {
                 field: "user_id".into(),

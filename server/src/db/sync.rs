@@ -209,19 +209,8 @@ impl<E> SyncStore for SqlStore<E> {
 
     async fn record_mutation(&self, actor: &Actor, refusal: Option<&Refusal>) -> StoreResult<bool> {
         let Some(m) = actor.mutation else { return Ok(false) };
-        if refusal.is_none() && self.marked_in_batch(m.attempt, false) {
-            // Its writes marked it, in this batch's transaction.
-            return Ok(true);
-        }
         let mut tx = self.begin().await?;
-        let done = sqlx::query(MARK_APPLIED)
-            .bind(m.client_id)
-            .bind(actor.user_id)
-            .bind(m.mutation_id)
-            .bind(m.attempt)
-            .execute(&mut *tx)
-            .await?;
-        if E::rows_affected(&done) == 0 {
+        if !self.mark_applied(&mut tx, actor, &m).await? {
             return Ok(false);
         }
         if let Some(r) = refusal {
@@ -464,8 +453,9 @@ impl<E> SyncStore for SqlStore<E> {
         let current = row.clone().into_contact()?;
         let merged = merge_contact(&base, &mine, &current.to_input());
         let valid = merged.input.validate().map_err(StoreError::Validation)?;
-        let contact =
-            Self::write_contact_edit(&mut tx, actor, id, &row, &ContactFields::from_valid(&valid), seq, now).await?;
+        let contact = self
+            .write_contact_edit(&mut tx, actor, id, &row, &ContactFields::from_valid(&valid), seq, now)
+            .await?;
         let mut ids = Vec::new();
         for c in &merged.conflicts {
             let cid = Uuid::now_v7();
@@ -528,7 +518,7 @@ impl<E> SyncStore for SqlStore<E> {
         let input = with_field(&current.to_input(), &conflict.field, value)
             .ok_or_else(|| invalid("valeur qui ne convient pas à ce champ"))?;
         let valid = input.validate().map_err(StoreError::Validation)?;
-        Self::write_contact_edit(
+        self.write_contact_edit(
             &mut tx,
             actor,
             conflict.contact_id,

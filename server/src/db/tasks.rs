@@ -145,10 +145,11 @@ impl<E> TaskStore for SqlStore<E> {
         if owner_id != actor.user_id && !actor.sees_whole_agency() {
             return Err(StoreError::Forbidden("un conseiller se crée des tâches à lui-même"));
         }
-        Self::check_owner(&mut tx, actor.agency_id, owner_id).await?;
-        if let Some(c) = input.contact_id {
-            Self::named_record(&mut tx, actor, c).await?;
-        }
+        let owner_name = self.check_owner(&mut tx, actor.agency_id, owner_id).await?;
+        let contact = match input.contact_id {
+            Some(c) => Some(Self::named_record(&mut tx, actor, c).await?),
+            None => None,
+        };
         let task = NewTask {
             id,
             owner_id,
@@ -161,9 +162,27 @@ impl<E> TaskStore for SqlStore<E> {
             source_id: None,
         };
         Self::insert_task(&mut tx, actor.agency_id, actor.user_id, &task, seq, now).await?;
-        let row = Self::task_row(&mut tx, Scope::agency(actor.agency_id), id).await?;
         tx.commit().await?;
-        row.into_task()
+        // The answer is what was just written, with the names the checks read: no re-read.
+        TaskRow {
+            id,
+            title: task.title,
+            notes: task.notes,
+            due_on: task.due_on,
+            priority: task.priority.as_str().to_owned(),
+            contact_id: task.contact_id,
+            contact_kind: contact.as_ref().map(|c| c.kind.clone()),
+            first_name: contact.as_ref().map(|c| c.first_name.clone()),
+            last_name: contact.as_ref().map(|c| c.last_name.clone()),
+            company_name: contact.map(|c| c.company_name),
+            owner_id,
+            owner_name,
+            source: TaskSource::Manual.as_str().to_owned(),
+            done_at: None,
+            created_at: now,
+            seq,
+        }
+        .into_task()
     }
 
     async fn update_task(&self, actor: &Actor, id: Uuid, input: &TaskInput, now: DateTime<Utc>) -> StoreResult<Task> {
@@ -175,7 +194,7 @@ impl<E> TaskStore for SqlStore<E> {
             if !actor.sees_whole_agency() {
                 return Err(StoreError::Forbidden("seul le chef d'agence réattribue une tâche"));
             }
-            Self::check_owner(&mut tx, actor.agency_id, owner_id).await?;
+            self.check_owner(&mut tx, actor.agency_id, owner_id).await?;
         }
         if let Some(c) = input.contact_id.filter(|c| Some(*c) != current.contact_id) {
             Self::named_record(&mut tx, actor, c).await?;

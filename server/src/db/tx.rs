@@ -9,9 +9,9 @@ use uuid::Uuid;
 use tournee_store_macros::engine_bounds;
 
 use super::contacts::CONTACT_SELECT;
-use super::engine::{SqlStore, VISIBLE};
+use super::engine::{BatchMark, SqlStore, VISIBLE};
 use super::rows::ContactRow;
-use super::{Actor, Scope, StoreError, StoreResult};
+use super::{Actor, MutationAttempt, Scope, StoreError, StoreResult};
 
 #[engine_bounds]
 impl<E> SqlStore<E> {
@@ -33,7 +33,8 @@ impl<E> SqlStore<E> {
         Ok(seq)
     }
 
-    /// Before a batch commits: the agency's counter set to the last number the batch gave.
+    /// Before a batch commits: the agency's counter set to the last number the batch gave, and
+    /// the phone's last applied mutation to the last one the batch marked.
     pub(crate) async fn store_numbers(&self) -> StoreResult<()> {
         if let Some((agency_id, last)) = self.numbers_to_store() {
             sqlx::query("UPDATE agencies SET change_seq = $2 WHERE id = $1")
@@ -42,7 +43,43 @@ impl<E> SqlStore<E> {
                 .execute(&mut *self.conn().await?)
                 .await?;
         }
+        if let Some((client_id, last, attempt)) = self.marks_to_store() {
+            sqlx::query(
+                "UPDATE sync_clients SET last_mutation_id = $2, applying = COALESCE($3, applying) WHERE id = $1",
+            )
+            .bind(client_id)
+            .bind(last)
+            .bind(attempt)
+            .execute(&mut *self.conn().await?)
+            .await?;
+        }
         Ok(())
+    }
+
+    /// Marks the phone's mutation `m` applied by `actor`, in the caller's transaction; `false`
+    /// when another try has taken it. Within a batch, only the batch's first mark is a
+    /// statement (see `engine::MarkBlock`).
+    pub(crate) async fn mark_applied(
+        &self,
+        conn: &mut E::Connection,
+        actor: &Actor,
+        m: &MutationAttempt,
+    ) -> StoreResult<bool> {
+        if self.mark_in_batch(m) != BatchMark::Database {
+            return Ok(true);
+        }
+        let done = sqlx::query(crate::db::sync::MARK_APPLIED)
+            .bind(m.client_id)
+            .bind(actor.user_id)
+            .bind(m.mutation_id)
+            .bind(m.attempt)
+            .execute(&mut *conn)
+            .await?;
+        if E::rows_affected(&done) == 0 {
+            return Ok(false);
+        }
+        self.marked_in_database(m);
+        Ok(true)
     }
 
     /// [`Self::next_seq`] for a write made by `actor`. When the write applies a phone's
@@ -51,18 +88,10 @@ impl<E> SqlStore<E> {
     /// mutation taken by another try rolls back with `AlreadyApplied`.
     pub(crate) async fn next_seq_as(&self, conn: &mut E::Connection, actor: &Actor, count: i64) -> StoreResult<i64> {
         let seq = self.next_seq(conn, actor.agency_id, count).await?;
-        if let Some(m) = actor.mutation.filter(|m| !self.marked_in_batch(m.attempt, false)) {
-            let done = sqlx::query(crate::db::sync::MARK_APPLIED)
-                .bind(m.client_id)
-                .bind(actor.user_id)
-                .bind(m.mutation_id)
-                .bind(m.attempt)
-                .execute(&mut *conn)
-                .await?;
-            if E::rows_affected(&done) == 0 {
+        if let Some(m) = &actor.mutation {
+            if !self.mark_applied(conn, actor, m).await? {
                 return Err(StoreError::AlreadyApplied);
             }
-            self.marked_in_batch(m.attempt, true);
         }
         Ok(seq)
     }
@@ -143,17 +172,29 @@ impl<E> SqlStore<E> {
             .ok_or(StoreError::NotFound)
     }
 
-    pub(crate) async fn check_owner(conn: &mut E::Connection, agency_id: Uuid, owner_id: Uuid) -> StoreResult<()> {
-        let found: Option<(Uuid,)> =
-            sqlx::query_as("SELECT id FROM users WHERE id = $1 AND agency_id = $2 AND disabled_at IS NULL")
+    /// The advisor named as owner must be an active user of the agency: their name if so, a
+    /// field error on `owner_id` otherwise. Within a batch, asked once per advisor.
+    pub(crate) async fn check_owner(
+        &self,
+        conn: &mut E::Connection,
+        agency_id: Uuid,
+        owner_id: Uuid,
+    ) -> StoreResult<String> {
+        if let Some(name) = self.owner_in_batch(agency_id, owner_id) {
+            return Ok(name);
+        }
+        let found: Option<(String,)> =
+            sqlx::query_as("SELECT display_name FROM users WHERE id = $1 AND agency_id = $2 AND disabled_at IS NULL")
                 .bind(owner_id)
                 .bind(agency_id)
                 .fetch_optional(&mut *conn)
                 .await?;
-        found.map(|_| ()).ok_or(StoreError::Invalid {
+        let (name,) = found.ok_or(StoreError::Invalid {
             field: "owner_id".into(),
             message: "conseiller inconnu dans l'agence".into(),
-        })
+        })?;
+        self.owner_found(agency_id, owner_id, &name);
+        Ok(name)
     }
 
     /// The referrer named by a record must be a record the actor may see: naming one

@@ -508,6 +508,29 @@ async fn tasks_are_listed_by_scope_and_done_undone() {
     );
     let (_, open) = body(u.get("/tasks?scope=open").await).await;
     assert_eq!(open.as_array().unwrap().len(), 3);
+    // A manager's task for the advisor, on a record: the answer to the create is what a read
+    // finds (names of the owner and the record included).
+    let manager = app.user(agency, "m@x.fr", Role::Manager).await;
+    let record = u.create_contact(contact("Tâche")).await;
+    let (s, made) = body(
+        manager
+            .post(
+                "/tasks",
+                &json!({"title": "Rappeler", "due_on": d(1), "owner_id": u.id, "contact_id": record["id"]}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
+    let (_, read) = body(u.get(&format!("/tasks/{}", made["id"].as_str().unwrap())).await).await;
+    assert_eq!(made, read);
+    assert_eq!(read["owner_name"], "a");
+    assert!(
+        read["contact_name"]
+            .as_str()
+            .is_some_and(|n| n.to_lowercase().contains("tâche")),
+        "{read}"
+    );
 }
 
 #[tokio::test]
