@@ -214,6 +214,38 @@ test('two phones change the same field offline: the second gets the conflict scr
   await claire.context.close();
 });
 
+test("a manager's pickers name the team with no network: the team comes in the sync", async () => {
+  const { server, browser } = use();
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/login`);
+  await login(page, server.url, 'claire.martin@demo.tournee.fr');
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.goto(`${server.url}/`);
+  await synced(page, "the manager's first sync");
+  const users = await api(page, '/agency/users');
+  const sophie = users.find((u) => u.display_name === 'Sophie Girard');
+  const mine = (await api(page, `/contacts?owner=${sophie.id}&limit=1`)).items[0];
+
+  await context.setOffline(true);
+  await page.goto(`${server.url}/contacts`);
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+  const filter = page.getByLabel('Conseiller');
+  await eventually(async () => (await filter.locator('option').allInnerTexts()).includes('Sophie Girard'),
+    'the advisor filter names the team offline', 10000);
+  await filter.selectOption(sophie.id);
+  const results = page.getByRole('list', { name: 'Résultats' }).locator('li');
+  await eventually(async () => {
+    const lines = await results.allInnerTexts();
+    return lines.length > 0 && lines.every((t) => t.includes('Conseiller : Sophie Girard'));
+  }, "the list shows Sophie's records, from the replica", 10000);
+  await page.goto(`${server.url}/contacts/${mine.id}`);
+  const handover = page.getByLabel('Confier le dossier à');
+  await eventually(async () => (await handover.locator('option').allInnerTexts()).some((t) => t.includes('Julien Bernard')),
+    'the handover picker names the team offline', 10000);
+  await context.close();
+});
+
 test('a phone whose session is revoked from another device is wiped', async () => {
   const { server, browser } = use();
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });

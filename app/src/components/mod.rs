@@ -97,11 +97,13 @@ pub fn watch_manager(manager: RwSignal<bool>) {
 }
 
 /// The agency's people for a manager's pickers (advisor filter, reassign, share), read once
-/// `manager` is known to be true; empty for an advisor.
+/// `manager` is known to be true — from the server, or without network as the last sync
+/// brought them; empty for an advisor.
 pub fn agency_people(manager: RwSignal<bool>) -> LocalResource<Vec<shared::api::AgencyUser>> {
     LocalResource::new(move || async move {
         if manager.get() {
-            crate::client::get::<Vec<shared::api::AgencyUser>>(crate::endpoints::AGENCY_USERS)
+            let online = crate::client::get::<Vec<shared::api::AgencyUser>>(crate::endpoints::AGENCY_USERS).await;
+            crate::replica::or_local(online, crate::replica::team)
                 .await
                 .unwrap_or_default()
         } else {

@@ -258,6 +258,15 @@ pub fn settings() -> Option<shared::settings::AgencySettings> {
     .or_else(|| crate::storage::load(SETTINGS_KEY))
 }
 
+/// The agency's active members as the last sync brought them.
+pub fn team() -> Option<Vec<shared::api::AgencyUser>> {
+    use shared::sync::Change;
+    row(shared::sync::engine::RowKind::Team, Uuid::nil(), |r| match r {
+        Change::Team { members, .. } => Some(members.clone()),
+        _ => None,
+    })
+}
+
 /// A meeting's visit report from the replica.
 pub fn report_of(meeting_id: Uuid) -> Option<shared::visit::Report> {
     use shared::sync::Change;

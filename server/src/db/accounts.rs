@@ -88,6 +88,7 @@ impl<E> AccountStore for SqlStore<E> {
     async fn create_user(&self, user: NewUser) -> StoreResult<User> {
         let id = shared::new_id();
         let email = user.email.trim().to_lowercase();
+        let mut tx = self.begin().await?;
         sqlx::query::<E>(
             "INSERT INTO users (id, agency_id, email, display_name, role, password_hash, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -99,9 +100,11 @@ impl<E> AccountStore for SqlStore<E> {
         .bind(user.role.as_str())
         .bind(user.password_hash.clone())
         .bind(super::now())
-        .execute(&mut *self.conn().await?)
+        .execute(&mut *tx)
         .await
         .map_err(|e| map_unique(e, "un compte existe déjà avec cet e-mail"))?;
+        self.team_changed(&mut tx, user.agency_id).await?;
+        tx.commit().await?;
         Ok(User {
             id,
             agency_id: user.agency_id,
@@ -123,13 +126,7 @@ impl<E> AccountStore for SqlStore<E> {
     }
 
     async fn agency_users(&self, agency_id: Uuid) -> StoreResult<Vec<AgencyUser>> {
-        let rows: Vec<(Uuid, String, String)> = sqlx::query_as::<E, (Uuid, String, String)>(
-            "SELECT id, display_name, role FROM users WHERE agency_id = $1 AND disabled_at IS NULL ORDER BY display_name",
-        )
-        .bind(agency_id)
-        .fetch_all(&mut *self.conn().await?)
-        .await?;
-        rows.into_iter().map(super::rows::agency_user).collect()
+        Self::members_tx(&mut *self.conn().await?, agency_id).await
     }
 
     async fn set_password(&self, user_id: Uuid, password_hash: &str) -> StoreResult<()> {
@@ -146,14 +143,14 @@ impl<E> AccountStore for SqlStore<E> {
 
     async fn set_user_disabled(&self, user_id: Uuid, disabled: bool, at: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query::<E>("UPDATE users SET disabled_at = $2 WHERE id = $1")
-            .bind(user_id)
-            .bind(disabled.then_some(at))
-            .execute(&mut *tx)
-            .await?;
-        if E::rows_affected(&done) == 0 {
-            return Err(StoreError::NotFound);
-        }
+        let (agency_id,): (Uuid,) =
+            sqlx::query_as("UPDATE users SET disabled_at = $2 WHERE id = $1 RETURNING agency_id")
+                .bind(user_id)
+                .bind(disabled.then_some(at))
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+        self.team_changed(&mut tx, agency_id).await?;
         if disabled {
             sqlx::query::<E>("UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
                 .bind(user_id)

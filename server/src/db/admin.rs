@@ -111,6 +111,7 @@ impl<E> AdminStore for SqlStore<E> {
         .await
         .map_err(|e| map_unique(e, "un utilisateur a déjà cette adresse e-mail"))?;
         insert_invitation::<E>(&mut tx, actor, id, token_hash, expires_at, now).await?;
+        self.team_changed(&mut tx, actor.agency_id).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -209,6 +210,7 @@ impl<E> AdminStore for SqlStore<E> {
             ));
         }
         // A role seen by the phone at its next call: sessions stay.
+        self.team_changed(&mut tx, actor.agency_id).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -321,11 +321,16 @@ impl<E> SyncStore for SqlStore<E> {
         let sees = |owner: Uuid, contact: Uuid| whole || owner == actor.user_id || shared_with_me.contains(&contact);
 
         let mut changes = Vec::new();
-        // The settings: in a first pull (whatever their number), and after each change.
+        // The settings and the team: in a first pull (whatever their number), and after each
+        // change of either.
         if cursor == 0 || (settings_seq > cursor && settings_seq <= upper) {
             changes.push(Change::Settings {
                 seq: settings_seq,
                 settings: Box::new(Self::settings_tx(&mut tx, actor.agency_id).await?),
+            });
+            changes.push(Change::Team {
+                seq: settings_seq,
+                members: Self::members_tx(&mut tx, actor.agency_id).await?,
             });
         }
         let sql = format!("{CONTACT_SELECT} WHERE c.agency_id = $1 AND c.seq > $2 AND c.seq <= $3");

@@ -82,6 +82,19 @@ impl<E> SqlStore<E> {
         Ok(true)
     }
 
+    /// Someone joined the agency, left it or changed role: the settings' change number moves,
+    /// so every phone of the agency pulls the team again (with the settings, see
+    /// `SyncStore::sync_changes`).
+    pub(crate) async fn team_changed(&self, conn: &mut E::Connection, agency_id: Uuid) -> StoreResult<()> {
+        let seq = self.next_seq(conn, agency_id, 1).await?;
+        sqlx::query("UPDATE agencies SET settings_seq = $2 WHERE id = $1")
+            .bind(agency_id)
+            .bind(seq)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
     /// [`Self::next_seq`] for a write made by `actor`. When the write applies a phone's
     /// mutation, the mutation is marked applied here, in the same transaction as its
     /// effects: both commit or neither does (exactly once). A try that finds the
@@ -124,6 +137,20 @@ impl<E> SqlStore<E> {
             .await?
             .ok_or(StoreError::NotFound)?;
         serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("settings: {e}")))
+    }
+
+    /// The agency's active members, by name.
+    pub(crate) async fn members_tx(
+        conn: &mut E::Connection,
+        agency_id: Uuid,
+    ) -> StoreResult<Vec<shared::api::AgencyUser>> {
+        let rows: Vec<(Uuid, String, String)> = sqlx::query_as::<E, (Uuid, String, String)>(
+            "SELECT id, display_name, role FROM users WHERE agency_id = $1 AND disabled_at IS NULL ORDER BY display_name",
+        )
+        .bind(agency_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.into_iter().map(super::rows::agency_user).collect()
     }
 
     /// The record's row if it is live and in the scope: what the actor sees, or the whole

@@ -384,8 +384,8 @@ async fn oversize_or_malformed_pushes_are_refused_whole() {
     assert_eq!(r["error"], "bad_request");
     let (changes, _) = pull_all(&u, None).await;
     assert!(
-        changes.iter().all(|c| c["kind"] == "settings"),
-        "nothing but the agency's settings: {changes:?}"
+        changes.iter().all(|c| c["kind"] == "settings" || c["kind"] == "team"),
+        "nothing but the agency's settings and team: {changes:?}"
     );
 }
 

@@ -216,10 +216,11 @@ async fn a_phone_synced_before_the_history_travelled_gets_it_at_its_next_pull() 
         ids.push(c["id"].clone());
     }
     let (_, cursor) = pull_from(&cast.owner, 0).await;
-    // What migrations 0019 and 0020 do to rows written before them: new numbers above every
+    // What migrations 0019, 0020 and 0021 do to rows written before them: new numbers above every
     // cursor handed out.
     rerun_updates(&app.database_url, "0019_history_in_sync.sql").await;
     rerun_updates(&app.database_url, "0020_settings_in_sync.sql").await;
+    rerun_updates(&app.database_url, "0021_team_in_sync.sql").await;
     // The phone's next pull (pages of two changes: no reset, no page repeated forever) brings
     // every record's history, its calls and the settings.
     let (next, after) = pull_from(&cast.owner, cursor).await;
@@ -229,6 +230,7 @@ async fn a_phone_synced_before_the_history_travelled_gets_it_at_its_next_pull() 
         assert_eq!(about(&next, "event", id).len(), 2, "created and called: {next:?}");
     }
     assert_eq!(of_kind(&next, "settings").len(), 1);
+    assert_eq!(of_kind(&next, "team").len(), 1);
     // A new phone from 0 gets the same, and a cursor given since needs nothing more.
     let (fresh, end) = pull_from(&cast.owner, 0).await;
     assert_eq!(end, after);
@@ -274,4 +276,70 @@ async fn the_agencys_settings_and_lists_come_in_a_first_pull_and_after_each_chan
     assert!(of_kind(&again, "settings").is_empty());
     let (foreign, _) = pull_from(&cast.foreign, 0).await;
     assert!(!serde_json::to_string(&foreign).unwrap().contains("car_park"));
+}
+
+#[tokio::test]
+async fn the_team_comes_with_the_settings_and_again_when_someone_joins_leaves_or_changes_role() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    cast.owner.create_contact(contact("team")).await;
+    let names = |changes: &[Value]| -> Vec<String> {
+        let team = of_kind(changes, "team");
+        assert_eq!(team.len(), 1, "one team row: {changes:?}");
+        let mut v: Vec<String> = team[0]["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                format!(
+                    "{}:{}",
+                    m["display_name"].as_str().unwrap(),
+                    m["role"].as_str().unwrap()
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    // A first pull: the agency's members (an advisor's phone too: they share with colleagues),
+    // none of the other agency's.
+    let (changes, cursor) = pull_from(&cast.owner, 0).await;
+    let first = names(&changes);
+    assert!(first.contains(&"colleague:advisor".to_string()), "{first:?}");
+    assert!(first.iter().any(|m| m.ends_with(":manager")), "{first:?}");
+    assert!(!first.iter().any(|m| m.starts_with("foreign")), "{first:?}");
+    let (_, rest) = body(cast.manager.get("/agency/users").await).await;
+    assert_eq!(
+        first.len(),
+        rest.as_array().unwrap().len(),
+        "the same people as the REST list"
+    );
+    let (nothing, cursor) = pull_from(&cast.owner, cursor).await;
+    assert!(of_kind(&nothing, "team").is_empty(), "not again while unchanged");
+
+    // Someone joins: the next pull has them.
+    let (s, inv) = body(
+        cast.manager
+            .post(
+                "/team",
+                &json!({"email": "ines@a.fr", "display_name": "Inès Nouvelle", "role": "advisor"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{inv}");
+    let (next, cursor) = pull_from(&cast.owner, cursor).await;
+    assert!(names(&next).contains(&"Inès Nouvelle:advisor".to_string()));
+    // A colleague becomes a manager, then leaves: each time the next pull says so.
+    let path = format!("/team/{}", cast.colleague.id);
+    let (s, r) = body(cast.manager.put(&path, &json!({"role": "manager"})).await).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (next, cursor) = pull_from(&cast.owner, cursor).await;
+    assert!(names(&next).contains(&"colleague:manager".to_string()));
+    let (s, r) = body(cast.manager.put(&path, &json!({"disabled": true})).await).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (next, _) = pull_from(&cast.owner, cursor).await;
+    assert!(!names(&next).iter().any(|m| m.starts_with("colleague")));
+    let (foreign, _) = pull_from(&cast.foreign, 0).await;
+    assert!(!serde_json::to_string(&foreign).unwrap().contains("Inès"));
 }

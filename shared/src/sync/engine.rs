@@ -68,6 +68,8 @@ pub enum RowKind {
     Interaction,
     /// The agency's settings: one row, id nil.
     Settings,
+    /// The agency's members: one row, id nil.
+    Team,
 }
 
 /// One local transaction: everything in it is written together or not at all.
@@ -362,6 +364,7 @@ pub fn row_key(change: &Change) -> Option<RowKey> {
         Change::Report(r) => Some((RowKind::Report, r.id)),
         Change::Interaction(i) => Some((RowKind::Interaction, i.id)),
         Change::Settings { .. } => Some((RowKind::Settings, Uuid::nil())),
+        Change::Team { .. } => Some((RowKind::Team, Uuid::nil())),
         Change::ContactRemoved { .. } | Change::TaskRemoved { .. } => None,
     }
 }

@@ -241,6 +241,13 @@ pub enum Change {
         seq: i64,
         settings: Box<AgencySettings>,
     },
+    /// The agency's active members (*l'équipe*: the manager's pickers — advisor filter,
+    /// reassignment, sharing): with the settings, and again after someone joins, leaves or
+    /// changes role.
+    Team {
+        seq: i64,
+        members: Vec<crate::api::AgencyUser>,
+    },
 }
 
 /// Two people changed one field of a record differently (*conflit de modification*). The
@@ -287,7 +294,7 @@ impl Change {
             Change::Event(e) => e.seq,
             Change::Report(r) => r.seq,
             Change::Interaction(i) => i.seq,
-            Change::Settings { seq, .. } => *seq,
+            Change::Settings { seq, .. } | Change::Team { seq, .. } => *seq,
             Change::ContactRemoved { seq, .. } | Change::TaskRemoved { seq, .. } => *seq,
         }
     }
@@ -308,6 +315,7 @@ impl Change {
             Change::Interaction(i) => Some(i.contact_id),
             Change::Contact(_)
             | Change::Settings { .. }
+            | Change::Team { .. }
             | Change::ContactRemoved { .. }
             | Change::TaskRemoved { .. } => None,
         }
