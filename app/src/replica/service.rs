@@ -444,18 +444,21 @@ async fn answer<T: DeserializeOwned>(
 ) -> Result<T, TransportError> {
     let response = request.map_err(|e| TransportError::Unreachable(e.to_string()))?;
     let status = response.status();
-    let text = response
-        .text()
+    // The body's bytes, parsed as they are: a page of a pull is a megabyte, and reading it as
+    // text would decode it into a JavaScript string and encode it back into the wasm memory.
+    let bytes = response
+        .binary()
         .await
         .map_err(|e| TransportError::Unreachable(e.to_string()))?;
+    let text = bytes.as_slice();
     match status {
-        200..=299 => serde_json::from_str(&text).map_err(|e| TransportError::Server {
+        200..=299 => serde_json::from_slice(text).map_err(|e| TransportError::Server {
             status,
             error: "unexpected".into(),
             detail: format!("réponse illisible ({e})"),
         }),
         401 => {
-            let code = serde_json::from_str::<ErrorBody>(&text)
+            let code = serde_json::from_slice::<ErrorBody>(text)
                 .map(|b| b.error)
                 .unwrap_or_default();
             Err(TransportError::Unauthorized {
@@ -463,11 +466,11 @@ async fn answer<T: DeserializeOwned>(
             })
         }
         // A proxy or captive portal answering for the server: nothing known, try later.
-        502..=504 if serde_json::from_str::<ErrorBody>(&text).is_err() => {
+        502..=504 if serde_json::from_slice::<ErrorBody>(text).is_err() => {
             Err(TransportError::Unreachable(format!("passerelle ({status})")))
         }
         _ => {
-            let body = serde_json::from_str::<ErrorBody>(&text).unwrap_or(ErrorBody {
+            let body = serde_json::from_slice::<ErrorBody>(text).unwrap_or(ErrorBody {
                 error: "unexpected".into(),
                 detail: format!("réponse inattendue du serveur ({status})"),
                 fields: Default::default(),
@@ -506,5 +509,33 @@ impl Transport for Fetch {
         .send()
         .await;
         answer(sent).await
+    }
+
+    async fn pull_head(
+        &mut self,
+        cursor: i64,
+        limit: u32,
+        client_id: uuid::Uuid,
+    ) -> Result<shared::sync::engine::PullHead, TransportError> {
+        let signal = abort_after(PATIENCE_MS);
+        let sent = Request::get(&format!(
+            "/api/v1{}",
+            crate::endpoints::sync_pull(cursor, limit, client_id)
+        ))
+        .abort_signal(signal.as_ref())
+        .send()
+        .await;
+        // Where the page ends, from the headers, before its body is read.
+        let end = sent.as_ref().ok().filter(|r| r.ok()).and_then(|r| {
+            let headers = r.headers();
+            Some(shared::sync::engine::PageEnd {
+                cursor: headers.get(shared::sync::CURSOR_HEADER)?.parse().ok()?,
+                has_more: headers.get(shared::sync::HAS_MORE_HEADER)?.parse().ok()?,
+            })
+        });
+        Ok(shared::sync::engine::PullHead {
+            end,
+            body: Box::pin(answer(sent)),
+        })
     }
 }

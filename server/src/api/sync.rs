@@ -371,14 +371,16 @@ pub struct PullQuery {
 /// meetings, tasks; and records the caller may no longer see as removals. Pull again at once
 /// while `has_more`; on `reset`, drop the replica and pull from 0.
 #[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync", params(PullQuery),
-    responses((status = 200, body = PullResponse), (status = 400, body = shared::api::ErrorBody),
+    responses((status = 200, body = PullResponse, headers(
+            ("sync-cursor" = i64, description = "where the page ends (absent on a reset)"),
+            ("sync-has-more" = bool, description = "whether to pull again at once (absent on a reset)"))), (status = 400, body = shared::api::ErrorBody),
         (status = 401, body = shared::api::ErrorBody), (status = 403, body = shared::api::ErrorBody),
         (status = 503, body = shared::api::ErrorBody)))]
 pub async fn pull(
     State(state): State<AppState>,
     current: CurrentUser,
     ApiQuery(q): ApiQuery<PullQuery>,
-) -> ApiResult<Json<PullResponse>> {
+) -> ApiResult<(axum::http::HeaderMap, Json<PullResponse>)> {
     if q.cursor < 0 {
         return Err(ApiError::field("cursor", "curseur invalide"));
     }
@@ -392,12 +394,25 @@ pub async fn pull(
         ),
         None => (None, Vec::new()),
     };
-    Ok(Json(PullResponse {
-        changes: page.changes,
-        cursor: page.cursor,
-        has_more: page.has_more,
-        reset: page.reset,
-        last_mutation_id,
-        refusals,
-    }))
+    // Where the page ends, in the headers too: the phone asks for the next page before it
+    // reads this one's body.
+    let mut headers = axum::http::HeaderMap::new();
+    if !page.reset {
+        headers.insert(shared::sync::CURSOR_HEADER, page.cursor.into());
+        headers.insert(
+            shared::sync::HAS_MORE_HEADER,
+            axum::http::HeaderValue::from_static(if page.has_more { "true" } else { "false" }),
+        );
+    }
+    Ok((
+        headers,
+        Json(PullResponse {
+            changes: page.changes,
+            cursor: page.cursor,
+            has_more: page.has_more,
+            reset: page.reset,
+            last_mutation_id,
+            refusals,
+        }),
+    ))
 }

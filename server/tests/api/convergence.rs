@@ -17,8 +17,8 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use shared::api::Role;
 use shared::record::{Contact, ContactInput};
-use shared::sync::engine::{Engine, MemoryStore, RowKind, Transport, TransportError};
-use shared::sync::{Change, Mutation, PullResponse, PushRequest, PushResponse};
+use shared::sync::engine::{Engine, MemoryStore, PageEnd, PullHead, RowKind, Transport, TransportError};
+use shared::sync::{Change, Mutation, PullResponse, PushRequest, PushResponse, CURSOR_HEADER, HAS_MORE_HEADER};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -105,6 +105,27 @@ impl Transport for Http {
         );
         let r = self.send(self.client.get(&url)).await?;
         r.json().await.map_err(|e| TransportError::Unreachable(e.to_string()))
+    }
+
+    /// As the phone does: where the page ends from the answer's headers, the body read later.
+    async fn pull_head(&mut self, cursor: i64, limit: u32, client_id: Uuid) -> Result<PullHead, TransportError> {
+        let url = format!(
+            "{}/api/v1/sync/pull?cursor={cursor}&limit={limit}&client_id={client_id}",
+            self.base
+        );
+        let r = self.send(self.client.get(&url)).await?;
+        let header = |name: &str| r.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let end = match (header(CURSOR_HEADER), header(HAS_MORE_HEADER)) {
+            (Some(cursor), Some(more)) => Some(PageEnd {
+                cursor: cursor.parse().expect("a cursor header"),
+                has_more: more.parse().expect("a has-more header"),
+            }),
+            _ => None,
+        };
+        Ok(PullHead {
+            end,
+            body: Box::pin(async move { r.json().await.map_err(|e| TransportError::Unreachable(e.to_string())) }),
+        })
     }
 }
 

@@ -342,7 +342,18 @@ async fn a_cursor_this_server_never_gave_asks_for_a_reset() {
     let agency = app.agency("Agence").await;
     let u = app.user(agency, "a@x.fr", Role::Advisor).await;
     u.create_contact(contact("reset")).await;
-    let (status, page) = body(u.get("/sync/pull?cursor=1000000").await).await;
+    u.create_contact(contact("reset 2")).await;
+    // A page's end is in its headers too (the phone asks for the next page before reading
+    // the body): the same as in the body.
+    let r = u.get("/sync/pull?cursor=0&limit=1").await;
+    let header = |r: &reqwest::Response, name: &str| r.headers().get(name).map(|v| v.to_str().unwrap().to_string());
+    let (cursor, more) = (header(&r, "sync-cursor"), header(&r, "sync-has-more"));
+    let (_, page) = body(r).await;
+    assert_eq!(cursor, Some(page["cursor"].to_string()), "{page}");
+    assert_eq!(more.as_deref(), Some("true"), "{page}");
+    let r = u.get("/sync/pull?cursor=1000000").await;
+    assert_eq!(header(&r, "sync-cursor"), None, "no end on a reset");
+    let (status, page) = body(r).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page["reset"], true);
     assert_eq!(page["cursor"], 0);

@@ -131,6 +131,41 @@ pub trait Transport {
         limit: u32,
         client_id: Uuid,
     ) -> impl Future<Output = Result<PullResponse, TransportError>>;
+
+    /// A pull in two steps: the answer's head as soon as it is in — where the page ends, when
+    /// the server says so in its headers — then its body. The engine asks for the next page
+    /// as soon as it knows where this one ends, so the server builds it while the phone reads
+    /// and writes this one. By default the whole page is read first.
+    fn pull_head(
+        &mut self,
+        cursor: i64,
+        limit: u32,
+        client_id: Uuid,
+    ) -> impl Future<Output = Result<PullHead, TransportError>> {
+        async move {
+            let page = self.pull(cursor, limit, client_id).await?;
+            Ok(PullHead {
+                end: (!page.reset).then_some(PageEnd {
+                    cursor: page.cursor,
+                    has_more: page.has_more,
+                }),
+                body: Box::pin(std::future::ready(Ok(page))),
+            })
+        }
+    }
+}
+
+/// Where a page of a pull ends (the `Sync-Cursor` and `Sync-Has-More` headers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageEnd {
+    pub cursor: i64,
+    pub has_more: bool,
+}
+
+/// A pull whose head is in: where its page ends if the server said so, and its body to read.
+pub struct PullHead {
+    pub end: Option<PageEnd>,
+    pub body: std::pin::Pin<Box<dyn Future<Output = Result<PullResponse, TransportError>>>>,
 }
 
 /// Why a sync stopped.
@@ -264,60 +299,84 @@ impl<S: LocalStore> Engine<S> {
         transport: &mut impl Transport,
         report: &mut SyncReport,
     ) -> Result<(), SyncError<S::Error>> {
-        // The next page is asked for while the current one is written: the server's time and
-        // the phone's overlap on a long first sync.
-        let mut prefetched: Option<PullResponse> = None;
+        let (meta, _) = self.store.sync_state().await.map_err(SyncError::Local)?;
+        let mut head = transport
+            .pull_head(meta.cursor, PULL_PAGE, meta.client_id)
+            .await
+            .map_err(SyncError::Transport)?;
         loop {
-            let (meta, _) = self.store.sync_state().await.map_err(SyncError::Local)?;
-            let page = match prefetched.take() {
-                Some(page) => page,
-                None => transport
-                    .pull(meta.cursor, PULL_PAGE, meta.client_id)
+            let PullHead { end, body } = head;
+            // The next page is asked for as soon as this one's end is known, and built by the
+            // server while this one is read and written: on a long first sync the server's
+            // time and the phone's overlap.
+            let ahead = end.filter(|e| e.has_more).map(|e| e.cursor);
+            let client_id = meta.client_id;
+            let next = async {
+                match ahead {
+                    Some(cursor) => Some(transport.pull_head(cursor, PULL_PAGE, client_id).await),
+                    None => None,
+                }
+            };
+            let (page, next) = both(self.take_page(body, report), next).await;
+            let next_cursor = page?;
+            let Some(next_cursor) = next_cursor else {
+                return Ok(());
+            };
+            head = match next {
+                // Asked where the page really ended (the body is the authority).
+                Some(next) if ahead == Some(next_cursor) => next.map_err(SyncError::Transport)?,
+                _ => transport
+                    .pull_head(next_cursor, PULL_PAGE, client_id)
                     .await
                     .map_err(SyncError::Transport)?,
             };
-            if page.reset {
-                report.reset = true;
-                self.store
-                    .write(LocalWrite {
-                        clear_rows: true,
-                        meta: Some(SyncMeta { cursor: 0, ..meta }),
-                        ..Default::default()
-                    })
-                    .await
-                    .map_err(SyncError::Local)?;
-                continue;
-            }
-            report.pulled += page.changes.len();
-            let mut write = LocalWrite {
-                meta: Some(SyncMeta {
-                    cursor: page.cursor,
-                    acked: meta.acked.max(page.last_mutation_id.unwrap_or(0)),
-                    ..meta
-                }),
-                ..Default::default()
-            };
-            if let Some(last) = page.last_mutation_id.filter(|&l| l > meta.acked) {
-                // A push whose answer was lost went through: those are acknowledged too.
-                write.ack_up_to = Some(last);
-            }
-            for change in page.changes {
-                match change {
-                    Change::Contact(c) if c.deleted => write.remove.push((RowKind::Contact, c.id)),
-                    Change::ContactRemoved { id, .. } => write.remove.push((RowKind::Contact, id)),
-                    Change::TaskRemoved { id, .. } => write.remove.push((RowKind::Task, id)),
-                    other => write.put.push(other),
-                }
-            }
-            if !page.has_more {
-                self.store.write(write).await.map_err(SyncError::Local)?;
-                return Ok(());
-            }
-            let next = transport.pull(page.cursor, PULL_PAGE, meta.client_id);
-            let (written, next) = both(self.store.write(write), next).await;
-            written.map_err(SyncError::Local)?;
-            prefetched = Some(next.map_err(SyncError::Transport)?);
         }
+    }
+
+    /// Reads one page of a pull and writes it to the replica; the cursor to pull from next, or
+    /// `None` when the phone is up to date.
+    async fn take_page(
+        &mut self,
+        body: std::pin::Pin<Box<dyn Future<Output = Result<PullResponse, TransportError>>>>,
+        report: &mut SyncReport,
+    ) -> Result<Option<i64>, SyncError<S::Error>> {
+        let page = body.await.map_err(SyncError::Transport)?;
+        let (meta, _) = self.store.sync_state().await.map_err(SyncError::Local)?;
+        if page.reset {
+            report.reset = true;
+            self.store
+                .write(LocalWrite {
+                    clear_rows: true,
+                    meta: Some(SyncMeta { cursor: 0, ..meta }),
+                    ..Default::default()
+                })
+                .await
+                .map_err(SyncError::Local)?;
+            return Ok(Some(0));
+        }
+        report.pulled += page.changes.len();
+        let mut write = LocalWrite {
+            meta: Some(SyncMeta {
+                cursor: page.cursor,
+                acked: meta.acked.max(page.last_mutation_id.unwrap_or(0)),
+                ..meta
+            }),
+            ..Default::default()
+        };
+        if let Some(last) = page.last_mutation_id.filter(|&l| l > meta.acked) {
+            // A push whose answer was lost went through: those are acknowledged too.
+            write.ack_up_to = Some(last);
+        }
+        for change in page.changes {
+            match change {
+                Change::Contact(c) if c.deleted => write.remove.push((RowKind::Contact, c.id)),
+                Change::ContactRemoved { id, .. } => write.remove.push((RowKind::Contact, id)),
+                Change::TaskRemoved { id, .. } => write.remove.push((RowKind::Task, id)),
+                other => write.put.push(other),
+            }
+        }
+        self.store.write(write).await.map_err(SyncError::Local)?;
+        Ok(page.has_more.then_some(page.cursor))
     }
 }
 
@@ -489,6 +548,113 @@ mod tests {
             std::task::Poll::Ready(v) => v,
             std::task::Poll::Pending => panic!("a test future waited"),
         }
+    }
+
+    /// A server of `pages` pages (page `i` ends at cursor `10 * (i + 1)`) whose answers' heads
+    /// come before their bodies, which take one more poll to read; `lie` makes the head of the
+    /// first page name a wrong end. Logs what the phone asked and read, in order.
+    struct Paged {
+        pages: i64,
+        lie: bool,
+        log: std::rc::Rc<std::cell::RefCell<Vec<String>>>,
+    }
+
+    impl Paged {
+        fn page(&self, cursor: i64) -> PullResponse {
+            let end = cursor + 10;
+            PullResponse {
+                changes: vec![Change::TaskRemoved {
+                    id: Uuid::from_u128(end as u128),
+                    seq: end,
+                }],
+                cursor: end,
+                has_more: end < self.pages * 10,
+                reset: false,
+                last_mutation_id: None,
+                refusals: Vec::new(),
+            }
+        }
+    }
+
+    impl Transport for Paged {
+        async fn push(&mut self, _request: &PushRequest) -> Result<PushResponse, TransportError> {
+            unreachable!("nothing to push")
+        }
+
+        async fn pull(&mut self, cursor: i64, _limit: u32, _client: Uuid) -> Result<PullResponse, TransportError> {
+            Ok(self.page(cursor))
+        }
+
+        async fn pull_head(&mut self, cursor: i64, _limit: u32, _client: Uuid) -> Result<PullHead, TransportError> {
+            self.log.borrow_mut().push(format!("ask {cursor}"));
+            let page = self.page(cursor);
+            let end = PageEnd {
+                cursor: if self.lie && cursor == 0 { 15 } else { page.cursor },
+                has_more: page.has_more,
+            };
+            let log = self.log.clone();
+            let mut polled = false;
+            let body = std::future::poll_fn(move |cx| {
+                if !polled {
+                    polled = true;
+                    cx.waker().wake_by_ref();
+                    return std::task::Poll::Pending;
+                }
+                log.borrow_mut().push(format!("read {cursor}"));
+                std::task::Poll::Ready(Ok(page.clone()))
+            });
+            Ok(PullHead {
+                end: Some(end),
+                body: Box::pin(body),
+            })
+        }
+    }
+
+    fn run<F: Future>(f: F) -> F::Output {
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let mut f = std::pin::pin!(f);
+        for _ in 0..1000 {
+            if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+        }
+        panic!("the future never finished");
+    }
+
+    #[test]
+    fn the_next_page_is_asked_for_before_this_one_is_read() {
+        let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let mut t = Paged {
+            pages: 3,
+            lie: false,
+            log: log.clone(),
+        };
+        let mut e = Engine::new(MemoryStore::new(Uuid::nil()));
+        let mut report = SyncReport::default();
+        run(e.pull(&mut t, &mut report)).unwrap();
+        assert_eq!(
+            *log.borrow(),
+            ["ask 0", "ask 10", "read 0", "ask 20", "read 10", "read 20"]
+        );
+        assert_eq!((e.store.meta.cursor, report.pulled), (30, 3));
+    }
+
+    #[test]
+    fn a_head_that_names_another_end_than_its_body_is_not_trusted() {
+        let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let mut t = Paged {
+            pages: 2,
+            lie: true,
+            log: log.clone(),
+        };
+        let mut e = Engine::new(MemoryStore::new(Uuid::nil()));
+        let mut report = SyncReport::default();
+        run(e.pull(&mut t, &mut report)).unwrap();
+        // The page asked from the head's end is dropped; the next one is asked where the body
+        // says the first page ended.
+        assert_eq!(*log.borrow(), ["ask 0", "ask 15", "read 0", "ask 10", "read 10"]);
+        assert_eq!((e.store.meta.cursor, report.pulled), (20, 2));
     }
 
     #[test]

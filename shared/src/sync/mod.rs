@@ -202,6 +202,12 @@ pub struct PushResponse {
     pub outcomes: Vec<MutationOutcome>,
 }
 
+/// The headers of a pull's answer that say where its page ends (absent on a reset), so a
+/// phone can ask for the next page before reading this one's body.
+pub const CURSOR_HEADER: &str = "sync-cursor";
+/// `true` or `false`: whether to pull again at once (see [`CURSOR_HEADER`]).
+pub const HAS_MORE_HEADER: &str = "sync-has-more";
+
 /// One changed row in a pull.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -96,10 +96,18 @@ async function run(records) {
     if (t.pulls.length > 0) {
       const first = t.pulls[0];
       const last = t.pulls[t.pulls.length - 1];
-      const wire = t.pulls.reduce((n, p) => n + (p.end - p.start), 0);
+      // A pull is asked for while the previous page is read and written: the time with at
+      // least one pull on the wire, and the phone's time with none.
+      let wire = 0;
+      let until = -Infinity;
+      for (const p of [...t.pulls].sort((a, b) => a.start - b.start)) {
+        wire += Math.max(0, p.end - Math.max(p.start, until));
+        until = Math.max(until, p.end);
+      }
       const span = last.end - first.start;
       console.log(`    login → Today's page: ${(t.origin - t0).toFixed(0)} ms; → first pull sent: ${(t.origin + first.start - t0).toFixed(0)} ms; ` +
-        `${t.pulls.length} pulls over ${span.toFixed(0)} ms, of which ${wire.toFixed(0)} ms waiting for the server and ${(span - wire).toFixed(0)} ms on the phone between them`);
+        `${t.pulls.length} pulls over ${span.toFixed(0)} ms, of which ${wire.toFixed(0)} ms with a pull on the wire and ${(span - wire).toFixed(0)} ms with none; ` +
+        `last pull in → "À jour": ${(t0 + firstSync - t.origin - last.end).toFixed(0)} ms`);
     }
 
     // Local search, network cut.
