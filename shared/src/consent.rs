@@ -66,6 +66,12 @@ impl Channel {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsentInput {
+    /// Made by the phone, so a consent sent again (an answer lost) is recorded once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
+    /// When it was given or refused (recorded offline, sent later); the server's time if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<DateTime<Utc>>,
     pub purpose: Purpose,
     pub granted: bool,
     pub channel: Channel,
@@ -112,6 +118,9 @@ pub struct Consent {
     pub proof: String,
     pub at: DateTime<Utc>,
     pub recorded_by_name: String,
+    /// The agency's change number of the write that recorded it (the phone's pull).
+    #[serde(default)]
+    pub seq: i64,
 }
 
 /// The word that stands for each purpose: the last one given (`None`: never asked).
@@ -147,6 +156,7 @@ mod tests {
             proof: "x".into(),
             at: DateTime::from_timestamp(1_700_000_000 + minutes * 60, 0).unwrap(),
             recorded_by_name: "A".into(),
+            seq: 0,
         }
     }
 
@@ -169,6 +179,8 @@ mod tests {
     #[test]
     fn a_consent_given_needs_its_proof_and_bloctel_is_a_phone_refusal() {
         let ok = ConsentInput {
+            id: None,
+            at: None,
             purpose: Purpose::Email,
             granted: true,
             channel: Channel::Paper,
@@ -176,6 +188,8 @@ mod tests {
         };
         assert_eq!(ok.clone().validate().unwrap().proof, "formulaire n° 12");
         let e = ConsentInput {
+            id: None,
+            at: None,
             proof: " ".into(),
             ..ok.clone()
         }
@@ -183,12 +197,16 @@ mod tests {
         .unwrap_err();
         assert!(e.contains_key("proof"));
         let refused = ConsentInput {
+            id: None,
+            at: None,
             granted: false,
             proof: String::new(),
             ..ok
         };
         assert!(refused.validate().is_ok(), "a refusal stands by itself");
         let bloctel = ConsentInput {
+            id: None,
+            at: None,
             purpose: Purpose::Email,
             granted: false,
             channel: Channel::Bloctel,

@@ -246,6 +246,41 @@ test("a manager's pickers name the team with no network: the team comes in the s
   await context.close();
 });
 
+test('a consent refused in a car park with no network reaches the server once', async () => {
+  const { server, browser } = use();
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/login`);
+  await login(page, server.url, 'sophie.girard@demo.tournee.fr');
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.goto(`${server.url}/`);
+  await synced(page, 'the first sync');
+  const record = (await api(page, '/contacts?limit=1')).items[0];
+  const before = await api(page, `/contacts/${record.id}/consents`);
+
+  await context.setOffline(true);
+  await page.goto(`${server.url}/contacts/${record.id}`);
+  const consents = page.getByRole('region', { name: 'Consentements' });
+  await consents.locator('li', { hasText: 'Contact commercial par SMS' }).waitFor();
+  await consents.getByLabel('Pour').selectOption('sms');
+  await consents.getByLabel('Réponse').selectOption('no');
+  await consents.getByLabel('Recueilli').selectOption('phone');
+  const said = Date.now();
+  await consents.getByRole('button', { name: 'Enregistrer la réponse' }).click();
+  await page.getByText('Consentement noté sur ce téléphone').first().waitFor();
+  await consents.locator('li', { hasText: 'Contact commercial par SMS' }).getByText(/refusé au téléphone/).waitFor();
+  await eventually(async () => (await syncLine(page)).pending === 1, 'one change waits');
+
+  await context.setOffline(false);
+  await synced(page, 'the consent sent once the network is back');
+  const after = await api(page, `/contacts/${record.id}/consents`);
+  const sms = after.filter((k) => k.purpose === 'sms' && !before.some((b) => b.id === k.id));
+  assert.equal(sms.length, 1, JSON.stringify(after));
+  assert.equal(sms[0].granted, false);
+  assert.ok(Math.abs(new Date(sms[0].at).getTime() - said) < 60000, `dated when it was said: ${sms[0].at}`);
+  await context.close();
+});
+
 test('a phone whose session is revoked from another device is wiped', async () => {
   const { server, browser } = use();
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });

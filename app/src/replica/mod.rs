@@ -267,6 +267,19 @@ pub fn team() -> Option<Vec<shared::api::AgencyUser>> {
     })
 }
 
+/// A record's consents as the last sync brought them, with this phone's own laid over; `None`
+/// when the record is not on the phone.
+pub fn consents_of(contact_id: Uuid) -> Option<Vec<shared::consent::Consent>> {
+    use shared::sync::Change;
+    row(shared::sync::engine::RowKind::Contact, contact_id, |_| Some(()))?;
+    let mut v = rows_where(|r| match r {
+        Change::Consent(c) if c.contact_id == contact_id => Some(c.as_ref().clone()),
+        _ => None,
+    });
+    v.sort_by_key(|c| (c.at, c.id));
+    Some(v)
+}
+
 /// A meeting's visit report from the replica.
 pub fn report_of(meeting_id: Uuid) -> Option<shared::visit::Report> {
     use shared::sync::Change;
@@ -428,7 +441,7 @@ pub fn contact_of(m: &Mutation) -> Option<Uuid> {
         Mutation::MoveMeeting { input, .. } => Some(input.contact_id),
         Mutation::SetMeetingStatus { id, .. } => meeting(*id).map(|m| m.contact_id),
         Mutation::SaveReport { meeting_id, .. } => meeting(*meeting_id).map(|m| m.contact_id),
-        Mutation::LogInteraction { contact_id, .. } => Some(*contact_id),
+        Mutation::LogInteraction { contact_id, .. } | Mutation::RecordConsent { contact_id, .. } => Some(*contact_id),
         Mutation::CreateTask(i) | Mutation::EditTask { input: i, .. } => i.contact_id,
         Mutation::SaveOffer(i) => Some(i.contact_id),
         Mutation::CreateComplaint(i) => Some(i.contact_id),
@@ -477,6 +490,11 @@ pub fn describe(m: &Mutation) -> String {
             Some(o) => format!("{} — {}", input.kind.label(), o.label()),
             None => input.kind.label().to_string(),
         },
+        Mutation::RecordConsent { input, .. } => format!(
+            "Consentement {} : {}",
+            if input.granted { "accepté" } else { "refusé" },
+            input.purpose.label()
+        ),
         Mutation::CreateTask(i) => format!("Nouvelle tâche : {}", i.title),
         Mutation::EditTask { input, .. } => format!("Tâche modifiée : {}", input.title),
         Mutation::SetTaskDone { done: true, .. } => "Tâche terminée".into(),

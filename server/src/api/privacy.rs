@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::auth::CurrentUser;
 use crate::db::privacy::AuditEntry;
+use crate::db::Actor;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
 use crate::state::AppState;
 
@@ -216,12 +217,22 @@ pub async fn record_consent(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<shared::consent::ConsentInput>,
 ) -> ApiResult<(StatusCode, Json<shared::consent::Consent>)> {
-    let input = input.validate().map_err(ApiError::Validation)?;
-    let consent = state
-        .store
-        .record_consent(&current.actor(), id, &input, crate::db::now())
-        .await?;
+    let consent = record(&state, &current.actor(), id, input).await?;
     Ok((StatusCode::CREATED, Json(consent)))
+}
+
+/// The `record_consent` mutation.
+pub async fn record(
+    state: &AppState,
+    actor: &Actor,
+    contact_id: Uuid,
+    input: shared::consent::ConsentInput,
+) -> ApiResult<shared::consent::Consent> {
+    let input = input.validate().map_err(ApiError::Validation)?;
+    Ok(state
+        .store
+        .record_consent(actor, contact_id, &input, crate::db::now())
+        .await?)
 }
 
 /// The prospects with no contact for three years (CNIL's guidance for prospecting), for the

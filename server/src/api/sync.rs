@@ -19,7 +19,7 @@ use shared::visit::{MeetingInput, TaskInput};
 use uuid::Uuid;
 
 use crate::api::contacts::{self, PositionInput};
-use crate::api::{complaints, offers, tasks, visits};
+use crate::api::{complaints, offers, privacy, tasks, visits};
 use crate::auth::CurrentUser;
 use crate::db::{Actor, BatchStep, MutationAttempt};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
@@ -227,6 +227,14 @@ async fn made_already(state: &AppState, actor: &Actor, mutation: &Mutation) -> b
             state.store.meeting(actor, *id, &state.time).await.is_ok()
         }
         Mutation::CreateTask(TaskInput { id: Some(id), .. }) => state.store.task(actor, *id).await.is_ok(),
+        Mutation::RecordConsent {
+            contact_id,
+            input: shared::consent::ConsentInput { id: Some(id), .. },
+        } => state
+            .store
+            .consents(actor, *contact_id)
+            .await
+            .is_ok_and(|all| all.iter().any(|c| c.id == *id)),
         Mutation::CreateComplaint(shared::complaint::ComplaintInput { id: Some(id), .. }) => {
             state.store.complaint(actor, *id).await.is_ok()
         }
@@ -272,6 +280,9 @@ async fn apply(state: &AppState, actor: &Actor, mutation: Mutation, at: DateTime
             visits::log_contact_interaction(state, actor, contact_id, input)
                 .await
                 .map(drop)
+        }
+        Mutation::RecordConsent { contact_id, input } => {
+            privacy::record(state, actor, contact_id, input).await.map(drop)
         }
         Mutation::CreateTask(input) => tasks::create_task(state, actor, input).await.map(drop),
         Mutation::EditTask { id, input } => tasks::edit_task(state, actor, id, input).await.map(drop),

@@ -36,6 +36,7 @@ pub struct ConsentRow {
     proof: String,
     at: DateTime<Utc>,
     recorded_by_name: String,
+    seq: i64,
 }
 
 impl ConsentRow {
@@ -51,13 +52,53 @@ impl ConsentRow {
             proof: self.proof,
             at: self.at,
             recorded_by_name: self.recorded_by_name,
+            seq: self.seq,
         })
     }
 }
 
 const SELECT: &str =
-    "SELECT k.id, k.contact_id, k.purpose, k.granted, k.channel, k.proof, k.at, u.display_name AS recorded_by_name \
+    "SELECT k.id, k.contact_id, k.purpose, k.granted, k.channel, k.proof, k.at, u.display_name AS recorded_by_name, k.seq \
      FROM consents k JOIN users u ON u.id = k.recorded_by";
+
+#[engine_bounds]
+impl<E> SqlStore<E> {
+    /// The consents written between two change numbers, with the owner of their record (the
+    /// pull sends each to whoever sees the record).
+    pub(crate) async fn consents_changed(
+        conn: &mut E::Connection,
+        agency_id: Uuid,
+        after: i64,
+        upper: i64,
+    ) -> StoreResult<Vec<(Consent, Uuid)>> {
+        let sql = format!(
+            "{SELECT} JOIN contacts c ON c.id = k.contact_id \
+             WHERE k.agency_id = $1 AND k.seq > $2 AND k.seq <= $3 AND c.deleted_at IS NULL"
+        );
+        let rows: Vec<(ConsentRow, Uuid)> = sqlx::query_as::<E, ConsentRowWithOwner>(&sql.replace(
+            "AS recorded_by_name, k.seq",
+            "AS recorded_by_name, k.seq, c.owner_id AS contact_owner_id",
+        ))
+        .bind(agency_id)
+        .bind(after)
+        .bind(upper)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.consent, r.contact_owner_id))
+        .collect();
+        rows.into_iter()
+            .map(|(r, owner)| Ok((r.into_consent()?, owner)))
+            .collect()
+    }
+}
+
+#[derive(FromRow)]
+struct ConsentRowWithOwner {
+    #[sqlx(flatten)]
+    consent: ConsentRow,
+    contact_owner_id: Uuid,
+}
 
 #[engine_bounds]
 #[async_trait]
@@ -70,7 +111,11 @@ impl<E> ConsentStore for SqlStore<E> {
         now: DateTime<Utc>,
     ) -> StoreResult<Consent> {
         let mut tx = self.begin().await?;
+        // The number first, like every write (it also marks a phone's mutation applied).
+        let seq = self.next_seq_as(&mut tx, actor, 1).await?;
         Self::check_visible(&mut tx, actor, contact_id).await?;
+        // Given offline and sent later, it keeps its time — never one ahead of the server's.
+        let at = input.at.map_or(now, |at| at.min(now));
         sqlx::query::<E>("UPDATE consents SET current = $3 WHERE contact_id = $1 AND purpose = $2 AND current = $4")
             .bind(contact_id)
             .bind(input.purpose.as_str().to_string())
@@ -78,10 +123,10 @@ impl<E> ConsentStore for SqlStore<E> {
             .bind(true)
             .execute(&mut *tx)
             .await?;
-        let id = shared::new_id();
+        let id = input.id.unwrap_or_else(shared::new_id);
         sqlx::query::<E>(
-            "INSERT INTO consents (id, agency_id, contact_id, purpose, granted, channel, proof, at, recorded_by, current) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO consents (id, agency_id, contact_id, purpose, granted, channel, proof, at, recorded_by, current, seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(id)
         .bind(actor.agency_id)
@@ -90,11 +135,13 @@ impl<E> ConsentStore for SqlStore<E> {
         .bind(input.granted)
         .bind(input.channel.as_str().to_string())
         .bind(input.proof.clone())
-        .bind(now)
+        .bind(at)
         .bind(actor.user_id)
         .bind(true)
+        .bind(seq)
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| super::engine::map_unique(e, "ce consentement est déjà enregistré"))?;
         let row = sqlx::query_as::<E, ConsentRow>(&format!("{SELECT} WHERE k.id = $1"))
             .bind(id)
             .fetch_one(&mut *tx)

@@ -111,7 +111,7 @@ const FREE_TEXTS: [(&str, &str); 27] = [
 
 /// The tables of [`FREE_TEXTS`] whose rows travel in the pull by their `seq`.
 /// (`contacts` is renumbered row by row before: its numbers are unique.)
-const SYNCED_TABLES: [&str; 7] = [
+const SYNCED_TABLES: [&str; 8] = [
     "meetings",
     "visit_reports",
     "interactions",
@@ -119,6 +119,7 @@ const SYNCED_TABLES: [&str; 7] = [
     "contact_events",
     "offers",
     "complaints",
+    "consents",
 ];
 
 /// What replaces a person's name in someone else's text.

@@ -146,7 +146,7 @@ impl ConflictRow {
 
 /// The tables whose rows travel in the pull, each with its `seq` and an `(agency_id, seq)`
 /// index.
-const PULLED_TABLES: [&str; 9] = [
+const PULLED_TABLES: [&str; 10] = [
     "contacts",
     "meetings",
     "tasks",
@@ -156,6 +156,7 @@ const PULLED_TABLES: [&str; 9] = [
     "visit_reports",
     "interactions",
     "contact_events",
+    "consents",
 ];
 
 /// Where a page of changes ends: the `limit`-th smallest change number among the candidates
@@ -406,6 +407,11 @@ impl<E> SyncStore for SqlStore<E> {
         for (interaction, owner) in Self::interactions_changed(&mut tx, actor.agency_id, cursor, upper).await? {
             if sees(owner, interaction.contact_id) {
                 changes.push(Change::Interaction(Box::new(interaction)));
+            }
+        }
+        for (consent, owner) in Self::consents_changed(&mut tx, actor.agency_id, cursor, upper).await? {
+            if sees(owner, consent.contact_id) {
+                changes.push(Change::Consent(Box::new(consent)));
             }
         }
         for (event, owner) in Self::events_changed(&mut tx, actor.agency_id, cursor, upper).await? {

@@ -120,6 +120,7 @@ impl<E> SqlStore<E> {
             "contact_events",
             "offers",
             "complaints",
+            "consents",
         ] {
             sqlx::query(&format!("UPDATE {table} SET seq = $2 WHERE contact_id = $1"))
                 .bind(contact_id)

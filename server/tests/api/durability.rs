@@ -107,7 +107,7 @@ async fn sqlite_over_its_size_limit_never_acknowledges_a_lost_write_and_recovers
     .await;
 }
 
-/// SQLite on a real file system that fills up (a 5 MB tmpfs): the WAL cannot grow, so the
+/// SQLite on a real file system that fills up (a 12 MB tmpfs, 3 MB of it free): the WAL cannot grow, so the
 /// commit itself fails — the case that once acknowledged 178 writes that were never saved.
 /// Mounting needs root (CI and the development machines run as root); elsewhere this says
 /// so and does nothing.
@@ -117,15 +117,21 @@ async fn sqlite_on_a_full_disk_never_acknowledges_a_lost_write_and_recovers() {
     if !url.starts_with("sqlite:") {
         return;
     }
-    let Some(mount) = Tmpfs::mount("5m") else {
+    const SIZE: u64 = 12 << 20;
+    let Some(mount) = Tmpfs::mount(&SIZE.to_string()) else {
         eprintln!("not root: cannot mount a tmpfs, the full-disk case is not run here");
         return;
     };
     let url = format!("sqlite://{}", mount.0.join("t.db").display());
     let store = db::connect(&url).await.expect("open store");
-    // A ballast file takes most of the rest; deleting it is "room returns".
+    // A ballast file takes all but 3 MB of what the migrated database left (so the room does
+    // not shrink as migrations are added); deleting it is "room returns".
+    let used: u64 = std::fs::read_dir(&mount.0)
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
     let ballast = mount.0.join("ballast");
-    std::fs::write(&ballast, vec![0u8; 1_500_000]).unwrap();
+    std::fs::write(&ballast, vec![0u8; (SIZE - used - (3 << 20)) as usize]).unwrap();
     out_of_room_story(store, &url, move || {
         Box::pin(async move {
             std::fs::remove_file(&ballast).unwrap();

@@ -216,11 +216,12 @@ async fn a_phone_synced_before_the_history_travelled_gets_it_at_its_next_pull() 
         ids.push(c["id"].clone());
     }
     let (_, cursor) = pull_from(&cast.owner, 0).await;
-    // What migrations 0019, 0020 and 0021 do to rows written before them: new numbers above every
+    // What migrations 0019 to 0022 do to rows written before them: new numbers above every
     // cursor handed out.
     rerun_updates(&app.database_url, "0019_history_in_sync.sql").await;
     rerun_updates(&app.database_url, "0020_settings_in_sync.sql").await;
     rerun_updates(&app.database_url, "0021_team_in_sync.sql").await;
+    rerun_updates(&app.database_url, "0022_consents_in_sync.sql").await;
     // The phone's next pull (pages of two changes: no reset, no page repeated forever) brings
     // every record's history, its calls and the settings.
     let (next, after) = pull_from(&cast.owner, cursor).await;
@@ -342,4 +343,85 @@ async fn the_team_comes_with_the_settings_and_again_when_someone_joins_leaves_or
     assert!(!names(&next).iter().any(|m| m.starts_with("colleague")));
     let (foreign, _) = pull_from(&cast.foreign, 0).await;
     assert!(!serde_json::to_string(&foreign).unwrap().contains("Inès"));
+}
+
+#[tokio::test]
+async fn a_consent_reaches_the_phones_that_see_the_record_and_goes_once_from_an_offline_phone() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    let c = cast.owner.create_contact(contact("consent")).await;
+    let id = c["id"].as_str().unwrap().to_string();
+    let (_, owner_cursor) = pull_from(&cast.owner, 0).await;
+    let (_, colleague_cursor) = pull_from(&cast.colleague, 0).await;
+
+    // Recorded online: the owner's and the manager's phones get it, not a colleague's without
+    // a share, not another agency's.
+    let (s, given) = body(
+        cast.owner
+            .post(
+                &format!("/contacts/{id}/consents"),
+                &json!({"purpose": "email", "granted": true, "channel": "meeting", "proof": "formulaire signé"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{given}");
+    let (mine, owner_cursor) = pull_from(&cast.owner, owner_cursor).await;
+    let consents = about(&mine, "consent", &c["id"]);
+    assert_eq!(consents.len(), 1, "{mine:?}");
+    assert_eq!(consents[0]["proof"], "formulaire signé");
+    let (all, _) = pull_from(&cast.manager, 0).await;
+    assert_eq!(about(&all, "consent", &c["id"]).len(), 1);
+    let (theirs, _) = pull_from(&cast.colleague, colleague_cursor).await;
+    assert!(about(&theirs, "consent", &c["id"]).is_empty(), "{theirs:?}");
+    let (foreign, _) = pull_from(&cast.foreign, 0).await;
+    assert!(!serde_json::to_string(&foreign).unwrap().contains("formulaire signé"));
+
+    // Recorded offline in the morning, pushed in the afternoon: applied once, dated when it
+    // was said; the same consent sent again under another mutation (the REST answer was lost)
+    // is applied already, not recorded twice.
+    let client = uuid::Uuid::now_v7();
+    let consent_id = uuid::Uuid::now_v7();
+    let said = "2026-11-30T09:15:00Z";
+    let refusal = json!({"contact_id": id, "input": {"id": consent_id, "at": said, "purpose": "sms", "granted": false, "channel": "phone"}});
+    let push = |mutations: Value| {
+        let owner = &cast.owner;
+        async move {
+            let (s, r) = body(
+                owner
+                    .post("/sync/push", &json!({"client_id": client, "mutations": mutations}))
+                    .await,
+            )
+            .await;
+            assert_eq!(s, StatusCode::OK, "{r}");
+            r
+        }
+    };
+    let r = push(json!([{"id": 1, "name": "record_consent", "args": refusal, "at": said}])).await;
+    assert_eq!(r["outcomes"][0]["status"], "applied", "{r}");
+    let r = push(json!([{"id": 2, "name": "record_consent", "args": refusal, "at": said}])).await;
+    assert_eq!(r["outcomes"][0]["status"], "applied", "{r}");
+    let (_, list) = body(cast.owner.get(&format!("/contacts/{id}/consents")).await).await;
+    let sms: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["purpose"] == "sms")
+        .collect();
+    assert_eq!(sms.len(), 1, "recorded once: {list}");
+    assert_eq!(sms[0]["id"], json!(consent_id));
+    assert_eq!(sms[0]["at"], said);
+    let (next, _) = pull_from(&cast.owner, owner_cursor).await;
+    assert_eq!(about(&next, "consent", &c["id"]).len(), 1, "{next:?}");
+
+    // Erased: the consents go with the person, from the phones too.
+    let (s, _) = body(
+        cast.manager
+            .post(&format!("/contacts/{id}/erase"), &json!({"reason": "request"}))
+            .await,
+    )
+    .await;
+    assert!(s.is_success(), "erasure: {s}");
+    let (_, list) = body(cast.manager.get(&format!("/contacts/{id}/consents")).await).await;
+    assert!(list.as_array().is_none_or(|l| l.is_empty()), "{list}");
 }

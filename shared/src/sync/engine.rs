@@ -70,6 +70,7 @@ pub enum RowKind {
     Settings,
     /// The agency's members: one row, id nil.
     Team,
+    Consent,
 }
 
 /// One local transaction: everything in it is written together or not at all.
@@ -422,6 +423,7 @@ pub fn row_key(change: &Change) -> Option<RowKey> {
         Change::Event(e) => Some((RowKind::Event, e.entry.id)),
         Change::Report(r) => Some((RowKind::Report, r.id)),
         Change::Interaction(i) => Some((RowKind::Interaction, i.id)),
+        Change::Consent(c) => Some((RowKind::Consent, c.id)),
         Change::Settings { .. } => Some((RowKind::Settings, Uuid::nil())),
         Change::Team { .. } => Some((RowKind::Team, Uuid::nil())),
         Change::ContactRemoved { .. } | Change::TaskRemoved { .. } => None,

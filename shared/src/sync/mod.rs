@@ -72,6 +72,11 @@ pub enum Mutation {
     SaveReport { meeting_id: Uuid, report: ReportInput },
     /// `POST /contacts/{id}/interactions`: a call, an e-mail, a letter, an SMS.
     LogInteraction { contact_id: Uuid, input: InteractionInput },
+    /// A consent given or refused (*consentement*), with its channel and proof.
+    RecordConsent {
+        contact_id: Uuid,
+        input: crate::consent::ConsentInput,
+    },
     /// `POST /tasks` (the phone chooses the id).
     CreateTask(TaskInput),
     /// `PUT /tasks/{id}`.
@@ -113,6 +118,7 @@ impl Mutation {
             Mutation::SetMeetingStatus { .. } => "set_meeting_status",
             Mutation::SaveReport { .. } => "save_report",
             Mutation::LogInteraction { .. } => "log_interaction",
+            Mutation::RecordConsent { .. } => "record_consent",
             Mutation::CreateTask(_) => "create_task",
             Mutation::EditTask { .. } => "edit_task",
             Mutation::SetTaskDone { .. } => "set_task_done",
@@ -247,6 +253,8 @@ pub enum Change {
         seq: i64,
         settings: Box<AgencySettings>,
     },
+    /// A consent given or refused on a record this user sees.
+    Consent(Box<crate::consent::Consent>),
     /// The agency's active members (*l'équipe*: the manager's pickers — advisor filter,
     /// reassignment, sharing): with the settings, and again after someone joins, leaves or
     /// changes role.
@@ -300,6 +308,7 @@ impl Change {
             Change::Event(e) => e.seq,
             Change::Report(r) => r.seq,
             Change::Interaction(i) => i.seq,
+            Change::Consent(c) => c.seq,
             Change::Settings { seq, .. } | Change::Team { seq, .. } => *seq,
             Change::ContactRemoved { seq, .. } | Change::TaskRemoved { seq, .. } => *seq,
         }
@@ -319,6 +328,7 @@ impl Change {
             Change::Event(e) => Some(e.contact_id),
             Change::Report(r) => Some(r.contact_id),
             Change::Interaction(i) => Some(i.contact_id),
+            Change::Consent(c) => Some(c.contact_id),
             Change::Contact(_)
             | Change::Settings { .. }
             | Change::Team { .. }

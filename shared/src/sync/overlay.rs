@@ -446,6 +446,24 @@ fn apply(view: &mut View<'_>, m: &Mutation, at: DateTime<Utc>, ctx: &Context<'_>
                 put_task(view, t, at, ctx);
             }
         }
+        Mutation::RecordConsent { contact_id, input } => {
+            let (Some(_), Some(id)) = (view.contact(*contact_id), input.id) else {
+                return;
+            };
+            if let Ok(input) = input.clone().validate() {
+                view.put(Change::Consent(Box::new(crate::consent::Consent {
+                    id,
+                    contact_id: *contact_id,
+                    purpose: input.purpose,
+                    granted: input.granted,
+                    channel: input.channel,
+                    proof: input.proof,
+                    at: input.at.unwrap_or(at),
+                    recorded_by_name: ctx.my_name.to_string(),
+                    seq: 0,
+                })));
+            }
+        }
         Mutation::CreateTask(input) => {
             let Some(id) = input.id else { return };
             if view.task(id).is_some() {

@@ -95,8 +95,12 @@ pub fn Consents(c: Contact) -> impl IntoView {
     Effect::new(move |_| {
         version.track();
         spawn_local(async move {
+            // Without network, as the last sync brought them (with this phone's own, unsent).
+            let online = client::get::<Vec<Consent>>(&endpoints::contact_consents(id)).await;
             history.set(Some(
-                client::get::<Vec<Consent>>(&endpoints::contact_consents(id)).await.ok(),
+                crate::replica::or_local(online, || crate::replica::consents_of(id))
+                    .await
+                    .ok(),
             ));
         });
     });
@@ -114,10 +118,30 @@ pub fn Consents(c: Contact) -> impl IntoView {
             }
         };
         error.set(None);
+        // Made here with its id and time: recorded offline, it goes later, once, still dated
+        // when the person said it.
+        let input = ConsentInput {
+            id: Some(shared::new_id()),
+            at: Some(chrono::Utc::now()),
+            ..input
+        };
+        let mutation = shared::sync::Mutation::RecordConsent {
+            contact_id: id,
+            input: input.clone(),
+        };
         spawn_local(async move {
-            match client::json::<Consent>(Method::Post, &endpoints::contact_consents(id), Some(&input)).await {
-                Ok(_) => {
-                    notify("Consentement enregistré");
+            let saved = crate::replica::write(mutation, || async move {
+                client::json::<Consent>(Method::Post, &endpoints::contact_consents(id), Some(&input)).await
+            })
+            .await;
+            match saved {
+                Ok(saved) => {
+                    notify(match saved {
+                        crate::replica::Saved::Sent(_) => "Consentement enregistré",
+                        crate::replica::Saved::Queued => {
+                            "Consentement noté sur ce téléphone (envoi au retour du réseau)"
+                        }
+                    });
                     proof.set(String::new());
                     version.update(|v| *v += 1);
                 }
@@ -130,6 +154,8 @@ pub fn Consents(c: Contact) -> impl IntoView {
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         send(ConsentInput {
+            id: None,
+            at: None,
             purpose: purpose.get_untracked(),
             granted: granted.get_untracked(),
             channel: channel.get_untracked(),
@@ -138,6 +164,8 @@ pub fn Consents(c: Contact) -> impl IntoView {
     };
     let bloctel = move |_| {
         send(ConsentInput {
+            id: None,
+            at: None,
             purpose: Purpose::Phone,
             granted: false,
             channel: Channel::Bloctel,

@@ -385,3 +385,47 @@ fn an_offer_made_offline_shows_at_once_and_its_prognosis_moves_on_the_phone() {
     assert_eq!(o.prognosis_changed_by, ME);
     assert_eq!(contact_in(&layer, c.id).manual_prognosis, Prognosis::new(60));
 }
+
+#[test]
+fn a_consent_recorded_offline_shows_at_once_on_a_record_the_phone_holds() {
+    use crate::consent::{Channel, ConsentInput, Purpose};
+    let c = pulled_contact();
+    let rows = rows(vec![Change::Contact(Box::new(c.clone()))]);
+    let said = now() - Duration::hours(3);
+    let input = |contact_id, proof: &str| Mutation::RecordConsent {
+        contact_id,
+        input: ConsentInput {
+            id: Some(crate::new_id()),
+            at: Some(said),
+            purpose: Purpose::Email,
+            granted: true,
+            channel: Channel::Meeting,
+            proof: proof.into(),
+        },
+    };
+    let layer = with_ctx(|ctx| {
+        lay_over(
+            &rows,
+            &outbox(vec![
+                input(c.id, "formulaire n° 12"),
+                // Refused by the rules (a consent given needs its proof): not shown.
+                input(c.id, ""),
+                // A record the phone does not hold: nothing to show it on.
+                input(crate::new_id(), "formulaire n° 13"),
+            ]),
+            ctx,
+        )
+    });
+    let consents: Vec<_> = layer
+        .values()
+        .flatten()
+        .filter_map(|r| match r {
+            Change::Consent(k) => Some(k.as_ref().clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(consents.len(), 1, "{consents:?}");
+    let k = &consents[0];
+    assert_eq!((k.contact_id, k.proof.as_str(), k.at), (c.id, "formulaire n° 12", said));
+    assert_eq!(k.recorded_by_name, "Sophie Girard");
+}
