@@ -4,7 +4,8 @@
 //! WAL, synchronous=FULL); with `BENCH_POSTGRES_URL=postgres://…/db` also on PostgreSQL (a
 //! fresh database is created on that server). Through the real HTTP server on loopback:
 //! - push: phones sending their outboxes in batches of 100 `create_task` mutations — one
-//!   phone, then 8 at once — mutations acknowledged per second;
+//!   phone, then 8 at once — mutations acknowledged per second; and one phone sending a field
+//!   mix (a call logged, a task on the record, the task ticked, a consent) on 100 records;
 //! - pull: 100 changes after a cursor, p50 / p95 / p99.
 
 mod common;
@@ -47,6 +48,28 @@ fn outbox(from: i64, count: i64) -> Vec<Value> {
         .collect()
 }
 
+/// A morning's field writes on `records` (a call logged, a follow-up task on the record, that
+/// task ticked, a consent recorded), four per record in turn, from mutation id `from`.
+fn field_mix(records: &[String], from: i64, count: i64) -> Vec<Value> {
+    let mut tasks = Vec::new();
+    (from..from + count)
+        .map(|id| {
+            let record = &records[(id as usize / 4) % records.len()];
+            let (name, args) = match id % 4 {
+                0 => ("log_interaction", json!({"contact_id": record, "input": {"id": Uuid::now_v7(), "kind": "call", "outcome": "reached", "note": "Point sur l'assurance vie"}})),
+                1 => {
+                    let task = Uuid::now_v7();
+                    tasks.push(task);
+                    ("create_task", json!({"id": task, "title": "Envoyer la simulation", "notes": "", "due_on": "2026-12-01", "priority": "normal", "contact_id": record}))
+                }
+                2 => ("set_task_done", json!({"id": tasks.last().copied().unwrap_or_default(), "done": true})),
+                _ => ("record_consent", json!({"contact_id": record, "input": {"id": Uuid::now_v7(), "purpose": "email", "granted": true, "channel": "meeting", "proof": "formulaire signé"}})),
+            };
+            json!({"id": id, "name": name, "at": "2026-11-29T08:00:00Z", "args": args})
+        })
+        .collect()
+}
+
 /// Pushes `batches` batches of 100 for one phone; returns the mutations acknowledged.
 async fn phone(base: String, client: reqwest::Client, batches: i64) -> anyhow::Result<i64> {
     let client_id = Uuid::now_v7();
@@ -79,6 +102,16 @@ async fn run(engine: &str, url: &str) -> anyhow::Result<()> {
             .await?;
         users.push(email);
     }
+    // The manager who pulls at the end (made first: a new member is a change of the team).
+    store
+        .create_user(NewUser {
+            agency_id: agency.id,
+            email: "manager@bench.fr".into(),
+            display_name: "Cheffe".into(),
+            role: shared::api::Role::Manager,
+            password_hash: tournee_server::auth::password::hash_blocking(PASSWORD)?,
+        })
+        .await?;
     let mut clients = Vec::new();
     let mut base = String::new();
     for (i, email) in users.iter().enumerate() {
@@ -103,6 +136,38 @@ async fn run(engine: &str, url: &str) -> anyhow::Result<()> {
     let one = n as f64 / t.elapsed().as_secs_f64();
     println!("{engine:<9} push, 1 phone, batches of 100        {one:8.0} mutations/s  (n={n})");
 
+    // The field mix, on records of the first phone's.
+    let mut records = Vec::new();
+    for i in 0..100 {
+        let r = clients[0]
+            .post(format!("{base}/api/v1/contacts"))
+            .json(&json!({"first_name": "Jeanne", "last_name": format!("Client {i}"), "phone_mobile": format!("06{:08}", 10_000_000 + i), "postcode": "69003", "city": "Lyon"}))
+            .send()
+            .await?;
+        anyhow::ensure!(r.status().is_success(), "contact: {}", r.status());
+        let v: Value = r.json().await?;
+        records.push(v["id"].as_str().unwrap_or_default().to_string());
+    }
+    let client_id = Uuid::now_v7();
+    let t = Instant::now();
+    let mut n = 0;
+    for b in 0..60 {
+        let r = clients[0]
+            .post(format!("{base}/api/v1/sync/push"))
+            .json(&json!({"client_id": client_id, "mutations": field_mix(&records, b * 100 + 1, 100)}))
+            .send()
+            .await?;
+        anyhow::ensure!(r.status().is_success(), "push: {}", r.status());
+        let answer: Value = r.json().await?;
+        let applied = answer["outcomes"]
+            .as_array()
+            .map_or(0, |o| o.iter().filter(|o| o["status"] == "applied").count());
+        anyhow::ensure!(applied == 100, "every field write applied: {answer}");
+        n += 100;
+    }
+    let mix = n as f64 / t.elapsed().as_secs_f64();
+    println!("{engine:<9} push, 1 phone, field mix, batches of 100 {mix:8.0} mutations/s  (n={n})");
+
     let t = Instant::now();
     let runs: Vec<_> = clients
         .iter()
@@ -116,15 +181,6 @@ async fn run(engine: &str, url: &str) -> anyhow::Result<()> {
     println!("{engine:<9} push, 8 phones at once, batches of 100 {eight:8.0} mutations/s  (n={n})");
 
     // Pull: the last 100 changes of the agency, as a manager's phone sees them.
-    store
-        .create_user(NewUser {
-            agency_id: agency.id,
-            email: "manager@bench.fr".into(),
-            display_name: "Cheffe".into(),
-            role: shared::api::Role::Manager,
-            password_hash: tournee_server::auth::password::hash_blocking(PASSWORD)?,
-        })
-        .await?;
     let manager = reqwest::Client::builder().cookie_store(true).build()?;
     let r = manager
         .post(format!("{base}/api/v1/auth/login"))
