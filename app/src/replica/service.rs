@@ -500,15 +500,7 @@ impl Transport for Fetch {
     }
 
     async fn pull(&mut self, cursor: i64, limit: u32, client_id: uuid::Uuid) -> Result<PullResponse, TransportError> {
-        let signal = abort_after(PATIENCE_MS);
-        let sent = Request::get(&format!(
-            "/api/v1{}",
-            crate::endpoints::sync_pull(cursor, limit, client_id)
-        ))
-        .abort_signal(signal.as_ref())
-        .send()
-        .await;
-        answer(sent).await
+        self.pull_head(cursor, limit, client_id).await?.body.await
     }
 
     async fn pull_head(

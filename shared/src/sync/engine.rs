@@ -624,39 +624,36 @@ mod tests {
         panic!("the future never finished");
     }
 
-    #[test]
-    fn the_next_page_is_asked_for_before_this_one_is_read() {
+    /// A new phone pulls a [`Paged`] server: what it asked and read, in order; its cursor
+    /// after; the rows pulled.
+    fn pull_paged(pages: i64, lie: bool) -> (Vec<String>, i64, usize) {
         let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
         let mut t = Paged {
-            pages: 3,
-            lie: false,
+            pages,
+            lie,
             log: log.clone(),
         };
         let mut e = Engine::new(MemoryStore::new(Uuid::nil()));
         let mut report = SyncReport::default();
         run(e.pull(&mut t, &mut report)).unwrap();
-        assert_eq!(
-            *log.borrow(),
-            ["ask 0", "ask 10", "read 0", "ask 20", "read 10", "read 20"]
-        );
-        assert_eq!((e.store.meta.cursor, report.pulled), (30, 3));
+        let asked = log.borrow().clone();
+        (asked, e.store.meta.cursor, report.pulled)
+    }
+
+    #[test]
+    fn the_next_page_is_asked_for_before_this_one_is_read() {
+        let (log, cursor, pulled) = pull_paged(3, false);
+        assert_eq!(log, ["ask 0", "ask 10", "read 0", "ask 20", "read 10", "read 20"]);
+        assert_eq!((cursor, pulled), (30, 3));
     }
 
     #[test]
     fn a_head_that_names_another_end_than_its_body_is_not_trusted() {
-        let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-        let mut t = Paged {
-            pages: 2,
-            lie: true,
-            log: log.clone(),
-        };
-        let mut e = Engine::new(MemoryStore::new(Uuid::nil()));
-        let mut report = SyncReport::default();
-        run(e.pull(&mut t, &mut report)).unwrap();
+        let (log, cursor, pulled) = pull_paged(2, true);
         // The page asked from the head's end is dropped; the next one is asked where the body
         // says the first page ended.
-        assert_eq!(*log.borrow(), ["ask 0", "ask 15", "read 0", "ask 10", "read 10"]);
-        assert_eq!((e.store.meta.cursor, report.pulled), (20, 2));
+        assert_eq!(log, ["ask 0", "ask 15", "read 0", "ask 10", "read 10"]);
+        assert_eq!((cursor, pulled), (20, 2));
     }
 
     #[test]
