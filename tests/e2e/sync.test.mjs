@@ -35,6 +35,18 @@ async function api(page, path) {
   return r.json();
 }
 
+/** A new phone signed in as `email`, its app served by the service worker, its first sync done. */
+async function syncedPhone(browser, server, email, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR', timezoneId: 'Europe/Paris', ...options });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/login`);
+  await login(page, server.url, email);
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.goto(`${server.url}/`);
+  await synced(page, 'the first sync');
+  return { context, page };
+}
+
 test('a morning of field work with no network reaches the server once, nothing lost or doubled', async () => {
   const { server, page, context, errors } = use();
   await page.goto(`${server.url}/login`);
@@ -160,16 +172,7 @@ test('a morning of field work with no network reaches the server once, nothing l
 
 test('two phones change the same field offline: the second gets the conflict screen, then both agree', async () => {
   const { server, browser } = use();
-  const open = async (email) => {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR', timezoneId: 'Europe/Paris', isMobile: true, hasTouch: true });
-    const page = await context.newPage();
-    await page.goto(`${server.url}/login`);
-    await login(page, server.url, email);
-    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
-    await page.goto(`${server.url}/`);
-    await synced(page);
-    return { context, page };
-  };
+  const open = (email) => syncedPhone(browser, server, email, { isMobile: true, hasTouch: true });
   const sophie = await open('sophie.girard@demo.tournee.fr');
   const claire = await open('claire.martin@demo.tournee.fr');
   const list = await api(sophie.page, '/contacts?limit=1');
@@ -216,13 +219,7 @@ test('two phones change the same field offline: the second gets the conflict scr
 
 test("a manager's pickers name the team with no network: the team comes in the sync", async () => {
   const { server, browser } = use();
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
-  const page = await context.newPage();
-  await page.goto(`${server.url}/login`);
-  await login(page, server.url, 'claire.martin@demo.tournee.fr');
-  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
-  await page.goto(`${server.url}/`);
-  await synced(page, "the manager's first sync");
+  const { context, page } = await syncedPhone(browser, server, 'claire.martin@demo.tournee.fr');
   const users = await api(page, '/agency/users');
   const sophie = users.find((u) => u.display_name === 'Sophie Girard');
   const mine = (await api(page, `/contacts?owner=${sophie.id}&limit=1`)).items[0];
@@ -248,13 +245,7 @@ test("a manager's pickers name the team with no network: the team comes in the s
 
 test('a consent refused in a car park with no network reaches the server once', async () => {
   const { server, browser } = use();
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
-  const page = await context.newPage();
-  await page.goto(`${server.url}/login`);
-  await login(page, server.url, 'sophie.girard@demo.tournee.fr');
-  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
-  await page.goto(`${server.url}/`);
-  await synced(page, 'the first sync');
+  const { context, page } = await syncedPhone(browser, server, 'sophie.girard@demo.tournee.fr');
   const record = (await api(page, '/contacts?limit=1')).items[0];
   const before = await api(page, `/contacts/${record.id}/consents`);
 

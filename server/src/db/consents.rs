@@ -57,9 +57,9 @@ impl ConsentRow {
     }
 }
 
-const SELECT: &str =
-    "SELECT k.id, k.contact_id, k.purpose, k.granted, k.channel, k.proof, k.at, u.display_name AS recorded_by_name, k.seq \
-     FROM consents k JOIN users u ON u.id = k.recorded_by";
+const COLUMNS: &str =
+    "k.id, k.contact_id, k.purpose, k.granted, k.channel, k.proof, k.at, u.display_name AS recorded_by_name, k.seq";
+const FROM: &str = "FROM consents k JOIN users u ON u.id = k.recorded_by";
 
 #[engine_bounds]
 impl<E> SqlStore<E> {
@@ -72,23 +72,17 @@ impl<E> SqlStore<E> {
         upper: i64,
     ) -> StoreResult<Vec<(Consent, Uuid)>> {
         let sql = format!(
-            "{SELECT} JOIN contacts c ON c.id = k.contact_id \
+            "SELECT {COLUMNS}, c.owner_id AS contact_owner_id {FROM} JOIN contacts c ON c.id = k.contact_id \
              WHERE k.agency_id = $1 AND k.seq > $2 AND k.seq <= $3 AND c.deleted_at IS NULL"
         );
-        let rows: Vec<(ConsentRow, Uuid)> = sqlx::query_as::<E, ConsentRowWithOwner>(&sql.replace(
-            "AS recorded_by_name, k.seq",
-            "AS recorded_by_name, k.seq, c.owner_id AS contact_owner_id",
-        ))
-        .bind(agency_id)
-        .bind(after)
-        .bind(upper)
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|r| (r.consent, r.contact_owner_id))
-        .collect();
-        rows.into_iter()
-            .map(|(r, owner)| Ok((r.into_consent()?, owner)))
+        sqlx::query_as::<E, ConsentRowWithOwner>(&sql)
+            .bind(agency_id)
+            .bind(after)
+            .bind(upper)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|r| Ok((r.consent.into_consent()?, r.contact_owner_id)))
             .collect()
     }
 }
@@ -142,7 +136,7 @@ impl<E> ConsentStore for SqlStore<E> {
         .execute(&mut *tx)
         .await
         .map_err(|e| super::engine::map_unique(e, "ce consentement est déjà enregistré"))?;
-        let row = sqlx::query_as::<E, ConsentRow>(&format!("{SELECT} WHERE k.id = $1"))
+        let row = sqlx::query_as::<E, ConsentRow>(&format!("SELECT {COLUMNS} {FROM} WHERE k.id = $1"))
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
@@ -153,12 +147,14 @@ impl<E> ConsentStore for SqlStore<E> {
     async fn consents(&self, actor: &Actor, contact_id: Uuid) -> StoreResult<Vec<Consent>> {
         let mut conn = self.conn().await?;
         Self::check_visible(&mut conn, actor, contact_id).await?;
-        sqlx::query_as::<E, ConsentRow>(&format!("{SELECT} WHERE k.contact_id = $1 ORDER BY k.at, k.id"))
-            .bind(contact_id)
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(ConsentRow::into_consent)
-            .collect()
+        sqlx::query_as::<E, ConsentRow>(&format!(
+            "SELECT {COLUMNS} {FROM} WHERE k.contact_id = $1 ORDER BY k.at, k.id"
+        ))
+        .bind(contact_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(ConsentRow::into_consent)
+        .collect()
     }
 }
