@@ -338,7 +338,7 @@ async fn serve(config: Config, demo: Option<usize>) -> anyhow::Result<()> {
             say(&format!("  {email:<34} {name} ({})", role.as_str()));
         }
     }
-    let state = AppState::new(store, config)?;
+    let state = AppState::open(store, config).await?;
     crate::web::serve(listener, state).await
 }
 

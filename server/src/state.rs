@@ -26,6 +26,14 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// [`Self::new`], with the storage made ready for the agencies' zone (the dashboards'
+    /// day-by-day summary is rebuilt when it was built for another zone or never).
+    pub async fn open(store: DynStore, config: Config) -> anyhow::Result<Self> {
+        let state = Self::new(store, config)?;
+        state.store.prepare_cells(&state.time).await?;
+        Ok(state)
+    }
+
     pub fn new(store: DynStore, config: Config) -> anyhow::Result<Self> {
         let leptos_options = LeptosOptions::builder()
             .output_name("tournee")

@@ -62,6 +62,37 @@ impl AgencyTime {
         self.day_start(day + chrono::Duration::days(1)) - chrono::Duration::seconds(1)
     }
 
+    /// The zone's offsets from UTC, in minutes, each from the instant it starts: one line at
+    /// 1970 then one per change of offset until 2100. What the database needs to tell the local
+    /// day of an instant (`zone_offsets`, for the dashboards' day-by-day summary).
+    pub fn offsets(&self) -> Vec<(DateTime<Utc>, i32)> {
+        use chrono::Offset;
+        let minutes = |t: DateTime<Utc>| self.tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc() / 60;
+        let start = NaiveDate::from_ymd_opt(1970, 1, 1)
+            .unwrap_or_default()
+            .and_time(NaiveTime::MIN)
+            .and_utc();
+        let end = NaiveDate::from_ymd_opt(2100, 1, 1)
+            .unwrap_or_default()
+            .and_time(NaiveTime::MIN)
+            .and_utc();
+        let mut out = vec![(start, minutes(start))];
+        let mut day = start;
+        while day < end {
+            let next = day + chrono::Duration::days(1);
+            if minutes(next) != out.last().map_or(0, |o| o.1) {
+                // The change falls within the day, on a quarter hour in every zone.
+                let mut at = day;
+                while minutes(at) == out.last().map_or(0, |o| o.1) {
+                    at += chrono::Duration::minutes(15);
+                }
+                out.push((at, minutes(at)));
+            }
+            day = next;
+        }
+        out
+    }
+
     /// The instant the local day begins.
     pub fn day_start(&self, day: NaiveDate) -> DateTime<Utc> {
         let midnight = day.and_time(NaiveTime::MIN);
@@ -119,5 +150,18 @@ mod tests {
             "2026-11-23T23:00:00+00:00"
         );
         assert!(AgencyTime::parse("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn the_offsets_follow_the_clock_changes() {
+        let offsets = AgencyTime::default().offsets();
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert_eq!(offsets[0].1, 60);
+        assert!(offsets.contains(&(at("2026-03-29T01:00:00Z"), 120)));
+        assert!(offsets.contains(&(at("2026-10-25T01:00:00Z"), 60)));
+        // Two changes a year since 1996.
+        assert!(offsets.len() > 200, "{}", offsets.len());
+        let utc = AgencyTime::parse("UTC").unwrap().offsets();
+        assert_eq!(utc.len(), 1);
     }
 }

@@ -3,9 +3,11 @@
 //! the conversion rates identified → contacted → engaged → client over a period, per advisor
 //! or per campaign —, and the **KPIs** against the agency's targets.
 //!
-//! The stage of a record at a date is the last stage change before it (the dated history); the
-//! size class is today's (the potential is not historized). The counting rules are here, pure;
-//! the server reads the facts and calls them.
+//! The stage of a record at a date is the last stage change before it (the dated history). The
+//! server keeps the photo's cells day by day ([`cell_days`] is that summary rebuilt from the
+//! history): from then on a record's owner, size class and potential are counted as they were
+//! each day; for the days before, and in the film, they are today's. The counting rules are
+//! here, pure; the server reads the facts and calls them.
 
 use crate::values::Invalid;
 use chrono::NaiveDate;
@@ -222,6 +224,8 @@ pub struct RecordNow {
     pub stage: Stage,
     pub size_class: SizeClass,
     pub potential_cents: i64,
+    /// Whose portfolio it is in.
+    pub owner_id: Uuid,
     /// The advisor's name, the campaign, or `""`.
     pub group: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -313,6 +317,61 @@ pub fn film_facts(
         })
         .collect();
     (cells, moved)
+}
+
+/// A cell of the photo as the day-by-day summary keeps it: whose portfolio, which stage, which
+/// size class.
+pub type CellKey = (Uuid, Stage, SizeClass);
+
+/// What each local day changed in the photo's cells — `(count, potential)` to add — from the
+/// records as they are now and every stage change (any order): the summary, rebuilt. A record
+/// enters its cell on the day it was created, moves on the day its stage changed, leaves on the
+/// day it was deleted, its stage at every instant being what [`rewind`] gives; its owner, size
+/// class and potential are today's. Summed over every day: the cells of the records now. The
+/// photo at the end of a day is then the cells now less what the days after it changed.
+pub fn cell_days(
+    records: &[RecordNow],
+    moves: &[StageMove],
+    day_of: &dyn Fn(chrono::DateTime<chrono::Utc>) -> NaiveDate,
+) -> std::collections::BTreeMap<(NaiveDate, CellKey), (i64, i64)> {
+    let mut of: std::collections::HashMap<Uuid, Vec<&StageMove>> = Default::default();
+    for m in moves {
+        of.entry(m.contact_id).or_default().push(m);
+    }
+    let mut out: std::collections::BTreeMap<(NaiveDate, CellKey), (i64, i64)> = Default::default();
+    for r in records {
+        if r.deleted_at.is_some_and(|d| d <= r.created_at) {
+            continue;
+        }
+        let mut mine = of.remove(&r.id).unwrap_or_default();
+        mine.sort_by_key(|m| m.at);
+        // The stage at `t`, as `rewind` gives it.
+        let stage_at = |t| mine.iter().find(|m| m.at > t).map_or(Some(r.stage), |m| m.from);
+        let mut add = |t, stage: Option<Stage>, sign: i64| {
+            if let Some(s) = stage {
+                let e = out.entry((day_of(t), (r.owner_id, s, r.size_class))).or_default();
+                e.0 += sign;
+                e.1 += sign * r.potential_cents;
+            }
+        };
+        let mut now = stage_at(r.created_at);
+        add(r.created_at, now, 1);
+        for m in mine
+            .iter()
+            .filter(|m| m.at > r.created_at && r.deleted_at.is_none_or(|d| m.at < d))
+        {
+            let next = stage_at(m.at);
+            if next != now {
+                add(m.at, now, -1);
+                add(m.at, next, 1);
+                now = next;
+            }
+        }
+        if let Some(d) = r.deleted_at {
+            add(d, now, -1);
+        }
+    }
+    out
 }
 
 /// The agency's KPI targets (domain §6).

@@ -33,7 +33,7 @@ pub async fn serve_and_login(
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let state = tournee_server::state::AppState::new(store, config)?;
+    let state = tournee_server::state::AppState::open(store, config).await?;
     tokio::spawn(async move {
         let _ = axum::serve(
             listener,

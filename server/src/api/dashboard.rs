@@ -34,17 +34,10 @@ pub struct PhotoQuery {
 }
 
 async fn photo_of(state: &AppState, actor: &Actor, on: NaiveDate, owner: Option<Uuid>) -> ApiResult<Photo> {
-    let at = state.time.day_end(on);
     let owner = owner_of(actor, owner);
-    let cells: Vec<_> = if at >= crate::db::now() {
-        state.store.photo_now(actor, owner, GroupBy::None).await?
-    } else {
-        let (records, moves) = state.store.records_and_moves(actor, at, owner, GroupBy::None).await?;
-        cells_of(&records, &rewind(&records, &moves, at))
-    }
-    .into_iter()
-    .map(|(c, _)| c)
-    .collect();
+    // Today's photo is the cells now; a past day's, the cells less what the days after changed.
+    let past = (state.time.day_end(on) < crate::db::now()).then_some(on);
+    let cells = state.store.photo_cells(actor, owner, past).await?;
     Ok(Photo::of(on, &cells))
 }
 

@@ -7,6 +7,10 @@
 //! (`shared::dashboard::rewind`). So a past photo is one pass over the agency's records and one
 //! range of the stage changes since, whatever the date; a correlated lookup per record cost
 //! 0.6–0.8 s at 100 000 records.
+//!
+//! The photo itself (now or at a past day) reads the day-by-day summary instead
+//! (`stage_cells`, `stage_cell_days`, kept by triggers — migration 0023): the cells now less
+//! what the days after the photo's day changed, a few hundred rows a day of history.
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,6 +24,7 @@ use tournee_store_macros::engine_bounds;
 
 use super::engine::SqlStore;
 use super::{Actor, StoreError, StoreResult};
+use crate::time::AgencyTime;
 
 /// How the film groups records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,9 +54,19 @@ impl GroupBy {
 
 #[async_trait]
 pub trait DashboardStore: Send + Sync {
-    /// Records per stage × size class now (with their potential), by group.
-    async fn photo_now(&self, actor: &Actor, owner: Option<Uuid>, by: GroupBy)
-        -> StoreResult<Vec<(PhotoCell, String)>>;
+    /// Makes the day-by-day summary ready for the agencies' zone: nothing if it was built for
+    /// that zone, else the zone's offsets written and the summary rebuilt from the records and
+    /// their stage history (`shared::dashboard::cell_days`). True when it rebuilt.
+    async fn prepare_cells(&self, time: &AgencyTime) -> StoreResult<bool>;
+    /// Rebuilds the summary whatever zone it was built for (after writing history in bulk).
+    async fn rebuild_cells(&self, time: &AgencyTime) -> StoreResult<()>;
+    /// The photo's cells from the summary: now, or at the end of `on`.
+    async fn photo_cells(
+        &self,
+        actor: &Actor,
+        owner: Option<Uuid>,
+        on: Option<NaiveDate>,
+    ) -> StoreResult<Vec<PhotoCell>>;
     /// Every record as it is now (deleted ones too, for past dates) and every stage change
     /// after `after`, oldest first: what `shared::dashboard::rewind` takes back to any date
     /// since.
@@ -76,6 +91,7 @@ pub trait DashboardStore: Send + Sync {
 #[derive(Debug, FromRow)]
 pub struct RecordRow {
     pub id: Uuid,
+    pub owner_id: Uuid,
     pub stage: String,
     pub size_class: String,
     pub potential: i64,
@@ -101,45 +117,170 @@ fn size_of(s: &str) -> StoreResult<SizeClass> {
     SizeClass::parse(s).ok_or_else(|| StoreError::Corrupt(format!("size class {s:?}")))
 }
 
+fn record_now(r: RecordRow) -> StoreResult<RecordNow> {
+    Ok(RecordNow {
+        id: r.id,
+        stage: stage_of(&r.stage)?,
+        size_class: size_of(&r.size_class)?,
+        potential_cents: r.potential,
+        owner_id: r.owner_id,
+        group: r.grp,
+        created_at: r.created_at,
+        deleted_at: r.deleted_at,
+    })
+}
+
+fn stage_move((contact_id, from, to, at): (Uuid, Option<String>, String, DateTime<Utc>)) -> StoreResult<StageMove> {
+    Ok(StageMove {
+        contact_id,
+        from: from.as_deref().map(stage_of).transpose()?,
+        to: stage_of(&to)?,
+        at,
+    })
+}
+
 #[engine_bounds]
 #[async_trait]
 impl<E> DashboardStore for SqlStore<E> {
-    async fn photo_now(
+    async fn prepare_cells(&self, time: &AgencyTime) -> StoreResult<bool> {
+        let built: Option<(String,)> = sqlx::query_as::<E, _>("SELECT name FROM dashboard_zone")
+            .fetch_optional(&mut *self.conn().await?)
+            .await?;
+        if built.is_some_and(|(name,)| name == time.name()) {
+            return Ok(false);
+        }
+        self.rebuild_cells(time).await?;
+        Ok(true)
+    }
+
+    async fn rebuild_cells(&self, time: &AgencyTime) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        for table in ["zone_offsets", "dashboard_zone", "stage_cells", "stage_cell_days"] {
+            sqlx::query::<E>(&format!("DELETE FROM {table}"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        for chunk in time.offsets().chunks(500) {
+            let mut qb = super::builder::Sql::<E>::new("INSERT INTO zone_offsets (since, minutes) ");
+            qb.push_values(chunk, |v, (since, minutes)| {
+                v.push_bind(*since).push_bind(i64::from(*minutes));
+            });
+            qb.execute(&mut *tx).await?;
+        }
+        sqlx::query::<E>("INSERT INTO dashboard_zone (name) VALUES ($1)")
+            .bind(time.name().to_string())
+            .execute(&mut *tx)
+            .await?;
+        let agencies: Vec<(Uuid,)> = sqlx::query_as::<E, _>("SELECT DISTINCT agency_id FROM contacts")
+            .fetch_all(&mut *tx)
+            .await?;
+        for (agency_id,) in agencies {
+            let rows = sqlx::query_as::<E, RecordRow>(
+                "SELECT c.id, c.owner_id, c.stage, c.size_class, c.accessible_potential_cents AS potential, '' AS grp, \
+                 c.created_at, c.deleted_at FROM contacts c WHERE c.agency_id = $1",
+            )
+            .bind(agency_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let records = rows.into_iter().map(record_now).collect::<StoreResult<Vec<_>>>()?;
+            let moves = sqlx::query_as::<E, (Uuid, Option<String>, String, DateTime<Utc>)>(
+                "SELECT contact_id, from_stage, to_stage, at FROM stage_transitions WHERE agency_id = $1",
+            )
+            .bind(agency_id)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(stage_move)
+            .collect::<StoreResult<Vec<_>>>()?;
+            let days = shared::dashboard::cell_days(&records, &moves, &|t| time.day_of(t));
+            let mut now: std::collections::BTreeMap<shared::dashboard::CellKey, (i64, i64)> = Default::default();
+            for ((_, key), (n, p)) in &days {
+                let e = now.entry(*key).or_default();
+                e.0 += n;
+                e.1 += p;
+            }
+            let days: Vec<_> = days.into_iter().collect();
+            for chunk in days.chunks(1000) {
+                let mut qb = super::builder::Sql::<E>::new(
+                    "INSERT INTO stage_cell_days (agency_id, day, owner_id, stage, size_class, n, potential) ",
+                );
+                qb.push_values(chunk, |v, ((day, (owner, stage, size)), (n, p))| {
+                    v.push_bind(agency_id)
+                        .push_bind(*day)
+                        .push_bind(*owner)
+                        .push_bind(stage.as_str())
+                        .push_bind(size.as_str())
+                        .push_bind(*n)
+                        .push_bind(*p);
+                });
+                qb.execute(&mut *tx).await?;
+            }
+            let now: Vec<_> = now.into_iter().collect();
+            for chunk in now.chunks(1000) {
+                let mut qb = super::builder::Sql::<E>::new(
+                    "INSERT INTO stage_cells (agency_id, owner_id, stage, size_class, n, potential) ",
+                );
+                qb.push_values(chunk, |v, ((owner, stage, size), (n, p))| {
+                    v.push_bind(agency_id)
+                        .push_bind(*owner)
+                        .push_bind(stage.as_str())
+                        .push_bind(size.as_str())
+                        .push_bind(*n)
+                        .push_bind(*p);
+                });
+                qb.execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn photo_cells(
         &self,
         actor: &Actor,
         owner: Option<Uuid>,
-        by: GroupBy,
-    ) -> StoreResult<Vec<(PhotoCell, String)>> {
-        let sql = format!(
-            "SELECT c.stage, c.size_class, {} AS grp, COUNT(*) AS count, CAST(COALESCE(SUM(c.accessible_potential_cents), 0) AS BIGINT) \
-             AS potential FROM contacts c {} WHERE c.agency_id = $1 AND c.deleted_at IS NULL AND ($2 IS NULL OR c.owner_id = $2) \
-             GROUP BY c.stage, c.size_class{}",
-            by.column(),
-            by.join(),
-            // PostgreSQL refuses a constant in GROUP BY: no group, no third key.
-            match by {
-                GroupBy::None => String::new(),
-                _ => format!(", {}", by.column()),
-            }
-        );
-        let rows = sqlx::query_as::<E, CellRow>(&sql)
+        on: Option<NaiveDate>,
+    ) -> StoreResult<Vec<PhotoCell>> {
+        let mut conn = self.conn().await?;
+        let sum = |table: &str, since: &str| {
+            format!(
+                "SELECT stage, size_class, '' AS grp, CAST(SUM(n) AS BIGINT) AS count, CAST(SUM(potential) AS BIGINT) AS potential \
+                 FROM {table} WHERE agency_id = $1 AND ($2 IS NULL OR owner_id = $2){since} GROUP BY stage, size_class"
+            )
+        };
+        let now = sqlx::query_as::<E, CellRow>(&sum("stage_cells", ""))
             .bind(actor.agency_id)
             .bind(owner)
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut *conn)
             .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok((
-                    PhotoCell {
-                        stage: stage_of(&r.stage)?,
-                        size_class: size_of(&r.size_class)?,
-                        count: r.count,
-                        potential_cents: r.potential,
-                    },
-                    r.grp,
-                ))
+        let after = match on {
+            None => Vec::new(),
+            Some(day) => {
+                sqlx::query_as::<E, CellRow>(&sum("stage_cell_days", " AND day > $3"))
+                    .bind(actor.agency_id)
+                    .bind(owner)
+                    .bind(day)
+                    .fetch_all(&mut *conn)
+                    .await?
+            }
+        };
+        let mut cells: std::collections::BTreeMap<(Stage, SizeClass), (i64, i64)> = Default::default();
+        for (rows, sign) in [(now, 1), (after, -1)] {
+            for r in rows {
+                let e = cells.entry((stage_of(&r.stage)?, size_of(&r.size_class)?)).or_default();
+                e.0 += sign * r.count;
+                e.1 += sign * r.potential;
+            }
+        }
+        Ok(cells
+            .into_iter()
+            .map(|((stage, size_class), (count, potential_cents))| PhotoCell {
+                stage,
+                size_class,
+                count,
+                potential_cents,
             })
-            .collect()
+            .collect())
     }
 
     async fn records_and_moves(
@@ -150,7 +291,7 @@ impl<E> DashboardStore for SqlStore<E> {
         by: GroupBy,
     ) -> StoreResult<(Vec<RecordNow>, Vec<StageMove>)> {
         let sql = format!(
-            "SELECT c.id, c.stage, c.size_class, c.accessible_potential_cents AS potential, {} AS grp, c.created_at, c.deleted_at \
+            "SELECT c.id, c.owner_id, c.stage, c.size_class, c.accessible_potential_cents AS potential, {} AS grp, c.created_at, c.deleted_at \
              FROM contacts c {} WHERE c.agency_id = $1 AND ($2 IS NULL OR c.owner_id = $2) AND (c.deleted_at IS NULL OR c.deleted_at > $3)",
             by.column(),
             by.join()
@@ -161,20 +302,7 @@ impl<E> DashboardStore for SqlStore<E> {
             .bind(after)
             .fetch_all(&mut *self.conn().await?)
             .await?;
-        let records = rows
-            .into_iter()
-            .map(|r| {
-                Ok(RecordNow {
-                    id: r.id,
-                    stage: stage_of(&r.stage)?,
-                    size_class: size_of(&r.size_class)?,
-                    potential_cents: r.potential,
-                    group: r.grp,
-                    created_at: r.created_at,
-                    deleted_at: r.deleted_at,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
+        let records = rows.into_iter().map(record_now).collect::<StoreResult<Vec<_>>>()?;
         // One range of the index (agency_id, at, contact_id, from_stage, to_stage): read from
         // the index alone, in time order. Another advisor's records are dropped by whoever
         // uses the moves (they have no record here).
@@ -185,17 +313,7 @@ impl<E> DashboardStore for SqlStore<E> {
         .bind(after)
         .fetch_all(&mut *self.conn().await?)
         .await?;
-        let moves = moves
-            .into_iter()
-            .map(|(contact_id, from, to, at)| {
-                Ok(StageMove {
-                    contact_id,
-                    from: from.as_deref().map(stage_of).transpose()?,
-                    to: stage_of(&to)?,
-                    at,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
+        let moves = moves.into_iter().map(stage_move).collect::<StoreResult<Vec<_>>>()?;
         Ok((records, moves))
     }
 

@@ -184,6 +184,149 @@ async fn the_photo_is_correct_as_of_its_date_and_the_film_converts_between_two()
     assert_eq!(r.text().await.unwrap().lines().count(), 22);
 }
 
+/// The photo's cells at the end of `on`, as rewinding the records gives them (the reference
+/// the summary is checked against).
+async fn rewound(app: &TestApp, actor: &Actor, on: chrono::NaiveDate, owner: Option<uuid::Uuid>) -> Value {
+    use tournee_server::db::dashboard::GroupBy;
+    let at = tournee_server::time::AgencyTime::default().day_end(on);
+    let (records, moves) = app
+        .store
+        .records_and_moves(actor, at, owner, GroupBy::None)
+        .await
+        .unwrap();
+    let stages = if at >= Utc::now() {
+        records
+            .iter()
+            .map(|r| r.deleted_at.is_none().then_some(r.stage))
+            .collect()
+    } else {
+        shared::dashboard::rewind(&records, &moves, at)
+    };
+    let cells: Vec<_> = shared::dashboard::cells_of(&records, &stages)
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    serde_json::to_value(shared::dashboard::Photo::of(on, &cells)).unwrap()
+}
+
+#[tokio::test]
+async fn the_day_by_day_summary_gives_the_photo_of_any_day_and_follows_every_write() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    let owner = actor_of(&cast.owner, shared::api::Role::Advisor);
+    let colleague = actor_of(&cast.colleague, shared::api::Role::Advisor);
+    let manager = actor_of(&cast.manager, shared::api::Role::Manager);
+    // Histories over 200 days, several moves each, some records deleted on the way.
+    let mut ids = Vec::new();
+    for i in 0..12i64 {
+        let who = if i % 3 == 0 { &colleague } else { &owner };
+        let stages = [Stage::Qualified, Stage::Contacted, Stage::Engaged, Stage::Client];
+        let moves: Vec<(Stage, i64)> = stages[(i % 2) as usize..]
+            .iter()
+            .take((i % 5) as usize)
+            .enumerate()
+            .map(|(k, s)| (*s, 190 - 30 * k as i64 - i))
+            .collect();
+        let id = history(&app, who, &format!("Suivi{i}"), "", 200 - i, &moves).await;
+        if i % 4 == 1 {
+            app.store
+                .delete_contact(who, id, Utc::now() - Duration::days(20 + i))
+                .await
+                .unwrap();
+        }
+        ids.push(id);
+    }
+    let day = |ago: i64| (Utc::now() - Duration::days(ago)).date_naive();
+    for ago in [210, 199, 150, 120, 95, 61, 30, 19, 1, 0] {
+        let (s, photo) = body(cast.manager.get(&format!("/statistics/photo?on={}", day(ago))).await).await;
+        assert_eq!(s, StatusCode::OK, "{photo}");
+        assert_eq!(photo, rewound(&app, &manager, day(ago), None).await, "{ago} days ago");
+        let (_, mine) = body(cast.owner.get(&format!("/statistics/photo?on={}", day(ago))).await).await;
+        assert_eq!(
+            mine,
+            rewound(&app, &owner, day(ago), Some(owner.user_id)).await,
+            "{ago} days ago"
+        );
+    }
+
+    // Writes of every other kind keep today's photo equal to the records: a potential edited,
+    // a record handed over, a record erased.
+    let (_, record) = body(cast.owner.get(&format!("/contacts/{}", ids[2])).await).await;
+    let mut edit = record.clone();
+    edit["accessible_potential_cents"] = json!(12_345_600);
+    let (s, e) = body(cast.owner.put(&format!("/contacts/{}", ids[2]), &edit).await).await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    let (s, e) = body(
+        cast.manager
+            .post(
+                &format!("/team/{}/handover", cast.colleague.id),
+                &json!({"to": [cast.owner.id]}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    let (s, e) = body(
+        cast.manager
+            .post(&format!("/contacts/{}/erase", ids[4]), &json!({"reason": "request"}))
+            .await,
+    )
+    .await;
+    assert!(s.is_success(), "{e}");
+    let (_, now) = body(cast.manager.get("/statistics/photo").await).await;
+    assert_eq!(now, rewound(&app, &manager, day(0), None).await);
+    let (_, mine) = body(cast.owner.get("/statistics/photo").await).await;
+    assert_eq!(mine, rewound(&app, &owner, day(0), Some(owner.user_id)).await);
+    // From the summary on, the past keeps whose records they were then: ten days ago the
+    // handed-over records were still the colleague's.
+    let (_, colleague_then) = body(
+        cast.manager
+            .get(&format!(
+                "/statistics/photo?on={}&owner_id={}",
+                day(10),
+                cast.colleague.id
+            ))
+            .await,
+    )
+    .await;
+    let then: i64 = colleague_then["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["count"].as_i64().unwrap())
+        .sum();
+    assert!(then > 0, "{colleague_then}");
+    let (_, colleague_now) = body(
+        cast.manager
+            .get(&format!("/statistics/photo?owner_id={}", cast.colleague.id))
+            .await,
+    )
+    .await;
+    assert!(colleague_now["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["count"] == 0));
+
+    // Rebuilt from the history (a new zone, or the first start after the upgrade), the summary
+    // gives today's owners and sizes to the whole past: the photo of any day is then the
+    // rewound one again, and today's is unchanged.
+    app.store
+        .rebuild_cells(&tournee_server::time::AgencyTime::default())
+        .await
+        .unwrap();
+    let (_, again) = body(cast.manager.get("/statistics/photo").await).await;
+    assert_eq!(again, now);
+    for ago in [150, 61, 10] {
+        let (_, photo) = body(cast.manager.get(&format!("/statistics/photo?on={}", day(ago))).await).await;
+        assert_eq!(photo, rewound(&app, &manager, day(ago), None).await, "{ago} days ago");
+    }
+    // Another zone: the next start rebuilds once, the one after finds it ready.
+    let reunion = tournee_server::time::AgencyTime::parse("Indian/Reunion").unwrap();
+    assert!(app.store.prepare_cells(&reunion).await.unwrap());
+    assert!(!app.store.prepare_cells(&reunion).await.unwrap());
+}
+
 #[tokio::test]
 async fn kpis_are_computed_from_the_period_and_compared_with_the_targets() {
     let app = spawn_app().await;

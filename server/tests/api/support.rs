@@ -81,7 +81,7 @@ pub async fn spawn_app_on(store: DynStore, config: Config) -> TestApp {
     let database_url = config.database_url.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState::new(store.clone(), config).unwrap();
+    let state = AppState::open(store.clone(), config).await.unwrap();
     tokio::spawn(async move {
         let app = tournee_server::web::router(state);
         axum::serve(

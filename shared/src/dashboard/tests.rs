@@ -164,6 +164,7 @@ fn rewinding_gives_each_record_its_stage_at_the_date() {
         stage,
         size_class: SizeClass::Small,
         potential_cents: 100,
+        owner_id: Uuid::nil(),
         group: "A".into(),
         created_at: t0 + Duration::days(created),
         deleted_at: deleted.map(|d| t0 + Duration::days(d)),
@@ -202,4 +203,78 @@ fn rewinding_gives_each_record_its_stage_at_the_date() {
     assert_eq!(moved[0].start, Some(Stage::Contacted));
     assert_eq!(moved[0].moves, [Stage::Engaged, Stage::Client]);
     assert_eq!(moved[1].start, None);
+}
+
+proptest! {
+    /// The summary rebuilt day by day gives, at the end of any day, the photo that rewinding
+    /// the records gives — and summed over every day, the records now.
+    #[test]
+    fn the_days_summed_give_the_photo_rewinding_gives(
+        recs in proptest::collection::vec((0usize..7, 0usize..3, 0i64..40, proptest::option::of(0i64..60), 0u128..3, 1i64..1000), 1..12),
+        moves in proptest::collection::vec((0usize..12, proptest::option::of(0usize..7), 0usize..7, 0i64..3000), 0..40),
+        on in 0i64..60,
+    ) {
+        use chrono::{Duration, TimeZone, Utc};
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        // Twelve-hour steps: several events a day, days boundaries at midnight UTC.
+        let at = |h: i64| t0 + Duration::hours(h);
+        let records: Vec<RecordNow> = recs
+            .iter()
+            .enumerate()
+            .map(|(i, (st, sz, created, deleted, owner, pot))| RecordNow {
+                id: Uuid::from_u128(i as u128),
+                stage: Stage::ALL[*st],
+                size_class: SizeClass::ALL[*sz],
+                potential_cents: *pot,
+                owner_id: Uuid::from_u128(100 + owner),
+                group: String::new(),
+                created_at: at(created * 12),
+                deleted_at: deleted.map(|d| at(d * 12)),
+            })
+            .collect();
+        // Oldest first, as the store reads them for `rewind` (the summary takes any order).
+        let mut moves: Vec<StageMove> = moves
+            .iter()
+            .filter(|(r, ..)| *r < records.len())
+            .map(|(r, from, to, h)| StageMove {
+                contact_id: Uuid::from_u128(*r as u128),
+                from: from.map(|f| Stage::ALL[f]),
+                to: Stage::ALL[*to],
+                at: at(*h % 720),
+            })
+            .collect();
+        moves.sort_by_key(|m| m.at);
+        let day_of = |t: chrono::DateTime<Utc>| t.date_naive();
+        let days = cell_days(&records, &moves, &day_of);
+        let d = t0.date_naive() + Duration::days(on);
+        let end = d.and_hms_opt(23, 59, 59).unwrap().and_utc();
+        let mut summed: std::collections::BTreeMap<(Stage, SizeClass), (i64, i64)> = Default::default();
+        for ((day, (_, stage, size)), (n, p)) in &days {
+            if *day <= d {
+                let e = summed.entry((*stage, *size)).or_default();
+                e.0 += n;
+                e.1 += p;
+            }
+        }
+        let photo = Photo::of(d, &summed.iter().map(|((stage, size_class), (count, potential_cents))| PhotoCell {
+            stage: *stage, size_class: *size_class, count: *count, potential_cents: *potential_cents,
+        }).collect::<Vec<_>>());
+        let rewound: Vec<PhotoCell> = cells_of(&records, &rewind(&records, &moves, end)).into_iter().map(|(c, _)| c).collect();
+        prop_assert_eq!(photo, Photo::of(d, &rewound));
+        // Every day summed: the records now, in their owners' cells.
+        let mut all: std::collections::BTreeMap<CellKey, (i64, i64)> = Default::default();
+        for ((_, key), (n, p)) in &days {
+            let e = all.entry(*key).or_default();
+            e.0 += n;
+            e.1 += p;
+        }
+        all.retain(|_, v| *v != (0, 0));
+        let mut now: std::collections::BTreeMap<CellKey, (i64, i64)> = Default::default();
+        for r in records.iter().filter(|r| r.deleted_at.is_none()) {
+            let e = now.entry((r.owner_id, r.stage, r.size_class)).or_default();
+            e.0 += 1;
+            e.1 += r.potential_cents;
+        }
+        prop_assert_eq!(all, now);
+    }
 }
