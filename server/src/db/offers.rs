@@ -354,11 +354,15 @@ impl<E> OfferStore for SqlStore<E> {
     }
 
     async fn pipeline_by_advisor(&self, actor: &Actor, filter: &PipelineFilter) -> StoreResult<Vec<AdvisorPipeline>> {
+        // `CROSS JOIN` keeps SQLite's join order: the offers' covering range first, each one's
+        // record by its key. Left to choose, SQLite went record by record and scanned the
+        // agency's open offers for each (over two minutes at 100 000 records and 200 000
+        // offers). PostgreSQL plans a CROSS JOIN with its WHERE like any inner join.
         let sql = format!(
             "SELECT c.owner_id, u.display_name, \
              {SUMS} \
-             FROM offers o JOIN contacts c ON c.id = o.contact_id JOIN users u ON u.id = c.owner_id \
-             WHERE o.agency_id = $1 AND o.status IN ('open', 'signed') AND {VISIBLE} \
+             FROM offers o CROSS JOIN contacts c CROSS JOIN users u \
+             WHERE c.id = o.contact_id AND u.id = c.owner_id AND o.agency_id = $1 AND o.status IN ('open', 'signed') AND {VISIBLE} \
              AND ($4 IS NULL OR c.owner_id = $4) AND ($5 IS NULL OR o.closing_month >= $5) AND ($6 IS NULL OR o.closing_month <= $6) \
              GROUP BY c.owner_id, u.display_name ORDER BY u.display_name"
         );
