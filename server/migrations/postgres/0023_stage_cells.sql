@@ -4,7 +4,10 @@
 -- end of a day is the cells now minus what the days after it changed (a few hundred rows a
 -- day, whatever the size of the history).
 --
--- Triggers keep both in step with `contacts`, so every write path (forms, sync, imports,
+-- Triggers keep both in step with `contacts` (here once per statement, from its transition
+-- tables: a row updated many times in one transaction grows a chain of versions that every
+-- later update walks, so an import's 96 000 per-row updates of the same few cells took
+-- minutes), so every write path (forms, sync, imports,
 -- stage changes, hand-overs, rescoring, erasure) is counted without code of its own: a record
 -- enters its cell when created, leaves it when deleted, and moves when its stage, size class,
 -- owner or potential changes - a stage change on the day of the change (`stage_changed_at`),
@@ -53,65 +56,67 @@ CREATE FUNCTION stage_cells_day(t TIMESTAMPTZ) RETURNS DATE AS $$
         AT TIME ZONE 'UTC')::date
 $$ LANGUAGE sql STABLE;
 
-CREATE FUNCTION stage_cells_add(a UUID, o UUID, st TEXT, sz TEXT, d DATE, dn BIGINT, dp BIGINT) RETURNS void AS $$
-BEGIN
+-- What a statement changed in the cells, written to both tables, grouped, in key order (two
+-- writers moving records between the same cells take their row locks alike).
+CREATE TYPE stage_cell_delta AS (a UUID, o UUID, st TEXT, sz TEXT, d DATE, dn BIGINT, dp BIGINT);
+
+CREATE FUNCTION stage_cells_write(deltas stage_cell_delta[]) RETURNS void AS $$
     INSERT INTO stage_cells (agency_id, owner_id, stage, size_class, n, potential)
-    VALUES (a, o, st, sz, dn, dp)
+    SELECT a, o, st, sz, SUM(dn), SUM(dp) FROM unnest(deltas) GROUP BY a, o, st, sz ORDER BY a, o, st, sz
     ON CONFLICT (agency_id, owner_id, stage, size_class)
     DO UPDATE SET n = stage_cells.n + EXCLUDED.n, potential = stage_cells.potential + EXCLUDED.potential;
     INSERT INTO stage_cell_days (agency_id, day, owner_id, stage, size_class, n, potential)
-    VALUES (a, d, o, st, sz, dn, dp)
+    SELECT a, d, o, st, sz, SUM(dn), SUM(dp) FROM unnest(deltas) GROUP BY a, d, o, st, sz ORDER BY a, d, o, st, sz
     ON CONFLICT (agency_id, day, owner_id, stage, size_class)
     DO UPDATE SET n = stage_cell_days.n + EXCLUDED.n, potential = stage_cell_days.potential + EXCLUDED.potential;
-END
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE sql;
 
-CREATE FUNCTION contacts_cells() RETURNS trigger AS $$
-DECLARE
-    t TIMESTAMPTZ;
-    d DATE;
+CREATE FUNCTION contacts_cells_inserted() RETURNS trigger AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        IF NEW.deleted_at IS NULL THEN
-            PERFORM stage_cells_add(NEW.agency_id, NEW.owner_id, NEW.stage, NEW.size_class,
-                stage_cells_day(NEW.created_at), 1, NEW.accessible_potential_cents);
-        END IF;
-        RETURN NULL;
-    END IF;
-    IF TG_OP = 'DELETE' THEN
-        IF OLD.deleted_at IS NULL THEN
-            PERFORM stage_cells_add(OLD.agency_id, OLD.owner_id, OLD.stage, OLD.size_class,
-                stage_cells_day(now()), -1, -OLD.accessible_potential_cents);
-        END IF;
-        RETURN NULL;
-    END IF;
-    IF OLD.stage IS NOT DISTINCT FROM NEW.stage AND OLD.size_class IS NOT DISTINCT FROM NEW.size_class
-        AND OLD.owner_id IS NOT DISTINCT FROM NEW.owner_id AND OLD.agency_id IS NOT DISTINCT FROM NEW.agency_id
-        AND OLD.accessible_potential_cents IS NOT DISTINCT FROM NEW.accessible_potential_cents
-        AND OLD.deleted_at IS NOT DISTINCT FROM NEW.deleted_at THEN
-        RETURN NULL;
-    END IF;
-    t := CASE WHEN OLD.stage IS DISTINCT FROM NEW.stage THEN NEW.stage_changed_at
-              WHEN OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL THEN NEW.deleted_at
-              ELSE now() END;
-    d := stage_cells_day(t);
-    -- The two cells in key order, so that two writers moving records between the same two
-    -- cells take their row locks in the same order.
-    IF OLD.deleted_at IS NULL AND NEW.deleted_at IS NULL
-        AND (NEW.owner_id, NEW.stage, NEW.size_class) < (OLD.owner_id, OLD.stage, OLD.size_class) THEN
-        PERFORM stage_cells_add(NEW.agency_id, NEW.owner_id, NEW.stage, NEW.size_class, d, 1, NEW.accessible_potential_cents);
-        PERFORM stage_cells_add(OLD.agency_id, OLD.owner_id, OLD.stage, OLD.size_class, d, -1, -OLD.accessible_potential_cents);
-        RETURN NULL;
-    END IF;
-    IF OLD.deleted_at IS NULL THEN
-        PERFORM stage_cells_add(OLD.agency_id, OLD.owner_id, OLD.stage, OLD.size_class, d, -1, -OLD.accessible_potential_cents);
-    END IF;
-    IF NEW.deleted_at IS NULL THEN
-        PERFORM stage_cells_add(NEW.agency_id, NEW.owner_id, NEW.stage, NEW.size_class, d, 1, NEW.accessible_potential_cents);
-    END IF;
+    PERFORM stage_cells_write(ARRAY(
+        SELECT ROW(agency_id, owner_id, stage, size_class, stage_cells_day(created_at), 1, accessible_potential_cents)::stage_cell_delta
+        FROM new_rows WHERE deleted_at IS NULL));
     RETURN NULL;
 END
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER contacts_cells AFTER INSERT OR UPDATE OR DELETE ON contacts
-FOR EACH ROW EXECUTE FUNCTION contacts_cells();
+CREATE FUNCTION contacts_cells_updated() RETURNS trigger AS $$
+BEGIN
+    PERFORM stage_cells_write(ARRAY(
+        WITH ch AS (
+            SELECT o.agency_id AS oa, o.owner_id AS oo, o.stage AS os, o.size_class AS oz,
+                o.accessible_potential_cents AS op, o.deleted_at AS od,
+                n.agency_id AS na, n.owner_id AS nw, n.stage AS ns, n.size_class AS nz,
+                n.accessible_potential_cents AS np, n.deleted_at AS nd,
+                stage_cells_day(CASE WHEN o.stage IS DISTINCT FROM n.stage THEN n.stage_changed_at
+                    WHEN o.deleted_at IS NULL AND n.deleted_at IS NOT NULL THEN n.deleted_at
+                    ELSE now() END) AS d
+            FROM old_rows o JOIN new_rows n ON n.id = o.id
+            WHERE (o.agency_id, o.owner_id, o.stage, o.size_class, o.accessible_potential_cents)
+                IS DISTINCT FROM (n.agency_id, n.owner_id, n.stage, n.size_class, n.accessible_potential_cents)
+                OR o.deleted_at IS DISTINCT FROM n.deleted_at
+        )
+        SELECT ROW(oa, oo, os, oz, d, -1, -op)::stage_cell_delta FROM ch WHERE od IS NULL
+        UNION ALL
+        SELECT ROW(na, nw, ns, nz, d, 1, np)::stage_cell_delta FROM ch WHERE nd IS NULL));
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE FUNCTION contacts_cells_deleted() RETURNS trigger AS $$
+BEGIN
+    PERFORM stage_cells_write(ARRAY(
+        SELECT ROW(agency_id, owner_id, stage, size_class, stage_cells_day(now()), -1, -accessible_potential_cents)::stage_cell_delta
+        FROM old_rows WHERE deleted_at IS NULL));
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER contacts_cells_inserted AFTER INSERT ON contacts
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_cells_inserted();
+
+CREATE TRIGGER contacts_cells_updated AFTER UPDATE ON contacts
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_cells_updated();
+
+CREATE TRIGGER contacts_cells_deleted AFTER DELETE ON contacts
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_cells_deleted();
