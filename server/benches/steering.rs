@@ -155,7 +155,6 @@ async fn main() -> anyhow::Result<()> {
         time_it(runs, &format!("pipeline by month and advisor ({who})"), || async move {
             let filter = db::offers::PipelineFilter::default();
             store.pipeline(&actor, &filter).await?;
-            store.pipeline_by_advisor(&actor, &filter).await?;
             Ok(())
         })
         .await?;

@@ -172,10 +172,7 @@ impl PipelineQuery {
 
 async fn pipeline_of(state: &AppState, actor: &Actor, q: &PipelineQuery) -> ApiResult<Pipeline> {
     let filter = q.filter()?;
-    Ok(Pipeline {
-        months: state.store.pipeline(actor, &filter).await?,
-        advisors: state.store.pipeline_by_advisor(actor, &filter).await?,
-    })
+    Ok(state.store.pipeline(actor, &filter).await?)
 }
 
 /// The weighted pipeline (Σ amount × prognosis) of the offers in progress, with what was

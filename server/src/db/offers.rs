@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use shared::offer::{
-    save_offer, AdvisorPipeline, AmountKind, Offer, OfferInput, OfferStatus, PipelineMonth, Prognosis, PrognosisChange,
+    save_offer, AmountKind, Offer, OfferInput, OfferStatus, Pipeline, PipelineMonth, Prognosis, PrognosisChange,
     QuoteAnswer,
 };
 use shared::record::Contact;
@@ -50,10 +50,9 @@ pub trait OfferStore: Send + Sync {
         prognosis: Option<Prognosis>,
         now: DateTime<Utc>,
     ) -> StoreResult<Contact>;
-    /// The weighted pipeline by closing month of the offers the actor sees.
-    async fn pipeline(&self, actor: &Actor, filter: &PipelineFilter) -> StoreResult<Vec<PipelineMonth>>;
-    /// The same, one line per advisor (the record's owner).
-    async fn pipeline_by_advisor(&self, actor: &Actor, filter: &PipelineFilter) -> StoreResult<Vec<AdvisorPipeline>>;
+    /// The weighted pipeline of the offers the actor sees, by closing month and by advisor (the
+    /// record's owner): one reading, by advisor and month, summed both ways.
+    async fn pipeline(&self, actor: &Actor, filter: &PipelineFilter) -> StoreResult<Pipeline>;
 }
 
 #[derive(Debug, FromRow)]
@@ -118,16 +117,14 @@ pub struct PulledOfferRow {
     pub contact_owner_id: Uuid,
 }
 
-type PipelineRow = (String, i64, i64, i64, i64, i64);
-
-/// The pipeline's figures of a group of offers: in progress (count, amount, weighted), signed
-/// (count, amount).
-const SUMS: &str = "CAST(SUM(CASE WHEN o.status = 'open' THEN 1 ELSE 0 END) AS BIGINT), \
-     CAST(SUM(CASE WHEN o.status = 'open' THEN o.amount_cents ELSE 0 END) AS BIGINT), \
-     CAST(SUM(CASE WHEN o.status = 'open' THEN o.amount_cents * o.prognosis / 100 ELSE 0 END) AS BIGINT), \
-     CAST(SUM(CASE WHEN o.status = 'signed' THEN 1 ELSE 0 END) AS BIGINT), \
-     CAST(SUM(CASE WHEN o.status = 'signed' THEN o.amount_cents ELSE 0 END) AS BIGINT)";
-type AdvisorRow = (Uuid, String, i64, i64, i64, i64, i64);
+type PipelineRow = (Uuid, String, String, String, i64, i64, i64);
+/// The offers the pipeline counts, from the columns each offer carries of its record (kept by
+/// triggers, migration 0024): a range of `offers_pipeline_cover`, no lookup per offer. `$1`
+/// agency, `$2` sees the whole agency, `$3` the user (their own and shared records otherwise),
+/// `$4` one advisor's, `$5`/`$6` the months, `$7` false (the record not deleted).
+const PIPELINE: &str = "o.agency_id = $1 AND o.record_deleted = $7 AND o.status IN ('open', 'signed') \
+     AND ($4 IS NULL OR o.record_owner_id = $4) AND ($5 IS NULL OR o.closing_month >= $5) AND ($6 IS NULL OR o.closing_month <= $6) \
+     AND ($2 OR o.record_owner_id = $3 OR o.contact_id IN (SELECT s.contact_id FROM contact_shares s WHERE s.user_id = $3))";
 
 #[engine_bounds]
 impl<E> SqlStore<E> {
@@ -320,14 +317,13 @@ impl<E> OfferStore for SqlStore<E> {
         row.into_contact()
     }
 
-    async fn pipeline(&self, actor: &Actor, filter: &PipelineFilter) -> StoreResult<Vec<PipelineMonth>> {
+    async fn pipeline(&self, actor: &Actor, filter: &PipelineFilter) -> StoreResult<Pipeline> {
+        // Grouped in the covering index's order (status, owner, month): no sort.
         let sql = format!(
-            "SELECT o.closing_month, \
-             {SUMS} \
-             FROM offers o WHERE o.agency_id = $1 AND o.status IN ('open', 'signed') \
-             AND ($5 IS NULL OR o.closing_month >= $5) AND ($6 IS NULL OR o.closing_month <= $6) \
-             AND o.contact_id IN (SELECT c.id FROM contacts c WHERE {VISIBLE} AND ($4 IS NULL OR c.owner_id = $4)) \
-             GROUP BY o.closing_month ORDER BY o.closing_month"
+            "SELECT g.record_owner_id, u.display_name, g.closing_month, g.status, g.n, g.amount, g.weighted FROM \
+             (SELECT o.record_owner_id, o.closing_month, o.status, COUNT(*) AS n, CAST(SUM(o.amount_cents) AS BIGINT) AS amount, \
+             CAST(SUM(o.amount_cents * o.prognosis / 100) AS BIGINT) AS weighted FROM offers o WHERE {PIPELINE} \
+             GROUP BY o.status, o.record_owner_id, o.closing_month) g JOIN users u ON u.id = g.record_owner_id"
         );
         let rows = sqlx::query_as::<E, PipelineRow>(&sql)
             .bind(actor.agency_id)
@@ -336,60 +332,31 @@ impl<E> OfferStore for SqlStore<E> {
             .bind(filter.owner_id)
             .bind(filter.from_month.clone())
             .bind(filter.to_month.clone())
+            .bind(false)
             .fetch_all(&mut *self.conn().await?)
             .await?;
-        Ok(rows
+        let cells: Vec<_> = rows
             .into_iter()
-            .map(
-                |(month, open_count, open_cents, weighted_cents, signed_count, signed_cents)| PipelineMonth {
-                    month,
-                    open_count,
-                    open_cents,
-                    weighted_cents,
-                    signed_count,
-                    signed_cents,
-                },
-            )
-            .collect())
-    }
-
-    async fn pipeline_by_advisor(&self, actor: &Actor, filter: &PipelineFilter) -> StoreResult<Vec<AdvisorPipeline>> {
-        // `CROSS JOIN` keeps SQLite's join order: the offers' covering range first, each one's
-        // record by its key. Left to choose, SQLite went record by record and scanned the
-        // agency's open offers for each (over two minutes at 100 000 records and 200 000
-        // offers). PostgreSQL plans a CROSS JOIN with its WHERE like any inner join.
-        let sql = format!(
-            "SELECT c.owner_id, u.display_name, \
-             {SUMS} \
-             FROM offers o CROSS JOIN contacts c CROSS JOIN users u \
-             WHERE c.id = o.contact_id AND u.id = c.owner_id AND o.agency_id = $1 AND o.status IN ('open', 'signed') AND {VISIBLE} \
-             AND ($4 IS NULL OR c.owner_id = $4) AND ($5 IS NULL OR o.closing_month >= $5) AND ($6 IS NULL OR o.closing_month <= $6) \
-             GROUP BY c.owner_id, u.display_name ORDER BY u.display_name"
-        );
-        let rows = sqlx::query_as::<E, AdvisorRow>(&sql)
-            .bind(actor.agency_id)
-            .bind(actor.sees_whole_agency())
-            .bind(actor.user_id)
-            .bind(filter.owner_id)
-            .bind(filter.from_month.clone())
-            .bind(filter.to_month.clone())
-            .fetch_all(&mut *self.conn().await?)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(owner_id, owner_name, open_count, open_cents, weighted_cents, signed_count, signed_cents)| {
-                    AdvisorPipeline {
-                        owner_id,
-                        owner_name,
-                        open_count,
-                        open_cents,
-                        weighted_cents,
-                        signed_count,
-                        signed_cents,
+            .map(|(owner_id, name, month, status, n, amount, weighted)| {
+                let m = if status == "signed" {
+                    PipelineMonth {
+                        month,
+                        signed_count: n,
+                        signed_cents: amount,
+                        ..Default::default()
                     }
-                },
-            )
-            .collect())
+                } else {
+                    PipelineMonth {
+                        month,
+                        open_count: n,
+                        open_cents: amount,
+                        weighted_cents: weighted,
+                        ..Default::default()
+                    }
+                };
+                (owner_id, name, m)
+            })
+            .collect();
+        Ok(Pipeline::of(&cells))
     }
 }

@@ -354,6 +354,47 @@ async fn the_pipeline_weighs_offers_by_month_and_advisor_for_whoever_sees_them()
     assert_eq!(lines.len(), 4, "{csv}");
     assert_eq!(lines[1], "2027-02;1;10000.00;4000.00;0;0.00");
     assert!(lines[3].starts_with("total;3;"), "{csv}");
+
+    // The offers follow their record: shared with the owner, the colleague's record counts in
+    // the owner's pipeline; handed over, it counts for its new advisor; deleted, for nobody.
+    let (s, e) = body(
+        cast.colleague
+            .post(
+                &format!("/contacts/{}/shares", theirs["id"].as_str().unwrap()),
+                &json!({"user_id": cast.owner.id}),
+            )
+            .await,
+    )
+    .await;
+    assert!(s.is_success(), "{e}");
+    let (_, p) = body(cast.owner.get("/statistics/pipeline").await).await;
+    assert_eq!(p["months"][1]["open_count"], 2, "{p}");
+    let (s, e) = body(
+        cast.manager
+            .post(
+                &format!("/team/{}/handover", cast.colleague.id),
+                &json!({"to": [cast.manager.id]}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    let (_, agency) = body(cast.manager.get("/statistics/pipeline").await).await;
+    let names: Vec<&str> = agency["advisors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["owner_name"].as_str().unwrap())
+        .collect();
+    assert!(!names.contains(&"colleague") && names.len() == 2, "{agency}");
+    let r = cast
+        .manager
+        .delete(&format!("/contacts/{}", theirs["id"].as_str().unwrap()))
+        .await;
+    assert!(r.status().is_success());
+    let (_, agency) = body(cast.manager.get("/statistics/pipeline").await).await;
+    assert_eq!(agency["months"][1]["open_count"], 1, "{agency}");
+    assert_eq!(agency["advisors"].as_array().unwrap().len(), 1, "{agency}");
 }
 
 async fn global(u: &User, cid: &str) -> Value {

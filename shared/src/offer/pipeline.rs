@@ -42,15 +42,53 @@ pub struct Pipeline {
     pub advisors: Vec<AdvisorPipeline>,
 }
 
+impl PipelineMonth {
+    fn add(&mut self, m: &PipelineMonth) {
+        self.open_count += m.open_count;
+        self.open_cents += m.open_cents;
+        self.weighted_cents += m.weighted_cents;
+        self.signed_count += m.signed_count;
+        self.signed_cents += m.signed_cents;
+    }
+}
+
 impl Pipeline {
+    /// The pipeline from each advisor's months (`(owner, name, month)`, any order): months in
+    /// order, advisors by name.
+    pub fn of(cells: &[(Uuid, String, PipelineMonth)]) -> Pipeline {
+        let mut months: std::collections::BTreeMap<&str, PipelineMonth> = Default::default();
+        let mut advisors: std::collections::BTreeMap<(&str, Uuid), PipelineMonth> = Default::default();
+        for (owner_id, name, m) in cells {
+            months
+                .entry(&m.month)
+                .or_insert_with(|| PipelineMonth {
+                    month: m.month.clone(),
+                    ..Default::default()
+                })
+                .add(m);
+            advisors.entry((name, *owner_id)).or_default().add(m);
+        }
+        Pipeline {
+            months: months.into_values().collect(),
+            advisors: advisors
+                .into_iter()
+                .map(|((name, owner_id), t)| AdvisorPipeline {
+                    owner_id,
+                    owner_name: name.to_string(),
+                    open_count: t.open_count,
+                    open_cents: t.open_cents,
+                    weighted_cents: t.weighted_cents,
+                    signed_count: t.signed_count,
+                    signed_cents: t.signed_cents,
+                })
+                .collect(),
+        }
+    }
+
     /// The months summed.
     pub fn total(&self) -> PipelineMonth {
         self.months.iter().fold(PipelineMonth::default(), |mut t, m| {
-            t.open_count += m.open_count;
-            t.open_cents += m.open_cents;
-            t.weighted_cents += m.weighted_cents;
-            t.signed_count += m.signed_count;
-            t.signed_cents += m.signed_cents;
+            t.add(m);
             t
         })
     }

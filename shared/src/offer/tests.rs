@@ -206,3 +206,34 @@ proptest! {
         prop_assert!(lo <= w && w <= hi, "{lo} {w} {hi}");
     }
 }
+
+#[test]
+fn the_pipeline_sums_each_advisors_months_by_month_and_by_advisor() {
+    let m = |month: &str, open: i64, weighted: i64, signed: i64| PipelineMonth {
+        month: month.into(),
+        open_count: open,
+        open_cents: open * 1000,
+        weighted_cents: weighted,
+        signed_count: signed,
+        signed_cents: signed * 500,
+    };
+    let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+    let p = Pipeline::of(&[
+        (b, "Zoé".into(), m("2027-03", 1, 400, 0)),
+        (a, "Alain".into(), m("2027-03", 2, 100, 1)),
+        (a, "Alain".into(), m("2027-01", 1, 50, 0)),
+    ]);
+    let months: Vec<(&str, i64, i64)> = p
+        .months
+        .iter()
+        .map(|x| (x.month.as_str(), x.open_count, x.weighted_cents))
+        .collect();
+    assert_eq!(months, [("2027-01", 1, 50), ("2027-03", 3, 500)]);
+    let advisors: Vec<(&str, i64, i64, i64)> = p
+        .advisors
+        .iter()
+        .map(|x| (x.owner_name.as_str(), x.open_count, x.weighted_cents, x.signed_cents))
+        .collect();
+    assert_eq!(advisors, [("Alain", 3, 150, 500), ("Zoé", 1, 400, 0)]);
+    assert_eq!(p.total().open_cents, 4000);
+}
