@@ -4,10 +4,10 @@
 -- end of a day is the cells now minus what the days after it changed (a few hundred rows a
 -- day, whatever the size of the history).
 --
--- Triggers keep both in step with `contacts` (here once per statement, from its transition
--- tables: a row updated many times in one transaction grows a chain of versions that every
--- later update walks, so an import's 96 000 per-row updates of the same few cells took
--- minutes), so every write path (forms, sync, imports,
+-- Triggers keep both in step with `contacts` (here inserts and deletions once per statement,
+-- from its transition tables: a row updated many times in one transaction grows a chain of
+-- versions that every later update walks, so an import's 96 000 per-row updates of the same few
+-- cells took minutes), so every write path (forms, sync, imports,
 -- stage changes, hand-overs, rescoring, erasure) is counted without code of its own: a record
 -- enters its cell when created, leaves it when deleted, and moves when its stage, size class,
 -- owner or potential changes - a stage change on the day of the change (`stage_changed_at`),
@@ -84,21 +84,15 @@ CREATE FUNCTION contacts_cells_updated() RETURNS trigger AS $$
 BEGIN
     PERFORM stage_cells_write(ARRAY(
         WITH ch AS (
-            SELECT o.agency_id AS oa, o.owner_id AS oo, o.stage AS os, o.size_class AS oz,
-                o.accessible_potential_cents AS op, o.deleted_at AS od,
-                n.agency_id AS na, n.owner_id AS nw, n.stage AS ns, n.size_class AS nz,
-                n.accessible_potential_cents AS np, n.deleted_at AS nd,
-                stage_cells_day(CASE WHEN o.stage IS DISTINCT FROM n.stage THEN n.stage_changed_at
-                    WHEN o.deleted_at IS NULL AND n.deleted_at IS NOT NULL THEN n.deleted_at
-                    ELSE now() END) AS d
-            FROM old_rows o JOIN new_rows n ON n.id = o.id
-            WHERE (o.agency_id, o.owner_id, o.stage, o.size_class, o.accessible_potential_cents)
-                IS DISTINCT FROM (n.agency_id, n.owner_id, n.stage, n.size_class, n.accessible_potential_cents)
-                OR o.deleted_at IS DISTINCT FROM n.deleted_at
+            SELECT stage_cells_day(CASE WHEN OLD.stage IS DISTINCT FROM NEW.stage THEN NEW.stage_changed_at
+                WHEN OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL THEN NEW.deleted_at
+                ELSE now() END) AS d
         )
-        SELECT ROW(oa, oo, os, oz, d, -1, -op)::stage_cell_delta FROM ch WHERE od IS NULL
+        SELECT ROW(OLD.agency_id, OLD.owner_id, OLD.stage, OLD.size_class, d, -1, -OLD.accessible_potential_cents)::stage_cell_delta
+        FROM ch WHERE OLD.deleted_at IS NULL
         UNION ALL
-        SELECT ROW(na, nw, ns, nz, d, 1, np)::stage_cell_delta FROM ch WHERE nd IS NULL));
+        SELECT ROW(NEW.agency_id, NEW.owner_id, NEW.stage, NEW.size_class, d, 1, NEW.accessible_potential_cents)::stage_cell_delta
+        FROM ch WHERE NEW.deleted_at IS NULL));
     RETURN NULL;
 END
 $$ LANGUAGE plpgsql;
@@ -115,8 +109,14 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER contacts_cells_inserted AFTER INSERT ON contacts
 REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_cells_inserted();
 
-CREATE TRIGGER contacts_cells_updated AFTER UPDATE ON contacts
-REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_cells_updated();
+-- An update, once per row and only when it moves the record between cells: a statement-level
+-- trigger cannot be skipped, and most updates (search words, geocoding, import keys) change no
+-- cell.
+CREATE TRIGGER contacts_cells_updated AFTER UPDATE ON contacts FOR EACH ROW
+WHEN ((OLD.agency_id, OLD.owner_id, OLD.stage, OLD.size_class, OLD.accessible_potential_cents)
+    IS DISTINCT FROM (NEW.agency_id, NEW.owner_id, NEW.stage, NEW.size_class, NEW.accessible_potential_cents)
+    OR OLD.deleted_at IS DISTINCT FROM NEW.deleted_at)
+EXECUTE FUNCTION contacts_cells_updated();
 
 CREATE TRIGGER contacts_cells_deleted AFTER DELETE ON contacts
 REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_cells_deleted();

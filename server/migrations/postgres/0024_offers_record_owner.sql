@@ -1,8 +1,9 @@
 -- Issue 10: the pipeline without a lookup per offer. Each offer carries its record's owner and
 -- whether the record is deleted (`record_owner_id`, `record_deleted`), so that the pipeline of
 -- the agency or of one advisor is a range of one covering index. Triggers keep both in step:
--- an offer takes them from its record when written, a record hands them to its offers when its
--- owner changes or it is deleted or restored (hand-overs, erasure, any later write path).
+-- an offer takes them from its record when created (an offer never moves to another record),
+-- a record hands them to its offers when its owner changes or it is deleted or restored
+-- (hand-overs, erasure, any later write path).
 
 ALTER TABLE offers ADD COLUMN record_owner_id UUID;
 ALTER TABLE offers ADD COLUMN record_deleted BOOLEAN NOT NULL DEFAULT false;
@@ -22,7 +23,7 @@ BEGIN
 END
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER offers_record BEFORE INSERT OR UPDATE OF contact_id ON offers
+CREATE TRIGGER offers_record BEFORE INSERT ON offers
 FOR EACH ROW EXECUTE FUNCTION offers_record();
 
 CREATE FUNCTION contacts_offers() RETURNS trigger AS $$

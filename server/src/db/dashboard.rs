@@ -199,36 +199,28 @@ impl<E> DashboardStore for SqlStore<E> {
                 e.0 += n;
                 e.1 += p;
             }
-            let days: Vec<_> = days.into_iter().collect();
-            for chunk in days.chunks(1000) {
-                let mut qb = super::builder::Sql::<E>::new(
-                    "INSERT INTO stage_cell_days (agency_id, day, owner_id, stage, size_class, n, potential) ",
-                );
-                qb.push_values(chunk, |v, ((day, (owner, stage, size)), (n, p))| {
-                    v.push_bind(agency_id)
-                        .push_bind(*day)
-                        .push_bind(*owner)
-                        .push_bind(stage.as_str())
-                        .push_bind(size.as_str())
-                        .push_bind(*n)
-                        .push_bind(*p);
-                });
-                qb.execute(&mut *tx).await?;
-            }
-            let now: Vec<_> = now.into_iter().collect();
-            for chunk in now.chunks(1000) {
-                let mut qb = super::builder::Sql::<E>::new(
-                    "INSERT INTO stage_cells (agency_id, owner_id, stage, size_class, n, potential) ",
-                );
-                qb.push_values(chunk, |v, ((owner, stage, size), (n, p))| {
-                    v.push_bind(agency_id)
-                        .push_bind(*owner)
-                        .push_bind(stage.as_str())
-                        .push_bind(size.as_str())
-                        .push_bind(*n)
-                        .push_bind(*p);
-                });
-                qb.execute(&mut *tx).await?;
+            // The days, then the cells now (no day).
+            let days: Vec<_> = days.into_iter().map(|((day, key), v)| (Some(day), key, v)).collect();
+            let now: Vec<_> = now.into_iter().map(|(key, v)| (None, key, v)).collect();
+            for (table, rows) in [("stage_cell_days", days), ("stage_cells", now)] {
+                let day = if table == "stage_cells" { "" } else { "day, " };
+                for chunk in rows.chunks(1000) {
+                    let mut qb = super::builder::Sql::<E>::new(format!(
+                        "INSERT INTO {table} (agency_id, {day}owner_id, stage, size_class, n, potential) "
+                    ));
+                    qb.push_values(chunk, |v, (day, (owner, stage, size), (n, p))| {
+                        v.push_bind(agency_id);
+                        if let Some(day) = day {
+                            v.push_bind(*day);
+                        }
+                        v.push_bind(*owner)
+                            .push_bind(stage.as_str())
+                            .push_bind(size.as_str())
+                            .push_bind(*n)
+                            .push_bind(*p);
+                    });
+                    qb.execute(&mut *tx).await?;
+                }
             }
         }
         tx.commit().await?;
