@@ -28,13 +28,12 @@ FOR EACH ROW EXECUTE FUNCTION offers_record();
 
 CREATE FUNCTION contacts_offers() RETURNS trigger AS $$
 BEGIN
-    IF OLD.owner_id IS DISTINCT FROM NEW.owner_id OR (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL) THEN
-        UPDATE offers SET record_owner_id = NEW.owner_id, record_deleted = (NEW.deleted_at IS NOT NULL)
-        WHERE contact_id = NEW.id;
-    END IF;
+    UPDATE offers SET record_owner_id = NEW.owner_id, record_deleted = (NEW.deleted_at IS NOT NULL)
+    WHERE contact_id = NEW.id;
     RETURN NULL;
 END
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER contacts_offers AFTER UPDATE ON contacts
-FOR EACH ROW EXECUTE FUNCTION contacts_offers();
+CREATE TRIGGER contacts_offers AFTER UPDATE ON contacts FOR EACH ROW
+WHEN (OLD.owner_id IS DISTINCT FROM NEW.owner_id OR (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL))
+EXECUTE FUNCTION contacts_offers();
