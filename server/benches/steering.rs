@@ -1,5 +1,7 @@
 //! The steering dashboards on a large agency (issue 10): 100 000 records, 1 000 000 stage
-//! changes, 200 000 offers (with their first prognosis line), over two years.
+//! changes, 200 000 offers (with their first prognosis line), and the field work that the
+//! KPIs and the weekly targets count — 300 000 meetings, ~110 000 visit reports, 500 000
+//! calls, 20 000 call-backs, 5 000 referrals — over two years.
 //!
 //! `cargo bench -p tournee-server --bench steering` — seeds once into
 //! `target/bench/steering-100k.db` (delete it to reseed), then times each dashboard at the
@@ -159,8 +161,10 @@ async fn main() -> anyhow::Result<()> {
         })
         .await?;
         time_it(runs, &format!("targets, 12 weeks ({who})"), || async move {
-            let from = time.day_start(shared::targets::week_of(today) - Duration::weeks(11));
-            store.target_facts(&actor, owner, from, time.day_end(today)).await?;
+            // What `GET /targets?weeks=12` does: counts per advisor and week.
+            let first = shared::targets::week_of(today) - Duration::weeks(11);
+            let bounds: Vec<_> = (0..=12).map(|w| time.day_start(first + Duration::weeks(w))).collect();
+            store.target_counts(&actor, owner, &bounds).await?;
             Ok(())
         })
         .await?;
@@ -309,6 +313,55 @@ async fn seed(store: &DynStore, url: &str, records: usize, now: DateTime<Utc>) -
             ));
         }
     }
+    // The field work, as an agency of this size logs it over two years: three meetings per
+    // record (past ones held, cancelled or missed; coming ones planned), a report on half the
+    // held ones (most with a recommendation score), five calls, a call-back done on one record
+    // in five, and one record in twenty brought by a referral.
+    let mut meetings = Vec::with_capacity(records * 3);
+    let mut reports = Vec::with_capacity(records);
+    let mut calls = Vec::with_capacity(records * 5);
+    let mut call_backs = Vec::with_capacity(records / 5);
+    let mut referrals = Vec::with_capacity(records / 20);
+    for (i, (id, created)) in ids.iter().enumerate() {
+        let owner = advisors[i % ADVISORS].id;
+        let span = (now + Duration::days(30) - *created).num_minutes().max(1);
+        for _ in 0..3 {
+            let starts = *created + Duration::minutes(rng.gen_range(0..span));
+            let booked = (starts - Duration::days(rng.gen_range(1..20))).max(*created);
+            let status = if starts > now {
+                "planned"
+            } else {
+                ["held", "held", "held", "held", "held", "held", "cancelled", "no_show"][rng.gen_range(0..8)]
+            };
+            let meeting = Uuid::now_v7();
+            meetings.push((meeting, *id, owner, starts, status, booked));
+            if status == "held" && rng.gen_bool(0.5) {
+                let score = rng.gen_bool(0.8).then(|| rng.gen_range(0i64..=10));
+                reports.push((Uuid::now_v7(), meeting, *id, owner, score, starts + Duration::hours(2)));
+            }
+        }
+        let span = (now - *created).num_minutes().max(1);
+        for _ in 0..5 {
+            let at = *created + Duration::minutes(rng.gen_range(0..span));
+            let outcome = [
+                "reached",
+                "no_answer",
+                "no_answer",
+                "call_back",
+                "appointment_booked",
+                "refused",
+            ][rng.gen_range(0..6)];
+            calls.push((Uuid::now_v7(), *id, owner, outcome, at));
+        }
+        if i % 5 == 0 {
+            let asked = *created + Duration::minutes(rng.gen_range(0..span));
+            let done = (asked + Duration::minutes(rng.gen_range(10..72 * 60))).min(now);
+            call_backs.push((Uuid::now_v7(), owner, *id, asked, done));
+        }
+        if i % 20 == 1 {
+            referrals.push((Uuid::now_v7(), ids[i - 1].0, *id, owner, *created));
+        }
+    }
     let by = manager.id;
     macro_rules! bulk {
         ($pool:expr, $db:ty) => {{
@@ -339,6 +392,61 @@ async fn seed(store: &DynStore, url: &str, records: usize, now: DateTime<Utc>) -
                 );
                 qb.push_values(chunk, |mut b, (id, _, _, _, _, _, p, at)| {
                     b.push_bind(Uuid::now_v7()).push_bind(agency.id).push_bind(*id).push_bind(None::<i64>).push_bind(*p).push_bind(by).push_bind(*at);
+                });
+                qb.build().execute(&pool).await?;
+            }
+            for chunk in meetings.chunks(1000) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO meetings (id, agency_id, contact_id, owner_id, starts_at, duration_min, place, address, subject, notes, \
+                     status, status_reason, created_at, created_by, updated_at, updated_by, seq) ",
+                );
+                qb.push_values(chunk, |mut b, (id, contact, owner, starts, status, booked)| {
+                    b.push_bind(*id).push_bind(agency.id).push_bind(*contact).push_bind(*owner).push_bind(*starts).push_bind(60i64)
+                        .push_bind("client").push_bind("").push_bind("Rendez-vous").push_bind("").push_bind(*status)
+                        .push_bind(None::<String>).push_bind(*booked).push_bind(*owner).push_bind(*booked).push_bind(*owner).push_bind(0i64);
+                });
+                qb.build().execute(&pool).await?;
+            }
+            for chunk in reports.chunks(1000) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO visit_reports (id, agency_id, meeting_id, contact_id, author_id, outcome, summary, needs, interest_signs, \
+                     satisfaction, stage_from, stage_to, next_step, next_step_due, referrals_asked, recommend_score, created_at, seq) ",
+                );
+                qb.push_values(chunk, |mut b, (id, meeting, contact, author, score, at)| {
+                    b.push_bind(*id).push_bind(agency.id).push_bind(*meeting).push_bind(*contact).push_bind(*author).push_bind("positive")
+                        .push_bind("").push_bind("").push_bind("").push_bind(Some(4i64)).push_bind("contacted").push_bind(None::<String>)
+                        .push_bind("").push_bind(None::<NaiveDate>).push_bind(false).push_bind(*score).push_bind(*at).push_bind(0i64);
+                });
+                qb.build().execute(&pool).await?;
+            }
+            for chunk in calls.chunks(2000) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO interactions (id, agency_id, contact_id, author_id, kind, outcome, note, at, seq) ",
+                );
+                qb.push_values(chunk, |mut b, (id, contact, author, outcome, at)| {
+                    b.push_bind(*id).push_bind(agency.id).push_bind(*contact).push_bind(*author).push_bind("call")
+                        .push_bind(*outcome).push_bind("").push_bind(*at).push_bind(0i64);
+                });
+                qb.build().execute(&pool).await?;
+            }
+            for chunk in call_backs.chunks(1000) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO tasks (id, agency_id, owner_id, contact_id, title, notes, due_on, priority, priority_rank, source, \
+                     done_at, created_at, created_by, updated_at, seq) ",
+                );
+                qb.push_values(chunk, |mut b, (id, owner, contact, asked, done)| {
+                    b.push_bind(*id).push_bind(agency.id).push_bind(*owner).push_bind(*contact).push_bind("Rappeler").push_bind("")
+                        .push_bind(asked.date_naive()).push_bind("high").push_bind(0i64).push_bind("call_back").push_bind(*done)
+                        .push_bind(*asked).push_bind(*owner).push_bind(*done).push_bind(0i64);
+                });
+                qb.build().execute(&pool).await?;
+            }
+            for chunk in referrals.chunks(1000) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO referrals (id, agency_id, referrer_id, prospect_id, advisor_id, at) ",
+                );
+                qb.push_values(chunk, |mut b, (id, referrer, prospect, advisor, at)| {
+                    b.push_bind(*id).push_bind(agency.id).push_bind(*referrer).push_bind(*prospect).push_bind(*advisor).push_bind(*at);
                 });
                 qb.build().execute(&pool).await?;
             }

@@ -36,18 +36,12 @@ pub enum GroupBy {
 }
 
 impl GroupBy {
+    /// The column read as the group; the advisors' names are put in afterwards (one small
+    /// reading of the users rather than a join per record).
     fn column(self) -> &'static str {
         match self {
-            GroupBy::Advisor => "u.display_name",
             GroupBy::Campaign => "c.campaign",
-            GroupBy::None => "''",
-        }
-    }
-
-    fn join(self) -> &'static str {
-        match self {
-            GroupBy::Advisor => "JOIN users u ON u.id = c.owner_id",
-            _ => "",
+            GroupBy::Advisor | GroupBy::None => "''",
         }
     }
 }
@@ -284,9 +278,8 @@ impl<E> DashboardStore for SqlStore<E> {
     ) -> StoreResult<(Vec<RecordNow>, Vec<StageMove>)> {
         let sql = format!(
             "SELECT c.id, c.owner_id, c.stage, c.size_class, c.accessible_potential_cents AS potential, {} AS grp, c.created_at, c.deleted_at \
-             FROM contacts c {} WHERE c.agency_id = $1 AND ($2 IS NULL OR c.owner_id = $2) AND (c.deleted_at IS NULL OR c.deleted_at > $3)",
+             FROM contacts c WHERE c.agency_id = $1 AND ($2 IS NULL OR c.owner_id = $2) AND (c.deleted_at IS NULL OR c.deleted_at > $3)",
             by.column(),
-            by.join()
         );
         let rows = sqlx::query_as::<E, RecordRow>(&sql)
             .bind(actor.agency_id)
@@ -294,7 +287,21 @@ impl<E> DashboardStore for SqlStore<E> {
             .bind(after)
             .fetch_all(&mut *self.conn().await?)
             .await?;
-        let records = rows.into_iter().map(record_now).collect::<StoreResult<Vec<_>>>()?;
+        let mut records = rows.into_iter().map(record_now).collect::<StoreResult<Vec<_>>>()?;
+        if by == GroupBy::Advisor {
+            let names: std::collections::HashMap<Uuid, String> =
+                sqlx::query_as::<E, (Uuid, String)>("SELECT id, display_name FROM users WHERE agency_id = $1")
+                    .bind(actor.agency_id)
+                    .fetch_all(&mut *self.conn().await?)
+                    .await?
+                    .into_iter()
+                    .collect();
+            for r in &mut records {
+                if let Some(name) = names.get(&r.owner_id) {
+                    r.group.clone_from(name);
+                }
+            }
+        }
         // One range of the index (agency_id, at, contact_id, from_stage, to_stage): read from
         // the index alone, in time order. Another advisor's records are dropped by whoever
         // uses the moves (they have no record here).
@@ -318,12 +325,14 @@ impl<E> DashboardStore for SqlStore<E> {
         owner: Option<Uuid>,
     ) -> StoreResult<KpiFacts> {
         // Prospects (not yet clients at the start) with a meeting held in the period, and
-        // those of them who became clients in it.
+        // those of them who became clients in it. The record is looked up only to filter by
+        // advisor, not for every meeting of the agency.
         let (met, became): (i64, i64) = sqlx::query_as::<E, (i64, i64)>(
             "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM stage_transitions t WHERE t.contact_id = x.contact_id \
              AND t.to_stage = 'client' AND t.at >= $2 AND t.at < $3) THEN 1 ELSE 0 END), 0) AS BIGINT) FROM \
-             (SELECT DISTINCT m.contact_id FROM meetings m JOIN contacts c ON c.id = m.contact_id WHERE m.agency_id = $1 \
-             AND m.status = 'held' AND m.starts_at >= $2 AND m.starts_at < $3 AND m.deleted_at IS NULL AND ($4 IS NULL OR c.owner_id = $4) \
+             (SELECT DISTINCT m.contact_id FROM meetings m WHERE m.agency_id = $1 \
+             AND m.status = 'held' AND m.starts_at >= $2 AND m.starts_at < $3 AND m.deleted_at IS NULL \
+             AND ($4 IS NULL OR EXISTS (SELECT 1 FROM contacts c WHERE c.id = m.contact_id AND c.owner_id = $4)) \
              AND NOT EXISTS (SELECT 1 FROM stage_transitions t0 WHERE t0.contact_id = m.contact_id AND t0.to_stage = 'client' AND t0.at < $2)) x",
         )
         .bind(actor.agency_id)
@@ -333,12 +342,15 @@ impl<E> DashboardStore for SqlStore<E> {
         .fetch_one(&mut *self.conn().await?)
         .await?;
         // Clients a year before the end, and still clients at the end. Only records that are
-        // or were clients can count: a client only leaves as a former client.
+        // or were clients can count: a client only leaves as a former client. Each record's
+        // stage at an instant is one step of the index by record (contact, at, to_stage); at
+        // an end still to come it is the stage now.
         let year_ago = to - chrono::Duration::days(365);
         let (then, kept): (i64, i64) = sqlx::query_as::<E, (i64, i64)>(
             "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN x.s_now = 'client' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM \
              (SELECT (SELECT t.to_stage FROM stage_transitions t WHERE t.contact_id = c.id AND t.at <= $2 ORDER BY t.at DESC LIMIT 1) AS s_then, \
-             (SELECT t.to_stage FROM stage_transitions t WHERE t.contact_id = c.id AND t.at <= $3 ORDER BY t.at DESC LIMIT 1) AS s_now \
+             CASE WHEN $5 THEN c.stage ELSE \
+             (SELECT t.to_stage FROM stage_transitions t WHERE t.contact_id = c.id AND t.at <= $3 ORDER BY t.at DESC LIMIT 1) END AS s_now \
              FROM contacts c WHERE c.agency_id = $1 AND c.stage IN ('client', 'former_client') AND c.deleted_at IS NULL \
              AND ($4 IS NULL OR c.owner_id = $4)) x WHERE x.s_then = 'client'",
         )
@@ -346,6 +358,7 @@ impl<E> DashboardStore for SqlStore<E> {
         .bind(year_ago)
         .bind(to)
         .bind(owner)
+        .bind(to >= super::now())
         .fetch_one(&mut *self.conn().await?)
         .await?;
         let scores = sqlx::query_as::<E, (i64,)>(
