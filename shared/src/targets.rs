@@ -167,12 +167,13 @@ impl WeekLine {
     }
 }
 
-/// One logged fact that counts: who, which day, for which measure.
+/// Logged facts that count: who, which day (any day of the week), for which measure, how many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fact {
     pub user_id: Uuid,
     pub day: NaiveDate,
     pub measure: Measure,
+    pub count: u32,
 }
 
 /// Counts facts into weekly lines: for each user of `users` (id, name), the `weeks` weeks
@@ -204,7 +205,7 @@ pub fn weekly(
             continue;
         }
         if let Some(line) = lines.iter_mut().find(|l| l.user_id == f.user_id && l.week == week) {
-            *line.actual.slot(f.measure) += 1;
+            *line.actual.slot(f.measure) += f.count;
         }
     }
     lines
@@ -241,32 +242,38 @@ mod tests {
                 user_id: a,
                 day: day("2026-11-30"),
                 measure: Measure::Calls,
+                count: 1,
             },
             Fact {
                 user_id: a,
                 day: day("2026-12-02"),
                 measure: Measure::Calls,
+                count: 1,
             },
             Fact {
                 user_id: a,
                 day: day("2026-11-27"),
                 measure: Measure::MeetingsHeld,
+                count: 1,
             },
             Fact {
                 user_id: b,
                 day: day("2026-12-01"),
                 measure: Measure::Calls,
+                count: 1,
             },
             // Too old for the window, and someone not asked about.
             Fact {
                 user_id: a,
                 day: day("2026-10-01"),
                 measure: Measure::Calls,
+                count: 1,
             },
             Fact {
                 user_id: Uuid::from_u128(3),
                 day: day("2026-12-01"),
                 measure: Measure::Calls,
+                count: 1,
             },
         ];
         let users = [(a, "A".to_string()), (b, "B".to_string())];

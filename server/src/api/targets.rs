@@ -56,20 +56,22 @@ pub async fn weeks(
     let one = (users.len() == 1).then(|| users[0].0);
     let today = state.time.today();
     let first = week_of(today) - Duration::weeks(i64::from(weeks) - 1);
-    let from = state.time.day_start(first);
-    let to = state.time.day_start(week_of(today) + Duration::weeks(1));
-    let facts = state.store.target_facts(&actor, one, from, to).await?;
+    // Each week's first instant, then the last one's end: the database counts per week.
+    let bounds: Vec<_> = (0..=weeks)
+        .map(|w| state.time.day_start(first + Duration::weeks(i64::from(w))))
+        .collect();
+    let counts = state.store.target_counts(&actor, one, &bounds).await?;
     let settings = state
         .store
         .agency(actor.agency_id)
         .await?
         .ok_or(ApiError::NotFound)?
         .settings;
-    let time = &state.time;
-    let facts = facts.into_iter().map(|(user_id, at, measure)| Fact {
+    let facts = counts.into_iter().map(|(user_id, week, measure, count)| Fact {
         user_id,
-        day: time.day_of(at),
+        day: first + Duration::weeks(i64::try_from(week).unwrap_or_default()),
         measure,
+        count: u32::try_from(count).unwrap_or(u32::MAX),
     });
     Ok(Json(weekly(facts, &users, &settings.targets, today, weeks)))
 }

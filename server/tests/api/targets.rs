@@ -110,3 +110,62 @@ async fn this_weeks_actuals_count_what_was_logged_against_the_targets() {
         StatusCode::UNPROCESSABLE_ENTITY
     );
 }
+
+#[tokio::test]
+async fn facts_of_past_weeks_count_in_their_own_week() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    let c = cast.owner.create_contact(contact("past-weeks")).await;
+    let cid = c["id"].as_str().unwrap().to_string();
+    let (_, before) = body(cast.owner.get("/targets?weeks=12").await).await;
+    let mondays: Vec<chrono::NaiveDate> = before
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["week"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(mondays.len(), 12);
+    // Calls on the Wednesday at noon of the week before, of three weeks back (twice) and of the
+    // first week shown; one today; one the week before the first (not counted).
+    let wednesday = |monday: chrono::NaiveDate| format!("{}T12:00:00Z", monday + chrono::Duration::days(2));
+    let at = [
+        Some(wednesday(mondays[10])),
+        Some(wednesday(mondays[8])),
+        Some(wednesday(mondays[8])),
+        Some(wednesday(mondays[0])),
+        None,
+        Some(wednesday(mondays[0] - chrono::Duration::weeks(1))),
+    ];
+    for at in at {
+        let r = cast
+            .owner
+            .post(
+                &format!("/contacts/{cid}/interactions"),
+                &json!({"kind": "call", "outcome": "reached", "at": at}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let (_, weeks) = body(cast.owner.get("/targets?weeks=12").await).await;
+    let calls: Vec<u64> = weeks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["actual"]["calls"].as_u64().unwrap())
+        .collect();
+    assert_eq!(calls, [1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 1]);
+    // The manager's view of the same advisor counts the same.
+    let (_, all) = body(
+        cast.manager
+            .get(&format!("/targets?weeks=12&owner_id={}", cast.owner.id))
+            .await,
+    )
+    .await;
+    let calls: Vec<u64> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["actual"]["calls"].as_u64().unwrap())
+        .collect();
+    assert_eq!(calls, [1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 1]);
+}
