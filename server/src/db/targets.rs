@@ -68,8 +68,9 @@ pub trait TargetStore: Send + Sync {
     /// How many facts count toward each weekly target, per user and per week: `weeks` are the
     /// weeks' bounds (each week's first instant, then the last week's end), the rows
     /// `(user, week's index, measure, count)` — for one user or the whole agency. Counted by
-    /// the database: a manager's 12 weeks are ~150 000 facts at 100 000 records, which cost
-    /// 0.6 s to bring out one by one.
+    /// the database: a manager's 12 weeks on the bench seed are ~300 000 facts, and a few
+    /// hundred counts cross to Rust instead of them (the gain of this step alone was not
+    /// measured apart from the covering indexes; docs/benchmarks.md, session 14).
     async fn target_counts(
         &self,
         actor: &Actor,
