@@ -18,6 +18,80 @@ pub(crate) enum Typed {
     Select(HtmlSelectElement, String),
 }
 
+impl Typed {
+    /// A field as it holds now, if it is one the user types in.
+    fn of(target: &web_sys::EventTarget) -> Option<Typed> {
+        if let Some(input) = target.dyn_ref::<HtmlInputElement>() {
+            match input.type_().as_str() {
+                "hidden" | "file" | "submit" | "button" | "reset" | "image" => None,
+                "checkbox" | "radio" => Some(Typed::Checked(input.clone(), input.checked())),
+                _ => Some(Typed::Text(input.clone(), input.value())),
+            }
+        } else if let Some(area) = target.dyn_ref::<HtmlTextAreaElement>() {
+            Some(Typed::Area(area.clone(), area.value()))
+        } else {
+            target
+                .dyn_ref::<HtmlSelectElement>()
+                .map(|select| Typed::Select(select.clone(), select.value()))
+        }
+    }
+
+    fn node(&self) -> &web_sys::Node {
+        match self {
+            Typed::Text(e, _) | Typed::Checked(e, _) => e,
+            Typed::Area(e, _) => e,
+            Typed::Select(e, _) => e,
+        }
+    }
+}
+
+/// What the user types while the page hydrates: the first screen of a group loaded on demand
+/// (the login page, a record opened from a link) hydrates only once its piece of the bundle has
+/// arrived, after [`snapshot`] — text typed in between would be wiped too. Listens to every
+/// `input` and `change` on the page until [`Watch::stop`].
+pub(crate) struct Watch {
+    typed: std::rc::Rc<std::cell::RefCell<Vec<Typed>>>,
+    listener: wasm_bindgen::closure::Closure<dyn FnMut(Event)>,
+}
+
+/// Starts noting what is typed, on top of what [`snapshot`] found.
+pub(crate) fn watch(found: Vec<Typed>) -> Watch {
+    let typed = std::rc::Rc::new(std::cell::RefCell::new(found));
+    let noted = typed.clone();
+    let listener = wasm_bindgen::closure::Closure::<dyn FnMut(Event)>::new(move |ev: Event| {
+        let Some(field) = ev.target().and_then(|t| Typed::of(&t)) else {
+            return;
+        };
+        let mut noted = noted.borrow_mut();
+        match noted.iter_mut().find(|f| f.node().is_same_node(Some(field.node()))) {
+            Some(f) => *f = field,
+            None => noted.push(field),
+        }
+    });
+    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+        for kind in ["input", "change"] {
+            let _ = document.add_event_listener_with_callback_and_bool(kind, listener.as_ref().unchecked_ref(), true);
+        }
+    }
+    Watch { typed, listener }
+}
+
+impl Watch {
+    /// Stops listening; what was typed since the page was shown.
+    pub(crate) fn stop(self) -> Vec<Typed> {
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            for kind in ["input", "change"] {
+                let _ = document.remove_event_listener_with_callback_and_bool(
+                    kind,
+                    self.listener.as_ref().unchecked_ref(),
+                    true,
+                );
+            }
+        }
+        self.typed.take()
+    }
+}
+
 /// The fields whose value is no longer the one the server rendered.
 pub(crate) fn snapshot() -> Vec<Typed> {
     let mut typed = Vec::new();

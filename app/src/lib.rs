@@ -70,8 +70,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <main class="content"><p>"Page introuvable. "<a href="/">"Retour à l'accueil"</a></p></main> }>
                 <Route path=path!("/") view=TodayPage/>
-                <Route path=path!("/login") view=LoginPage/>
-                <Route path=path!("/invitation") view=InvitationPage/>
+                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
+                <Route path=path!("/invitation") view={Lazy::<InvitationRoute>::new()}/>
                 <Route path=path!("/contacts") view={Lazy::<ContactsRoute>::new()}/>
                 <Route path=path!("/agenda") view={Lazy::<AgendaRoute>::new()}/>
                 <Route path=path!("/plan") view={Lazy::<PlanRoute>::new()}/>
@@ -101,7 +101,8 @@ pub fn App() -> impl IntoView {
 
 /// Declares screens whose code the browser loads on demand, in groups: each group is one
 /// `#[lazy]` split point that `scripts/build-client.sh` cuts the bundle at, so the first load
-/// carries only the shell, Today and the login page, and opening any screen of a group loads
+/// carries only the shell and Today (what a signed-in advisor opens every day; the login and
+/// invitation pages are a group of their own), and opening any screen of a group loads
 /// the code of the whole group once (see docs/benchmarks.md, "client bundle"). One split point
 /// per screen made 200 chunks and a hundred requests for the contact record; one per group of
 /// screens used together keeps both the first load and the request count small. Once the app
@@ -151,6 +152,10 @@ macro_rules! lazy_screens {
 }
 
 lazy_screens! {
+    access / __preload_access / AccessScreens {
+        LoginRoute => LoginPage,
+        InvitationRoute => InvitationPage,
+    }
     directory / __preload_directory / DirectoryScreens {
         ContactsRoute => ContactsPage,
     }
@@ -192,11 +197,12 @@ lazy_screens! {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    let typed = early_input::snapshot();
+    let typing = early_input::watch(early_input::snapshot());
     let _ = any_spawner::Executor::init_wasm_bindgen();
     leptos::task::spawn_local(async move {
         let body = document().body().expect("the page has a body");
         leptos::mount::hydrate_from_async(body, App).await.forget();
+        let typed = typing.stop();
         // Says the page is live (tests wait for it; styles could use it).
         if let Some(html) = document().document_element() {
             let _ = html.set_attribute("data-hydrated", "");
@@ -215,7 +221,13 @@ pub fn hydrate() {
     // Once the page is up, fetch the other screens' code ahead: later moves are instant and do
     // not need the network.
     set_timeout(
-        || leptos::task::spawn_local(preload_all_screens()),
+        || {
+            leptos::task::spawn_local(async {
+                preload_all_screens().await;
+                // Today with no network, a split point of its own (`replica::today`).
+                replica::__preload_today().await;
+            })
+        },
         std::time::Duration::from_millis(1500),
     );
 }

@@ -62,6 +62,35 @@ test('text typed before the page code arrives is kept, in the login form and in 
   assert.deepEqual(errors, []);
 });
 
+test('text typed while the screen\'s own piece of code arrives is kept too', async () => {
+  const { server, page, context, errors } = use();
+  await page.goto('about:blank');
+  await context.clearCookies();
+  // The main module runs at once; the login page's group (a piece loaded on demand) is held.
+  let release;
+  const held = new Promise((r) => (release = r));
+  let asked = false;
+  await page.route(/\/pkg\/split_.*\.wasm$/, async (route) => {
+    asked = true;
+    await held;
+    await route.continue();
+  });
+  await page.goto(`${server.url}/login`);
+  for (let i = 0; i < 100 && !asked; i++) await page.waitForTimeout(50);
+  assert.ok(asked, 'the page asked for its piece of code');
+  await page.getByLabel('E-mail').fill('sophie.girard@demo.tournee.fr');
+  await page.getByLabel('Mot de passe').fill('tournee-demo');
+  assert.equal(await hydrated(page), 0, 'the page waits for its piece of code');
+  release();
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached', timeout: 15000 });
+  await page.unroute(/\/pkg\/split_.*\.wasm$/);
+  assert.equal(await page.getByLabel('E-mail').inputValue(), 'sophie.girard@demo.tournee.fr');
+  assert.equal(await page.getByLabel('Mot de passe').inputValue(), 'tournee-demo');
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(`${server.url}/`);
+  assert.deepEqual(errors, []);
+});
+
 test('a tap on "Se connecter" before the page code arrives still signs in, or says why not', async () => {
   const { server, page, context } = use();
   // Off the app first: a signed-in page whose session disappears goes to the login page by

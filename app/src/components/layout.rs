@@ -29,11 +29,11 @@ pub fn Page(#[prop(into)] title: Signal<String>, children: Children) -> impl Int
 
 /// "14:02" today, "28/11 14:02" before.
 fn when(at: chrono::DateTime<chrono::Utc>) -> String {
-    let local = at.with_timezone(&chrono::Local);
-    if local.date_naive() == chrono::Local::now().date_naive() {
-        local.format("%H:%M").to_string()
+    let local = super::local(at);
+    if local.date() == super::today() {
+        super::clock_fr(local)
     } else {
-        local.format("%d/%m %H:%M").to_string()
+        super::day_clock_fr(local)
     }
 }
 

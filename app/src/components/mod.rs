@@ -34,6 +34,28 @@ pub fn day_fr(d: chrono::NaiveDate) -> String {
     )
 }
 
+/// A clock time with a colon (`14:02`).
+pub fn clock_fr(t: chrono::NaiveDateTime) -> String {
+    use chrono::Timelike;
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
+/// A day and month with a clock time (`28/11 14:02`).
+pub fn day_clock_fr(t: chrono::NaiveDateTime) -> String {
+    use chrono::Datelike;
+    format!("{:02}/{:02} {}", t.day(), t.month(), clock_fr(t))
+}
+
+/// A full date with a clock time (`28/11/2026 14:02`).
+pub fn date_clock_fr(t: chrono::NaiveDateTime) -> String {
+    format!("{} {}", date_fr(t.date()), clock_fr(t))
+}
+
+/// An instant on the phone's clock.
+pub fn local(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    at.with_timezone(&chrono::Local).naive_local()
+}
+
 /// The browser's today (the phone's clock is the advisor's clock).
 pub fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()

@@ -291,7 +291,7 @@ pub fn ImportsPage() -> impl IntoView {
                     {history.get().into_iter().map(|h| view! {
                         <li>
                             <strong>{h.file_name.clone()}</strong>
-                            <span class="muted small">{format!(" · {} · {}", h.created_at.format("%d/%m/%Y %H:%M"), h.created_by_name)}</span>
+                            <span class="muted small">{format!(" · {} · {}", crate::components::date_clock_fr(crate::components::local(h.created_at)), h.created_by_name)}</span>
                             <br/>
                             <span class="small">{match h.status.as_str() {
                                 "done" => counts_line(&h),

@@ -91,7 +91,7 @@ pub fn PhoningPage() -> impl IntoView {
                     Some(at) => format!(
                         "Hors ligne : la liste du {} à {}.",
                         date_fr(at.with_timezone(&chrono::Local).date_naive()),
-                        at.with_timezone(&chrono::Local).format("%H:%M")
+                        crate::components::clock_fr(crate::components::local(at))
                     ),
                     None => "Hors ligne : la liste s'affichera au retour du réseau.".into(),
                 })),

@@ -82,7 +82,7 @@ pub fn PrivacyPage() -> impl IntoView {
                                     <li class="row-form">
                                         <span>
                                             <a href=format!("/contacts/{id}")>{d.display_name.clone()}</a>
-                                            <br/><span class="muted small">{format!("{} · dernier contact le {}", d.owner_name, d.last_contact_on.format("%d/%m/%Y"))}</span>
+                                            <br/><span class="muted small">{format!("{} · dernier contact le {}", d.owner_name, crate::components::date_fr(d.last_contact_on))}</span>
                                         </span>
                                         <button type="button" class="secondary" disabled=move || busy.get()
                                             aria-label=format!("Effacer {}", d.display_name) on:click=move |_| erase(vec![id])>"Effacer"</button>

@@ -91,7 +91,7 @@ fn typed_values(mutation: &serde_json::Value) -> Vec<String> {
 }
 
 fn time_fr(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.with_timezone(&chrono::Local).format("%d/%m %H:%M").to_string()
+    crate::components::day_clock_fr(crate::components::local(at))
 }
 
 #[component]

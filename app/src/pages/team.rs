@@ -276,7 +276,7 @@ pub fn TeamPage() -> impl IntoView {
             <h2>"Journal des actions"</h2>
             <ul class="list">
                 {move || audit.get().into_iter().take(50).map(|a| view! {
-                    <li><span class="muted small">{format!("{} · {}", a.at.format("%d/%m/%Y %H:%M"), a.actor_name)}</span><br/>{a.detail}</li>
+                    <li><span class="muted small">{format!("{} · {}", crate::components::date_clock_fr(crate::components::local(a.at)), a.actor_name)}</span><br/>{a.detail}</li>
                 }).collect_view()}
             </ul>
         </Page>

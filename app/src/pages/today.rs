@@ -31,7 +31,7 @@ pub fn TodayPage() -> impl IntoView {
             if let Ok(t) = &online {
                 storage::save(TODAY_KEY, t);
             }
-            replica::or_local(online, || Some(replica::today(storage::load(TODAY_KEY)))).await
+            replica::or_local_later(online, || replica::today(storage::load(TODAY_KEY))).await
         }
     });
     let refresh = move || set_version.update(|v| *v += 1);

@@ -171,6 +171,21 @@ pub async fn or_local<T>(online: Result<T, ApiFailure>, local: impl FnOnce() -> 
     }
 }
 
+/// [`or_local`] for a local answer that takes code loaded on demand (a split point).
+pub async fn or_local_later<T, Fut>(online: Result<T, ApiFailure>, local: impl FnOnce() -> Fut) -> Result<T, ApiFailure>
+where
+    Fut: Future<Output = T>,
+{
+    match online {
+        Err(f) if f.status == 0 => {
+            #[cfg(feature = "hydrate")]
+            service::wait_open().await;
+            Ok(local().await)
+        }
+        other => other,
+    }
+}
+
 /// The rows of the replica that `pick` keeps (nothing on the server or before it is open).
 fn rows_where<T>(pick: impl Fn(&shared::sync::Change) -> Option<T>) -> Vec<T> {
     #[cfg(feature = "hydrate")]
@@ -362,7 +377,10 @@ pub fn tasks_in_scope(scope: &str) -> Vec<Task> {
 }
 
 /// Today from the replica (no network): the day's meetings and the tasks due from the phone's
-/// copy; the overdue clients and missing reports from the last answer of the same day.
+/// copy; the overdue clients and missing reports from the last answer of the same day. A split
+/// point of the bundle (`#[lazy]`): only a phone with no network needs it, so the first load
+/// does not carry it.
+#[leptos::prelude::lazy]
 pub fn today(last: Option<shared::api::Today>) -> shared::api::Today {
     use shared::visit::MeetingStatus;
     let date = crate::components::today();
@@ -478,7 +496,16 @@ pub fn describe(m: &Mutation) -> String {
         Mutation::DeleteContact { .. } => "Fiche supprimée".into(),
         Mutation::ChangeStage { .. } => "Changement d'étape".into(),
         Mutation::SetPosition { .. } => "Position enregistrée".into(),
-        Mutation::PlanMeeting(i) => format!("Rendez-vous planifié le {}", i.starts_at.format("%d/%m à %H:%M")),
+        Mutation::PlanMeeting(i) => {
+            use chrono::Datelike;
+            let t = i.starts_at;
+            format!(
+                "Rendez-vous planifié le {:02}/{:02} à {}",
+                t.day(),
+                t.month(),
+                crate::components::clock_fr(t)
+            )
+        }
         Mutation::MoveMeeting { .. } => "Rendez-vous déplacé".into(),
         Mutation::SetMeetingStatus { .. } => "Statut du rendez-vous".into(),
         Mutation::SaveReport { report, .. } => format!(

@@ -187,7 +187,7 @@ pub fn Consents(c: Contact) -> impl IntoView {
                                     "{} {} le {} ({}){}",
                                     if c.granted { "accepté" } else { "refusé" },
                                     c.channel.label(),
-                                    c.at.format("%d/%m/%Y"),
+                                    crate::components::date_fr(c.at.date_naive()),
                                     c.recorded_by_name,
                                     if c.proof.is_empty() { String::new() } else { format!(" — preuve : {}", c.proof) },
                                 ),
