@@ -93,6 +93,7 @@ pub async fn upload(
         sample: table.rows.iter().take(5).map(|r| r.cells.clone()).collect(),
         headers: table.headers,
         fields: FieldChoice::all(),
+        advisors: store.import_advisors(actor.agency_id).await?,
     })
 }
 

@@ -38,6 +38,15 @@ test('a manager imports a file with a bad line and a duplicate, line by line', a
   await page.getByText('4 lignes · Windows-1252 (Excel) · séparateur « ; »').waitFor();
   assert.equal(await page.getByLabel('Champ de la colonne Prénom').inputValue(), 'first_name');
   assert.equal(await page.getByLabel('Champ de la colonne Téléphone portable').inputValue(), 'phone_mobile');
+  // Each column's first values as the import will read them into the chosen field.
+  const emails = page.getByRole('list', { name: 'Aperçu de la colonne E-mail' });
+  await emails.getByText(/^jerome@exemple ✗ \S/).waitFor();
+  await emails.getByText('anais.berenger@exemple.fr', { exact: true }).waitFor();
+  const phones = page.getByRole('list', { name: 'Aperçu de la colonne Téléphone portable' });
+  await page.getByLabel('Champ de la colonne Téléphone portable').selectOption('phone');
+  await phones.getByText('06 98 76 54 31 (portable)').waitFor();
+  await page.getByLabel('Champ de la colonne Téléphone portable').selectOption('phone_mobile');
+  await phones.getByText('06 98 76 54 31', { exact: true }).waitFor();
   await page.screenshot({ path: join(shots, '80-import-columns.png'), fullPage: true });
 
   await page.getByRole('button', { name: 'Vérifier (rien n\'est enregistré)' }).click();

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use shared::import::fields::preview_cell;
 use shared::import::{DuplicateChoice, Field, ImportOptions, ImportPreview, ImportReport, LineOutcome};
 use uuid::Uuid;
 
@@ -190,13 +191,31 @@ pub fn ImportsPage() -> impl IntoView {
                     <h2>"Colonnes"</h2>
                     <ul class="list mapping" aria-label="Colonnes du fichier">
                         {p.headers.iter().enumerate().map(|(i, h)| {
-                            let values = p.sample.iter().filter_map(|r| r.get(i)).filter(|v| !v.is_empty()).take(2).cloned().collect::<Vec<_>>().join(" · ");
+                            let values: Vec<String> = p.sample.iter().filter_map(|r| r.get(i)).filter(|v| !v.trim().is_empty()).take(3).cloned().collect();
+                            let advisors = p.advisors.clone();
                             let fields = p.fields.clone();
                             let select_id = format!("i-col-{i}");
                             view! {
                                 <li>
                                     <label for=select_id.clone()>{format!("Champ de la colonne {h}")}</label>
-                                    <span class="muted small">{if values.is_empty() { "(vide dans les premières lignes)".to_string() } else { values }}</span>
+                                    {if values.is_empty() {
+                                        view! { <span class="muted small">"(vide dans les premières lignes)"</span> }.into_any()
+                                    } else {
+                                        // Each value as the import will read it into the chosen field.
+                                        view! {
+                                            <ul class="cell-preview" aria-label=format!("Aperçu de la colonne {h}")>
+                                                {move || {
+                                                    let field = mapping.with(|m| m.get(i).copied().flatten());
+                                                    values.iter().map(|v| match field.map(|f| preview_cell(f, v, &advisors)) {
+                                                        None => view! { <li class="muted small">{v.clone()}</li> }.into_any(),
+                                                        Some(Ok(shown)) if shown == v.trim() => view! { <li class="small">{shown}</li> }.into_any(),
+                                                        Some(Ok(shown)) => view! { <li class="small">{format!("{v} → ")}<strong>{shown}</strong></li> }.into_any(),
+                                                        Some(Err(why)) => view! { <li class="small refused">{format!("{v} ✗ {why}")}</li> }.into_any(),
+                                                    }).collect_view()
+                                                }}
+                                            </ul>
+                                        }.into_any()
+                                    }}
                                     <select id=select_id on:change=move |ev| {
                                         let v = event_target_value(&ev);
                                         let f = serde_json::from_value::<Field>(serde_json::Value::String(v)).ok();

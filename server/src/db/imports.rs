@@ -61,6 +61,8 @@ pub trait ImportStore: Send + Sync {
     async fn fail_interrupted_imports(&self, now: DateTime<Utc>) -> StoreResult<u64>;
     /// The agency's live records as the duplicate check sees them, and its active users.
     async fn import_base(&self, agency_id: Uuid) -> StoreResult<(Vec<Existing>, Vec<Advisor>)>;
+    /// The agency's active users, whom a line may name as its advisor.
+    async fn import_advisors(&self, agency_id: Uuid) -> StoreResult<Vec<Advisor>>;
     /// Writes an import's records (created through the same insert as by hand, or updated as
     /// an edit) and marks the import done, in one transaction: all or nothing.
     async fn apply_import(&self, actor: &Actor, import: &ImportApply<'_>, now: DateTime<Utc>) -> StoreResult<()>;
@@ -197,16 +199,19 @@ impl<E> ImportStore for SqlStore<E> {
                 import_key: r.import_key,
             })
             .collect();
-        let advisors = sqlx::query_as::<E, (Uuid, String, String)>(
-            "SELECT id, email, display_name FROM users WHERE agency_id = $1 AND disabled_at IS NULL",
+        Ok((existing, self.import_advisors(agency_id).await?))
+    }
+
+    async fn import_advisors(&self, agency_id: Uuid) -> StoreResult<Vec<Advisor>> {
+        Ok(sqlx::query_as::<E, (Uuid, String, String)>(
+            "SELECT id, email, display_name FROM users WHERE agency_id = $1 AND disabled_at IS NULL ORDER BY display_name",
         )
         .bind(agency_id)
         .fetch_all(&mut *self.conn().await?)
         .await?
         .into_iter()
         .map(|(id, email, name)| Advisor { id, email, name })
-        .collect();
-        Ok((existing, advisors))
+        .collect())
     }
 
     async fn apply_import(

@@ -99,6 +99,18 @@ async fn a_windows_1252_export_with_duplicates_and_bad_lines_imports_what_is_rig
         ])
     );
     assert_eq!(preview["sample"][0][6], "vue au salon,\r\nrappeler en mars");
+    // The agency's users, for the preview of an advisor column; none of another agency.
+    let emails: Vec<&str> = preview["advisors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["email"].as_str().unwrap())
+        .collect();
+    assert!(
+        emails.contains(&"owner@a.fr") && emails.contains(&"colleague@a.fr"),
+        "{emails:?}"
+    );
+    assert!(!emails.iter().any(|e| e.ends_with("@b.fr")), "{emails:?}");
     let id = preview["id"].as_str().unwrap();
 
     // The dry run says everything and writes nothing.

@@ -45,6 +45,10 @@ pub struct ImportPreview {
     /// The field guessed for each column.
     pub mapping: Vec<Option<Field>>,
     pub fields: Vec<FieldChoice>,
+    /// The agency's active users a line may name as its advisor (by e-mail or name), for the
+    /// preview of an advisor column ([`super::fields::preview_cell`]).
+    #[serde(default)]
+    pub advisors: Vec<super::fields::Advisor>,
 }
 
 /// One line of a report.

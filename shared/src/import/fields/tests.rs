@@ -136,3 +136,49 @@ fn a_company_without_a_person_is_a_company() {
     assert_eq!(parse_date("demain"), None);
     assert_eq!(parse_stage("ancien client"), Some(Stage::FormerClient));
 }
+
+#[test]
+fn a_cell_is_previewed_as_the_import_will_keep_it() {
+    let advisors = [Advisor {
+        id: Uuid::from_u128(7),
+        email: "sophie.girard@agence.fr".into(),
+        name: "Sophie Girard".into(),
+    }];
+    let p = |f: Field, raw: &str| preview_cell(f, raw, &advisors);
+    assert_eq!(p(Field::PhoneMobile, "+33611223344"), Ok("06 11 22 33 44".into()));
+    assert_eq!(p(Field::Phone, "0611223344"), Ok("06 11 22 33 44 (portable)".into()));
+    assert_eq!(p(Field::Phone, "04 78 00 00 00"), Ok("04 78 00 00 00 (fixe)".into()));
+    assert_eq!(p(Field::Postcode, "1000"), Ok("01000".into()));
+    assert_eq!(p(Field::LastCallOn, "31/12/24"), Ok("31/12/2024".into()));
+    assert_eq!(p(Field::Stage, "Prospect"), Ok(Stage::Identified.label().into()));
+    assert_eq!(p(Field::Kind, "B2B"), Ok("Entreprise".into()));
+    assert_eq!(p(Field::Owner, "SOPHIE.GIRARD@agence.fr"), Ok("Sophie Girard".into()));
+    assert_eq!(p(Field::Email, "  Marie@Exemple.FR "), Ok("Marie@exemple.fr".into()));
+    assert_eq!(p(Field::City, "   "), Ok(String::new()));
+    assert_eq!(p(Field::LastName, " Dupont "), Ok("Dupont".into()));
+}
+
+#[test]
+fn a_cell_the_import_would_refuse_says_why() {
+    let p = |f: Field, raw: &str| preview_cell(f, raw, &[]);
+    for (field, raw) in [
+        (Field::PhoneMobile, "12"),
+        (Field::Email, "marie@"),
+        (Field::LastCallOn, "32/13/2024"),
+        (Field::Stage, "peut-être"),
+        (Field::AccessiblePotential, "beaucoup"),
+        (Field::HouseholdSize, "trois"),
+        (Field::Owner, "personne@ailleurs.fr"),
+        (Field::Postcode, "ABCDE"),
+        (Field::City, &"x".repeat(200)),
+    ] {
+        let why = p(field, raw).expect_err(raw);
+        assert!(!why.is_empty(), "{field:?} « {raw} » refused with a reason");
+    }
+    // The same reason as the import's line report.
+    let (_, errors) = line_input(&["32/13/2024".into()], &[Some(Field::LastCallOn)], &[]);
+    assert_eq!(
+        p(Field::LastCallOn, "32/13/2024"),
+        Err(errors.into_values().next().unwrap())
+    );
+}
