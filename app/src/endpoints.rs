@@ -248,6 +248,14 @@ pub fn import_report_csv(id: impl Display) -> String {
 pub const TEAM: &str = "/team";
 /// The audit log of the manager's acts.
 pub const AUDIT: &str = "/audit";
+/// The audit log as CSV, for the days of `query` (`from=…&to=…`, both optional).
+pub fn audit_csv(query: &str) -> String {
+    if query.is_empty() {
+        "/audit.csv".to_string()
+    } else {
+        format!("/audit.csv?{query}")
+    }
+}
 /// A user's invitation with their link (POST, no body).
 pub const INVITATION: &str = "/auth/invitation";
 

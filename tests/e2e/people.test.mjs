@@ -74,6 +74,20 @@ test('a manager invites an advisor and hands a portfolio over', async () => {
   await page.locator('li.member', { hasText: 'Sophie Girard' }).getByRole('button', { name: "Couper l'accès" }).click();
   await page.locator('li.member', { hasText: 'Sophie Girard' }).getByText('accès coupé', { exact: false }).waitFor();
   await eventually(async () => (await page.getByText(/Portefeuille de Sophie Girard transmis à 2 conseiller/).count()) > 0, 'the journal');
+  // The journal leaves as CSV for the days chosen (today: the invitation, the handover, the cut).
+  const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' });
+  await page.getByLabel('Exporter du (le début si vide)').fill(today);
+  const exportLink = page.getByRole('link', { name: 'Exporter le journal en CSV' });
+  await eventually(async () => (await exportLink.getAttribute('href')).includes(`from=${today}`), 'the export link takes the day');
+  const csv = await page.request.get(new URL(await exportLink.getAttribute('href'), server.url).href);
+  assert.equal(csv.status(), 200);
+  const text = (await csv.body()).toString('utf8');
+  assert.ok(text.startsWith('\ufeffdate;heure;auteur;action;concerne;détail\r\n'), text.slice(0, 80));
+  const actions = text.trim().split('\r\n').slice(1).map((line) => line.split(';')[3]);
+  for (const act of ['invite_user', 'hand_over', 'disable_user']) {
+    assert.ok(actions.includes(act), `${act} in ${actions}`);
+  }
+  assert.ok(actions.indexOf('invite_user') < actions.indexOf('hand_over'), 'oldest first');
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 360, `the team screen is ${width} px wide`);
   await phone.close();

@@ -95,6 +95,17 @@ pub fn TeamPage() -> impl IntoView {
     });
     let members = RwSignal::new(Vec::<Member>::new());
     let audit = RwSignal::new(Vec::<AuditLine>::new());
+    // The days of the audit log's CSV export.
+    let audit_from = RwSignal::new(String::new());
+    let audit_to = RwSignal::new(String::new());
+    let audit_period = move || {
+        [("from", audit_from.get()), ("to", audit_to.get())]
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", crate::client::encode(&v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    };
     let error = RwSignal::new(None::<String>);
     let link = RwSignal::new(None::<(String, String)>);
     let email = RwSignal::new(String::new());
@@ -274,6 +285,11 @@ pub fn TeamPage() -> impl IntoView {
                 }}
             </ul>
             <h2>"Journal des actions"</h2>
+            <div class="two">
+                <div class="field"><label for="au-from">"Exporter du (le début si vide)"</label><input id="au-from" type="date" bind:value=audit_from/></div>
+                <div class="field"><label for="au-to">"au (aujourd'hui si vide)"</label><input id="au-to" type="date" bind:value=audit_to/></div>
+            </div>
+            <p><a href=move || format!("/api/v1{}", endpoints::audit_csv(&audit_period())) download="journal-des-actions.csv">"Exporter le journal en CSV"</a></p>
             <ul class="list">
                 {move || audit.get().into_iter().take(50).map(|a| view! {
                     <li><span class="muted small">{format!("{} · {}", crate::components::date_clock_fr(crate::components::local(a.at)), a.actor_name)}</span><br/>{a.detail}</li>

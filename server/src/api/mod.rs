@@ -77,6 +77,7 @@ pub fn router() -> Router<AppState> {
             get(privacy::consents).post(privacy::record_consent),
         )
         .route("/audit", get(privacy::audit))
+        .route("/audit.csv", get(privacy::audit_csv))
         .route("/privacy/retention", get(privacy::retention))
         .route("/contacts/{id}/stages", get(contacts::stage_history))
         .route("/contacts/{id}/shares", get(contacts::shares).post(contacts::share))

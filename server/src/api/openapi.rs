@@ -29,7 +29,7 @@ use super::{
         plan::day, plan::week, areas::list, areas::nearby, areas::all_located,
         sync::push, sync::pull, sync::resolve_conflict,
         team::list, team::invite, team::reinvite, team::change, team::handover, team::accept,
-        privacy::erase, privacy::audit, privacy::subject_access, privacy::consents, privacy::record_consent, privacy::retention,
+        privacy::erase, privacy::audit, privacy::audit_csv, privacy::subject_access, privacy::consents, privacy::record_consent, privacy::retention,
         imports::upload, imports::check, imports::run, imports::read, imports::list, imports::report_csv,
     ),
     // Referred to by query parameters, which utoipa does not collect by itself.

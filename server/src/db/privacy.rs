@@ -74,8 +74,15 @@ pub trait PrivacyStore: Send + Sync {
     /// The prospects past the retention period on `today` (`shared::consent::retention_due`),
     /// longest forgotten first, at most 500.
     async fn retention_due(&self, actor: &Actor, today: chrono::NaiveDate) -> StoreResult<Vec<RetentionItem>>;
-    /// The agency's audit log, newest first.
-    async fn audit_log(&self, actor: &Actor, limit: i64) -> StoreResult<Vec<AuditEntry>>;
+    /// The agency's audit log, newest first: the acts in `[from, to)` (either end open when
+    /// `None`), at most `limit`.
+    async fn audit_log(
+        &self,
+        actor: &Actor,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditEntry>>;
 }
 
 /// The free texts of the agency a person's name may be written in: `(table, column)`.
@@ -411,12 +418,21 @@ impl<E> PrivacyStore for SqlStore<E> {
         Ok(due)
     }
 
-    async fn audit_log(&self, actor: &Actor, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+    async fn audit_log(
+        &self,
+        actor: &Actor,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditEntry>> {
         Ok(sqlx::query_as::<E, AuditEntry>(
             "SELECT a.id, a.at, a.actor_id, u.display_name AS actor_name, a.action, a.target_id, a.detail \
-             FROM audit_log a JOIN users u ON u.id = a.actor_id WHERE a.agency_id = $1 ORDER BY a.at DESC LIMIT $2",
+             FROM audit_log a JOIN users u ON u.id = a.actor_id WHERE a.agency_id = $1 \
+             AND ($2 IS NULL OR a.at >= $2) AND ($3 IS NULL OR a.at < $3) ORDER BY a.at DESC LIMIT $4",
         )
         .bind(actor.agency_id)
+        .bind(from)
+        .bind(to)
         .bind(limit)
         .fetch_all(&mut *self.conn().await?)
         .await?)

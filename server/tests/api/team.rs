@@ -321,3 +321,97 @@ async fn a_departing_advisors_portfolio_goes_to_others_with_its_tasks_and_meetin
     assert_eq!(audit[0]["action"], "hand_over");
     assert!(audit[0]["detail"].as_str().unwrap().contains("3 dossiers"));
 }
+
+#[tokio::test]
+async fn the_audit_log_exports_as_csv_for_the_days_asked_managers_only() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    for (email, name) in [("a@a.fr", "Alice Premier"), ("b@a.fr", "Bruno Second; et fils")] {
+        let (s, inv) = body(
+            cast.manager
+                .post(
+                    "/team",
+                    &json!({"email": email, "display_name": name, "role": "advisor"}),
+                )
+                .await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{inv}");
+    }
+    let r = cast.manager.get("/audit.csv").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let bytes = r.bytes().await.unwrap();
+    assert!(
+        bytes.starts_with("\u{feff}".as_bytes()),
+        "Excel needs the byte-order mark"
+    );
+    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(&bytes[3..]);
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["date", "heure", "auteur", "action", "concerne", "détail"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    // Oldest first, on the agency's clock, the separator inside a name quoted.
+    let today = tournee_server::time::AgencyTime::default().today();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(&rows[0][0], today.format("%d/%m/%Y").to_string());
+    assert_eq!(&rows[0][2], "manager");
+    assert_eq!(&rows[0][3], "invite_user");
+    assert!(rows[0][5].starts_with("Invitation de Alice Premier"), "{rows:?}");
+    assert!(
+        rows[1][5].starts_with("Invitation de Bruno Second; et fils"),
+        "{rows:?}"
+    );
+    assert!(
+        uuid::Uuid::parse_str(&rows[1][4]).is_ok(),
+        "the user concerned: {rows:?}"
+    );
+
+    // The days asked for: today holds both, tomorrow nothing (the header alone).
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let r = cast
+        .manager
+        .get(&format!("/audit.csv?from={}&to={}", day(today), day(today)))
+        .await;
+    assert_eq!(r.text().await.unwrap().lines().count(), 3);
+    let tomorrow = today + chrono::Duration::days(1);
+    let r = cast.manager.get(&format!("/audit.csv?from={}", day(tomorrow))).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.text().await.unwrap().lines().count(), 1);
+    let r = cast
+        .manager
+        .get(&format!("/audit.csv?to={}", day(today - chrono::Duration::days(1))))
+        .await;
+    assert_eq!(r.text().await.unwrap().lines().count(), 1);
+
+    // Bad periods and names are refused, saying why.
+    let (s, e) = body(
+        cast.manager
+            .get(&format!(
+                "/audit.csv?from={}&to={}",
+                day(today),
+                day(today - chrono::Duration::days(1))
+            ))
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(e["fields"]["to"].is_string(), "{e}");
+    assert_eq!(
+        cast.manager.get("/audit.csv?depuis=2026-01-01").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        cast.manager.get("/audit.csv?from=+262142-12-31").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+
+    // Nobody else reads it.
+    assert_eq!(cast.owner.get("/audit.csv").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(cast.foreign.get("/audit.csv").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        cast.anonymous.get("/audit.csv").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
