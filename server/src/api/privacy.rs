@@ -117,7 +117,7 @@ const AUDIT_EXPORT_MAX: i64 = 100_000;
 /// other exports, so that Excel opens it as it is.
 #[utoipa::path(get, path = "/api/v1/audit.csv", tag = "privacy", params(AuditQuery),
     responses((status = 200, content_type = "text/csv"), (status = 400, body = shared::api::ErrorBody),
-        (status = 403, body = shared::api::ErrorBody)))]
+        (status = 403, body = shared::api::ErrorBody), (status = 422, body = shared::api::ErrorBody)))]
 pub async fn audit_csv(
     State(state): State<AppState>,
     current: CurrentUser,
