@@ -3,7 +3,7 @@
 // signs in (the form posts to the server by itself).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fixture } from './helpers.mjs';
+import { fixture, eventually } from './helpers.mjs';
 
 // The code is held back with page.route, which a service worker's cached copy would bypass.
 const use = fixture({ serviceWorkers: 'block' });
@@ -107,10 +107,28 @@ test('a tap on "Se connecter" before the page code arrives still signs in, or sa
   assert.ok(!page.url().includes('pas-le-bon'), 'the password never goes into an address');
   assert.equal(await page.getByRole('alert').innerText(), 'E-mail ou mot de passe incorrect.');
 
-  await page.getByLabel('E-mail').fill('sophie.girard@demo.tournee.fr');
+  // Another user on the phone Sophie used until now: the server signs Claire in by itself…
+  const owner = () => page.evaluate(() => JSON.parse(localStorage.getItem('tournee.replica.owner')));
+  const sophie = await owner();
+  assert.ok(sophie, 'the phone held Sophie\'s replica');
+  await page.getByLabel('E-mail').fill('claire.martin@demo.tournee.fr');
   await page.getByLabel('Mot de passe').fill('tournee-demo');
   await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${server.url}/`);
+  await page.waitForURL(`${server.url}/?connexion`);
   assert.ok((await context.cookies()).some((c) => c.name === 'tournee_session' && c.httpOnly));
+  // …and once the code runs, it makes the phone Claire's before any sync (Sophie's replica
+  // erased, Claire kept as the user), then opens Today again.
   await page.unroute('**/pkg/*.wasm');
+  await page.reload();
+  await page.waitForURL(`${server.url}/`);
+  const me = await (await page.request.get(`${server.url}/api/v1/auth/me`)).json();
+  assert.notEqual(me.user_id, sophie);
+  await eventually(async () => (await owner()) === me.user_id, 'the phone is Claire\'s');
+  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('tournee.replica.me')));
+  assert.equal(kept.user_id, me.user_id);
+  // A manager's screen knows she is the manager (it read Sophie, an advisor, before).
+  await page.goto(`${server.url}/settings`);
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+  const save = page.getByRole('button', { name: 'Enregistrer les réglages' });
+  await eventually(async () => save.isEnabled(), 'the settings can be saved');
 });

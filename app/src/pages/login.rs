@@ -11,12 +11,7 @@ use crate::endpoints;
 /// What follows a sign-in: the replica is one user's — another user's (an expired session left
 /// it) is erased before this one's sync starts — then Today.
 async fn signed_in(me: Me) {
-    let owner = crate::storage::load::<uuid::Uuid>(crate::replica::OWNER_KEY);
-    if owner.is_some_and(|o| o != me.user_id) {
-        crate::replica::wipe().await;
-    }
-    crate::storage::save(crate::replica::OWNER_KEY, &me.user_id);
-    crate::storage::save(crate::replica::ME_KEY, &me);
+    crate::replica::adopt(&me).await;
     #[cfg(feature = "hydrate")]
     if let Some(w) = web_sys::window() {
         let _ = w.location().set_href("/");

@@ -554,6 +554,19 @@ pub async fn wipe() {
     }
 }
 
+/// Makes the phone this user's after a sign-in: another user's replica, outbox and drafts (an
+/// expired session left them, or that user signed in before on this phone) are erased before
+/// any sync, so that nothing of theirs is shown or sent under this session; who is signed in is
+/// kept for offline use.
+pub async fn adopt(me: &shared::api::Me) {
+    let owner = crate::storage::load::<uuid::Uuid>(OWNER_KEY);
+    if owner.is_some_and(|o| o != me.user_id) {
+        wipe().await;
+    }
+    crate::storage::save(OWNER_KEY, &me.user_id);
+    crate::storage::save(ME_KEY, me);
+}
+
 /// Whose replica this phone holds (set at login).
 pub const OWNER_KEY: &str = "tournee.replica.owner";
 

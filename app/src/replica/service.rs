@@ -130,8 +130,28 @@ pub fn start() {
         return;
     }
     leptos::task::spawn_local(async {
+        if signed_in_by_form().await {
+            return;
+        }
         sync_op(Op::Start).await;
     });
+}
+
+/// The login form sent before the page's code had loaded is answered by the server
+/// (`POST /login`), which lands on `/?connexion`: the page's code has not seen who signed in.
+/// Before any sync, it does what the login page does ([`super::adopt`]: another user's replica
+/// and outbox erased, who is signed in kept), then opens Today again so that every screen reads
+/// the right user. True when the page is being replaced.
+async fn signed_in_by_form() -> bool {
+    let Some(w) = web_sys::window() else { return false };
+    if !w.location().search().is_ok_and(|s| s.contains("connexion")) {
+        return false;
+    }
+    let Ok(me) = crate::client::get::<shared::api::Me>(crate::endpoints::ME).await else {
+        return false;
+    };
+    super::adopt(&me).await;
+    w.location().replace("/").is_ok()
 }
 
 /// Asks for a sync soon.

@@ -94,7 +94,8 @@ pub struct LoginForm {
 
 /// `POST /login`: the login page's form when it is sent before the page's code has loaded
 /// (a tap on a slow network). Same checks and limits as the API; answers with a redirect to
-/// Today, or back to the form with the reason in the query (`?erreur=identifiants|attente|serveur`).
+/// Today (`/?connexion`), or back to the form with the reason in the query
+/// (`?erreur=identifiants|attente|serveur`).
 pub async fn login_form(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -106,7 +107,9 @@ pub async fn login_form(
         return see_other("/login?erreur=identifiants").into_response();
     };
     match sign_in(&state, ip, &headers, &form.email, form.password).await {
-        Ok((cookie, _)) => (AppendHeaders([(header::SET_COOKIE, cookie)]), see_other("/")).into_response(),
+        // `?connexion`: the page's code learns there who signed in, and erases another
+        // user's replica before its first sync (`replica::service::signed_in_by_form`).
+        Ok((cookie, _)) => (AppendHeaders([(header::SET_COOKIE, cookie)]), see_other("/?connexion")).into_response(),
         Err(ApiError::Unauthorized) => see_other("/login?erreur=identifiants").into_response(),
         Err(ApiError::RateLimited { retry_after_secs }) => (
             AppendHeaders([(header::RETRY_AFTER, retry_after_secs.to_string())]),

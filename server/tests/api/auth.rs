@@ -258,7 +258,11 @@ async fn the_login_form_works_without_the_page_code_and_says_why_it_refuses() {
 
     let r = post_login_form(&app, &client, &[("email", " A@x.fr"), ("password", PASSWORD)]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&r), "/");
+    assert_eq!(
+        location(&r),
+        "/?connexion",
+        "Today, telling the page's code to check whose phone it is"
+    );
     let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap();
     assert!(cookie.starts_with("tournee_session=") && cookie.contains("HttpOnly"));
     let r = client.get(format!("{}/api/v1/auth/me", app.url)).send().await.unwrap();
