@@ -1,10 +1,14 @@
-//! The week: due clients spread over several days around each day's fixed meetings, each day
-//! kept in one area where possible.
+//! The week: due clients spread over several days around each day's fixed meetings.
 //!
-//! Candidates are grouped into areas (DBSCAN, as in [`super::areas`]); areas are handed out
-//! whole, most valuable first, to the day whose meetings are nearest (a day without meetings
-//! is anchored at the base), as long as the day has room; then each day is planned exactly
-//! ([`super::day`]) and what a day could not fit is offered to the other days once.
+//! The spreading is a vehicle routing problem whose vehicles are the days ([`spread`], on
+//! [`super::vrptw`]): least travel over the week, the most overdue and valuable clients kept
+//! when not all fit. Then each day is planned exactly ([`super::day`], with its lunch break)
+//! and what a day could not fit is offered to the other days once. Days are named after the
+//! areas (DBSCAN, as in [`super::areas`]) their visits come from.
+
+pub mod sample;
+#[cfg(test)]
+mod tests;
 
 use super::areas::{self, Located};
 use super::itinerary::{DayContext, PlanPlace};
@@ -56,6 +60,82 @@ fn centre(places: &[(f64, f64)]) -> Option<(f64, f64)> {
     })
 }
 
+/// Ruin-and-recreate steps spent spreading a week's candidates (fixed, so that the same week
+/// gives the same plan). Measured with `cargo run --release -p tournee-shared --example
+/// week_sweep`: see `docs/benchmarks.md`.
+pub const ITERATIONS: u64 = 2000;
+
+/// What leaving a fixed meeting out of its day would cost, against a candidate's priority: it
+/// never happens while the meeting fits.
+const FIXED_VALUE: f64 = 1000.0;
+
+/// A time of day on a clock that skips the lunch break: what the week's spreading sees (the
+/// exact day planner then places the break where it fits best).
+fn squeeze(ctx: &DayContext, t: i64) -> f64 {
+    if t <= ctx.lunch_from {
+        t as f64
+    } else {
+        (t - ctx.lunch_duration).max(ctx.lunch_from) as f64
+    }
+}
+
+/// Which candidates each day takes: the week as a vehicle routing problem whose vehicles are
+/// the days (each from and to its start place, within its hours, at most [`DAY_STOPS`] stops),
+/// each day's meetings pinned to it at their time, and candidates left out by priority when
+/// the week is full (`super::vrptw`). Travel estimates as the day planner's.
+fn spread(days: &[DayContext], candidates: &[PlanPlace], road: RoadEstimate) -> Vec<Vec<Uuid>> {
+    use super::vrptw::{self, Stop, Vehicle};
+    let mut points: Vec<(f64, f64)> = days.iter().map(|d| (d.start_lat, d.start_lon)).collect();
+    let mut stops = vec![Stop::new(0, 0.0, 0.0, 0.0); days.len()];
+    let mut fleet = Vec::with_capacity(days.len());
+    for (k, day) in days.iter().enumerate() {
+        fleet.push(Vehicle {
+            start: k,
+            end: k,
+            ready: day.day_start as f64,
+            due: squeeze(day, day.day_end),
+        });
+        for f in &day.fixed {
+            points.push((f.lat, f.lon));
+            let at = squeeze(day, f.open);
+            stops.push(Stop {
+                vehicle: Some(k),
+                value: FIXED_VALUE,
+                ..Stop::new(1, at, at, f.duration as f64)
+            });
+        }
+    }
+    let first = stops.len();
+    let Some(clock) = days.first() else {
+        return Vec::new();
+    };
+    for c in candidates {
+        points.push((c.lat, c.lon));
+        stops.push(Stop {
+            value: f64::from(c.priority.max(1)),
+            ..Stop::new(1, squeeze(clock, c.open), squeeze(clock, c.close), c.duration as f64)
+        });
+    }
+    let m = road.matrix(&points);
+    let n = points.len();
+    let mut p = vrptw::Problem::new(
+        stops,
+        (0..n * n).map(|i| m.get(i / n, i % n) as f64).collect(),
+        DAY_STOPS as i64,
+        days.len(),
+    );
+    p.depots = days.len();
+    p.fleet = fleet;
+    let s = vrptw::solve(&p, &mut super::Iterations(ITERATIONS), 1);
+    let id = |u: usize| candidates[u - first].id;
+    let chosen = s
+        .routes
+        .iter()
+        .map(|r| r.iter().filter(|&&u| u >= first).map(|&u| id(u)).collect())
+        .collect();
+    chosen
+}
+
 /// Plans the week. `days` carry each day's fixed meetings (their `candidates` are ignored);
 /// `candidates` are the due clients to spread.
 pub fn plan(days: &[DayContext], candidates: &[PlanPlace], road: RoadEstimate) -> WeekPlan {
@@ -80,42 +160,22 @@ pub fn plan(days: &[DayContext], candidates: &[PlanPlace], road: RoadEstimate) -
             centre(&d.fixed.iter().map(|p| (p.lat, p.lon)).collect::<Vec<_>>()).unwrap_or((d.start_lat, d.start_lon))
         })
         .collect();
-    let mut room: Vec<usize> = days.iter().map(|d| DAY_STOPS.saturating_sub(d.fixed.len())).collect();
-    let mut chosen: Vec<Vec<Uuid>> = vec![Vec::new(); days.len()];
-    let mut day_areas: Vec<Vec<String>> = vec![Vec::new(); days.len()];
-    // Most valuable areas first.
-    let mut order: Vec<&areas::Area> = groups.iter().collect();
-    let value = |a: &areas::Area| {
-        a.members
-            .iter()
-            .filter_map(|id| candidates.iter().find(|c| c.id == *id))
-            .map(|c| c.priority)
-            .sum::<u32>()
-    };
-    order.sort_by_key(|a| std::cmp::Reverse(value(a)));
-    let mut left: Vec<Uuid> = Vec::new();
-    for area in order {
-        let mut members: Vec<Uuid> = area.members.clone();
-        members.sort_by_key(|id| {
-            std::cmp::Reverse(candidates.iter().find(|c| c.id == *id).map(|c| c.priority).unwrap_or(0))
-        });
-        while !members.is_empty() {
-            let best = (0..days.len()).filter(|&d| room[d] > 0).min_by(|&a, &b| {
-                let da = haversine_m(anchors[a], (area.lat, area.lon));
-                let db = haversine_m(anchors[b], (area.lat, area.lon));
-                da.total_cmp(&db)
-            });
-            let Some(d) = best else {
-                left.append(&mut members);
-                break;
-            };
-            let take = room[d].min(members.len());
-            chosen[d].extend(members.drain(..take));
-            room[d] -= take;
-            day_areas[d].push(area.label.clone());
-        }
-    }
-    // Plan each day; what does not fit is offered to the other days once.
+    let chosen = spread(days, candidates, road);
+    // Each day is named after the areas its visits come from, the most represented first.
+    let day_areas: Vec<Vec<String>> = chosen
+        .iter()
+        .map(|ids| {
+            let mut hits: Vec<(usize, &areas::Area)> = groups
+                .iter()
+                .map(|a| (a.members.iter().filter(|m| ids.contains(m)).count(), a))
+                .filter(|(n, _)| *n > 0)
+                .collect();
+            hits.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
+            hits.into_iter().map(|(_, a)| a.label.clone()).collect()
+        })
+        .collect();
+    // Plan each day exactly; what its real order and lunch break leave out is offered to the
+    // other days once, nearest first (those the spreading left out did not fit anywhere).
     let mut out: Vec<Option<WeekDay>> = vec![None; days.len()];
     let mut dropped: Vec<Uuid> = Vec::new();
     for (d, ctx) in days.iter().enumerate() {
@@ -131,11 +191,10 @@ pub fn plan(days: &[DayContext], candidates: &[PlanPlace], road: RoadEstimate) -
         dropped.extend(ids.iter().filter(|id| !kept.contains(id)));
         out[d] = Some(day(&ctx, &places, &p, &day_areas[d]));
     }
-    for id in dropped.into_iter().chain(left) {
+    for id in dropped {
         let Some(c) = candidates.iter().find(|c| c.id == id) else {
             continue;
         };
-        let mut placed = false;
         let mut by_distance: Vec<usize> = (0..days.len()).collect();
         by_distance.sort_by(|&a, &b| {
             haversine_m(anchors[a], (c.lat, c.lon)).total_cmp(&haversine_m(anchors[b], (c.lat, c.lon)))
@@ -156,12 +215,8 @@ pub fn plan(days: &[DayContext], candidates: &[PlanPlace], road: RoadEstimate) -
             let (places, p) = ctx.plan(&ids, road);
             if p.feasible && p.visits.len() == ids.len() + days[d].fixed.len() {
                 out[d] = Some(day(&ctx, &places, &p, &day_areas[d]));
-                placed = true;
                 break;
             }
-        }
-        if !placed {
-            // Still unplanned: reported below.
         }
     }
     let days: Vec<WeekDay> = out.into_iter().flatten().collect();
@@ -198,88 +253,5 @@ fn day(ctx: &DayContext, places: &[&PlanPlace], p: &super::day::DayPlan, areas: 
         end: p.end,
         areas: areas.to_vec(),
         feasible: p.feasible,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn place(id: u128, lat: f64, lon: f64, fixed_at: Option<i64>) -> PlanPlace {
-        PlanPlace {
-            id: Uuid::from_u128(id),
-            contact_id: Some(Uuid::from_u128(id)),
-            label: format!("P{id}"),
-            address: String::new(),
-            lat,
-            lon,
-            approximate: false,
-            open: fixed_at.unwrap_or(8 * 3600),
-            close: fixed_at.unwrap_or(18 * 3600),
-            duration: if fixed_at.is_some() { 3600 } else { 45 * 60 },
-            priority: 2,
-            fixed: fixed_at.is_some(),
-            note: String::new(),
-        }
-    }
-
-    fn day_ctx(d: u32, fixed: Vec<PlanPlace>) -> DayContext {
-        DayContext {
-            date: chrono::NaiveDate::from_ymd_opt(2026, 11, 23 + d).unwrap(),
-            start_label: "Agence".into(),
-            start_lat: 45.76,
-            start_lon: 4.83,
-            day_start: 8 * 3600 + 1800,
-            day_end: 18 * 3600 + 1800,
-            lunch_from: 12 * 3600,
-            lunch_to: 14 * 3600,
-            lunch_duration: 3600,
-            fixed,
-            candidates: Vec::new(),
-            durations: None,
-            tiles: None,
-            towns: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn each_day_gets_the_area_of_its_meetings_and_fixed_times_hold() {
-        // Monday has a meeting in the north, Tuesday in the south; clients in both places.
-        let days = vec![
-            day_ctx(0, vec![place(1, 45.85, 4.83, Some(10 * 3600))]),
-            day_ctx(1, vec![place(2, 45.65, 4.83, Some(10 * 3600))]),
-        ];
-        let mut candidates = Vec::new();
-        for k in 0..4 {
-            candidates.push(place(10 + k, 45.85 + k as f64 * 0.004, 4.84, None));
-            candidates.push(place(20 + k, 45.65 + k as f64 * 0.004, 4.84, None));
-        }
-        let week = plan(&days, &candidates, RoadEstimate::default());
-        assert!(week.unplanned.is_empty(), "{:?}", week.unplanned);
-        let monday: Vec<u128> = week.days[0]
-            .stops
-            .iter()
-            .filter(|s| !s.fixed)
-            .map(|s| s.id.as_u128())
-            .collect();
-        let tuesday: Vec<u128> = week.days[1]
-            .stops
-            .iter()
-            .filter(|s| !s.fixed)
-            .map(|s| s.id.as_u128())
-            .collect();
-        assert!(
-            monday.iter().all(|id| (10..20).contains(id)) && monday.len() == 4,
-            "{monday:?}"
-        );
-        assert!(
-            tuesday.iter().all(|id| (20..30).contains(id)) && tuesday.len() == 4,
-            "{tuesday:?}"
-        );
-        for d in &week.days {
-            let fixed = d.stops.iter().find(|s| s.fixed).unwrap();
-            assert_eq!(fixed.start, 10 * 3600);
-            assert!(d.feasible);
-        }
     }
 }

@@ -1,0 +1,70 @@
+//! The week planner on generated weeks: how many due clients it places, their value, the
+//! week's travel and the time it takes. Only this crate is compiled, for working on the
+//! spreading quickly.
+//!
+//! `cargo run --release -p tournee-shared --example week_sweep [weeks=30]`
+
+#![allow(clippy::print_stdout)] // a command-line tool: its output is the point
+
+use std::time::Instant;
+
+use shared::plan::week::{self, sample};
+use shared::plan::RoadEstimate;
+
+fn main() {
+    let weeks: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(30);
+    println!("| week | weeks | candidates placed | their priority | travel per week | days whose meetings cannot all be kept | ms p50 | ms max |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let full = sample::Shape {
+        candidates: 80,
+        ..sample::Shape::WEEK
+    };
+    for (name, shape) in [
+        ("5 days, 40 candidates", sample::Shape::WEEK),
+        ("5 days, 80 candidates", full),
+    ] {
+        let (mut placed, mut value, mut offered, mut travel, mut broken) = (0usize, 0u64, 0u64, 0i64, 0usize);
+        let mut ms = Vec::new();
+        for seed in 1..=weeks {
+            let (days, candidates) = sample::random_week(&shape, seed);
+            let t = Instant::now();
+            let plan = week::plan(&days, &candidates, RoadEstimate::default());
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            let ids: Vec<_> = plan
+                .days
+                .iter()
+                .flat_map(|d| d.stops.iter().filter(|s| !s.fixed).map(|s| s.id))
+                .collect();
+            let mut unique = ids.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), ids.len(), "week {seed}: a client twice");
+            for (d, ctx) in plan.days.iter().zip(&days) {
+                for f in &ctx.fixed {
+                    let kept = d.stops.iter().any(|s| s.id == f.id && s.start == f.open);
+                    assert!(kept || !d.feasible, "week {seed}: a meeting moved");
+                }
+                broken += usize::from(!d.feasible);
+            }
+            placed += ids.len();
+            value += candidates
+                .iter()
+                .filter(|c| ids.contains(&c.id))
+                .map(|c| u64::from(c.priority))
+                .sum::<u64>();
+            offered += candidates.iter().map(|c| u64::from(c.priority)).sum::<u64>();
+            travel += plan.days.iter().map(|d| d.travel).sum::<i64>();
+        }
+        ms.sort_by(f64::total_cmp);
+        let n = weeks as f64;
+        println!(
+            "| {name} | {weeks} | {:.1} of {} | {:.1} % | {:.0} min | {broken} | {:.1} | {:.1} |",
+            placed as f64 / n,
+            shape.candidates,
+            value as f64 * 100.0 / offered as f64,
+            travel as f64 / n / 60.0,
+            ms[ms.len() / 2],
+            ms[ms.len() - 1],
+        );
+    }
+}

@@ -1,0 +1,131 @@
+//! Generated weeks for tests and benchmarks: an advisor's working days around a base, a few
+//! fixed meetings a day, and due clients in a handful of towns and scattered around, some only
+//! available in the morning or the afternoon.
+
+use super::super::itinerary::{DayContext, PlanPlace};
+use super::super::policy::{DAY_END, DAY_START, LUNCH_DURATION, LUNCH_FROM, LUNCH_TO, VISIT};
+use super::super::Rng;
+use uuid::Uuid;
+
+const H: i64 = 3600;
+
+/// The size of a generated week.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    pub days: usize,
+    pub candidates: usize,
+    /// Fixed meetings a day: from none to this many.
+    pub max_fixed: usize,
+    /// How far from the base places are, at most.
+    pub radius_km: f64,
+}
+
+impl Shape {
+    /// What `GET /api/v1/plan/week` gives the planner for five days: eight candidates a day.
+    pub const WEEK: Shape = Shape {
+        days: 5,
+        candidates: 40,
+        max_fixed: 3,
+        radius_km: 20.0,
+    };
+}
+
+/// Lyon's Part-Dieu, where the generated agency is.
+pub const BASE: (f64, f64) = (45.7606, 4.8593);
+
+/// A point `km` or less from `from`, in a random direction.
+fn around(rng: &mut Rng, from: (f64, f64), km: f64) -> (f64, f64) {
+    let r = km * rng.unit().sqrt();
+    let a = rng.unit() * std::f64::consts::TAU;
+    (
+        from.0 + r * a.sin() / 111.0,
+        from.1 + r * a.cos() / (111.0 * from.0.to_radians().cos()),
+    )
+}
+
+fn place(
+    id: u128,
+    label: String,
+    at: (f64, f64),
+    window: (i64, i64),
+    duration: i64,
+    priority: u32,
+    fixed: bool,
+) -> PlanPlace {
+    PlanPlace {
+        id: Uuid::from_u128(id),
+        contact_id: Some(Uuid::from_u128(id)),
+        label,
+        address: String::new(),
+        lat: at.0,
+        lon: at.1,
+        approximate: false,
+        open: window.0,
+        close: window.1,
+        duration,
+        priority,
+        fixed,
+        note: String::new(),
+    }
+}
+
+/// A week of `shape` from Monday 2026-11-23, the same for the same seed.
+pub fn random_week(shape: &Shape, seed: u64) -> (Vec<DayContext>, Vec<PlanPlace>) {
+    let mut rng = Rng::new(seed);
+    let monday = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
+    // Meetings an hour long, far enough apart to be reached from anywhere around.
+    let slots = [9 * H + H / 2, 14 * H, 16 * H + 3 * H / 4];
+    let mut id = 1u128;
+    let days = (0..shape.days)
+        .map(|d| {
+            let count = rng.below(shape.max_fixed + 1);
+            let mut fixed: Vec<PlanPlace> = Vec::new();
+            for _ in 0..count {
+                let at = slots[rng.below(slots.len())];
+                if fixed.iter().any(|f| f.open == at) {
+                    continue;
+                }
+                let point = around(&mut rng, BASE, shape.radius_km);
+                fixed.push(place(id, format!("RDV {id}"), point, (at, at), H, 0, true));
+                id += 1;
+            }
+            DayContext {
+                date: monday + chrono::Days::new((d / 5 * 7 + d % 5) as u64),
+                start_label: "Agence".into(),
+                start_lat: BASE.0,
+                start_lon: BASE.1,
+                day_start: DAY_START,
+                day_end: DAY_END,
+                lunch_from: LUNCH_FROM,
+                lunch_to: LUNCH_TO,
+                lunch_duration: LUNCH_DURATION,
+                fixed,
+                candidates: Vec::new(),
+                durations: None,
+                tiles: None,
+                towns: Vec::new(),
+            }
+        })
+        .collect();
+    // Two thirds of the clients in four towns, the rest anywhere.
+    let towns: Vec<(f64, f64)> = (0..4).map(|_| around(&mut rng, BASE, shape.radius_km)).collect();
+    let candidates = (0..shape.candidates)
+        .map(|k| {
+            let point = if k % 3 == 2 {
+                around(&mut rng, BASE, shape.radius_km)
+            } else {
+                let town = towns[rng.below(towns.len())];
+                around(&mut rng, town, 4.0)
+            };
+            let window = match rng.below(7) {
+                0 => (DAY_START, 11 * H + H / 2),
+                1 => (LUNCH_TO, 17 * H + H / 2),
+                _ => (DAY_START, DAY_END - VISIT),
+            };
+            let priority = 1 + rng.below(7) as u32;
+            id += 1;
+            place(id, format!("Client {k}"), point, window, VISIT, priority, false)
+        })
+        .collect();
+    (days, candidates)
+}
