@@ -19,16 +19,30 @@ fn main() {
         candidates: 80,
         ..sample::Shape::WEEK
     };
-    for (name, shape) in [
-        ("5 days, 40 candidates", sample::Shape::WEEK),
-        ("5 days, 80 candidates", full),
+    for (name, shape, advisors) in [
+        ("5 days, 40 candidates", sample::Shape::WEEK, 0),
+        ("5 days, 80 candidates", full, 0),
+        ("agency: 5 advisors × 5 days, 150 candidates", sample::Shape::AGENCY, 5),
     ] {
         let (mut placed, mut value, mut offered, mut travel, mut broken) = (0usize, 0u64, 0u64, 0i64, 0usize);
         let mut ms = Vec::new();
         for seed in 1..=weeks {
-            let (days, candidates) = sample::random_week(&shape, seed);
-            let t = Instant::now();
-            let plan = week::plan(&days, &candidates, RoadEstimate::default());
+            let (days, candidates, t, plan) = if advisors == 0 {
+                let (days, candidates) = sample::random_week(&shape, seed);
+                let t = Instant::now();
+                let plan = week::plan(&days, &candidates, RoadEstimate::default());
+                (days, candidates, t, plan)
+            } else {
+                let (team, candidates) = sample::random_agency(&shape, advisors, seed);
+                let t = Instant::now();
+                let plan = week::team::plan(&team, &candidates, RoadEstimate::default());
+                let days = team.into_iter().flat_map(|a| a.days).collect();
+                let plan = week::WeekPlan {
+                    days: plan.advisors.into_iter().flat_map(|a| a.days).collect(),
+                    unplanned: plan.unplanned,
+                };
+                (days, candidates, t, plan)
+            };
             ms.push(t.elapsed().as_secs_f64() * 1000.0);
             let ids: Vec<_> = plan
                 .days

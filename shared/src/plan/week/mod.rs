@@ -7,6 +7,7 @@
 //! areas (DBSCAN, as in [`super::areas`]) their visits come from.
 
 pub mod sample;
+pub mod team;
 #[cfg(test)]
 mod tests;
 
@@ -79,11 +80,12 @@ fn squeeze(ctx: &DayContext, t: i64) -> f64 {
     }
 }
 
-/// Which candidates each day takes: the week as a vehicle routing problem whose vehicles are
-/// the days (each from and to its start place, within its hours, at most [`DAY_STOPS`] stops),
-/// each day's meetings pinned to it at their time, and candidates left out by priority when
-/// the week is full (`super::vrptw`). Travel estimates as the day planner's.
-fn spread(days: &[DayContext], candidates: &[PlanPlace], road: RoadEstimate) -> Vec<Vec<Uuid>> {
+/// The week as a vehicle routing problem whose vehicles are the days (each from and to its
+/// start place, within its hours, at most [`DAY_STOPS`] stops), each day's meetings pinned to
+/// it at their time, candidates valued by priority so that the least worth a visit are left out
+/// when the week is full. Travel estimates as the day planner's. Returns the problem and the
+/// node of the first candidate (candidates follow in order).
+pub fn problem(days: &[DayContext], candidates: &[PlanPlace], road: RoadEstimate) -> (super::vrptw::Problem, usize) {
     use super::vrptw::{self, Stop, Vehicle};
     let mut points: Vec<(f64, f64)> = days.iter().map(|d| (d.start_lat, d.start_lon)).collect();
     let mut stops = vec![Stop::new(0, 0.0, 0.0, 0.0); days.len()];
@@ -106,15 +108,14 @@ fn spread(days: &[DayContext], candidates: &[PlanPlace], road: RoadEstimate) -> 
         }
     }
     let first = stops.len();
-    let Some(clock) = days.first() else {
-        return Vec::new();
-    };
-    for c in candidates {
-        points.push((c.lat, c.lon));
-        stops.push(Stop {
-            value: f64::from(c.priority.max(1)),
-            ..Stop::new(1, squeeze(clock, c.open), squeeze(clock, c.close), c.duration as f64)
-        });
+    if let Some(clock) = days.first() {
+        for c in candidates {
+            points.push((c.lat, c.lon));
+            stops.push(Stop {
+                value: f64::from(c.priority.max(1)),
+                ..Stop::new(1, squeeze(clock, c.open), squeeze(clock, c.close), c.duration as f64)
+            });
+        }
     }
     let m = road.matrix(&points);
     let n = points.len();
@@ -126,18 +127,30 @@ fn spread(days: &[DayContext], candidates: &[PlanPlace], road: RoadEstimate) -> 
     );
     p.depots = days.len();
     p.fleet = fleet;
-    let s = vrptw::solve(&p, &mut super::Iterations(ITERATIONS), 1);
-    let id = |u: usize| candidates[u - first].id;
-    let chosen = s
-        .routes
+    (p, first)
+}
+
+/// Which candidates each day takes: [`problem`] solved in [`ITERATIONS`] steps.
+fn spread(days: &[DayContext], candidates: &[PlanPlace], road: RoadEstimate) -> Vec<Vec<Uuid>> {
+    if days.is_empty() {
+        return Vec::new();
+    }
+    let (p, first) = problem(days, candidates, road);
+    let s = super::vrptw::solve(&p, &mut super::Iterations(ITERATIONS), 1);
+    s.routes
         .iter()
-        .map(|r| r.iter().filter(|&&u| u >= first).map(|&u| id(u)).collect())
-        .collect();
-    chosen
+        .map(|r| {
+            r.iter()
+                .filter(|&&u| u >= first)
+                .map(|&u| candidates[u - first].id)
+                .collect()
+        })
+        .collect()
 }
 
 /// Plans the week. `days` carry each day's fixed meetings (their `candidates` are ignored);
-/// `candidates` are the due clients to spread.
+/// `candidates` are the due clients to spread. The days may be several advisors' ([`team`]):
+/// each is a vehicle of its own.
 pub fn plan(days: &[DayContext], candidates: &[PlanPlace], road: RoadEstimate) -> WeekPlan {
     let located: Vec<Located> = candidates
         .iter()

@@ -5,6 +5,7 @@
 use super::super::itinerary::{DayContext, PlanPlace};
 use super::super::policy::{DAY_END, DAY_START, LUNCH_DURATION, LUNCH_FROM, LUNCH_TO, VISIT};
 use super::super::Rng;
+use super::team::AdvisorWeek;
 use uuid::Uuid;
 
 const H: i64 = 3600;
@@ -27,6 +28,14 @@ impl Shape {
         candidates: 40,
         max_fixed: 3,
         radius_km: 20.0,
+    };
+
+    /// An agency's week for five advisors: 150 due clients to spread.
+    pub const AGENCY: Shape = Shape {
+        days: 5,
+        candidates: 150,
+        max_fixed: 3,
+        radius_km: 25.0,
     };
 }
 
@@ -72,11 +81,40 @@ fn place(
 /// A week of `shape` from Monday 2026-11-23, the same for the same seed.
 pub fn random_week(shape: &Shape, seed: u64) -> (Vec<DayContext>, Vec<PlanPlace>) {
     let mut rng = Rng::new(seed);
+    let mut id = 1u128;
+    let days = random_days(&mut rng, shape, BASE, &mut id);
+    let candidates = random_clients(&mut rng, shape, shape.candidates, &mut id);
+    (days, candidates)
+}
+
+/// An agency's week: `advisors` advisors, each starting from home (within 15 km of the
+/// agency) with their own meetings, and `shape.candidates` due clients for the whole team.
+pub fn random_agency(shape: &Shape, advisors: usize, seed: u64) -> (Vec<AdvisorWeek>, Vec<PlanPlace>) {
+    let mut rng = Rng::new(seed);
+    let mut id = 1u128;
+    let team = (0..advisors)
+        .map(|a| {
+            let home = around(&mut rng, BASE, 15.0);
+            let mut days = random_days(&mut rng, shape, home, &mut id);
+            for d in &mut days {
+                d.start_label = format!("Domicile {}", a + 1);
+            }
+            AdvisorWeek {
+                advisor: Uuid::from_u128(1 << 100 | a as u128),
+                days,
+            }
+        })
+        .collect();
+    let candidates = random_clients(&mut rng, shape, shape.candidates, &mut id);
+    (team, candidates)
+}
+
+/// Working days from `start`, with up to `shape.max_fixed` meetings each, within 15 km of it.
+fn random_days(rng: &mut Rng, shape: &Shape, start: (f64, f64), id: &mut u128) -> Vec<DayContext> {
     let monday = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
     // Meetings an hour long, far enough apart to be reached from anywhere around.
     let slots = [9 * H + H / 2, 14 * H, 16 * H + 3 * H / 4];
-    let mut id = 1u128;
-    let days = (0..shape.days)
+    (0..shape.days)
         .map(|d| {
             let count = rng.below(shape.max_fixed + 1);
             let mut fixed: Vec<PlanPlace> = Vec::new();
@@ -85,15 +123,15 @@ pub fn random_week(shape: &Shape, seed: u64) -> (Vec<DayContext>, Vec<PlanPlace>
                 if fixed.iter().any(|f| f.open == at) {
                     continue;
                 }
-                let point = around(&mut rng, BASE, shape.radius_km);
-                fixed.push(place(id, format!("RDV {id}"), point, (at, at), H, 0, true));
-                id += 1;
+                let point = around(rng, start, 15.0);
+                fixed.push(place(*id, format!("RDV {id}"), point, (at, at), H, 0, true));
+                *id += 1;
             }
             DayContext {
                 date: monday + chrono::Days::new((d / 5 * 7 + d % 5) as u64),
                 start_label: "Agence".into(),
-                start_lat: BASE.0,
-                start_lon: BASE.1,
+                start_lat: start.0,
+                start_lon: start.1,
                 day_start: DAY_START,
                 day_end: DAY_END,
                 lunch_from: LUNCH_FROM,
@@ -106,16 +144,20 @@ pub fn random_week(shape: &Shape, seed: u64) -> (Vec<DayContext>, Vec<PlanPlace>
                 towns: Vec::new(),
             }
         })
-        .collect();
-    // Two thirds of the clients in four towns, the rest anywhere.
-    let towns: Vec<(f64, f64)> = (0..4).map(|_| around(&mut rng, BASE, shape.radius_km)).collect();
-    let candidates = (0..shape.candidates)
+        .collect()
+}
+
+/// Due clients: two thirds in four towns, the rest anywhere; one in seven only in the
+/// morning, one in seven only in the afternoon.
+fn random_clients(rng: &mut Rng, shape: &Shape, count: usize, id: &mut u128) -> Vec<PlanPlace> {
+    let towns: Vec<(f64, f64)> = (0..4).map(|_| around(rng, BASE, shape.radius_km)).collect();
+    (0..count)
         .map(|k| {
             let point = if k % 3 == 2 {
-                around(&mut rng, BASE, shape.radius_km)
+                around(rng, BASE, shape.radius_km)
             } else {
                 let town = towns[rng.below(towns.len())];
-                around(&mut rng, town, 4.0)
+                around(rng, town, 4.0)
             };
             let window = match rng.below(7) {
                 0 => (DAY_START, 11 * H + H / 2),
@@ -123,9 +165,8 @@ pub fn random_week(shape: &Shape, seed: u64) -> (Vec<DayContext>, Vec<PlanPlace>
                 _ => (DAY_START, DAY_END - VISIT),
             };
             let priority = 1 + rng.below(7) as u32;
-            id += 1;
-            place(id, format!("Client {k}"), point, window, VISIT, priority, false)
+            *id += 1;
+            place(*id, format!("Client {k}"), point, window, VISIT, priority, false)
         })
-        .collect();
-    (days, candidates)
+        .collect()
 }

@@ -118,3 +118,27 @@ fn a_full_week_keeps_meetings_and_the_most_valuable_clients_and_is_the_same_each
         assert!(mean(&planned) > mean(&week.unplanned), "week {seed}");
     }
 }
+
+#[test]
+fn the_team_week_keeps_each_advisor_on_their_own_days_and_meetings() {
+    let (team, candidates) = sample::random_agency(&sample::Shape::AGENCY, 3, 7);
+    let plan = team::plan(&team, &candidates, RoadEstimate::default());
+    assert_eq!(plan.advisors.len(), 3);
+    let mut seen: Vec<Uuid> = plan.unplanned.clone();
+    for (week, advisor) in plan.advisors.iter().zip(&team) {
+        assert_eq!(week.advisor, advisor.advisor);
+        assert_eq!(week.days.len(), advisor.days.len());
+        for (d, ctx) in week.days.iter().zip(&advisor.days) {
+            assert_eq!(d.date, ctx.date);
+            let fixed: Vec<Uuid> = d.stops.iter().filter(|s| s.fixed).map(|s| s.id).collect();
+            let own: Vec<Uuid> = ctx.fixed.iter().map(|f| f.id).collect();
+            assert_eq!(fixed.len(), own.len(), "only the advisor's own meetings");
+            assert!(fixed.iter().all(|id| own.contains(id)));
+            seen.extend(d.stops.iter().filter(|s| !s.fixed).map(|s| s.id));
+        }
+    }
+    seen.sort();
+    let mut all: Vec<Uuid> = candidates.iter().map(|c| c.id).collect();
+    all.sort();
+    assert_eq!(seen, all, "every client once: planned or reported");
+}
