@@ -31,11 +31,19 @@ pub trait Engine: Database + sealed::Sealed {
     /// (`?`). SQLite looks a numbered parameter up by name on every bind, a linear scan: a
     /// multi-row insert of 2 000 values spent half of an import's time there.
     const NUMBERED_PLACEHOLDERS: bool;
+    /// How a transaction that will write begins. SQLite: `BEGIN IMMEDIATE`, the write lock
+    /// first. A deferred transaction that reads before its first write holds a snapshot, and
+    /// if another connection commits in between, that write fails at once with
+    /// `SQLITE_BUSY_SNAPSHOT` whatever the busy timeout — a push answered 503 for nothing (seen
+    /// when the geocoder saved a new record's position while a push recorded a refusal).
+    /// Taking the lock first makes the other writer wait its turn instead.
+    const BEGIN_WRITE: &'static str;
 }
 
 impl Engine for sqlx::Sqlite {
     const NAME: &'static str = "sqlite";
     const NUMBERED_PLACEHOLDERS: bool = false;
+    const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
     fn rows_affected(result: &Self::QueryResult) -> u64 {
         result.rows_affected()
     }
@@ -44,6 +52,7 @@ impl Engine for sqlx::Sqlite {
 impl Engine for sqlx::Postgres {
     const NAME: &'static str = "postgres";
     const NUMBERED_PLACEHOLDERS: bool = true;
+    const BEGIN_WRITE: &'static str = "BEGIN";
     fn rows_affected(result: &Self::QueryResult) -> u64 {
         result.rows_affected()
     }
@@ -130,7 +139,7 @@ impl<E: Engine> SqlStore<E> {
     /// ([`Self::batch_savepoint`]), so one the rules refuse is rolled back alone. Dropped without
     /// commit, the batch rolls back.
     pub async fn new_batch(&self) -> StoreResult<Self> {
-        let tx = self.pool.begin().await?;
+        let tx = self.pool.begin_with(E::BEGIN_WRITE).await?;
         Ok(SqlStore {
             pool: self.pool.clone(),
             batch: Some(Arc::new(Batch {
@@ -261,7 +270,7 @@ impl<E: Engine> SqlStore<E> {
     /// A transaction for a write: a new one from the pool, or the batch's.
     pub(crate) async fn begin(&self) -> StoreResult<Begun<'_, E>> {
         match &self.batch {
-            None => Ok(Begun::Own(self.pool.begin().await?)),
+            None => Ok(Begun::Own(self.pool.begin_with(E::BEGIN_WRITE).await?)),
             Some(batch) => Ok(Begun::Batch(Self::batch_guard(&batch.tx).await?)),
         }
     }

@@ -94,7 +94,7 @@ impl<E> SqlStore<E> {
             .await?;
         let mut indexed = 0u64;
         for chunk in rows.chunks(1000) {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.pool.begin_with(E::BEGIN_WRITE).await?;
             for row in chunk {
                 let id = row.id;
                 let Some(&agency_id) = agencies.get(&id) else { continue };

@@ -186,3 +186,38 @@ async fn a_push_longer_than_one_batch_is_applied_whole_and_in_order() {
     .await;
     assert!(statuses(&again).iter().all(|s| s == "already_applied"), "{again}");
 }
+
+#[tokio::test]
+async fn a_batch_that_reads_before_it_writes_is_not_failed_by_a_write_committed_meanwhile() {
+    // SQLite: a transaction that begins by reading holds a snapshot; had another connection
+    // committed before its first write, that write failed at once (SQLITE_BUSY_SNAPSHOT), the
+    // busy timeout notwithstanding, and the phone was answered 503 for nothing — seen when the
+    // geocoder saved a new record's position while a push recorded a refusal. Writes now take
+    // the lock first and the other writer waits its turn; PostgreSQL is unaffected.
+    let app = spawn_app().await;
+    let agency = app.agency("Agence").await;
+    let manager = app.account(agency, "m@x.fr", Role::Manager).await;
+    let actor = tournee_server::db::Actor {
+        user_id: manager.id,
+        agency_id: agency,
+        role: Role::Manager,
+        mutation: None,
+    };
+    let batch = app.store.batch().await.unwrap();
+    let settings = batch.agency(agency).await.unwrap().unwrap().settings;
+    let outside = tokio::spawn({
+        let (store, settings) = (app.store.clone(), settings.clone());
+        async move { store.set_agency_settings(&actor, &settings).await }
+    });
+    // The other write commits now (deferred transactions) or waits for the batch's lock.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    batch
+        .set_agency_settings(&actor, &settings)
+        .await
+        .expect("the batch writes after its read");
+    batch.commit_batch().await.unwrap();
+    outside
+        .await
+        .unwrap()
+        .expect("the other write goes through once the batch is done");
+}
