@@ -117,6 +117,7 @@ pub fn router() -> Router<AppState> {
         .route("/today", get(visits::today))
         .route("/plan/day", get(plan::day))
         .route("/plan/week", get(plan::week))
+        .route("/plan/team", get(plan::team))
         .route("/areas", get(areas::list))
         .route("/nearby", get(areas::nearby))
         .route("/located", get(areas::all_located))

@@ -26,7 +26,7 @@ use super::{
         phoning::list, phoning::tally, targets::weeks, export::csv, export::vcards, export::one,
         dashboard::photo, dashboard::photo_csv, dashboard::film, dashboard::film_csv, dashboard::kpis_route, dashboard::kpis_csv,
         complaints::list, complaints::create, complaints::read, complaints::step, complaints::statistics, complaints::export,
-        plan::day, plan::week, areas::list, areas::nearby, areas::all_located,
+        plan::day, plan::week, plan::team, areas::list, areas::nearby, areas::all_located,
         sync::push, sync::pull, sync::resolve_conflict,
         team::list, team::invite, team::reinvite, team::change, team::handover, team::accept,
         privacy::erase, privacy::audit, privacy::audit_csv, privacy::subject_access, privacy::consents, privacy::record_consent, privacy::retention,

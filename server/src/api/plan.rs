@@ -18,7 +18,7 @@ use crate::state::AppState;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct DayQuery {
     /// The day (default today).
     pub date: Option<NaiveDate>,
@@ -65,7 +65,7 @@ pub async fn day(
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct WeekQuery {
     /// First day (default today); weekends are skipped.
     pub from: Option<NaiveDate>,
@@ -74,24 +74,101 @@ pub struct WeekQuery {
     pub owner: Option<Uuid>,
 }
 
-/// The week: due clients spread over the coming working days around each day's meetings,
-/// each day kept in one area where possible (planned on the server with `shared::plan::week`).
+/// The week: due clients spread over the coming working days around each day's meetings
+/// (planned on the server with `shared::plan::week`: the days as vehicles of one routing
+/// problem, then each day exactly).
 #[utoipa::path(get, path = "/api/v1/plan/week", tag = "plan", params(WeekQuery), responses((status = 200, body = shared::plan::week::WeekPlan)))]
 pub async fn week(
     State(state): State<AppState>,
     current: CurrentUser,
     ApiQuery(q): ApiQuery<WeekQuery>,
 ) -> ApiResult<Json<shared::plan::week::WeekPlan>> {
-    use chrono::Datelike;
     let actor = current.actor();
     let owner = super::visits::agenda_owner(&actor, q.owner)?;
     let count = q.days.unwrap_or(5).clamp(1, 10) as usize;
-    let mut date = q.from.unwrap_or_else(|| state.time.today());
+    let from = q.from.unwrap_or_else(|| state.time.today());
+    let (days, mut candidates) = advisor_week(&state, &actor, owner, from, count).await?;
+    candidates.truncate(count * 8);
+    Ok(Json(shared::plan::week::plan(
+        &days,
+        &candidates,
+        shared::plan::RoadEstimate::default(),
+    )))
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default, deny_unknown_fields)]
+pub struct TeamQuery {
+    /// First day (default today); weekends are skipped.
+    pub from: Option<NaiveDate>,
+    /// Working days from `from` (default 5, at most 10).
+    pub days: Option<u32>,
+}
+
+/// The team's week (*planning de l'équipe*, managers): every advisor's due clients spread over
+/// every advisor's working days at once, each advisor from their start place and around their
+/// own meetings — a client may be proposed to a colleague whose week passes closer
+/// (`shared::plan::week::team`).
+#[utoipa::path(get, path = "/api/v1/plan/team", tag = "plan", params(TeamQuery), responses((status = 200, body = shared::plan::week::team::TeamPlan), (status = 403, body = shared::api::ErrorBody)))]
+pub async fn team(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiQuery(q): ApiQuery<TeamQuery>,
+) -> ApiResult<Json<shared::plan::week::team::TeamPlan>> {
+    use shared::plan::week::team::{self, AdvisorWeek};
+    let actor = current.actor();
+    if !actor.sees_whole_agency() {
+        return Err(ApiError::Forbidden(
+            "le planning de l'équipe est réservé au chef d'agence".into(),
+        ));
+    }
+    let count = q.days.unwrap_or(5).clamp(1, 10) as usize;
+    let from = q.from.unwrap_or_else(|| state.time.today());
+    let members = state.store.agency_users(actor.agency_id).await?;
+    let mut weeks = Vec::new();
+    let mut candidates: Vec<PlanPlace> = Vec::new();
+    for m in members.iter().filter(|m| m.role == shared::api::Role::Advisor) {
+        let (days, theirs) = advisor_week(&state, &actor, m.id, from, count).await?;
+        for c in theirs {
+            if !candidates.iter().any(|x| x.id == c.id) {
+                candidates.push(c);
+            }
+        }
+        weeks.push(AdvisorWeek { advisor: m.id, days });
+    }
+    // No client with a meeting in the week, whoever has it.
+    let booked: Vec<Uuid> = weeks
+        .iter()
+        .flat_map(|w| &w.days)
+        .flat_map(|d| d.fixed.iter().filter_map(|f| f.contact_id))
+        .collect();
+    candidates.retain(|c| !c.contact_id.is_some_and(|id| booked.contains(&id)));
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.priority));
+    candidates.truncate(count * 8 * weeks.len());
+    Ok(Json(team::plan(
+        &weeks,
+        &candidates,
+        shared::plan::RoadEstimate::default(),
+    )))
+}
+
+/// An advisor's coming working days from `from` with their meetings, and their due clients
+/// without a meeting in those days, most worth a visit first.
+async fn advisor_week(
+    state: &AppState,
+    actor: &crate::db::Actor,
+    owner: Uuid,
+    from: NaiveDate,
+    count: usize,
+) -> ApiResult<(Vec<DayContext>, Vec<PlanPlace>)> {
+    use chrono::Datelike;
+    let mut date = from;
     let mut days = Vec::new();
     let mut candidates: Vec<PlanPlace> = Vec::new();
     while days.len() < count {
         if date.weekday().number_from_monday() <= 5 {
-            let mut ctx = build_day(&state, &actor, owner, date, 40).await?;
+            let mut ctx = build_day(state, actor, owner, date, 40).await?;
             for c in ctx.candidates.drain(..) {
                 if !candidates.iter().any(|x| x.id == c.id) {
                     candidates.push(c);
@@ -108,12 +185,7 @@ pub async fn week(
         .collect();
     candidates.retain(|c| !c.contact_id.is_some_and(|id| booked.contains(&id)));
     candidates.sort_by_key(|c| std::cmp::Reverse(c.priority));
-    candidates.truncate(count * 8);
-    Ok(Json(shared::plan::week::plan(
-        &days,
-        &candidates,
-        shared::plan::RoadEstimate::default(),
-    )))
+    Ok((days, candidates))
 }
 
 /// The places of one day: its meetings, and overdue clients near them up to `max_stops`

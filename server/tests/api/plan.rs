@@ -289,3 +289,149 @@ async fn road_times_and_map_tiles_come_from_the_configured_services() {
 fn hhmmss(seconds: i64) -> String {
     format!("{:02}{:02}{:02}", seconds / 3600, seconds % 3600 / 60, seconds % 60)
 }
+
+/// The non-fixed stops of a week's days (the week or one advisor of the team's).
+fn visits(days: &serde_json::Value) -> Vec<String> {
+    days.as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["stops"].as_array().unwrap().iter())
+        .filter(|s| s["fixed"] == false)
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_week_spreads_due_clients_around_the_meetings_the_same_way_each_time() {
+    let app = spawn_app().await;
+    let today = AgencyTime::default().today();
+    tournee_server::demo::load(&app.store, today, 120).await.unwrap();
+    let julien = demo_user(&app, "julien.bernard@demo.tournee.fr").await;
+    let (s, week) = body(julien.get(&format!("/plan/week?from={today}")).await).await;
+    assert_eq!(s, StatusCode::OK, "{week}");
+    let days = week["days"].as_array().unwrap();
+    assert_eq!(days.len(), 5);
+    for d in days {
+        let date: chrono::NaiveDate = d["date"].as_str().unwrap().parse().unwrap();
+        assert!(
+            chrono::Datelike::weekday(&date).number_from_monday() <= 5,
+            "{date}: a weekend"
+        );
+        assert!(d["stops"].as_array().unwrap().len() <= 12);
+    }
+    // Each day's meetings at their times, as the day's own places say.
+    for d in days {
+        let (_, ctx) = body(
+            julien
+                .get(&format!("/plan/day?date={}", d["date"].as_str().unwrap()))
+                .await,
+        )
+        .await;
+        let ctx: DayContext = serde_json::from_value(ctx).unwrap();
+        for f in &ctx.fixed {
+            let stop = d["stops"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["id"] == f.id.to_string())
+                .unwrap_or_else(|| panic!("{}: meeting {} missing", d["date"], f.label));
+            assert!(stop["start"] == f.open || d["feasible"] == false);
+        }
+    }
+    let planned = visits(&week["days"]);
+    assert!(!planned.is_empty());
+    let mut once = planned.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), planned.len(), "a client twice in the week");
+    assert!(week["unplanned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|u| !planned.contains(&u.as_str().unwrap().to_string())));
+    let (_, again) = body(julien.get(&format!("/plan/week?from={today}")).await).await;
+    assert_eq!(again, week, "the same week gives the same plan");
+
+    let (s, long) = body(julien.get(&format!("/plan/week?from={today}&days=30")).await).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(long["days"].as_array().unwrap().len(), 10, "at most ten days");
+    assert_eq!(
+        julien.get("/plan/week?from=lundi").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    let sophie = demo_user(&app, "sophie.girard@demo.tournee.fr").await;
+    assert_eq!(
+        sophie.get(&format!("/plan/week?owner={}", julien.id)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_team_week_spreads_the_agency_over_every_advisor_for_the_manager_only() {
+    let app = spawn_app().await;
+    let today = AgencyTime::default().today();
+    tournee_server::demo::load(&app.store, today, 120).await.unwrap();
+    let claire = demo_user(&app, "claire.martin@demo.tournee.fr").await;
+    let (s, team) = body(claire.get(&format!("/plan/team?from={today}&days=3")).await).await;
+    assert_eq!(s, StatusCode::OK, "{team}");
+    let (_, users) = body(claire.get("/agency/users").await).await;
+    let advisors: Vec<&serde_json::Value> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["role"] == "advisor")
+        .collect();
+    let weeks = team["advisors"].as_array().unwrap();
+    assert_eq!(weeks.len(), advisors.len());
+    let mut planned = Vec::new();
+    for w in weeks {
+        assert!(advisors.iter().any(|a| a["id"] == w["advisor"]));
+        assert_eq!(w["days"].as_array().unwrap().len(), 3);
+        // Only the advisor's own meetings in their days.
+        let (_, own) = body(
+            claire
+                .get(&format!(
+                    "/plan/week?from={today}&days=3&owner={}",
+                    w["advisor"].as_str().unwrap()
+                ))
+                .await,
+        )
+        .await;
+        for (mine, theirs) in w["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(own["days"].as_array().unwrap())
+        {
+            let fixed = |d: &serde_json::Value| -> Vec<String> {
+                d["stops"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|s| s["fixed"] == true)
+                    .map(|s| s["id"].as_str().unwrap().to_string())
+                    .collect()
+            };
+            let (mut a, mut b) = (fixed(mine), fixed(theirs));
+            a.sort();
+            b.sort();
+            assert_eq!(a, b, "{}", mine["date"]);
+        }
+        planned.extend(visits(&w["days"]));
+    }
+    assert!(!planned.is_empty());
+    let mut once = planned.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), planned.len(), "a client twice in the team's week");
+
+    let julien = demo_user(&app, "julien.bernard@demo.tournee.fr").await;
+    let (s, refused) = body(julien.get("/plan/team").await).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(refused["detail"].as_str().unwrap().contains("chef d'agence"));
+    assert_eq!(
+        claire.get("/plan/team?jours=3").await.status(),
+        StatusCode::BAD_REQUEST,
+        "an unknown parameter"
+    );
+}
