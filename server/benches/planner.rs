@@ -3,12 +3,14 @@
 //! `cargo bench -p tournee-server --bench planner` — for each TSPLIB instance and each of the
 //! 56 Solomon instances in `benches/data/` (provenance in its README), solves it as `tournee
 //! plan` does (Solomon: three seeds, 1 s each), checks the answer, and prints the gap to the
-//! best known value, the vehicles and, per family, the mean and worst gap beside `vrp-core`. Then times the exact day planner on random days of 12 stops, with
-//! three fixed meetings or none.
+//! best known value, the vehicles and, per family, the mean and worst gap beside `vrp-core`.
+//! Then the team's week (5 advisors × 5 days, 150 clients) beside `vrp-core` on the same
+//! problem, and the exact day planner's time on random days of 12 stops, with three fixed
+//! meetings or none.
 
 use serde_json::Value;
 use shared::plan::day::{self, DayInput};
-use shared::plan::Matrix;
+use shared::plan::{vrptw, Matrix};
 use std::time::{Duration, Instant};
 use tournee_server::benchmark::{solve, Format};
 
@@ -98,10 +100,26 @@ fn vrp_core(
         })
         .collect::<Result<Vec<_>, _>>()
         .map_err(err)?;
+    let (solution, ms) = run_vrp_core(job_list, fleet, goal, transport, seconds)?;
+    Ok((solution.cost, solution.routes.len(), solution.unassigned.len(), ms))
+}
+
+/// vrp-core's default metaheuristic on these jobs and vehicles for `seconds`: the solution
+/// and the milliseconds it took.
+fn run_vrp_core(
+    jobs: Vec<vrp_core::prelude::Job>,
+    vehicles: Vec<vrp_core::prelude::Vehicle>,
+    goal: vrp_core::prelude::GoalContext,
+    transport: std::sync::Arc<vrp_core::prelude::SimpleTransportCost>,
+    seconds: usize,
+) -> anyhow::Result<(vrp_core::prelude::Solution, u128)> {
+    use std::sync::Arc;
+    use vrp_core::prelude::*;
+    let err = |e: GenericError| anyhow::anyhow!("vrp-core: {e}");
     let problem = Arc::new(
         ProblemBuilder::default()
-            .add_jobs(job_list.into_iter())
-            .add_vehicles(fleet.into_iter())
+            .add_jobs(jobs.into_iter())
+            .add_vehicles(vehicles.into_iter())
             .with_goal(goal)
             .with_transport_cost(transport)
             .with_logger(Arc::new(|_: &str| {}))
@@ -117,12 +135,7 @@ fn vrp_core(
         .map_err(err)?;
     let t = Instant::now();
     let solution = Solver::new(problem, config).solve().map_err(err)?;
-    Ok((
-        solution.cost,
-        solution.routes.len(),
-        solution.unassigned.len(),
-        t.elapsed().as_millis(),
-    ))
+    Ok((solution, t.elapsed().as_millis()))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -233,6 +246,8 @@ fn main() -> anyhow::Result<()> {
         ));
     }
 
+    agency_weeks()?;
+
     // Advisor days: 12 stops, with three fixed meetings or none, with and without visiting
     // windows.
     for (fixed, windows) in [(3, false), (3, true), (0, false), (0, true)] {
@@ -260,6 +275,152 @@ fn main() -> anyhow::Result<()> {
             ms(q(1.0)),
             visited as f64 / 60.0,
             infeasible
+        ));
+    }
+    Ok(())
+}
+
+/// A week's spreading (distinct vehicles: start and end places, hours, pinned visits, values)
+/// solved by vrp-core for `seconds`: travel, value of the visits kept, visits kept, ms. Each
+/// vehicle works in a time slot of its own, so that a visit pinned to a vehicle is given a
+/// window in that vehicle's slot only, and a free visit one window per vehicle.
+fn vrp_core_fleet(p: &vrptw::Problem, seconds: usize) -> anyhow::Result<(f64, f64, usize, u128)> {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    use vrp_core::models::common::TimeWindow;
+    use vrp_core::models::problem::JobIdDimension;
+    use vrp_core::prelude::*;
+    const SLOT: f64 = 1e6;
+    let err = |e: GenericError| anyhow::anyhow!("vrp-core: {e}");
+    let n = p.stops.len();
+    let transport = Arc::new(SimpleTransportCost::new(p.cost.clone(), p.cost.clone()).map_err(err)?);
+    let values: HashMap<String, f64> = p.visits().map(|u| (format!("j{u}"), p.stops[u].value)).collect();
+    let weights = values.clone();
+    let features = vec![
+        MinimizeUnassignedBuilder::new("min-unassigned")
+            .set_job_estimator(move |_, job| {
+                job.dimens()
+                    .get_job_id()
+                    .and_then(|id| weights.get(id))
+                    .copied()
+                    .unwrap_or(1.0)
+            })
+            .build()
+            .map_err(err)?,
+        TransportFeatureBuilder::new("min-distance")
+            .set_transport_cost(transport.clone())
+            .set_time_constrained(true)
+            .build_minimize_distance()
+            .map_err(err)?,
+        CapacityFeatureBuilder::<SingleDimLoad>::new("capacity")
+            .build()
+            .map_err(err)?,
+    ];
+    let goal = GoalContextBuilder::with_features(&features)
+        .map_err(err)?
+        .build()
+        .map_err(err)?;
+    let jobs = p
+        .visits()
+        .map(|u| {
+            let s = p.stops[u];
+            let slot = |k: usize| TimeWindow::new(k as f64 * SLOT + s.ready, k as f64 * SLOT + s.due);
+            let windows = match s.vehicle {
+                Some(k) => vec![slot(k)],
+                None => (0..p.fleet.len()).map(slot).collect(),
+            };
+            SingleBuilder::default()
+                .id(&format!("j{u}"))
+                .location(u)?
+                .demand(Demand::delivery(s.demand as i32))
+                .times(windows)?
+                .duration(s.service)?
+                .build_as_job()
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(err)?;
+    let fleet = p
+        .fleet
+        .iter()
+        .enumerate()
+        .map(|(k, v)| {
+            let detail = VehicleDetailBuilder::default()
+                .set_start_location(v.start)
+                .set_end_location(v.end)
+                .set_start_time(k as f64 * SLOT + v.ready)
+                .set_end_time(k as f64 * SLOT + v.due)
+                .build()?;
+            VehicleBuilder::default()
+                .id(&format!("v{k}"))
+                .add_detail(detail)
+                .capacity(SingleDimLoad::new(p.capacity as i32))
+                .build()
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(err)?;
+    let (solution, ms) = run_vrp_core(jobs, fleet, goal, transport, seconds)?;
+    let mut travel = 0.0;
+    for route in &solution.routes {
+        let places: Vec<usize> = route.tour.all_activities().map(|a| a.place.location).collect();
+        travel += places.windows(2).map(|w| p.cost[w[0] * n + w[1]]).sum::<f64>();
+    }
+    let left: f64 = solution
+        .unassigned
+        .iter()
+        .filter_map(|(job, _)| job.dimens().get_job_id().and_then(|id| values.get(id)))
+        .sum();
+    let total: f64 = values.values().sum();
+    Ok((travel, total - left, p.visits().len() - solution.unassigned.len(), ms))
+}
+
+/// What our solution of a week's spreading keeps: travel, value, visits.
+fn kept(p: &vrptw::Problem, s: &vrptw::Solution) -> anyhow::Result<(f64, f64, usize)> {
+    for (k, r) in s.routes.iter().enumerate() {
+        anyhow::ensure!(p.route_feasible_on(k, r), "vehicle {k}: infeasible route");
+    }
+    let value = s.routes.iter().flatten().map(|&u| p.stops[u].value).sum();
+    Ok((s.cost, value, s.routes.iter().map(Vec::len).sum()))
+}
+
+/// The team's week (5 advisors × 5 days, 150 due clients, each advisor from home, up to three
+/// meetings a day, some clients only in the morning or the afternoon): the spreading as the
+/// team plan runs it (fixed iterations), the same search for 1 s, and vrp-core for 1 s on the
+/// very same problem; then the whole team plan with each day planned exactly.
+fn agency_weeks() -> anyhow::Result<()> {
+    use shared::plan::week::{self, sample, team};
+    say("");
+    say("| agency week (seed) | ours, as planned: travel min, value kept, visits, ms | ours, 1 s | vrp-core, 1 s | team plan: visits placed, travel min, ms |");
+    say("|---|---|---|---|---|");
+    let road = shared::plan::RoadEstimate::default();
+    for seed in 1..=5u64 {
+        let (advisors, candidates) = sample::random_agency(&sample::Shape::AGENCY, 5, seed);
+        let days: Vec<_> = advisors.iter().flat_map(|a| a.days.iter().cloned()).collect();
+        let (p, _) = week::problem(&days, &candidates, road);
+        let t = Instant::now();
+        let ours = vrptw::solve(&p, &mut shared::plan::Iterations(week::ITERATIONS), 1);
+        let ours_ms = t.elapsed().as_millis();
+        let (tr, va, vi) = kept(&p, &ours)?;
+        let long = vrptw::solve(&p, &mut tournee_server::benchmark::Deadline::new(1000), 1);
+        let (ltr, lva, lvi) = kept(&p, &long)?;
+        let (vtr, vva, vvi, vms) = vrp_core_fleet(&p, 1)?;
+        let t = Instant::now();
+        let plan = team::plan(&advisors, &candidates, road);
+        let plan_ms = t.elapsed().as_millis();
+        let flat = week::WeekPlan {
+            days: plan.advisors.into_iter().flat_map(|a| a.days).collect(),
+            unplanned: plan.unplanned,
+        };
+        let placed = sample::check(&days, &candidates, &flat)
+            .map_err(|e| anyhow::anyhow!("agency week {seed}: {e}"))?
+            .len();
+        let travel: i64 = flat.days.iter().map(|d| d.travel).sum();
+        say(&format!(
+            "| {seed} | {:.0}, {va}, {vi}, {ours_ms} | {:.0}, {lva}, {lvi} | {:.0}, {vva}, {vvi}, {vms} ms | {placed} of {}, {:.0}, {plan_ms} |",
+            tr / 60.0,
+            ltr / 60.0,
+            vtr / 60.0,
+            candidates.len(),
+            travel as f64 / 60.0
         ));
     }
     Ok(())

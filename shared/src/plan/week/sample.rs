@@ -170,3 +170,37 @@ fn random_clients(rng: &mut Rng, shape: &Shape, count: usize, id: &mut u128) -> 
         })
         .collect()
 }
+
+/// What any week plan must respect, checked independently of how it was made: every client
+/// once at most, planned or reported; at most [`super::DAY_STOPS`] stops a day; each day's
+/// meetings at their times (unless the day says they cannot all be kept). Returns the clients
+/// planned.
+pub fn check(days: &[DayContext], candidates: &[PlanPlace], plan: &super::WeekPlan) -> Result<Vec<Uuid>, String> {
+    let planned: Vec<Uuid> = plan
+        .days
+        .iter()
+        .flat_map(|d| d.stops.iter().filter(|s| !s.fixed).map(|s| s.id))
+        .collect();
+    let mut every: Vec<Uuid> = planned.iter().chain(&plan.unplanned).copied().collect();
+    every.sort();
+    let mut offered: Vec<Uuid> = candidates.iter().map(|c| c.id).collect();
+    offered.sort();
+    if every != offered {
+        return Err("a client twice, or neither planned nor reported".into());
+    }
+    if plan.days.len() != days.len() {
+        return Err(format!("{} days planned for {}", plan.days.len(), days.len()));
+    }
+    for (d, ctx) in plan.days.iter().zip(days) {
+        if d.stops.len() > super::DAY_STOPS {
+            return Err(format!("{}: {} stops", d.date, d.stops.len()));
+        }
+        for f in &ctx.fixed {
+            let kept = d.stops.iter().any(|s| s.id == f.id && s.start == f.open);
+            if !kept && d.feasible {
+                return Err(format!("{}: meeting {} moved", d.date, f.label));
+            }
+        }
+    }
+    Ok(planned)
+}
