@@ -397,7 +397,7 @@ fn agency_weeks() -> anyhow::Result<()> {
         let days: Vec<_> = advisors.iter().flat_map(|a| a.days.iter().cloned()).collect();
         let (p, _) = week::problem(&days, &candidates, road);
         let t = Instant::now();
-        let ours = vrptw::solve(&p, &mut shared::plan::Iterations(week::ITERATIONS), 1);
+        let ours = vrptw::solve(&p, &mut shared::plan::Iterations(week::iterations(days.len())), 1);
         let ours_ms = t.elapsed().as_millis();
         let (tr, va, vi) = kept(&p, &ours)?;
         let long = vrptw::solve(&p, &mut tournee_server::benchmark::Deadline::new(1000), 1);

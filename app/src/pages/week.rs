@@ -1,5 +1,6 @@
 //! "Ma semaine": the coming working days planned on the server, due clients spread around
-//! each day's meetings, each day kept in one area where possible.
+//! each day's meetings with the least driving over the week, the most overdue first when not
+//! all fit (`shared::plan::week`).
 
 use leptos::prelude::*;
 use shared::plan::itinerary::hhmm;

@@ -116,6 +116,7 @@ impl Problem {
     }
 
     /// Vehicle `k`, or the identical vehicle of node 0.
+    #[inline]
     fn vehicle(&self, k: usize) -> Vehicle {
         self.fleet.get(k).copied().unwrap_or(Vehicle {
             start: 0,

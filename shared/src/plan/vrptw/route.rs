@@ -37,6 +37,7 @@ impl Route {
         r
     }
 
+    #[inline]
     fn node(&self, k: usize) -> usize {
         if k == 0 {
             self.start
@@ -74,6 +75,7 @@ impl Route {
     }
 
     /// Added cost of visiting `u` between positions k and k+1, if feasible.
+    #[inline]
     pub(super) fn insertion(&self, p: &Problem, u: usize, k: usize) -> Option<f64> {
         let a = self.node(k);
         let b = self.node(k + 1);

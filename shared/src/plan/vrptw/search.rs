@@ -18,6 +18,8 @@ pub(super) struct State {
     /// A small cost per vehicle used: between two solutions of about the same distance, the
     /// one with fewer vehicles.
     per_vehicle: f64,
+    /// Whether the visits differ in value (then the most valuable are put back first).
+    valued: bool,
 }
 
 impl State {
@@ -32,6 +34,7 @@ impl State {
             saved: Vec::new(),
             step: 0,
             per_vehicle,
+            valued: p.visits().any(|u| p.stops[u].value != p.stops[p.depots].value),
         }
     }
 
@@ -106,16 +109,20 @@ impl State {
                 }
             }
         }
-        // Stable: within a value, the order above.
-        todo.sort_by(|a, b| p.stops[*b].value.total_cmp(&p.stops[*a].value));
+        // Stable: within a value, the order above (nothing to do when all are worth the same,
+        // as on every Solomon instance).
+        if self.valued {
+            todo.sort_by(|a, b| p.stops[*b].value.total_cmp(&p.stops[*a].value));
+        }
         let distinct = p.distinct();
         let mut used = self.used();
         for u in todo {
             let mut best: Option<(f64, usize, usize)> = None;
+            let pin = if distinct { p.stops[u].vehicle } else { None };
             for (ri, r) in self.routes.iter().enumerate() {
                 if r.load + p.stops[u].demand > p.capacity
                     || (!distinct && r.visits.is_empty())
-                    || !p.allowed(r.vehicle, u)
+                    || pin.is_some_and(|k| k != r.vehicle)
                 {
                     continue;
                 }

@@ -61,10 +61,16 @@ fn centre(places: &[(f64, f64)]) -> Option<(f64, f64)> {
     })
 }
 
-/// Ruin-and-recreate steps spent spreading a week's candidates (fixed, so that the same week
-/// gives the same plan). Measured with `cargo run --release -p tournee-shared --example
-/// week_sweep`: see `docs/benchmarks.md`.
+/// Ruin-and-recreate steps spent spreading five days' candidates (fixed, so that the same week
+/// gives the same plan), about 25 ms; more days get proportionally more ([`iterations`]).
+/// Measured with `cargo run --release -p tournee-shared --example week_sweep` and the planner
+/// bench: see `docs/benchmarks.md`.
 pub const ITERATIONS: u64 = 2000;
+
+/// The search steps for `days` days (vehicles): [`ITERATIONS`] per five.
+pub fn iterations(days: usize) -> u64 {
+    ITERATIONS * days.div_ceil(5).max(1) as u64
+}
 
 /// What leaving a fixed meeting out of its day would cost, against a candidate's priority: it
 /// never happens while the meeting fits.
@@ -130,13 +136,13 @@ pub fn problem(days: &[DayContext], candidates: &[PlanPlace], road: RoadEstimate
     (p, first)
 }
 
-/// Which candidates each day takes: [`problem`] solved in [`ITERATIONS`] steps.
+/// Which candidates each day takes: [`problem`] solved in [`iterations`] steps.
 fn spread(days: &[DayContext], candidates: &[PlanPlace], road: RoadEstimate) -> Vec<Vec<Uuid>> {
     if days.is_empty() {
         return Vec::new();
     }
     let (p, first) = problem(days, candidates, road);
-    let s = super::vrptw::solve(&p, &mut super::Iterations(ITERATIONS), 1);
+    let s = super::vrptw::solve(&p, &mut super::Iterations(iterations(days.len())), 1);
     s.routes
         .iter()
         .map(|r| {
