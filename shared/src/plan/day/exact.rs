@@ -206,9 +206,12 @@ impl<'a> Bounds<'a> {
     fn may_finish(&self, end: i64, j: usize, lunch_taken: bool) -> bool {
         let home = end.saturating_add(self.to_end[j]);
         match self.input.lunch {
+            // The break, wherever it is taken on the way home, starts no earlier than now and
+            // ends the day no earlier than the shortest way home with it on the road.
             Some(l) if !lunch_taken && self.input.day_start <= l.to => {
-                let lunch = end.max(l.from);
-                home <= l.from || (lunch <= l.to && lunch + l.duration + self.to_end[j] <= self.input.day_end)
+                home <= l.from
+                    || l.on_leg(end, self.to_end[j])
+                        .is_some_and(|(_, done)| done <= self.input.day_end)
             }
             _ => home <= self.input.day_end,
         }
@@ -351,11 +354,8 @@ pub(super) fn exact(input: &DayInput, m: &Matrix, require_fixed: bool) -> DayPla
     // Sets of visited stops that hold at least one label: the others are skipped.
     let mut reached = vec![false; 1 << n];
     reached[0] = true;
-    let take_lunch = |t: i64| -> Option<i64> {
-        let l = input.lunch?;
-        let s = t.max(l.from);
-        (s <= l.to).then_some(s + l.duration)
-    };
+    // When a leg leaving at `t` and driving `travel` is done, with the lunch break on it.
+    let with_lunch = |t: i64, travel: i64| -> Option<i64> { input.lunch?.on_leg(t, travel).map(|(_, done)| done) };
     let mut bounds = Bounds::new(input, m, fixed_bits, require_fixed);
     // Masks in increasing order: every extension goes to a larger mask.
     for mask in 0..(1usize << n) {
@@ -383,20 +383,25 @@ pub(super) fn exact(input: &DayInput, m: &Matrix, require_fixed: bool) -> DayPla
                             continue;
                         }
                         let s = &input.stops[j];
+                        let travel = m.get(at, j + 2);
                         let options: [(bool, Option<i64>); 2] = [
-                            (false, Some(label.time)),
-                            (true, if lunch == 0 { take_lunch(label.time) } else { None }),
+                            (false, Some(label.time + travel)),
+                            (
+                                true,
+                                if lunch == 0 {
+                                    with_lunch(label.time, travel)
+                                } else {
+                                    None
+                                },
+                            ),
                         ];
-                        for (with_lunch, t) in options {
-                            let Some(t) = t else { continue };
-                            if with_lunch && input.lunch.is_none() {
-                                continue;
-                            }
-                            let start = (t + m.get(at, j + 2)).max(s.open);
+                        for (lunch_step, there) in options {
+                            let Some(there) = there else { continue };
+                            let start = there.max(s.open);
                             if start > s.close {
                                 continue;
                             }
-                            let now_lunch = lunch == 1 || with_lunch;
+                            let now_lunch = lunch == 1 || lunch_step;
                             if let Some(l) = input.lunch {
                                 if !now_lunch && start > l.to {
                                     continue;
@@ -413,7 +418,7 @@ pub(super) fn exact(input: &DayInput, m: &Matrix, require_fixed: bool) -> DayPla
                             {
                                 continue;
                             }
-                            let cost = label.cost + m.get(at, j + 2);
+                            let cost = label.cost + travel;
                             if !bounds.may_finish(end, j, now_lunch) || bounds.beaten(new_mask, j, cost, end, now_lunch)
                             {
                                 continue;
@@ -422,7 +427,7 @@ pub(super) fn exact(input: &DayInput, m: &Matrix, require_fixed: bool) -> DayPla
                                 cost,
                                 time: start + s.duration,
                                 parent: li,
-                                lunch_step: with_lunch,
+                                lunch_step,
                                 last: j,
                                 mask: new_mask,
                                 lunch: now_lunch,
@@ -459,10 +464,14 @@ pub(super) fn exact(input: &DayInput, m: &Matrix, require_fixed: bool) -> DayPla
             continue;
         }
         let at = if label.last == n { 0 } else { label.last + 2 };
-        let after_lunch = if label.lunch { None } else { take_lunch(label.time) };
-        for (home_lunch, t) in [(false, Some(label.time)), (true, after_lunch)] {
-            let Some(t) = t else { continue };
-            let end = t + m.get(at, 1);
+        let travel = m.get(at, 1);
+        let lunch_home = if label.lunch {
+            None
+        } else {
+            with_lunch(label.time, travel)
+        };
+        for (home_lunch, end) in [(false, Some(label.time + travel)), (true, lunch_home)] {
+            let Some(end) = end else { continue };
             if end > input.day_end {
                 continue;
             }
@@ -471,7 +480,7 @@ pub(super) fn exact(input: &DayInput, m: &Matrix, require_fixed: bool) -> DayPla
                     continue;
                 }
             }
-            let cost = label.cost + m.get(at, 1);
+            let cost = label.cost + travel;
             let better = match &best {
                 None => true,
                 Some((bs, bc, _, _, _)) => sc > *bs || (sc == *bs && cost < *bc),

@@ -48,6 +48,19 @@ pub struct Lunch {
     pub duration: i64,
 }
 
+impl Lunch {
+    /// The break taken on a leg that leaves at `leave` and drives `travel`: before leaving, on
+    /// the road or on arrival, whichever lets the day go on soonest (the earliest start, and
+    /// every minute of driving done before the window opens). Returns when the break starts
+    /// and when the leg is done — there and fed — or `None` when the window has closed.
+    /// Never earlier for a later `leave` or a longer `travel`, which keeps the day's search
+    /// exact.
+    pub fn on_leg(&self, leave: i64, travel: i64) -> Option<(i64, i64)> {
+        let start = leave.max(self.from);
+        (start <= self.to).then_some((start, (leave + travel).max(self.from) + self.duration))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DayInput {
     pub day_start: i64,
@@ -62,12 +75,15 @@ pub struct Visit {
     /// Index into the input's stops.
     pub stop: usize,
     pub travel: i64,
+    /// When the advisor is at the door: after the drive, and after the lunch break when it is
+    /// taken on the way.
     pub arrival: i64,
     pub start: i64,
     pub departure: i64,
     /// Waiting before the visit starts.
     pub wait: i64,
-    /// Whether the lunch break is taken just before leaving for this stop.
+    /// Whether the lunch break is taken on the way to this stop: before leaving, on the road or
+    /// on arrival (see [`Lunch::on_leg`]).
     pub lunch_before: bool,
 }
 
@@ -97,7 +113,7 @@ pub struct DayPlan {
 }
 
 /// Walks a given order of stops; `None` when a window, the lunch or the day end is broken.
-/// The lunch is taken at the first gap where it fits (earliest start in its window).
+/// The lunch is taken on the leg where it gives the best day (see [`Lunch::on_leg`]).
 pub fn simulate(input: &DayInput, m: &Matrix, order: &[usize]) -> Option<DayPlan> {
     // Try every position for the lunch break (before each leg, or none) and keep the best end.
     let positions: Vec<Option<usize>> = match input.lunch {
@@ -116,27 +132,26 @@ fn walk(input: &DayInput, m: &Matrix, order: &[usize], lunch_pos: Option<usize>)
     let mut visits = Vec::with_capacity(order.len());
     let mut lunch_at = None;
     let mut total = 0;
-    let take_lunch = |t: i64| -> Option<(i64, i64)> {
-        let l = input.lunch?;
-        let s = t.max(l.from);
-        (s <= l.to).then_some((s, s + l.duration))
+    // When a leg leaving at `t` and driving `travel` is done, with the break on it or not.
+    let mut leg = |t: i64, travel: i64, with_lunch: bool| -> Option<i64> {
+        if !with_lunch {
+            return Some(t + travel);
+        }
+        let (s, done) = input.lunch?.on_leg(t, travel)?;
+        lunch_at = Some(s);
+        Some(done)
     };
     for (k, &stop) in order.iter().enumerate() {
         let lunch_before = lunch_pos == Some(k);
-        if lunch_before {
-            let (s, e) = take_lunch(t)?;
-            lunch_at = Some(s);
-            t = e;
-        }
         let s = &input.stops[stop];
         let travel = m.get(at, stop + 2);
-        let arrival = t + travel;
+        let arrival = leg(t, travel, lunch_before)?;
         let start = arrival.max(s.open);
         if start > s.close {
             return None;
         }
         if let Some(l) = input.lunch {
-            if lunch_at.is_none() && lunch_pos.is_some() && start > l.to {
+            if lunch_pos.is_some_and(|p| p > k) && start > l.to {
                 return None;
             }
         }
@@ -154,13 +169,8 @@ fn walk(input: &DayInput, m: &Matrix, order: &[usize], lunch_pos: Option<usize>)
         t = departure;
         at = stop + 2;
     }
-    if lunch_pos == Some(order.len()) {
-        let (s, e) = take_lunch(t)?;
-        lunch_at = Some(s);
-        t = e;
-    }
     let travel_home = m.get(at, 1);
-    let end = t + travel_home;
+    let end = leg(t, travel_home, lunch_pos == Some(order.len()))?;
     if end > input.day_end {
         return None;
     }

@@ -87,6 +87,38 @@ fn the_exact_plan_matches_brute_force_on_short_days_and_uneven_roads() {
     );
 }
 
+/// A narrow lunch window and long drives: the break's place on a leg (before leaving, on the
+/// road, on arrival) decides which days hold, and the search must still match every order.
+#[test]
+fn the_exact_plan_matches_brute_force_when_lunch_is_tight() {
+    let mut lunch_on_the_way = 0;
+    for seed in 0..32u64 {
+        let (mut input, m) = random_day(2000 + seed, 6, seed % 2 == 0, 1 + (seed % 2) as usize);
+        input.lunch = Some(Lunch {
+            from: 12 * H,
+            to: 12 * H + 20 * 60,
+            duration: 45 * 60,
+        });
+        let m = Matrix::from_fn(8, |i, j| m.get(i, j) * 2);
+        let plan = plan(&input, &m);
+        let reference = brute_force(&input, &m);
+        if !plan.feasible {
+            continue;
+        }
+        let got = score(&input, &plan.visits.iter().map(|v| v.stop).collect::<Vec<_>>());
+        assert_eq!(Some((got, plan.total_travel)), reference, "seed {seed}");
+        if let (Some(at), Some(v)) = (plan.lunch_at, plan.visits.iter().find(|v| v.lunch_before)) {
+            // The break is on the leg into `v`: it starts after leaving the stop before.
+            assert!(at + 45 * 60 <= v.arrival, "seed {seed}");
+            lunch_on_the_way += 1;
+        }
+    }
+    assert!(
+        lunch_on_the_way >= 10,
+        "enough days with the break on a leg: {lunch_on_the_way}"
+    );
+}
+
 #[test]
 fn a_day_that_fits_drops_nobody() {
     let (mut input, m) = random_day(3, 8, false, 2);
@@ -190,4 +222,65 @@ proptest! {
             prop_assert!(p.total_travel <= q.total_travel);
         }
     }
+}
+
+/// Two meetings an hour's drive apart, the second at 13:30, lunch owed between 12:00 and 14:00:
+/// the advisor drives after the first meeting and eats on arrival (or on the road). Taking the
+/// break only before leaving would make the day look impossible.
+#[test]
+fn lunch_can_be_taken_on_arrival_or_on_the_road() {
+    let fixed = |at: i64| DayStop {
+        duration: H,
+        open: at,
+        close: at,
+        priority: 1,
+        fixed: true,
+    };
+    let input = DayInput {
+        day_start: 8 * H,
+        day_end: 19 * H,
+        lunch: Some(Lunch {
+            from: 12 * H,
+            to: 14 * H,
+            duration: H,
+        }),
+        stops: vec![fixed(10 * H), fixed(13 * H + 30 * 60)],
+    };
+    // Start and end at the first meeting's town; the second is an hour away.
+    let m = Matrix::from_fn(4, |i, j| {
+        let far = |k: usize| k == 3;
+        if far(i) != far(j) {
+            H
+        } else {
+            0
+        }
+    });
+    let p = plan(&input, &m);
+    assert!(p.feasible, "{p:?}");
+    assert_eq!(p.lunch_at, Some(12 * H), "the break starts on arriving at noon");
+    assert!(p.visits[1].lunch_before, "taken on the way to the second meeting");
+    assert_eq!(p.visits[1].start, 13 * H + 30 * 60);
+    assert_eq!(p.end, 15 * H + 30 * 60);
+
+    // A break that can start on the road: leaving at 11:30 for an hour's drive, eat at 12:00,
+    // drive the rest after, and be there at 13:30.
+    let mut on_road = input.clone();
+    on_road.stops[0] = fixed(10 * H + 30 * 60);
+    let p = plan(&on_road, &m);
+    assert!(p.feasible, "{p:?}");
+    assert_eq!(p.lunch_at, Some(12 * H));
+    assert_eq!(
+        p.visits[1].arrival,
+        13 * H + 30 * 60,
+        "ready at the door after the break"
+    );
+    assert_eq!(p.visits[1].wait, 0);
+
+    // A two-hour meeting at 12:45 leaves no hour for lunch before 14:00 whichever way.
+    let mut tight = input.clone();
+    tight.stops[1] = DayStop {
+        duration: 2 * H,
+        ..fixed(12 * H + 45 * 60)
+    };
+    assert!(!plan(&tight, &m).feasible);
 }
