@@ -127,24 +127,14 @@ pub async fn team(
     let from = q.from.unwrap_or_else(|| state.time.today());
     let members = state.store.agency_users(actor.agency_id).await?;
     let mut weeks = Vec::new();
-    let mut candidates: Vec<PlanPlace> = Vec::new();
+    let mut found: Vec<PlanPlace> = Vec::new();
     for m in members.iter().filter(|m| m.role == shared::api::Role::Advisor) {
         let (days, theirs) = advisor_week(&state, &actor, m.id, from, count).await?;
-        for c in theirs {
-            if !candidates.iter().any(|x| x.id == c.id) {
-                candidates.push(c);
-            }
-        }
+        found.extend(theirs);
         weeks.push(AdvisorWeek { advisor: m.id, days });
     }
     // No client with a meeting in the week, whoever has it.
-    let booked: Vec<Uuid> = weeks
-        .iter()
-        .flat_map(|w| &w.days)
-        .flat_map(|d| d.fixed.iter().filter_map(|f| f.contact_id))
-        .collect();
-    candidates.retain(|c| !c.contact_id.is_some_and(|id| booked.contains(&id)));
-    candidates.sort_by_key(|c| std::cmp::Reverse(c.priority));
+    let mut candidates = shared::plan::week::proposals(weeks.iter().flat_map(|w| &w.days), found);
     candidates.truncate(count * 8 * weeks.len());
     Ok(Json(team::plan(
         &weeks,
@@ -165,26 +155,17 @@ async fn advisor_week(
     use chrono::Datelike;
     let mut date = from;
     let mut days = Vec::new();
-    let mut candidates: Vec<PlanPlace> = Vec::new();
+    let mut found: Vec<PlanPlace> = Vec::new();
     while days.len() < count {
         if date.weekday().number_from_monday() <= 5 {
             let mut ctx = build_day(state, actor, owner, date, 40).await?;
-            for c in ctx.candidates.drain(..) {
-                if !candidates.iter().any(|x| x.id == c.id) {
-                    candidates.push(c);
-                }
-            }
+            found.append(&mut ctx.candidates);
             days.push(ctx);
         }
         date += Duration::days(1);
     }
     // A client with a meeting in the week is not proposed again.
-    let booked: Vec<Uuid> = days
-        .iter()
-        .flat_map(|d| d.fixed.iter().filter_map(|f| f.contact_id))
-        .collect();
-    candidates.retain(|c| !c.contact_id.is_some_and(|id| booked.contains(&id)));
-    candidates.sort_by_key(|c| std::cmp::Reverse(c.priority));
+    let candidates = shared::plan::week::proposals(&days, found);
     Ok((days, candidates))
 }
 

@@ -61,6 +61,27 @@ fn centre(places: &[(f64, f64)]) -> Option<(f64, f64)> {
     })
 }
 
+/// The clients to propose over `days`, from those found near each day (`found`, day after day):
+/// each once, none who already has a meeting in those days, most worth a visit first (the
+/// order found breaks ties).
+pub fn proposals<'a>(
+    days: impl IntoIterator<Item = &'a DayContext>,
+    found: impl IntoIterator<Item = PlanPlace>,
+) -> Vec<PlanPlace> {
+    let booked: Vec<Uuid> = days
+        .into_iter()
+        .flat_map(|d| d.fixed.iter().filter_map(|f| f.contact_id))
+        .collect();
+    let mut proposed: Vec<PlanPlace> = Vec::new();
+    for c in found {
+        if !c.contact_id.is_some_and(|id| booked.contains(&id)) && !proposed.iter().any(|x| x.id == c.id) {
+            proposed.push(c);
+        }
+    }
+    proposed.sort_by_key(|c| std::cmp::Reverse(c.priority));
+    proposed
+}
+
 /// Ruin-and-recreate steps spent spreading five days' candidates (fixed, so that the same week
 /// gives the same plan), about 25 ms; more days get proportionally more ([`iterations`]).
 /// Measured with `cargo run --release -p tournee-shared --example week_sweep` and the planner

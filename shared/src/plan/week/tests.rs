@@ -38,6 +38,20 @@ fn day_ctx(d: u32, fixed: Vec<PlanPlace>) -> DayContext {
 }
 
 #[test]
+fn proposals_are_each_client_once_without_those_booked_most_worth_a_visit_first() {
+    let booked = place(1, 45.7, 4.8, Some(10 * 3600));
+    let days = [day_ctx(0, vec![booked.clone()]), day_ctx(1, Vec::new())];
+    let worth = |id: u128, priority: u32| PlanPlace {
+        priority,
+        ..place(id, 45.7, 4.8, None)
+    };
+    // Client 1 has a meeting on Monday; client 2 is found near both days.
+    let found = vec![worth(2, 3), worth(1, 9), worth(3, 5), worth(2, 3), worth(4, 3)];
+    let ids: Vec<u128> = proposals(&days, found).iter().map(|p| p.id.as_u128()).collect();
+    assert_eq!(ids, vec![3, 2, 4]);
+}
+
+#[test]
 fn each_day_gets_the_area_of_its_meetings_and_fixed_times_hold() {
     // Monday has a meeting in the north, Tuesday in the south; clients in both places.
     let days = vec![
