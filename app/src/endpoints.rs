@@ -194,6 +194,7 @@ pub fn task_done(id: impl Display) -> String {
 
 pub const PLAN_DAY: &str = "/plan/day";
 pub const PLAN_WEEK: &str = "/plan/week";
+pub const PLAN_TEAM: &str = "/plan/team";
 pub const LOCATED: &str = "/located";
 pub const AREAS: &str = "/areas";
 

@@ -82,6 +82,7 @@ test('every screen passes axe-core with no serious or critical violation', async
   await check('settings', '/settings');
   await check('imports', '/imports');
   await check('team', '/team');
+  await check('week-team', '/week');
   await check('privacy', '/privacy');
   await check('contact-manager', `/contacts/${contactId}`);
   await check('complaints-manager', '/complaints');

@@ -65,6 +65,38 @@ test('the manager sees the team and hands records over', async () => {
   assert.deepEqual((await api(page, `/contacts/${mine.id}/shares`)).map((u) => u.id), [sophie.id]);
   await fits(page, 'the record');
 
+  // The team's week: the agency's due clients spread over every advisor's days, one part
+  // per advisor, the manager's own week a tap away.
+  await page.goto(`${server.url}/agenda`);
+  await page.getByRole('link', { name: 'Planifier ma semaine' }).click();
+  await page.waitForURL('**/week');
+  await page.getByRole('heading', { level: 1, name: "Semaine de l'équipe" }).waitFor();
+  const plan = await api(page, '/plan/team');
+  const parts = page.locator('details.advisor-week');
+  await parts.first().waitFor({ timeout: 15000 });
+  assert.equal(await parts.count(), plan.advisors.length);
+  const names = await parts.locator('summary').allInnerTexts();
+  assert.ok(names.includes('Sophie Girard') && names.includes('Julien Bernard'), names.join(' / '));
+  const hers = parts.filter({ has: page.locator('summary', { hasText: 'Sophie Girard' }) });
+  await hers.locator('summary').click();
+  assert.equal(await hers.getByRole('heading', { level: 3 }).count(), 5, 'five working days');
+  const proposed = plan.advisors.find((a) => a.advisor === sophie.id).days.flatMap((d) => d.stops).filter((s) => !s.fixed).length;
+  assert.ok(proposed > 0, 'due clients proposed to Sophie');
+  assert.equal(await hers.locator('li.stop:not(.fixed)').count(), proposed);
+  await hers.getByText(`${proposed} visite(s) proposée(s)`).waitFor();
+  await fits(page, "the team's week");
+  await page.screenshot({ path: join(shots, '63-manager-week.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Moi' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Ma semaine' }).waitFor();
+  // The manager's own week: five days, with nothing planned on them in the demo agency.
+  await page.getByText('Rien de prévu').first().waitFor({ timeout: 15000 });
+  assert.equal(await page.getByRole('heading', { level: 2 }).count(), 5);
+  assert.equal(await parts.count(), 0);
+  // Opened afresh (rendered by the server, then hydrated), the page is the team's again.
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: "Semaine de l'équipe" }).waitFor();
+  await parts.first().waitFor({ timeout: 15000 });
+
   // The statistics fit the phone too.
   await page.goto(`${server.url}/reports`);
   await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
