@@ -35,10 +35,21 @@ impl Labels {
     /// Adds a label to a state unless one there dominates it (no more travel, no later);
     /// retires those it dominates. Returns whether it was added.
     fn push(&mut self, key: usize, mut label: Label) -> bool {
-        if self.dominated(key, label) {
-            return false;
+        // One pass: the alive labels of a state never dominate one another, so a label that
+        // one of them dominates dominates none of them — nothing is retired before it is found.
+        let mut i = self.head[key];
+        while i != NONE {
+            let other = &mut self.arena[i as usize];
+            if other.alive {
+                if other.cost <= label.cost && other.time <= label.time {
+                    return false;
+                }
+                if label.cost <= other.cost && label.time <= other.time {
+                    other.alive = false;
+                }
+            }
+            i = other.next;
         }
-        self.retire(key, label);
         label.next = self.head[key];
         label.alive = true;
         self.arena.push(label);
@@ -103,11 +114,14 @@ struct Bounds<'a> {
     least_out: Vec<i64>,
     /// Travel between two stops (index n: the end place), the shorter way round.
     near: Vec<Vec<i64>>,
-    /// Fixed meetings; for each stop its duration plus its shortest leg in; the candidates by
-    /// priority per second of that, best first.
+    /// Fixed meetings; per set of stops, the time its fixed meetings take at least (each its
+    /// duration plus its shortest leg in: its `need`); the candidates by priority per second
+    /// of need, best first, as (bit, need, priority).
     fixed_list: Vec<usize>,
-    need: Vec<i64>,
-    by_ratio: Vec<usize>,
+    fixed_need: Vec<i64>,
+    /// Per set of stops, the need of its candidates together.
+    candidate_need: Vec<i64>,
+    by_ratio: Vec<(usize, i64, u64)>,
     /// Per set of stops, the minimum spanning tree of it and the end place under `near`
     /// (computed when first asked; -1: not yet).
     tree: Vec<i64>,
@@ -142,6 +156,9 @@ impl<'a> Bounds<'a> {
         let mut priority = vec![0u64; 1 << n];
         let mut least_in = vec![0i64; 1 << n];
         let mut least_out = vec![i64::MAX; 1 << n];
+        let need: Vec<i64> = (0..n).map(|k| input.stops[k].duration + into[k]).collect();
+        let mut fixed_need = vec![0i64; 1 << n];
+        let mut candidate_need = vec![0i64; 1 << n];
         for set in 1..=all {
             let k = set.trailing_zeros() as usize;
             let rest = set & (set - 1);
@@ -149,6 +166,8 @@ impl<'a> Bounds<'a> {
             priority[set] = priority[rest] + if stop.fixed { 0 } else { u64::from(stop.priority) };
             least_in[set] = least_in[rest] + into[k];
             least_out[set] = least_out[rest].min(m.get(k + 2, 1));
+            fixed_need[set] = fixed_need[rest] + if stop.fixed { need[k] } else { 0 };
+            candidate_need[set] = candidate_need[rest] + if stop.fixed { 0 } else { need[k] };
         }
         let incumbent = {
             let mut h = heuristic(input, m);
@@ -176,7 +195,6 @@ impl<'a> Bounds<'a> {
                     .collect()
             })
             .collect();
-        let need: Vec<i64> = (0..n).map(|k| input.stops[k].duration + into[k]).collect();
         let mut by_ratio: Vec<usize> = (0..n).filter(|&k| !input.stops[k].fixed).collect();
         // p_a / need_a > p_b / need_b, compared without division.
         by_ratio.sort_by(|&a, &b| {
@@ -188,8 +206,12 @@ impl<'a> Bounds<'a> {
             to_end,
             near,
             fixed_list: (0..n).filter(|&k| input.stops[k].fixed).collect(),
-            need,
-            by_ratio,
+            fixed_need,
+            candidate_need,
+            by_ratio: by_ratio
+                .into_iter()
+                .map(|k| (1 << k, need[k], u64::from(input.stops[k].priority)))
+                .collect(),
             tree: vec![-1; 1 << n],
             incumbent,
             all,
@@ -237,12 +259,14 @@ impl<'a> Bounds<'a> {
         }
         if best > score {
             // Not every remaining stop fits in what is left of the day: bound the priority
-            // that can still be gained by the time it takes.
+            // that can still be gained by the time it takes (a day with more fixed meetings
+            // than the incumbent is not beaten whatever its priority).
             return self.require_fixed
-                && (
-                    fixed,
-                    self.priority[visited] + self.reachable_priority(rest, j, end, lunch_taken),
-                ) < score;
+                && fixed == score.0
+                && score
+                    .1
+                    .checked_sub(self.priority[visited])
+                    .is_some_and(|wanted| !self.reaches(rest, j, end, lunch_taken, wanted));
         }
         if rest == 0 {
             return cost + self.to_end[j] > travel;
@@ -260,39 +284,46 @@ impl<'a> Bounds<'a> {
         cost + first + self.spanning_tree(rest) > travel
     }
 
-    /// An upper bound on the priority of the stops of `rest` a day can still visit after
-    /// leaving stop `j` at `end`: each visit takes at least its duration plus the shortest
+    /// Whether a day that left stop `j` at `end` may still gain `wanted` priority from the stops
+    /// of `rest`, by an upper bound: each visit takes at least its duration plus the shortest
     /// leg into it, the remaining fixed meetings are taken first, the trip home and any lunch
     /// owed come off the time left, and the best priority per second fills the rest (a
-    /// fractional knapsack). 0 when even the fixed meetings no longer fit.
-    fn reachable_priority(&self, rest: usize, j: usize, end: i64, lunch_taken: bool) -> u64 {
+    /// fractional knapsack, stopped as soon as it reaches `wanted`). Nothing when even the
+    /// fixed meetings no longer fit.
+    fn reaches(&self, rest: usize, j: usize, end: i64, lunch_taken: bool, wanted: u64) -> bool {
         let input = self.input;
         let home = self.to_end[j].min(self.least_out[rest]);
         let mut left = match input.lunch {
             Some(l) if !lunch_taken && input.day_start <= l.to => (l.from - end).max(input.day_end - end - l.duration),
             _ => input.day_end - end,
-        } - home;
-        for k in self.fixed_list.iter().copied().filter(|&k| rest & (1 << k) != 0) {
-            left -= self.need[k];
-        }
+        } - home
+            - self.fixed_need[rest];
         if left < 0 {
-            return 0;
+            return wanted == 0;
         }
-        let mut gained = 0.0;
-        for &k in &self.by_ratio {
-            if rest & (1 << k) == 0 {
+        if left >= self.candidate_need[rest] {
+            // Time for every candidate left: the bound is all their priority.
+            return self.priority[rest] >= wanted;
+        }
+        // Whole visits while they fit, then the fraction of the next, rounded down: the
+        // priority kept is a whole number, so rounding down keeps the bound.
+        let mut gained = 0u64;
+        for &(bit, need, priority) in &self.by_ratio {
+            if gained >= wanted {
+                return true;
+            }
+            if rest & bit == 0 {
                 continue;
             }
-            let p = f64::from(input.stops[k].priority);
-            if self.need[k] <= left {
-                left -= self.need[k];
-                gained += p;
+            if need <= left {
+                left -= need;
+                gained += priority;
             } else {
-                gained += p * left as f64 / self.need[k] as f64;
-                break;
+                // 0 <= left < need here (a product too large to hold only raises the bound).
+                return gained + priority.saturating_mul(left as u64) / need as u64 >= wanted;
             }
         }
-        gained.floor() as u64
+        gained >= wanted
     }
 
     /// Prim's algorithm on `set` and the end place.
