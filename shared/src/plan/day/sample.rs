@@ -85,7 +85,13 @@ pub fn random_day(shape: &Shape, seed: u64, n: usize, windows: bool, fixed: usiz
     let m = Matrix::from_fn(pts.len(), |i, j| {
         ((pts[i].0 - pts[j].0).hypot(pts[i].1 - pts[j].1) * shape.detour / 40.0 * 3600.0).round() as i64
     });
-    let input = DayInput {
+    (usual_day(stops), m)
+}
+
+/// The usual day of the tests and the benchmark: 8:00–19:00, with an hour's lunch starting
+/// between 12:00 and 14:00.
+pub fn usual_day(stops: Vec<DayStop>) -> DayInput {
+    DayInput {
         day_start: 8 * H,
         day_end: 19 * H,
         lunch: Some(Lunch {
@@ -94,6 +100,5 @@ pub fn random_day(shape: &Shape, seed: u64, n: usize, windows: bool, fixed: usiz
             duration: H,
         }),
         stops,
-    };
-    (input, m)
+    }
 }

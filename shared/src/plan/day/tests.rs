@@ -236,16 +236,7 @@ fn lunch_can_be_taken_on_arrival_or_on_the_road() {
         priority: 1,
         fixed: true,
     };
-    let input = DayInput {
-        day_start: 8 * H,
-        day_end: 19 * H,
-        lunch: Some(Lunch {
-            from: 12 * H,
-            to: 14 * H,
-            duration: H,
-        }),
-        stops: vec![fixed(10 * H), fixed(13 * H + 30 * 60)],
-    };
+    let input = super::sample::usual_day(vec![fixed(10 * H), fixed(13 * H + 30 * 60)]);
     // Start and end at the first meeting's town; the second is an hour away.
     let m = Matrix::from_fn(4, |i, j| {
         let far = |k: usize| k == 3;
