@@ -33,6 +33,12 @@ test('advisor plans the day around fixed meetings, reorders it, and plans it off
   assert.deepEqual(times, ['09h00', '11h30', '14h30', '17h00']);
   const stops = await itinerary.locator('li.stop').count();
   assert.ok(stops > 4, `overdue clients fill the day (${stops} stops)`);
+  // Lunch once, at its time, where it falls in the day, as the summary says.
+  const lunch = itinerary.locator('li.lunch');
+  assert.equal(await lunch.count(), 1);
+  const lunchAt = (await lunch.innerText()).match(/^Déjeuner à (\d{2}h\d{2})/)?.[1];
+  assert.ok(lunchAt && lunchAt >= '12h00' && lunchAt <= '14h00', await lunch.innerText());
+  assert.match(await page.locator('.plan-summary').innerText(), new RegExp(`déjeuner ${lunchAt}`));
   const firstMs = await planMs(page);
   await page.screenshot({ path: join(shots, '20-plan.png'), fullPage: true });
 

@@ -187,10 +187,15 @@ pub fn PlanPage() -> impl IntoView {
             <ol class="list itinerary" aria-label="Itinéraire" node_ref=list>
                 {move || shown.get().and_then(|r| r.ok()).map(|s| {
                     let count = s.plan.visits.len();
-                    s.plan.visits.iter().enumerate().map(|(i, v)| {
+                    // The break goes on a leg (before leaving, on the road or on arrival).
+                    let lunch = s.plan.lunch_at.map(|l| format!("Déjeuner à {}", hhmm(l))).unwrap_or_default();
+                    let lunch_home = s.plan.lunch_at.is_some() && !s.plan.visits.iter().any(|v| v.lunch_before);
+                    let lunch_last = lunch.clone();
+                    view! {
+                    {s.plan.visits.iter().enumerate().map(|(i, v)| {
                         let p = s.places[v.stop].clone();
                         view! {
-                            {v.lunch_before.then(|| view! { <li class="lunch muted small">"Déjeuner"</li> })}
+                            {v.lunch_before.then(|| view! { <li class="lunch muted small">{lunch.clone()}</li> })}
                             <li class=if p.fixed { "card stop fixed" } else { "card stop" }
                                 class:dragging=move || drag.with(|d| matches!(d, Some((f, _)) if *f == i))
                                 class:drop-target=move || drag.with(|d| matches!(d, Some((f, o)) if *o == i && *f != i))>
@@ -219,7 +224,9 @@ pub fn PlanPage() -> impl IntoView {
                                 </div>
                             </li>
                         }
-                    }).collect_view()
+                    }).collect_view()}
+                    {lunch_home.then(|| view! { <li class="lunch muted small">{format!("{lunch_last}, puis retour")}</li> })}
+                    }
                 })}
             </ol>
             {move || shown.get().and_then(|r| r.ok()).map(|s| {
