@@ -66,7 +66,7 @@ pub fn WeekPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match week.await {
                         Ok(Shown::Mine(w)) => view! {
-                            {days(w.days, "h2")}
+                            {days(w.days, false)}
                             {unplanned(w.unplanned.len())}
                         }.into_any(),
                         Ok(Shown::Team(t)) => view! {
@@ -78,9 +78,9 @@ pub fn WeekPage() -> impl IntoView {
                                 let name = name_of(a.advisor);
                                 view! {
                                     <details class="part advisor-week">
-                                        <summary>{name.clone()}</summary>
+                                        <summary>{name}</summary>
                                         <p class="muted small">{format!("{visits} visite(s) proposée(s) · {meetings} rendez-vous · {} de route", hhmm(travel))}</p>
-                                        {days(a.days, "h3")}
+                                        {days(a.days, true)}
                                     </details>
                                 }
                             }).collect_view()}
@@ -108,12 +108,13 @@ fn unplanned(count: usize) -> Option<impl IntoView> {
         .then(|| view! { <p class="muted">{format!("{count} client(s) en retard sans place cette semaine.")}</p> })
 }
 
-/// Each day with its stops in order; `heading` is the level of the day's title.
-fn days(days: Vec<WeekDay>, heading: &'static str) -> impl IntoView {
+/// Each day with its stops in order; `nested` days (inside an advisor's part) get a lower
+/// heading.
+fn days(days: Vec<WeekDay>, nested: bool) -> impl IntoView {
     days.into_iter()
         .map(|d| {
             let title = day_fr(d.date);
-            let heading = if heading == "h3" {
+            let heading = if nested {
                 view! { <h3>{title.clone()}</h3> }.into_any()
             } else {
                 view! { <h2>{title.clone()}</h2> }.into_any()
