@@ -389,7 +389,11 @@ impl IdbStore {
             if w.clear_rows {
                 segments.clear().map_err(fail)?;
             }
-            let segment = segments_log::write_segment(w.clear_rows, &w.remove, &w.put);
+            // A pulled page is kept as the server sent it: not written out again.
+            let segment = match &w.pulled {
+                Some(raw) if !w.clear_rows => segments_log::pulled_segment(raw),
+                _ => segments_log::write_segment(w.clear_rows, &w.remove, &w.put),
+            };
             segments
                 .put_with_key(&JsValue::from_str(&segment), &JsValue::from_f64(key))
                 .map_err(fail)?;

@@ -462,6 +462,20 @@ fn abort_after(ms: i32) -> Option<web_sys::AbortSignal> {
 async fn answer<T: DeserializeOwned>(
     request: Result<gloo_net::http::Response, gloo_net::Error>,
 ) -> Result<T, TransportError> {
+    answer_with(request, |bytes| serde_json::from_slice(bytes)).await
+}
+
+/// A pull's answer: its changes' text is kept for the replica to store as it came.
+async fn pulled(
+    request: Result<gloo_net::http::Response, gloo_net::Error>,
+) -> Result<shared::sync::engine::PulledPage, TransportError> {
+    answer_with(request, shared::sync::engine::PulledPage::read).await
+}
+
+async fn answer_with<T>(
+    request: Result<gloo_net::http::Response, gloo_net::Error>,
+    read: impl FnOnce(&[u8]) -> serde_json::Result<T>,
+) -> Result<T, TransportError> {
     let response = request.map_err(|e| TransportError::Unreachable(e.to_string()))?;
     let status = response.status();
     // The body's bytes, parsed as they are: a page of a pull is a megabyte, and reading it as
@@ -472,7 +486,7 @@ async fn answer<T: DeserializeOwned>(
         .map_err(|e| TransportError::Unreachable(e.to_string()))?;
     let text = bytes.as_slice();
     match status {
-        200..=299 => serde_json::from_slice(text).map_err(|e| TransportError::Server {
+        200..=299 => read(text).map_err(|e| TransportError::Server {
             status,
             error: "unexpected".into(),
             detail: format!("réponse illisible ({e})"),
@@ -520,7 +534,7 @@ impl Transport for Fetch {
     }
 
     async fn pull(&mut self, cursor: i64, limit: u32, client_id: uuid::Uuid) -> Result<PullResponse, TransportError> {
-        self.pull_head(cursor, limit, client_id).await?.body.await
+        Ok(self.pull_head(cursor, limit, client_id).await?.body.await?.page)
     }
 
     async fn pull_head(
@@ -547,7 +561,7 @@ impl Transport for Fetch {
         });
         Ok(shared::sync::engine::PullHead {
             end,
-            body: Box::pin(answer(sent)),
+            body: Box::pin(pulled(sent)),
         })
     }
 }

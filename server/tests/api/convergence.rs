@@ -17,7 +17,7 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use shared::api::Role;
 use shared::record::{Contact, ContactInput};
-use shared::sync::engine::{Engine, MemoryStore, PageEnd, PullHead, RowKind, Transport, TransportError};
+use shared::sync::engine::{Engine, MemoryStore, PageEnd, PullHead, PulledPage, RowKind, Transport, TransportError};
 use shared::sync::{Change, Mutation, PullResponse, PushRequest, PushResponse, CURSOR_HEADER, HAS_MORE_HEADER};
 use uuid::Uuid;
 
@@ -124,7 +124,14 @@ impl Transport for Http {
         };
         Ok(PullHead {
             end,
-            body: Box::pin(async move { r.json().await.map_err(|e| TransportError::Unreachable(e.to_string())) }),
+            // Read as the phone reads it, its changes' text kept.
+            body: Box::pin(async move {
+                let bytes = r
+                    .bytes()
+                    .await
+                    .map_err(|e| TransportError::Unreachable(e.to_string()))?;
+                PulledPage::read(&bytes).map_err(|e| TransportError::Unreachable(e.to_string()))
+            }),
         })
     }
 }

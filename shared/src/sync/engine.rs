@@ -89,6 +89,10 @@ pub struct LocalWrite {
     /// Refusals to keep for the advisor to see.
     pub refusals: Vec<RefusedMutation>,
     pub meta: Option<SyncMeta>,
+    /// A pulled page's changes as the server sent them (JSON), when `put` and `remove` are
+    /// exactly [`split_pulled`] of them: a store may keep this text as it is
+    /// ([`super::log::pulled_segment`]) instead of writing the rows out again.
+    pub pulled: Option<String>,
 }
 
 /// The phone's storage: IndexedDB in the browser, memory in tests.
@@ -150,7 +154,7 @@ pub trait Transport {
                     cursor: page.cursor,
                     has_more: page.has_more,
                 }),
-                body: Box::pin(std::future::ready(Ok(page))),
+                body: Box::pin(std::future::ready(Ok(page.into()))),
             })
         }
     }
@@ -166,7 +170,84 @@ pub struct PageEnd {
 /// A pull whose head is in: where its page ends if the server said so, and its body to read.
 pub struct PullHead {
     pub end: Option<PageEnd>,
-    pub body: std::pin::Pin<Box<dyn Future<Output = Result<PullResponse, TransportError>>>>,
+    pub body: std::pin::Pin<Box<dyn Future<Output = Result<PulledPage, TransportError>>>>,
+}
+
+/// A page of a pull as read, with its changes' JSON as received when the transport kept it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PulledPage {
+    pub page: PullResponse,
+    pub raw_changes: Option<String>,
+}
+
+impl From<PullResponse> for PulledPage {
+    fn from(page: PullResponse) -> PulledPage {
+        PulledPage {
+            page,
+            raw_changes: None,
+        }
+    }
+}
+
+impl PulledPage {
+    /// Reads a pull's answer (JSON bytes), keeping the text of its changes: the phone stores
+    /// that text as it came instead of writing 1 000 rows out again (on a first sync of 10 000
+    /// records that writing took ~0.4 s of the phone's main thread). The server writes
+    /// `changes` first; an answer laid out otherwise is read whole, its text not kept.
+    pub fn read(bytes: &[u8]) -> serde_json::Result<PulledPage> {
+        /// The answer's other fields.
+        #[derive(Deserialize)]
+        struct Rest {
+            cursor: i64,
+            has_more: bool,
+            reset: bool,
+            last_mutation_id: Option<i64>,
+            refusals: Vec<RefusedMutation>,
+        }
+        if let Some(rest) = bytes.strip_prefix(b"{\"changes\":") {
+            let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<Vec<Change>>();
+            if let Some(changes) = stream.next() {
+                let changes = changes?;
+                let end = stream.byte_offset();
+                if let (Ok(raw), Some(tail)) = (std::str::from_utf8(&rest[..end]), rest[end..].strip_prefix(b",")) {
+                    // The object without its first field.
+                    let mut others = Vec::with_capacity(tail.len() + 1);
+                    others.push(b'{');
+                    others.extend_from_slice(tail);
+                    let r: Rest = serde_json::from_slice(&others)?;
+                    return Ok(PulledPage {
+                        page: PullResponse {
+                            changes,
+                            cursor: r.cursor,
+                            has_more: r.has_more,
+                            reset: r.reset,
+                            last_mutation_id: r.last_mutation_id,
+                            refusals: r.refusals,
+                        },
+                        raw_changes: Some(raw.to_owned()),
+                    });
+                }
+            }
+        }
+        Ok(serde_json::from_slice::<PullResponse>(bytes)?.into())
+    }
+}
+
+/// A pulled page's changes as the replica takes them: the rows to write, and the rows to drop
+/// (a deleted record, a record this user no longer sees, a deleted task). One rule for a live
+/// pull and for a page read back from the log.
+pub fn split_pulled(changes: Vec<Change>) -> (Vec<Change>, Vec<RowKey>) {
+    let mut put = Vec::with_capacity(changes.len());
+    let mut remove = Vec::new();
+    for change in changes {
+        match change {
+            Change::Contact(c) if c.deleted => remove.push((RowKind::Contact, c.id)),
+            Change::ContactRemoved { id, .. } => remove.push((RowKind::Contact, id)),
+            Change::TaskRemoved { id, .. } => remove.push((RowKind::Task, id)),
+            other => put.push(other),
+        }
+    }
+    (put, remove)
 }
 
 /// Why a sync stopped.
@@ -338,10 +419,10 @@ impl<S: LocalStore> Engine<S> {
     /// `None` when the phone is up to date.
     async fn take_page(
         &mut self,
-        body: std::pin::Pin<Box<dyn Future<Output = Result<PullResponse, TransportError>>>>,
+        body: std::pin::Pin<Box<dyn Future<Output = Result<PulledPage, TransportError>>>>,
         report: &mut SyncReport,
     ) -> Result<Option<i64>, SyncError<S::Error>> {
-        let page = body.await.map_err(SyncError::Transport)?;
+        let PulledPage { page, raw_changes } = body.await.map_err(SyncError::Transport)?;
         let (meta, _) = self.store.sync_state().await.map_err(SyncError::Local)?;
         if page.reset {
             report.reset = true;
@@ -368,14 +449,8 @@ impl<S: LocalStore> Engine<S> {
             // A push whose answer was lost went through: those are acknowledged too.
             write.ack_up_to = Some(last);
         }
-        for change in page.changes {
-            match change {
-                Change::Contact(c) if c.deleted => write.remove.push((RowKind::Contact, c.id)),
-                Change::ContactRemoved { id, .. } => write.remove.push((RowKind::Contact, id)),
-                Change::TaskRemoved { id, .. } => write.remove.push((RowKind::Task, id)),
-                other => write.put.push(other),
-            }
-        }
+        (write.put, write.remove) = split_pulled(page.changes);
+        write.pulled = raw_changes;
         self.store.write(write).await.map_err(SyncError::Local)?;
         Ok(page.has_more.then_some(page.cursor))
     }
@@ -603,7 +678,7 @@ mod tests {
                     return std::task::Poll::Pending;
                 }
                 log.borrow_mut().push(format!("read {cursor}"));
-                std::task::Poll::Ready(Ok(page.clone()))
+                std::task::Poll::Ready(Ok(page.clone().into()))
             });
             Ok(PullHead {
                 end: Some(end),
@@ -645,6 +720,71 @@ mod tests {
         let (log, cursor, pulled) = pull_paged(3, false);
         assert_eq!(log, ["ask 0", "ask 10", "read 0", "ask 20", "read 10", "read 20"]);
         assert_eq!((cursor, pulled), (30, 3));
+    }
+
+    #[test]
+    fn a_pulled_page_is_read_as_the_server_wrote_it_and_its_changes_text_kept() {
+        let page = Paged {
+            pages: 2,
+            lie: false,
+            log: Default::default(),
+        }
+        .page(0);
+        let mut page = PullResponse {
+            last_mutation_id: Some(4),
+            ..page
+        };
+        page.changes.push(Change::ContactRemoved {
+            id: Uuid::from_u128(9),
+            seq: 3,
+        });
+        page.changes.push(Change::Settings {
+            seq: 4,
+            settings: Box::new(crate::settings::AgencySettings::default()),
+        });
+        let bytes = serde_json::to_vec(&page).unwrap();
+        let read = PulledPage::read(&bytes).unwrap();
+        assert_eq!(read.page, page);
+        let raw = read.raw_changes.unwrap();
+        assert_eq!(serde_json::from_str::<Vec<Change>>(&raw).unwrap(), page.changes);
+        // The raw text replays as the parsed page applies.
+        let (put, remove) = split_pulled(page.changes.clone());
+        assert_eq!(
+            remove,
+            vec![
+                (RowKind::Task, Uuid::from_u128(10)),
+                (RowKind::Contact, Uuid::from_u128(9))
+            ]
+        );
+        assert_eq!(put.len(), 1);
+        let mut live = MemoryStore::new(Uuid::nil());
+        live.apply(LocalWrite {
+            put,
+            remove,
+            ..Default::default()
+        });
+        let mut read_back = MemoryStore::new(Uuid::nil());
+        super::super::log::replay(&mut read_back, &super::super::log::pulled_segment(&raw)).unwrap();
+        assert_eq!(read_back.rows, live.rows);
+        assert!(PulledPage::read(b"{\"changes\":[{\"kind\":\"hologram\"}],\"cursor\":1}").is_err());
+        // Laid out otherwise (spaces, another order): read whole, the text not kept.
+        let spaced = serde_json::to_string_pretty(&page).unwrap();
+        assert_eq!(
+            PulledPage::read(spaced.as_bytes()).unwrap(),
+            PulledPage::from(page.clone())
+        );
+        let reordered = format!(
+            "{{\"cursor\":{},\"has_more\":{},\"reset\":false,\"last_mutation_id\":4,\"refusals\":[],\"changes\":{}}}",
+            page.cursor,
+            page.has_more,
+            serde_json::to_string(&page.changes).unwrap()
+        );
+        assert_eq!(
+            PulledPage::read(reordered.as_bytes()).unwrap(),
+            PulledPage::from(page.clone())
+        );
+        // Nothing after the changes: not an answer.
+        assert!(PulledPage::read(b"{\"changes\":[]}").is_err());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
 
-use super::engine::{LocalWrite, MemoryStore, RowKey};
+use super::engine::{split_pulled, LocalWrite, MemoryStore, RowKey};
 use super::Change;
 
 /// Rows per segment of a snapshot.
@@ -30,6 +30,10 @@ pub struct Segment {
     pub remove: Vec<RowKey>,
     #[serde(default)]
     pub put: Vec<Change>,
+    /// A pulled page's changes as the server sent them ([`pulled_segment`]): rows to write
+    /// and rows to drop, told apart as a live pull does ([`split_pulled`]).
+    #[serde(default)]
+    pub pulled: Vec<Change>,
 }
 
 /// One write's rows as stored (borrowed: a page is not copied to be written).
@@ -47,14 +51,30 @@ pub fn write_segment(clear: bool, remove: &[RowKey], put: &[Change]) -> String {
     serde_json::to_string(&SegmentRef { clear, remove, put }).unwrap_or_default()
 }
 
+/// The stored text of a pulled page, from its changes' JSON as received (`raw_changes`, an
+/// array of [`Change`]): kept as it came, not parsed and written out again.
+pub fn pulled_segment(raw_changes: &str) -> String {
+    let mut text = String::with_capacity(raw_changes.len() + 12);
+    text.push_str("{\"pulled\":");
+    text.push_str(raw_changes);
+    text.push('}');
+    text
+}
+
 /// Applies one stored segment to the rows in memory; `Err` when its text cannot be read (an
 /// older or damaged copy: the phone then pulls everything again).
 pub fn replay(store: &mut MemoryStore, text: &str) -> Result<(), serde_json::Error> {
     let segment: Segment = serde_json::from_str(text)?;
+    let (mut put, mut remove) = (segment.put, segment.remove);
+    if !segment.pulled.is_empty() {
+        let (more_put, more_remove) = split_pulled(segment.pulled);
+        put.extend(more_put);
+        remove.extend(more_remove);
+    }
     store.apply(LocalWrite {
         clear_rows: segment.clear,
-        put: segment.put,
-        remove: segment.remove,
+        put,
+        remove,
         ..Default::default()
     });
     Ok(())
@@ -146,6 +166,8 @@ mod tests {
         Settings,
         Reset(Vec<(u8, u8)>),
         Compact,
+        /// A pulled page kept as received: lines, and a record this phone no longer sees.
+        Pulled(Vec<(u8, u8)>, Option<u8>),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -154,6 +176,7 @@ mod tests {
             4 => lines.clone().prop_map(Op::Put),
             2 => (prop::option::of(0u8..4), prop::collection::vec(0u8..12, 0..3)).prop_map(|(c, l)| Op::Remove(c, l)),
             1 => Just(Op::Settings),
+            3 => (lines.clone(), prop::option::of(0u8..4)).prop_map(|(l, c)| Op::Pulled(l, c)),
             1 => lines.prop_map(Op::Reset),
             1 => Just(Op::Compact),
         ]
@@ -196,6 +219,16 @@ mod tests {
                         write.clear_rows = true;
                         write.put = lines.iter().map(|(n, c)| line(*n, *c, version)).collect();
                     }
+                    Op::Pulled(lines, gone) => {
+                        let changes: Vec<Change> = gone
+                            .map(|c| Change::ContactRemoved { id: id(100 + c), seq: i64::from(version) })
+                            .into_iter()
+                            .chain(lines.iter().map(|(n, c)| line(*n, *c, version)))
+                            .collect();
+                        let raw = serde_json::to_string(&changes).unwrap();
+                        (write.put, write.remove) = split_pulled(changes);
+                        write.pulled = Some(raw);
+                    }
                     Op::Compact => {
                         // The older segments are dropped in the snapshot's transaction.
                         log = snapshot(&memory.rows, chunk).into_iter().enumerate()
@@ -208,7 +241,11 @@ mod tests {
                         // As the store does: the older segments are dropped with the reset.
                         log.clear();
                     }
-                    log.push((next, write_segment(write.clear_rows, &write.remove, &write.put)));
+                    let text = match &write.pulled {
+                        Some(raw) => pulled_segment(raw),
+                        None => write_segment(write.clear_rows, &write.remove, &write.put),
+                    };
+                    log.push((next, text));
                     next += 1;
                     memory.apply(write);
                 }

@@ -78,6 +78,14 @@ async function run(records) {
             if (segment.clear) held.clear();
             for (const [kind, id] of segment.remove || []) held.delete(`${kind}/${id}`);
             for (const change of segment.put || []) held.add(`${change.kind}/${change.row?.id ?? '-'}`);
+            // A pulled page kept as received: its removals told apart as the app does
+            // (shared::sync::engine::split_pulled).
+            for (const change of segment.pulled || []) {
+              if (change.kind === 'contact' && change.row.deleted) held.delete(`contact/${change.row.id}`);
+              else if (change.kind === 'contact_removed') held.delete(`contact/${change.row.id}`);
+              else if (change.kind === 'task_removed') held.delete(`task/${change.row.id}`);
+              else held.add(`${change.kind}/${change.row?.id ?? '-'}`);
+            }
           }
           resolve(held.size);
         };
