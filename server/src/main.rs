@@ -1,6 +1,13 @@
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc instead of the system allocator, for Rust and (feature `override`) for the C
+/// libraries too: a pull hands every row and value from SQLite's thread to the request's task,
+/// and glibc's allocator, its arena locks contended between the two, took a third of the
+/// server's time there (docs/benchmarks.md, session 19).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
